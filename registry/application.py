@@ -1,0 +1,492 @@
+"""The registry application: the only way in for the API, the scheduler and the command line.
+
+Each command loads what it needs, lets the aggregates check their rules, and saves every changed aggregate in one
+transaction, so a refused command writes nothing and an accepted one is all-or-nothing. Each returns ``Written``
+(the ids it created and the log position of its last event) or plain frozen views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from registry import rules, transcodings
+from registry.base import RegistryAggregate
+from registry.case import Case
+from registry.certificate import Certificate
+from registry.clock import Clock, SystemClock
+from registry.errors import AlreadyExists, ConcurrentChange, InvalidInput, NotFound
+from registry.identifiers import certificate_id, number_sequence_id, organization_id, validate_uscc
+from registry.numbering import DEFAULT_PATTERN, NumberSequence, check_pattern, sequence_key
+from registry.organization import Organization
+from registry.person import Person, person_id
+from registry.records import Records
+from registry.storage import DEFAULT_DATABASE_URL, Database, DocumentStore, document_store
+from registry.values import (
+    Actor,
+    Basis,
+    CancellationGround,
+    CaseKind,
+    Changes,
+    DocumentKind,
+    EmissionControl,
+    IntegratedSystem,
+    Issuer,
+    Nonconformity,
+    OffSiteGround,
+    OtherCertification,
+    PerformanceIndicator,
+    RegistrationKind,
+    Review,
+    Role,
+    ScopeLevel,
+    ServiceKind,
+    SurveillanceOutcome,
+    SuspensionGround,
+    TransferInfo,
+    Written,
+    parse_enum,
+)
+from registry.values import (
+    Organization as OrganizationDetails,
+)
+from registry.views import CaseView, CertificateView, OrganizationView, PersonView
+
+A = TypeVar("A", bound=RegistryAggregate)
+SYSTEM = Actor(person=None, role=Role.SYSTEM)
+
+
+@dataclass(frozen=True)
+class RegistryConfig:
+    database_url: str = DEFAULT_DATABASE_URL
+    issuer: Issuer = field(default_factory=lambda: Issuer(name="示例认证有限公司 Example Certification Co., Ltd.",
+                                                          address="北京市朝阳区示例路1号", code="CB"))
+    number_pattern: str = DEFAULT_PATTERN
+
+
+class Registry(Application[UUID], Records):
+    """The certificate registry. ``config`` chooses the store and the issuer; ``clock`` gives today."""
+
+    name = "Registry"
+
+    def __init__(self, config: RegistryConfig | None = None, clock: Clock | None = None) -> None:
+        self.config = config or RegistryConfig()
+        check_pattern(self.config.number_pattern)
+        self.clock: Clock = clock or SystemClock()
+        self.database = Database.from_url(self.config.database_url)
+        self.database.prepare()
+        super().__init__(env=self.database.env)
+        self.documents: DocumentStore = document_store(self.database, self.recorder)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcodings.register(transcoder)
+
+    # Plumbing
+
+    def _get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {what}") from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"no {what}")
+        return aggregate
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return aggregate_id in self.repository
+
+    def _commit(self, *aggregates: RegistryAggregate | None, **ids: Any) -> Written:
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            raise ConcurrentChange("another command changed the same record first; nothing was written") from None
+        position = recordings[-1].notification.id if recordings else self.recorder.max_notification_id() or 0
+        return Written(position=position, ids=ids)
+
+    def _today(self) -> date:
+        return self.clock.today()
+
+    def person(self, pid: UUID | str) -> Person:
+        return self._get(Person, person_id(pid), f"person {pid}")
+
+    def organization_by_uscc(self, uscc: str) -> Organization:
+        code = validate_uscc(uscc)
+        return self._get(Organization, organization_id(code), f"organisation with USCC {code}")
+
+    def case_by_id(self, case_id: UUID | str) -> Case:
+        try:
+            cid = case_id if isinstance(case_id, UUID) else UUID(str(case_id))
+        except ValueError:
+            raise NotFound(f"no case {case_id}") from None
+        return self._get(Case, cid, f"case {case_id}")
+
+    def certificate_by_number(self, number: str) -> Certificate:
+        return self._get(Certificate, certificate_id(number), f"certificate {number}")
+
+    def _people(self, ids: Iterable[UUID]) -> list[Person]:
+        return [self.person(i) for i in ids]
+
+    # People (R-TEAM-2, R-SOD-1 facts)
+
+    def enrol_person(self, name: str, *, actor: Actor) -> Written:
+        """Records a person; answers its id."""
+        person = Person.enrol(name, actor=actor, now=self.clock.now())
+        return self._commit(person, person=person.id)
+
+    def record_registration(self, pid: UUID | str, kind: RegistrationKind | str, number: str, valid_from: date,
+                            valid_until: date, *, actor: Actor) -> Written:
+        person = self.person(pid)
+        person.record_registration(parse_enum(RegistrationKind, kind, "kind"), number, valid_from, valid_until,
+                                   actor=actor, now=self.clock.now())
+        return self._commit(person)
+
+    def record_violation(self, pid: UUID | str, on: date, description: str, *, actor: Actor) -> Written:
+        person = self.person(pid)
+        rules.check_not_future("on", on, self._today())
+        person.record_violation(on, description, actor=actor, now=self.clock.now())
+        return self._commit(person)
+
+    def record_evaluation(self, pid: UUID | str, on: date, sectors: Sequence[str], *, actor: Actor) -> Written:
+        person = self.person(pid)
+        rules.check_not_future("on", on, self._today())
+        person.record_evaluation(on, tuple(sectors), actor=actor, now=self.clock.now())
+        return self._commit(person)
+
+    def record_service(self, pid: UUID | str, client_uscc: str, kind: ServiceKind | str, on: date, *,
+                       actor: Actor) -> Written:
+        """Training or consulting given to a client: a fact R-SOD-1 is decided from."""
+        person = self.person(pid)
+        rules.check_not_future("on", on, self._today())
+        person.record_service(validate_uscc(client_uscc), parse_enum(ServiceKind, kind, "kind"), on, actor=actor,
+                              now=self.clock.now())
+        return self._commit(person)
+
+    # Organisations (R-ID-1, R-APP-1, R-APP-5)
+
+    def register_organization(self, uscc: str, name: str, address: str, *, actor: Actor) -> Written:
+        org = Organization.register(uscc, name, address, actor=actor, now=self.clock.now())
+        if self._exists(org.id):
+            raise AlreadyExists(f"organisation {org.uscc} is registered already")
+        return self._commit(org, organization=org.id, uscc=org.uscc)
+
+    def record_rectification(self, uscc: str, on: date, evidence: str, *, actor: Actor) -> Written:
+        """R-APP-5: the rectification that lets an organisation apply again after a withdrawal."""
+        org = self.organization_by_uscc(uscc)
+        rules.check_not_future("on", on, self._today())
+        org.rectify(on, evidence, actor=actor, now=self.clock.now())
+        return self._commit(org)
+
+    # The case: application and acceptance (§8.1, §8.2)
+
+    def apply(self, *, organization_uscc: str, kind: CaseKind | str, applied_on: date, scope: str,
+              levels: Sequence[ScopeLevel], basis: Basis | None = None, cems_operating_since: date,
+              emission_control: EmissionControl | None = None,
+              other_certifications: Sequence[OtherCertification] = (), incident_report_commitment: bool,
+              permits: str = "", compliance_information: str = "", renewal_of: str | None = None,
+              transfer: TransferInfo | None = None, actor: Actor) -> Written:
+        """Records an application (R-APP-1..5, R-GHG-1, R-TRF-1, R-RECERT-1); answers the case id."""
+        org = self.organization_by_uscc(organization_uscc)
+        org.check_may_apply()
+        case_kind = parse_enum(CaseKind, kind, "kind")
+        renewal_valid_until, renewal_status_valid = None, True
+        if case_kind is CaseKind.RENEWAL and renewal_of:
+            old = self.certificate_by_number(renewal_of)
+            if old.organization.uscc != org.uscc:
+                raise InvalidInput("renewal_of", f"certificate {renewal_of} belongs to another organisation")
+            renewal_valid_until = old.valid_until
+            renewal_status_valid = old.status.value in ("valid", "suspended")
+        now = self.clock.now()
+        case = Case.open(
+            organization_uscc=org.uscc, kind=case_kind, applied_on=applied_on, scope=scope, levels=levels,
+            basis=basis or Basis(), cems_operating_since=cems_operating_since,
+            emission_control=emission_control or EmissionControl(), other_certifications=other_certifications,
+            incident_report_commitment=incident_report_commitment, permits=permits,
+            compliance_information=compliance_information, renewal_of=renewal_of,
+            renewal_valid_until=renewal_valid_until, renewal_status_valid=renewal_status_valid, transfer=transfer,
+            today=self._today(), actor=actor, now=now)
+        org.open_case(case.id, case_kind, applied_on, actor=actor, now=now)
+        return self._commit(case, org, case=case.id)
+
+    def receive_document(self, case_id: UUID | str, kind: DocumentKind | str, received_on: date, content: bytes,
+                         *, content_type: str = "application/octet-stream", filename: str = "",
+                         actor: Actor) -> Written:
+        """R-APP-4: stores the document's bytes by SHA-256 and records it on the case's checklist."""
+        case = self.case_by_id(case_id)
+        doc_kind = parse_enum(DocumentKind, kind, "kind")
+        sha256 = self._store_bytes(content)
+        case.receive_document(doc_kind, received_on, sha256, len(content), content_type, filename,
+                              today=self._today(), actor=actor, now=self.clock.now())
+        return self._commit(case, sha256=sha256)
+
+    def _store_bytes(self, content: bytes) -> str:
+        if not content:
+            raise InvalidInput("file", "the document is empty")
+        # Stored before the event: bytes nobody refers to are harmless, an event without its bytes is not.
+        return self.documents.put(content)
+
+    def request_supplement(self, case_id: UUID | str, requested_on: date, missing: Sequence[DocumentKind | str],
+                           note: str = "", *, actor: Actor) -> Written:
+        case = self.case_by_id(case_id)
+        kinds = [parse_enum(DocumentKind, k, "missing") for k in missing]
+        case.request_supplement(requested_on, kinds, note, today=self._today(), actor=actor, now=self.clock.now())
+        return self._commit(case)
+
+    def decide_acceptance(self, case_id: UUID | str, decided_on: date, accepted: bool, review: Review,
+                          reasons: str = "", *, actor: Actor) -> Written:
+        case = self.case_by_id(case_id)
+        reviewer = self._acting_person(actor)
+        case.decide_acceptance(decided_on, accepted, review, reasons, reviewer, today=self._today(), actor=actor,
+                               now=self.clock.now())
+        return self._commit(case)
+
+    def sign_agreement(self, case_id: UUID | str, signed_on: date, fee_paid_on: date, *, actor: Actor) -> Written:
+        case = self.case_by_id(case_id)
+        case.sign_agreement(signed_on, fee_paid_on, today=self._today(), actor=actor, now=self.clock.now())
+        return self._commit(case)
+
+    # Audit preparation and audit (§8.3, §8.4)
+
+    def plan_programme(self, case_id: UUID | str, planned_on: date, person_days: Decimal | float | str,
+                       integrated_with: Sequence[IntegratedSystem] = (),
+                       cems_standalone_person_days: Decimal | float | str = rules.BASE_PERSON_DAYS, *,
+                       actor: Actor) -> Written:
+        case = self.case_by_id(case_id)
+        case.plan_programme(planned_on, _decimal(person_days, "person_days"), integrated_with,
+                            _decimal(cems_standalone_person_days, "cems_standalone_person_days"),
+                            today=self._today(), actor=actor, now=self.clock.now())
+        return self._commit(case)
+
+    def appoint_team(self, case_id: UUID | str, leader: UUID | str, members: Sequence[UUID | str] = (),
+                     experts: Sequence[UUID | str] = (), *, on: date, actor: Actor) -> Written:
+        case = self.case_by_id(case_id)
+        case.appoint_team(self.person(leader), self._people(person_id(m) for m in members),
+                          self._people(person_id(e) for e in experts), on, today=self._today(), actor=actor,
+                          now=self.clock.now())
+        return self._commit(case)
+
+    def _case_team(self, case: Case) -> list[Person]:
+        return self._people(case.team.everyone) if case.team else []
+
+    def conduct_stage1(self, case_id: UUID | str, conducted_on: date, on_site: bool = True,
+                       off_site_ground: OffSiteGround | str | None = None, justification: str = "",
+                       findings: str = "", *, actor: Actor) -> Written:
+        case = self.case_by_id(case_id)
+        ground = parse_enum(OffSiteGround, off_site_ground, "off_site_ground") if off_site_ground else None
+        case.conduct_stage1(conducted_on, on_site, ground, justification, findings, self._case_team(case),
+                            today=self._today(), actor=actor, now=self.clock.now())
+        return self._commit(case)
+
+    def conduct_stage2(self, case_id: UUID | str, conducted_on: date, nonconformities: Sequence[Nonconformity] = (),
+                       on_site: bool = True, *, actor: Actor) -> Written:
+        """R-S2-1; for a renewal, the recertification audit also counts as surveillance (R-SURV-1)."""
+        case = self.case_by_id(case_id)
+        now = self.clock.now()
+        case.conduct_stage2(conducted_on, on_site, nonconformities, self._case_team(case), today=self._today(),
+                            actor=actor, now=now)
+        old = None
+        if case.renewal_of:
+            old = self.certificate_by_number(case.renewal_of)
+            team = case.team
+            if team and old.status.value in ("valid", "suspended") and conducted_on <= old.valid_until:
+                old.record_surveillance_audit(
+                    conducted_on, [], self.person(team.leader), self._people(team.members),
+                    SurveillanceOutcome.NONCONFORMITIES if nonconformities else SurveillanceOutcome.MAINTAINED,
+                    False, "recertification audit", today=self._today(), actor=actor, now=now,
+                    recertification_case=case.id)
+            else:
+                old = None
+        return self._commit(case, old)
+
+    def close_nonconformity(self, case_id: UUID | str, ref: str, closed_on: date, evidence: str, *,
+                            actor: Actor) -> Written:
+        case = self.case_by_id(case_id)
+        case.close_nonconformity(ref, closed_on, evidence, today=self._today(), actor=actor, now=self.clock.now())
+        return self._commit(case)
+
+    def submit_report(self, case_id: UUID | str, submitted_on: date, focus_points: dict[str, str],
+                      quantified_performance: Sequence[PerformanceIndicator], measurement_and_verification: str,
+                      improvement_evaluation: str, cycle_effectiveness: str = "", actual_reductions: str = "", *,
+                      actor: Actor) -> Written:
+        case = self.case_by_id(case_id)
+        case.submit_report(submitted_on, focus_points, quantified_performance, measurement_and_verification,
+                           improvement_evaluation, cycle_effectiveness, actual_reductions, today=self._today(),
+                           actor=actor, now=self.clock.now())
+        return self._commit(case)
+
+    # The decision and the certificate (§8.5, §10)
+
+    def decide(self, case_id: UUID | str, decided_on: date, grant: bool, conditions: dict[str, bool | None],
+               reasons: str = "", *, actor: Actor) -> Written:
+        """R-DEC-1, R-SOD-1; a grant issues the certificate with a number never used before (R-CERT-1..2)."""
+        first = self.case_by_id(case_id)
+        for _attempt in range(5):
+            case = self.case_by_id(case_id)
+            if case.version != first.version:
+                raise ConcurrentChange(f"case {case_id} was changed by another command; nothing was written")
+            try:
+                return self._decide(case, decided_on, grant, conditions, reasons, actor)
+            except ConcurrentChange:
+                # Only the number sequence can have moved if the case has not: take the next number and retry.
+                continue
+        raise ConcurrentChange("too many concurrent decisions; nothing was written, try again")
+
+    def _decide(self, case: Case, decided_on: date, grant: bool, conditions: dict[str, bool | None], reasons: str,
+                actor: Actor) -> Written:
+        now, today = self.clock.now(), self._today()
+        unmet = case.check_decision(decided_on, grant, conditions, self._acting_person(actor), today=today)
+        if not grant:
+            case.refuse(decided_on, conditions, reasons, unmet, actor=actor, now=now)
+            return self._commit(case)
+        old = self.certificate_by_number(case.renewal_of) if case.renewal_of else None
+        if old is not None:
+            old.check_renewable(decided_on)
+        org = self.organization_by_uscc(case.organization_uscc)
+        sequence = self._number_sequence(decided_on, now)
+        number = sequence.allocate(self.config.number_pattern, self.config.issuer.code, decided_on, actor=actor,
+                                   now=now)
+        if self._exists(certificate_id(number)):
+            raise AlreadyExists(f"certificate number {number} exists already; check the number pattern")
+        transfer = case.transfer
+        cert = Certificate.issue(
+            number=number, case_id=case.id,
+            organization=OrganizationDetails(uscc=org.uscc, name=org.name, address=org.address), scope=case.scope, levels=case.levels, basis=case.basis,
+            issuer=self.config.issuer, issued_on=decided_on,
+            valid_until=transfer.valid_until if transfer else None, renews=case.renewal_of,
+            transferred_from=f"{transfer.from_body} {transfer.certificate_number}" if transfer else None,
+            actor=actor, now=now)
+        case.grant(decided_on, conditions, reasons, cert.id, number, actor=actor, now=now)
+        org.note_certificate(number, decided_on, actor=actor, now=now)
+        if old is not None:
+            old.note_renewal(number, case.id, decided_on, actor=actor, now=now)
+        return self._commit(sequence, case, cert, org, old, certificate=cert.id, certificate_number=number)
+
+    def _number_sequence(self, on: date, now: Any) -> NumberSequence:
+        key = sequence_key(self.config.number_pattern, self.config.issuer.code, on.year)
+        try:
+            return self._get(NumberSequence, number_sequence_id(key), "number sequence")
+        except NotFound:
+            return NumberSequence.start(key, actor=SYSTEM, now=now)
+
+    def _acting_person(self, actor: Actor) -> Person:
+        if actor.person is None:
+            raise InvalidInput("actor", f"a {actor.role.value} step is performed by a person")
+        return self.person(actor.person)
+
+    # Surveillance and status changes (§9, §11)
+
+    def record_surveillance_audit(self, number: str, conducted_on: date, leader: UUID | str,
+                                  members: Sequence[UUID | str] = (),
+                                  outcome: SurveillanceOutcome | str = SurveillanceOutcome.MAINTAINED,
+                                  additional: bool = False, reason: str = "", *, actor: Actor) -> Written:
+        cert = self.certificate_by_number(number)
+        lead = self.person(leader)
+        team = self._people(person_id(m) for m in members if person_id(m) != lead.id)
+        cert.record_surveillance_audit(conducted_on, [lead, *team], lead, team,
+                                       parse_enum(SurveillanceOutcome, outcome, "outcome"), additional, reason,
+                                       today=self._today(), actor=actor, now=self.clock.now())
+        return self._commit(cert)
+
+    def request_change(self, number: str, requested_on: date, changed_on: date, changes: Changes, *,
+                       actor: Actor) -> Written:
+        cert = self.certificate_by_number(number)
+        request_id = cert.request_change(requested_on, changed_on, changes, today=self._today(), actor=actor,
+                                         now=self.clock.now())
+        return self._commit(cert, request=request_id)
+
+    def change_certificate(self, number: str, request_id: UUID | str, changed_on: date, *, actor: Actor) -> Written:
+        """R-CHG-1: the certificate keeps its number; its version goes up; the organisation's record follows."""
+        cert = self.certificate_by_number(number)
+        try:
+            rid = request_id if isinstance(request_id, UUID) else UUID(str(request_id))
+        except ValueError:
+            raise InvalidInput("request_id", f"{request_id!r} is not a change request id") from None
+        now = self.clock.now()
+        cert.change(rid, changed_on, today=self._today(), actor=actor, now=now)
+        org = self.organization_by_uscc(cert.organization.uscc)
+        org.change_details(cert.organization.name, cert.organization.address, number, changed_on, actor=actor,
+                           now=now)
+        return self._commit(cert, org, version=cert.certificate_version)
+
+    def suspend(self, number: str, on: date, known_on: date, ground: SuspensionGround | str, detail: str = "", *,
+                actor: Actor) -> Written:
+        cert = self.certificate_by_number(number)
+        cert.suspend(on, known_on, parse_enum(SuspensionGround, ground, "ground"), detail, today=self._today(),
+                     actor=actor, now=self.clock.now())
+        return self._commit(cert)
+
+    def reinstate(self, number: str, on: date, evidence: str, *, actor: Actor) -> Written:
+        cert = self.certificate_by_number(number)
+        cert.reinstate(on, evidence, today=self._today(), actor=actor, now=self.clock.now())
+        return self._commit(cert)
+
+    def withdraw(self, number: str, on: date, known_on: date, ground: SuspensionGround | str, detail: str = "", *,
+                 actor: Actor) -> Written:
+        """R-SUS-1; the organisation may not apply again until rectified (R-APP-5)."""
+        cert = self.certificate_by_number(number)
+        now = self.clock.now()
+        cert.withdraw(on, known_on, parse_enum(SuspensionGround, ground, "ground"), detail, today=self._today(),
+                      actor=actor, now=now)
+        org = self.organization_by_uscc(cert.organization.uscc)
+        org.note_withdrawal(number, on, actor=actor, now=now)
+        return self._commit(cert, org)
+
+    def cancel(self, number: str, on: date, ground: CancellationGround | str, detail: str = "",
+               trigger_on: date | None = None, *, actor: Actor) -> Written:
+        cert = self.certificate_by_number(number)
+        cert.cancel(on, parse_enum(CancellationGround, ground, "ground"), detail, today=self._today(), actor=actor,
+                    now=self.clock.now(), trigger_on=trigger_on)
+        return self._commit(cert)
+
+    def expire_if_due(self, number: str) -> Written | None:
+        """R-EXP-1, as the scheduler's duty: records the expiry on the day after the last day of validity."""
+        return self._scheduled(number, lambda cert, now: cert.expire(self._today(), actor=SYSTEM, now=now))
+
+    def suspend_if_surveillance_overdue(self, number: str) -> Written | None:
+        """R-SURV-4, as the scheduler's duty: suspends on the day after a missed surveillance due date."""
+        return self._scheduled(number, lambda cert, now: cert.suspend_for_overdue_surveillance(
+            self._today(), actor=SYSTEM, now=now))
+
+    def _scheduled(self, number: str, duty: Callable[[Certificate, Any], bool]) -> Written | None:
+        cert = self.certificate_by_number(number)
+        if not duty(cert, self.clock.now()):
+            return None
+        return self._commit(cert)
+
+    # Reads
+
+    def get_person(self, pid: UUID | str) -> PersonView:
+        return PersonView.of(self.person(pid))
+
+    def get_organization(self, uscc: str) -> OrganizationView:
+        return OrganizationView.of(self.organization_by_uscc(uscc))
+
+    def get_case(self, case_id: UUID | str) -> CaseView:
+        return CaseView.of(self.case_by_id(case_id))
+
+    def get_certificate(self, number: str) -> CertificateView:
+        return CertificateView.of(self.certificate_by_number(number))
+
+    def document(self, sha256: str) -> bytes:
+        content = self.documents.get(sha256)
+        if content is None:
+            raise NotFound(f"no document {sha256}")
+        return content
+
+
+def _decimal(value: Decimal | float | str, field_name: str) -> Decimal:
+    try:
+        result = value if isinstance(value, Decimal) else Decimal(str(value))
+    except ArithmeticError:
+        raise InvalidInput(field_name, f"{value!r} is not a number") from None
+    if not result.is_finite() or result < 0:
+        raise InvalidInput(field_name, f"{value!r} is not a non-negative number")
+    return result
+

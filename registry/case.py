@@ -1,0 +1,256 @@
+"""The certification case (§2, §8): one per application, initial, renewal or transfer.
+
+Stages in order: applied → accepted → contracted → planned → team appointed → stage 1 → stage 2 → reported →
+decided; a step out of order is refused (R-FLOW-1). Application to programme are in ``registry.intake``; this
+module adds the audit (§8.3.2–§8.4) and the decision (§8.5).
+
+A transfer (§12) needs no stage 1: after the agreement it may be decided at once, or after an on-site audit
+(recorded as stage 2, then its report), which is recorded where done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from uuid import UUID
+
+from registry import rules
+from registry.errors import InvalidInput, NotPermitted, OutOfOrder, RuleViolation
+from registry.intake import CaseIntake, Stage
+from registry.person import Person
+from registry.values import (
+    Actor,
+    CaseKind,
+    Nonconformity,
+    OffSiteGround,
+    PerformanceIndicator,
+    Severity,
+    Team,
+)
+
+
+class Case(CaseIntake):
+    class TeamAppointed(CaseIntake.Event):
+        team: Team
+
+        def apply(self, case: Case) -> None:
+            case.team = self.team
+            case.team_on = self.effective_on
+            if case.stage is Stage.PLANNED:
+                case.stage = Stage.TEAM_APPOINTED
+
+    class Stage1Conducted(CaseIntake.Event):
+        on_site: bool
+        off_site_ground: OffSiteGround | None
+        justification: str
+        findings: str
+
+        def apply(self, case: Case) -> None:
+            case.stage = Stage.STAGE1_DONE
+            case.stage1_on = self.effective_on
+
+    class Stage2Conducted(CaseIntake.Event):
+        on_site: bool
+        nonconformities: tuple[Nonconformity, ...]
+
+        def apply(self, case: Case) -> None:
+            case.stage = Stage.STAGE2_DONE
+            case.stage2_on = self.effective_on
+            case.nonconformities = {nc.ref: nc for nc in self.nonconformities}
+
+    class NonconformityClosed(CaseIntake.Event):
+        ref: str
+        evidence: str
+
+        def apply(self, case: Case) -> None:
+            if self.effective_on is not None:
+                case.closed[self.ref] = self.effective_on
+
+    class ReportSubmitted(CaseIntake.Event):
+        focus_points: dict[str, str]
+        quantified_performance: tuple[PerformanceIndicator, ...]
+        measurement_and_verification: str
+        improvement_evaluation: str
+        cycle_effectiveness: str
+        actual_reductions: str
+        gaps: tuple[dict[str, str], ...]  # R-REP-1: what the report lacks; any gap bars a grant
+
+        def apply(self, case: Case) -> None:
+            case.stage = Stage.REPORTED
+            case.report_on = self.effective_on
+            case.report_gaps = [dict(g) for g in self.gaps]
+
+    class Granted(CaseIntake.Event):
+        conditions: dict[str, bool | None]
+        reasons: str
+        certificate_id: UUID
+        certificate_number: str
+
+        def apply(self, case: Case) -> None:
+            case.stage = Stage.GRANTED
+            case.decided_on = self.effective_on
+            case.decision_maker = self.actor.person
+            case.certificate_number = self.certificate_number
+
+    class Refused(CaseIntake.Event):
+        conditions: dict[str, bool | None]
+        reasons: str
+        unmet: tuple[str, ...]
+
+        def apply(self, case: Case) -> None:
+            case.stage = Stage.REFUSED
+            case.decided_on = self.effective_on
+            case.decision_maker = self.actor.person
+
+    # The audit team (§8.3.2, §5)
+
+    def appoint_team(self, leader: Person, members: Sequence[Person], experts: Sequence[Person], on: date, *,
+                     today: date, actor: Actor, now: datetime) -> None:
+        """R-TEAM-1, R-TEAM-2 (as of the appointment date) and R-SOD-1 for every person on the team."""
+        if self.stage in (Stage.ACCEPTED, Stage.CONTRACTED):
+            raise OutOfOrder("the audit programme comes before the team (R-PREP-1)")
+        self._require(Stage.PLANNED, Stage.TEAM_APPOINTED, Stage.STAGE1_DONE, step="team appointment")
+        self._dated("on", on, today, "the programme", self.programme_on)
+        rules.check_team(leader, members, experts, on, "team appointment")
+        team = Team(leader=leader.id, members=tuple(m.id for m in members), experts=tuple(e.id for e in experts))
+        for person in (leader, *members, *experts):
+            rules.check_separate(person, "audit", self.organization_uscc, on, intake=self.intake)
+        self._record(self.TeamAppointed, team=team, actor=actor, effective_on=on, now=now)
+
+    def _check_team_on(self, team: Sequence[Person], auditor: Actor, on: date, what: str) -> None:
+        """Only a team member records the audit; the team is checked again on each audit's date (R-TEAM-2)."""
+        assigned = self.team
+        if assigned is None:
+            raise OutOfOrder(f"{what} needs an appointed audit team")
+        if auditor.person not in assigned.everyone:
+            raise NotPermitted(f"only a member of the case's audit team records the {what}")
+        by_id = {p.id: p for p in team}
+        rules.check_team(by_id[assigned.leader], [by_id[m] for m in assigned.members],
+                         [by_id[e] for e in assigned.experts], on, what)
+        for person in team:
+            rules.check_separate(person, "audit", self.organization_uscc, on, intake=self.intake)
+
+    # The initial audit (§8.4)
+
+    def conduct_stage1(self, conducted_on: date, on_site: bool, off_site_ground: OffSiteGround | None,
+                       justification: str, findings: str, team: Sequence[Person], *, today: date, actor: Actor,
+                       now: datetime) -> None:
+        """R-PREP-1, R-S1-1, R-TEAM-2: stage 1, on site unless a ground of §8.4.1 (1) is recorded."""
+        if self.kind is CaseKind.TRANSFER:
+            raise OutOfOrder("a transfer has no stage 1; an on-site audit is recorded as stage 2")
+        if self.stage is Stage.ACCEPTED:
+            raise RuleViolation("R-ACC-3", "§8.2",
+                                "the certification agreement is signed and the fee paid before audit work starts")
+        if self.stage is Stage.CONTRACTED:
+            raise RuleViolation("R-PREP-1", "§8.3.1", "an audit programme exists before stage 1")
+        self._require(Stage.TEAM_APPOINTED, step="stage 1")
+        self._dated("conducted_on", conducted_on, today, "the team appointment", self.team_on)
+        self._check_team_on(team, actor, conducted_on, "stage 1")
+        rules.check_stage1_mode(on_site, off_site_ground, justification, self.other_certifications, conducted_on)
+        self._record(self.Stage1Conducted, on_site=on_site, off_site_ground=None if on_site else off_site_ground,
+                     justification=justification, findings=findings, actor=actor, effective_on=conducted_on,
+                     now=now)
+
+    def conduct_stage2(self, conducted_on: date, on_site: bool, nonconformities: Sequence[Nonconformity],
+                       team: Sequence[Person], *, today: date, actor: Actor, now: datetime) -> None:
+        """R-S2-1, R-TEAM-2: stage 2, on site, after stage 1 (for a transfer: the on-site audit, where done)."""
+        if self.kind is CaseKind.TRANSFER:
+            self._require(Stage.TEAM_APPOINTED, step="the transfer's on-site audit")
+        else:
+            self._require(Stage.STAGE1_DONE, step="stage 2")
+        rules.check_not_future("conducted_on", conducted_on, today)
+        if self.stage1_on is not None and conducted_on < self.stage1_on:
+            raise RuleViolation("R-S2-1", "§8.4.1 (2)",
+                                f"stage 2 comes after stage 1 ({self.stage1_on.isoformat()})")
+        self._dated("conducted_on", conducted_on, today, "the team appointment", self.team_on)
+        rules.check_stage2_on_site(on_site)
+        refs = [nc.ref for nc in nonconformities]
+        if len(set(refs)) != len(refs) or any(not r.strip() for r in refs):
+            raise InvalidInput("nonconformities", "each nonconformity has its own, non-empty ref")
+        self._check_team_on(team, actor, conducted_on, "stage 2")
+        self._record(self.Stage2Conducted, on_site=True, nonconformities=tuple(nonconformities), actor=actor,
+                     effective_on=conducted_on, now=now)
+
+    def close_nonconformity(self, ref: str, closed_on: date, evidence: str, *, today: date, actor: Actor,
+                            now: datetime) -> None:
+        """Closes a stage 2 nonconformity with its evidence (R-DEC-1 needs every major one closed)."""
+        self._require(Stage.STAGE2_DONE, Stage.REPORTED, step="nonconformity closure")
+        if self.team is None or actor.person not in self.team.everyone:
+            raise NotPermitted("only a member of the case's audit team records a closure")
+        if ref not in self.nonconformities:
+            raise InvalidInput("ref", f"stage 2 recorded no nonconformity {ref!r}")
+        if ref in self.closed:
+            raise OutOfOrder(f"nonconformity {ref} was closed on {self.closed[ref].isoformat()}")
+        self._dated("closed_on", closed_on, today, "stage 2", self.stage2_on)
+        if not evidence.strip():
+            raise InvalidInput("evidence", "a closure records its evidence")
+        self._record(self.NonconformityClosed, ref=ref, evidence=evidence, actor=actor, effective_on=closed_on,
+                     now=now)
+
+    def submit_report(self, submitted_on: date, focus_points: dict[str, str],
+                      quantified_performance: Sequence[PerformanceIndicator], measurement_and_verification: str,
+                      improvement_evaluation: str, cycle_effectiveness: str, actual_reductions: str, *,
+                      today: date, actor: Actor, now: datetime) -> None:
+        """R-REP-1: the report is recorded as submitted; what it lacks is recorded and bars a grant."""
+        self._require(Stage.STAGE2_DONE, Stage.REPORTED, step="audit report")
+        if self.team is None or actor.person not in self.team.everyone:
+            raise NotPermitted("only a member of the case's audit team submits its report")
+        self._dated("submitted_on", submitted_on, today, "stage 2", self.stage2_on)
+        gaps = rules.report_gaps(focus_points, quantified_performance, measurement_and_verification,
+                                 improvement_evaluation, self.kind is CaseKind.RENEWAL, cycle_effectiveness,
+                                 actual_reductions)
+        self._record(self.ReportSubmitted, focus_points=dict(focus_points),
+                     quantified_performance=tuple(quantified_performance),
+                     measurement_and_verification=measurement_and_verification,
+                     improvement_evaluation=improvement_evaluation, cycle_effectiveness=cycle_effectiveness,
+                     actual_reductions=actual_reductions, gaps=tuple(g.as_dict() for g in gaps), actor=actor,
+                     effective_on=submitted_on, now=now)
+
+    # The decision (§8.5, §4.2)
+
+    def check_decision(self, decided_on: date, grant: bool, conditions: dict[str, bool | None],
+                       decision_maker: Person, *, today: date) -> list[str]:
+        """R-DEC-1, R-REP-1, R-SOD-1: everything a decision needs; returns the unmet §8.5.2 conditions."""
+        audited = self.kind is not CaseKind.TRANSFER or self.stage2_on is not None
+        if audited:
+            if self.stage is Stage.STAGE2_DONE:
+                raise RuleViolation("R-REP-1", "§8.5.1", "the audit report comes before the decision")
+            self._require(Stage.REPORTED, step="certification decision")
+        else:
+            self._require(Stage.CONTRACTED, Stage.PLANNED, Stage.TEAM_APPOINTED, step="certification decision")
+        after = self.report_on or self.agreement_on
+        self._dated("decided_on", decided_on, today, "the report" if self.report_on else "the agreement", after)
+        team = self.team.everyone if self.team else ()
+        rules.check_separate(decision_maker, "decision", self.organization_uscc, decided_on, intake=self.intake,
+                             audit=team)
+        rules.check_decision_maker_record(decision_maker, decided_on)
+        unmet = rules.unmet_conditions(conditions, bool(self.basis.sector_requirements))
+        if grant:
+            if self.report_gaps:
+                gap = self.report_gaps[0]
+                raise RuleViolation(gap["rule"], gap["clause"], f"the report is incomplete: {gap['detail']}")
+            open_majors = self.open_majors(decided_on)
+            if open_majors:
+                raise RuleViolation("R-DEC-1", "§8.5.2",
+                                    f"major nonconformities not closed: {', '.join(open_majors)}")
+            if unmet:
+                raise RuleViolation("R-DEC-1", "§8.5.2",
+                                    f"conditions not met, so only a refusal is possible: {', '.join(unmet)}")
+        return unmet
+
+    def grant(self, decided_on: date, conditions: dict[str, bool | None], reasons: str, certificate_id: UUID,
+              certificate_number: str, *, actor: Actor, now: datetime) -> None:
+        """Records a grant already checked by ``check_decision``; the certificate is issued beside it."""
+        self._record(self.Granted, conditions=dict(conditions), reasons=reasons, certificate_id=certificate_id,
+                     certificate_number=certificate_number, actor=actor, effective_on=decided_on, now=now)
+
+    def refuse(self, decided_on: date, conditions: dict[str, bool | None], reasons: str, unmet: Sequence[str], *,
+               actor: Actor, now: datetime) -> None:
+        if not reasons.strip() and not unmet:
+            raise InvalidInput("reasons", "a refusal gives its reasons")
+        self._record(self.Refused, conditions=dict(conditions), reasons=reasons, unmet=tuple(unmet), actor=actor,
+                     effective_on=decided_on, now=now)
+
+    def open_majors(self, by: date) -> list[str]:
+        return [ref for ref, nc in self.nonconformities.items()
+                if nc.severity is Severity.MAJOR and not (ref in self.closed and self.closed[ref] <= by)]

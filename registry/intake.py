@@ -1,0 +1,322 @@
+"""The first half of a certification case (§8.1–§8.3.1): application, documents, acceptance, agreement and
+programme. The audit and the decision follow in ``registry.case``.
+
+Every application is recorded, eligible or not; eligibility and completeness are checked when it is accepted
+(an ineligible or incomplete case can only be not-accepted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Self
+from uuid import UUID, uuid4
+
+from registry import rules
+from registry.base import RegistryAggregate
+from registry.errors import InvalidInput, OutOfOrder, RuleViolation
+from registry.person import Person
+from registry.values import (
+    Actor,
+    Basis,
+    CaseKind,
+    DocumentKind,
+    EmissionControl,
+    IntegratedSystem,
+    Nonconformity,
+    OtherCertification,
+    Review,
+    ScopeLevel,
+    Team,
+    TransferInfo,
+)
+
+
+class Stage(Enum):
+    APPLIED = "applied"
+    NOT_ACCEPTED = "not_accepted"
+    ACCEPTED = "accepted"
+    CONTRACTED = "contracted"
+    PLANNED = "planned"
+    TEAM_APPOINTED = "team_appointed"
+    STAGE1_DONE = "stage1_done"
+    STAGE2_DONE = "stage2_done"
+    REPORTED = "reported"
+    GRANTED = "granted"
+    REFUSED = "refused"
+
+
+ORDER = list(Stage)
+TERMINAL = (Stage.NOT_ACCEPTED, Stage.GRANTED, Stage.REFUSED)
+
+
+class CaseIntake(RegistryAggregate):
+    class Applied(RegistryAggregate.Created):
+        organization_uscc: str
+        kind: CaseKind
+        scope: str
+        levels: tuple[ScopeLevel, ...]
+        basis: Basis
+        cems_operating_since: date
+        emission_control: EmissionControl
+        other_certifications: tuple[OtherCertification, ...]
+        incident_report_commitment: bool
+        permits: str
+        compliance_information: str
+        renewal_of: str | None
+        transfer: TransferInfo | None
+        required_cems_months: int
+        gaps: tuple[dict[str, str], ...]  # eligibility gaps (rule, clause, detail) found on the application
+
+        def apply(self, case: CaseIntake) -> None:
+            case.organization_uscc = self.organization_uscc
+            case.kind = self.kind
+            case.applied_on = self.effective_on
+            case.scope = self.scope
+            case.levels = tuple(self.levels)
+            case.basis = self.basis
+            case.other_certifications = tuple(self.other_certifications)
+            case.renewal_of = self.renewal_of
+            case.transfer = self.transfer
+            case.gaps = [dict(g) for g in self.gaps]
+            case.stage = Stage.APPLIED
+            case.documents = {}
+            case.documents_complete_on = None
+            case.notice_due_by = None
+            case.intake = set()
+            case.accepted_on = None
+            case.agreement_on = None
+            case.programme_on = None
+            case.team = None
+            case.team_on = None
+            case.stage1_on = None
+            case.stage2_on = None
+            case.nonconformities = {}
+            case.closed = {}
+            case.report_on = None
+            case.report_gaps = []
+            case.decided_on = None
+            case.decision_maker = None
+            case.certificate_number = None
+
+    class DocumentReceived(RegistryAggregate.Event):
+        kind: DocumentKind
+        sha256: str
+        size: int
+        content_type: str
+        filename: str
+        completes_checklist: bool
+        notice_due_by: date | None  # R-ACC-2, set when this document completes the checklist
+
+        def apply(self, case: CaseIntake) -> None:
+            case.documents[self.kind] = self.sha256
+            if self.completes_checklist:
+                case.documents_complete_on = self.effective_on
+                case.notice_due_by = self.notice_due_by
+
+    class SupplementRequested(RegistryAggregate.Event):
+        missing: tuple[DocumentKind, ...]
+        note: str
+
+    class Accepted(RegistryAggregate.Event):
+        review: Review
+        reasons: str
+        notice_due_by: date | None
+        notice_late: bool
+
+        def apply(self, case: CaseIntake) -> None:
+            case.stage = Stage.ACCEPTED
+            case.accepted_on = self.effective_on
+            case.intake.add(self.actor.person)
+
+    class NotAccepted(RegistryAggregate.Event):
+        review: Review
+        reasons: str
+        notice_due_by: date | None
+        notice_late: bool
+
+        def apply(self, case: CaseIntake) -> None:
+            case.stage = Stage.NOT_ACCEPTED
+            case.intake.add(self.actor.person)
+
+    class AgreementSigned(RegistryAggregate.Event):
+        fee_paid_on: date
+
+        def apply(self, case: CaseIntake) -> None:
+            case.stage = Stage.CONTRACTED
+            case.agreement_on = self.fee_paid_on if self.fee_paid_on > self.effective_on else self.effective_on
+
+    class ProgrammePlanned(RegistryAggregate.Event):
+        person_days: Decimal
+        cems_standalone_person_days: Decimal
+        integrated_with: tuple[IntegratedSystem, ...]
+
+        def apply(self, case: CaseIntake) -> None:
+            case.programme_on = self.effective_on
+            if case.stage is Stage.CONTRACTED:
+                case.stage = Stage.PLANNED
+
+    if TYPE_CHECKING:  # the library would make annotated aggregates dataclasses with these as __init__ fields
+        organization_uscc: str
+        kind: CaseKind
+        applied_on: date
+        scope: str
+        levels: tuple[ScopeLevel, ...]
+        basis: Basis
+        other_certifications: tuple[OtherCertification, ...]
+        renewal_of: str | None
+        transfer: TransferInfo | None
+        gaps: list[dict[str, str]]
+        stage: Stage
+        documents: dict[DocumentKind, str]
+        documents_complete_on: date | None
+        notice_due_by: date | None
+        intake: set[UUID | None]
+        accepted_on: date | None
+        agreement_on: date | None
+        programme_on: date | None
+        team: Team | None
+        team_on: date | None
+        stage1_on: date | None
+        stage2_on: date | None
+        nonconformities: dict[str, Nonconformity]
+        closed: dict[str, date]
+        report_on: date | None
+        report_gaps: list[dict[str, str]]
+        decided_on: date | None
+        decision_maker: UUID | None
+        certificate_number: str | None
+
+    # Application (§8.1)
+
+    @classmethod
+    def open(cls, *, organization_uscc: str, kind: CaseKind, applied_on: date, scope: str,
+             levels: Sequence[ScopeLevel], basis: Basis, cems_operating_since: date,
+             emission_control: EmissionControl, other_certifications: Sequence[OtherCertification],
+             incident_report_commitment: bool, permits: str = "", compliance_information: str = "",
+             renewal_of: str | None = None, renewal_valid_until: date | None = None,
+             renewal_status_valid: bool = True, transfer: TransferInfo | None = None,
+             today: date, actor: Actor, now: datetime) -> Self:
+        """Records an application. Structural faults are refused; eligibility gaps are recorded for acceptance."""
+        rules.check_not_future("applied_on", applied_on, today)
+        if cems_operating_since > applied_on:
+            raise InvalidInput("cems_operating_since", "the CEMS cannot start running after the application")
+        if not scope.strip():
+            raise InvalidInput("scope", "the scope of certification is required")
+        rules.check_levels(levels)
+        if kind is CaseKind.RENEWAL and not renewal_of:
+            raise InvalidInput("renewal_of", "a renewal names the certificate it renews")
+        if kind is not CaseKind.RENEWAL and renewal_of:
+            raise InvalidInput("renewal_of", "only a renewal names a certificate it renews")
+        if kind is CaseKind.TRANSFER:
+            if transfer is None:
+                raise InvalidInput("transfer", "a transfer gives the certificate transferred and its reason")
+            rules.check_transfer(transfer, applied_on)
+        elif transfer is not None:
+            raise InvalidInput("transfer", "only a transfer case carries transfer details")
+
+        months, _ = rules.required_cems_months(applied_on, emission_control, other_certifications)
+        found = [
+            rules.cems_operation_gap(applied_on, cems_operating_since, emission_control, other_certifications),
+            rules.commitment_gap(incident_report_commitment),
+        ]
+        if kind is CaseKind.RENEWAL and renewal_valid_until is not None:
+            found.append(rules.renewal_window_gap(applied_on, renewal_valid_until))
+            if not renewal_status_valid:
+                found.append(rules.Gap("R-RECERT-1", "§11.1",
+                                       f"certificate {renewal_of} is not valid and cannot be renewed"))
+        gaps = tuple(g.as_dict() for g in found if g is not None)
+        return cls._create(
+            cls.Applied, id=uuid4(), organization_uscc=organization_uscc, kind=kind, scope=scope.strip(),
+            levels=tuple(levels), basis=basis, cems_operating_since=cems_operating_since,
+            emission_control=emission_control, other_certifications=tuple(other_certifications),
+            incident_report_commitment=incident_report_commitment, permits=permits,
+            compliance_information=compliance_information, renewal_of=renewal_of, transfer=transfer,
+            required_cems_months=months, gaps=gaps, actor=actor, effective_on=applied_on, timestamp=now)
+
+    def _require(self, *stages: Stage, step: str) -> None:
+        if self.stage not in stages:
+            if self.stage in TERMINAL:
+                raise OutOfOrder(f"case is {self.stage.value}: it accepts no {step}")
+            raise OutOfOrder(f"{step} is not possible at stage {self.stage.value} "
+                             f"(possible at: {', '.join(s.value for s in stages)})")
+
+    def _dated(self, field: str, d: date, today: date, after_field: str, after: date | None) -> None:
+        rules.check_not_future(field, d, today)
+        if after is not None:
+            rules.check_not_before(field, d, after_field, after)
+
+    @property
+    def missing_documents(self) -> list[DocumentKind]:
+        return rules.missing_documents(self.documents)
+
+    def receive_document(self, kind: DocumentKind, received_on: date, sha256: str, size: int, content_type: str,
+                         filename: str, *, today: date, actor: Actor, now: datetime) -> None:
+        """R-APP-4: a checklist document, stored by its SHA-256. Completing the checklist starts R-ACC-2's clock."""
+        self._require(Stage.APPLIED, step="a document for the application checklist")
+        self._dated("received_on", received_on, today, "applied_on", self.applied_on)
+        completes = self.documents_complete_on is None and self.missing_documents == [kind]
+        due = rules.acceptance_notice_due(received_on) if completes else None
+        self._record(self.DocumentReceived, kind=kind, sha256=sha256, size=size, content_type=content_type,
+                     filename=filename, completes_checklist=completes, notice_due_by=due, actor=actor,
+                     effective_on=received_on, now=now)
+
+    def request_supplement(self, requested_on: date, missing: Sequence[DocumentKind], note: str, *, today: date,
+                           actor: Actor, now: datetime) -> None:
+        """R-ACC-2: a supplement request names what is missing."""
+        self._require(Stage.APPLIED, step="supplement request")
+        self._dated("requested_on", requested_on, today, "applied_on", self.applied_on)
+        if not missing:
+            raise RuleViolation("R-ACC-2", "§8.2", "a supplement request names the missing documents")
+        already = [k.value for k in missing if k in self.documents]
+        if already:
+            raise RuleViolation("R-ACC-2", "§8.2", f"already received, not missing: {', '.join(already)}")
+        self._record(self.SupplementRequested, missing=tuple(missing), note=note, actor=actor,
+                     effective_on=requested_on, now=now)
+
+    # Acceptance (§8.2)
+
+    def decide_acceptance(self, decided_on: date, accepted: bool, review: Review, reasons: str, reviewer: Person,
+                          *, today: date, actor: Actor, now: datetime) -> None:
+        """R-ACC-1..2, R-APP-2..4, R-SOD-1: accept an eligible, complete application on a full review."""
+        self._require(Stage.APPLIED, step="acceptance decision")
+        self._dated("decided_on", decided_on, today, "applied_on", self.applied_on)
+        rules.check_separate(reviewer, "intake review", self.organization_uscc, decided_on)
+        if accepted:
+            rules.check_review(review.all_confirmed)
+            for gap in self.gaps:
+                raise RuleViolation(gap["rule"], gap["clause"], gap["detail"])
+            if self.missing_documents:
+                raise RuleViolation("R-APP-4", "§8.1", "the application's documents are incomplete; missing: "
+                                    + ", ".join(k.value for k in self.missing_documents))
+        elif not reasons.strip():
+            raise InvalidInput("reasons", "a not-accept notice gives its reasons")
+        late = self.notice_due_by is not None and decided_on > self.notice_due_by
+        self._record(self.Accepted if accepted else self.NotAccepted, review=review, reasons=reasons,
+                     notice_due_by=self.notice_due_by, notice_late=late, actor=actor, effective_on=decided_on,
+                     now=now)
+
+    def sign_agreement(self, signed_on: date, fee_paid_on: date, *, today: date, actor: Actor,
+                       now: datetime) -> None:
+        """R-ACC-3: the agreement is signed and the fee paid before audit work starts."""
+        self._require(Stage.ACCEPTED, step="certification agreement")
+        self._dated("signed_on", signed_on, today, "acceptance", self.accepted_on)
+        rules.check_not_future("fee_paid_on", fee_paid_on, today)
+        self._record(self.AgreementSigned, fee_paid_on=fee_paid_on, actor=actor, effective_on=signed_on, now=now)
+
+    # Audit preparation (§8.3)
+
+    def plan_programme(self, planned_on: date, person_days: Decimal, integrated_with: Sequence[IntegratedSystem],
+                       cems_standalone_person_days: Decimal, *, today: date, actor: Actor, now: datetime) -> None:
+        """R-PREP-1, R-TIME-1, R-TIME-2: the audit programme and its time, before any audit."""
+        if self.stage in (Stage.ACCEPTED,):
+            raise RuleViolation("R-ACC-3", "§8.2",
+                                "the certification agreement is signed and the fee paid before audit work starts")
+        self._require(Stage.CONTRACTED, Stage.PLANNED, Stage.TEAM_APPOINTED, step="audit programme")
+        self._dated("planned_on", planned_on, today, "the agreement", self.agreement_on)
+        rules.check_audit_time(person_days, integrated_with, cems_standalone_person_days)
+        self._record(self.ProgrammePlanned, person_days=person_days,
+                     cems_standalone_person_days=cems_standalone_person_days, integrated_with=tuple(integrated_with),
+                     actor=actor, effective_on=planned_on, now=now)

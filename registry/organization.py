@@ -1,0 +1,109 @@
+"""Organisations (applicants and certificate holders), keyed by their USCC (R-ID-1, R-APP-1, R-APP-5)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from registry import rules
+from registry.base import RegistryAggregate
+from registry.errors import InvalidInput, RuleViolation
+from registry.identifiers import organization_id, validate_uscc
+from registry.values import Actor, CaseKind
+
+
+class Organization(RegistryAggregate):
+    class Registered(RegistryAggregate.Created):
+        uscc: str
+        name: str
+        address: str
+
+        def apply(self, org: Organization) -> None:
+            org.uscc = self.uscc
+            org.name = self.name
+            org.address = self.address
+            org.cases = []
+            org.certificates = []
+            org.withdrawn = []
+            org.rectified = False
+
+    class CaseOpened(RegistryAggregate.Event):
+        case_id: UUID
+        kind: CaseKind
+
+        def apply(self, org: Organization) -> None:
+            org.cases.append(self.case_id)
+
+    class CertificateIssued(RegistryAggregate.Event):
+        number: str
+
+        def apply(self, org: Organization) -> None:
+            org.certificates.append(self.number)
+
+    class DetailsChanged(RegistryAggregate.Event):
+        name: str
+        address: str
+        certificate_number: str
+
+        def apply(self, org: Organization) -> None:
+            org.name = self.name
+            org.address = self.address
+
+    class CertificateWithdrawn(RegistryAggregate.Event):
+        number: str
+
+        def apply(self, org: Organization) -> None:
+            org.withdrawn.append(self.number)
+            org.rectified = False
+
+    class Rectified(RegistryAggregate.Event):
+        evidence: str
+
+        def apply(self, org: Organization) -> None:
+            org.rectified = True
+
+    if TYPE_CHECKING:  # the library would make annotated aggregates dataclasses with these as __init__ fields
+        uscc: str
+        name: str
+        address: str
+        cases: list[UUID]
+        certificates: list[str]
+        withdrawn: list[str]
+        rectified: bool
+
+    @classmethod
+    def register(cls, uscc: str, name: str, address: str, *, actor: Actor, now: datetime) -> Organization:
+        """R-ID-1 and R-APP-1: a legal entity with a valid USCC, a name and an address."""
+        code = validate_uscc(uscc)
+        rules.check_legal_entity(name, address)
+        return cls._create(cls.Registered, id=organization_id(code), uscc=code, name=name.strip(),
+                           address=address.strip(), actor=actor, effective_on=None, timestamp=now)
+
+    def check_may_apply(self) -> None:
+        rules.check_not_withdrawn_unrectified(self.withdrawn, self.rectified)
+
+    def open_case(self, case_id: UUID, kind: CaseKind, applied_on: date, *, actor: Actor, now: datetime) -> None:
+        self._record(self.CaseOpened, case_id=case_id, kind=kind, actor=actor, effective_on=applied_on, now=now)
+
+    def note_certificate(self, number: str, issued_on: date, *, actor: Actor, now: datetime) -> None:
+        self._record(self.CertificateIssued, number=number, actor=actor, effective_on=issued_on, now=now)
+
+    def change_details(self, name: str, address: str, certificate_number: str, on: date, *, actor: Actor,
+                       now: datetime) -> None:
+        rules.check_legal_entity(name, address)
+        if (name, address) != (self.name, self.address):
+            self._record(self.DetailsChanged, name=name, address=address, certificate_number=certificate_number,
+                         actor=actor, effective_on=on, now=now)
+
+    def note_withdrawal(self, number: str, on: date, *, actor: Actor, now: datetime) -> None:
+        self._record(self.CertificateWithdrawn, number=number, actor=actor, effective_on=on, now=now)
+
+    def rectify(self, on: date, evidence: str, *, actor: Actor, now: datetime) -> None:
+        """R-APP-5: a rectification record showing the cause of a withdrawal removed."""
+        if not self.withdrawn or self.rectified:
+            raise RuleViolation("R-APP-5", "§12",
+                                "a rectification answers a withdrawal; this organisation has none outstanding")
+        if not evidence.strip():
+            raise InvalidInput("evidence", "a rectification carries its evidence")
+        self._record(self.Rectified, evidence=evidence, actor=actor, effective_on=on, now=now)

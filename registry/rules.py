@@ -1,0 +1,363 @@
+"""The rules of SPEC.md as named, pure functions.
+
+Each takes every input it needs (today's date included) and raises a ``RuleViolation`` carrying its id and
+clause, or returns a computed result (a due date, a list of gaps). Commands call them before any event is
+triggered, so a refusal writes nothing, and replaying old events never re-runs today's rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from registry.calendar import add_days, add_months, add_working_days, add_years
+from registry.errors import InvalidInput, RuleViolation, SeparationOfDuties
+from registry.person import Person
+from registry.values import (
+    DECISION_CONDITIONS,
+    FOCUS_POINTS,
+    DocumentKind,
+    EmissionControl,
+    IntegratedSystem,
+    Level,
+    Method,
+    OffSiteGround,
+    OtherCertification,
+    PerformanceIndicator,
+    RegistrationKind,
+    ScopeLevel,
+    TransferInfo,
+    TransferStatus,
+)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A rule an application or report does not meet yet: recorded, and refused only at the step it blocks."""
+
+    rule: str
+    clause: str
+    detail: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "clause": self.clause, "detail": self.detail}
+
+    def refuse(self) -> RuleViolation:
+        return RuleViolation(self.rule, self.clause, self.detail)
+
+
+def check_not_future(field: str, d: date, today: date) -> None:
+    """Effective dates are never in the future of the registry's today (SPEC.md, Two clocks)."""
+    if d > today:
+        raise InvalidInput(field, f"{field} {d.isoformat()} is after today ({today.isoformat()})")
+
+
+def check_not_before(field: str, d: date, earlier_field: str, earlier: date) -> None:
+    if d < earlier:
+        raise InvalidInput(field, f"{field} {d.isoformat()} is before {earlier_field} {earlier.isoformat()}")
+
+
+# Application (§8.1)
+
+
+def check_legal_entity(name: str, address: str) -> None:
+    """R-APP-1: the applicant is a registered legal entity with a name and an address (the USCC: R-ID-1)."""
+    if not name.strip():
+        raise RuleViolation("R-APP-1", "§8.1", "the applicant's registered name is missing")
+    if not address.strip():
+        raise RuleViolation("R-APP-1", "§8.1", "the applicant's registered address is missing")
+
+
+def required_cems_months(applied_on: date, control: EmissionControl,
+                         other_certifications: Iterable[OtherCertification]) -> tuple[int, str]:
+    """R-APP-2: months the CEMS must have run before the application, and why."""
+    if control.controlled and control.cycles_completed >= 1:
+        return 1, "emission-controlled enterprise with at least one completed compliance cycle"
+    for cert in other_certifications:
+        if cert.is_ems_or_enms and cert.valid_until >= applied_on:
+            return 1, f"holds a valid {cert.system} certification ({cert.certificate_number})"
+    return 3, "general requirement"
+
+
+def cems_operation_gap(applied_on: date, cems_operating_since: date, control: EmissionControl,
+                       other_certifications: Iterable[OtherCertification]) -> Gap | None:
+    """R-APP-2: the CEMS has run ≥ 3 months (≥ 1 month when exempt) before the application date."""
+    months, why = required_cems_months(applied_on, control, other_certifications)
+    needed_since = add_months(applied_on, -months)
+    if cems_operating_since > needed_since:
+        return Gap("R-APP-2", "§8.1",
+                   f"the CEMS has run since {cems_operating_since.isoformat()}; {months} month(s) are required "
+                   f"({why}), so it must have run since {needed_since.isoformat()} at the latest")
+    return None
+
+
+def commitment_gap(incident_report_commitment: bool) -> Gap | None:
+    """R-APP-3: the commitment to report major carbon-related incidents after certification is required."""
+    if not incident_report_commitment:
+        return Gap("R-APP-3", "§8.1",
+                   "the commitment to report major carbon-related incidents after certification is missing")
+    return None
+
+
+def missing_documents(received: Iterable[DocumentKind]) -> list[DocumentKind]:
+    """R-APP-4: the documents of the §8.1 checklist not received yet, in the checklist's order."""
+    have = set(received)
+    return [kind for kind in DocumentKind if kind not in have]
+
+
+def check_not_withdrawn_unrectified(withdrawn: Sequence[str], rectified: bool) -> None:
+    """R-APP-5: after a withdrawal, no new application until a rectification is recorded."""
+    if withdrawn and not rectified:
+        raise RuleViolation("R-APP-5", "§12",
+                            f"certificate {withdrawn[-1]} of this organisation was withdrawn; a rectification "
+                            "record showing the cause removed must come before a new application")
+
+
+ALLOWED_METHODS: dict[Level, frozenset[Method]] = {
+    Level.ORGANIZATION: frozenset({Method.NATIONAL_STANDARD, Method.SECTOR_STANDARD, Method.GROUP_STANDARD,
+                                   Method.ISO_14064_1}),
+    Level.PRODUCT: frozenset({Method.NATIONAL_STANDARD, Method.SECTOR_STANDARD, Method.GROUP_STANDARD,
+                              Method.ISO_14067}),
+    Level.PROJECT: frozenset({Method.ISO_14064_2, Method.PROJECT_METHODOLOGY}),
+    Level.ACTIVITY: frozenset({Method.LARGE_EVENT_GUIDE, Method.NATIONAL_STANDARD, Method.SECTOR_STANDARD,
+                               Method.GROUP_STANDARD}),
+}
+
+_LEVEL_CLAUSE = {Level.ORGANIZATION: "§6.2", Level.PRODUCT: "§6.3", Level.PROJECT: "§6.4", Level.ACTIVITY: "§6.5"}
+
+
+def check_levels(levels: Sequence[ScopeLevel]) -> None:
+    """R-GHG-1: the scope names its levels, each once, each with a method allowed for that level."""
+    if not levels:
+        raise RuleViolation("R-GHG-1", "§6.1", "the scope names no level (organisation, product, project, activity)")
+    seen: set[Level] = set()
+    for sl in levels:
+        if sl.level in seen:
+            raise RuleViolation("R-GHG-1", "§6.1", f"level {sl.level.value} is named twice")
+        seen.add(sl.level)
+        if sl.method not in ALLOWED_METHODS[sl.level]:
+            allowed = ", ".join(sorted(m.value for m in ALLOWED_METHODS[sl.level]))
+            raise RuleViolation("R-GHG-1", _LEVEL_CLAUSE[sl.level],
+                                f"method {sl.method.value} is not allowed for the {sl.level.value} level "
+                                f"(allowed: {allowed})")
+
+
+def check_transfer(transfer: TransferInfo, applied_on: date) -> None:
+    """R-TRF-1: only a currently valid certificate of another body is transferred in; the reason is recorded."""
+    if transfer.status is not TransferStatus.VALID:
+        raise RuleViolation("R-TRF-1", "§12",
+                            f"certificate {transfer.certificate_number} is {transfer.status.value}: only a currently "
+                            "valid certificate may be transferred")
+    if transfer.valid_until < applied_on:
+        raise RuleViolation("R-TRF-1", "§12",
+                            f"certificate {transfer.certificate_number} expired on {transfer.valid_until.isoformat()}: "
+                            "an expired certificate may not be transferred")
+    if not transfer.reason.strip():
+        raise RuleViolation("R-TRF-1", "§12", "the reason for the transfer must be recorded")
+    if not transfer.from_body.strip():
+        raise RuleViolation("R-TRF-1", "§12", "the body that issued the certificate must be named")
+
+
+def renewal_window_gap(applied_on: date, valid_until: date) -> Gap | None:
+    """R-RECERT-1: a renewal application comes within the 6 months before expiry."""
+    opens = add_months(valid_until, -6)
+    if not opens <= applied_on <= valid_until:
+        return Gap("R-RECERT-1", "§11.1",
+                   f"a renewal application comes between {opens.isoformat()} and {valid_until.isoformat()} "
+                   f"(the 6 months before expiry); this one is dated {applied_on.isoformat()}")
+    return None
+
+
+# Acceptance (§8.2)
+
+
+def check_review(review_confirmed: bool) -> None:
+    """R-ACC-1: an application is accepted only on a review confirming all three points of §8.2."""
+    if not review_confirmed:
+        raise RuleViolation("R-ACC-1", "§8.2",
+                            "acceptance needs a review confirming that the information is sufficient, the requirements "
+                            "are understood, and the body is competent and resourced")
+
+
+def acceptance_notice_due(documents_complete_on: date) -> date:
+    """R-ACC-2: the accept / not-accept notice is due within 3 working days of complete documents."""
+    return add_working_days(documents_complete_on, 3)
+
+
+# Audit preparation (§8.3)
+
+BASE_PERSON_DAYS = Decimal(4)
+
+
+def check_audit_time(person_days: Decimal, integrated_with: Sequence[IntegratedSystem],
+                     cems_standalone_person_days: Decimal) -> None:
+    """R-TIME-1 and R-TIME-2: ≥ 4 person-days; integrated, ≥ 80 % of the sum of each system's standalone time."""
+    if cems_standalone_person_days < BASE_PERSON_DAYS:
+        raise RuleViolation("R-TIME-1", "§8.3.3 (1)",
+                            f"the CEMS audit's own time is {cems_standalone_person_days} person-days; at least "
+                            f"{BASE_PERSON_DAYS} are required")
+    if not integrated_with:
+        if person_days < BASE_PERSON_DAYS:
+            raise RuleViolation("R-TIME-1", "§8.3.3 (1)",
+                                f"audit time is {person_days} person-days; at least {BASE_PERSON_DAYS} are required")
+        return
+    total = cems_standalone_person_days + sum((s.standalone_person_days for s in integrated_with), Decimal(0))
+    minimum = total * Decimal("0.8")
+    if person_days < minimum:
+        raise RuleViolation("R-TIME-2", "§8.3.3 (2)",
+                            f"an integrated audit of {person_days} person-days is below 80 % of the {total} person-days "
+                            f"the systems need on their own ({minimum} required)")
+
+
+def check_auditor(person: Person, on: date, what: str) -> None:
+    """R-TEAM-2 (§5): CCAA CEMS registration valid on the date; no violation in the 2 years before; evaluated."""
+    if not person.holds_registration((RegistrationKind.CCAA_CEMS_AUDITOR,), on):
+        raise RuleViolation("R-TEAM-2", "§5.3",
+                            f"{person.name} holds no CCAA CEMS auditor registration valid on {on.isoformat()} ({what})")
+    violation = person.violation_within_two_years_before(on)
+    if violation is not None:
+        raise RuleViolation("R-TEAM-2", "§5.1",
+                            f"{person.name} has a violation recorded on {violation.isoformat()}, within the 2 years "
+                            f"before {on.isoformat()} ({what})")
+    if not person.evaluated_by(on):
+        raise RuleViolation("R-TEAM-2", "§5.4",
+                            f"{person.name} has no competence evaluation by the body on record by {on.isoformat()} "
+                            f"({what})")
+
+
+def check_team(leader: Person, members: Sequence[Person], experts: Sequence[Person], on: date, what: str) -> None:
+    """R-TEAM-1 and R-TEAM-2: a named leader; one EnMS auditor or GHG verifier; every auditor qualified."""
+    auditors = [leader, *[m for m in members if m.id != leader.id]]
+    expert_ids = {e.id for e in experts}
+    if leader.id in expert_ids:
+        raise RuleViolation("R-TEAM-1", "§8.3.2", "the team leader must be an auditor, not a technical expert")
+    if any(m.id in expert_ids for m in members):
+        raise RuleViolation("R-TEAM-1", "§8.3.2", "a person is either an auditor or a technical expert on a team")
+    energy_or_ghg = (RegistrationKind.ENMS_AUDITOR, RegistrationKind.GHG_VERIFIER)
+    if not any(a.holds_registration(energy_or_ghg, on) for a in auditors):
+        raise RuleViolation("R-TEAM-1", "§8.3.2",
+                            "no auditor on the team holds an energy management system auditor or greenhouse gas "
+                            f"verifier registration valid on {on.isoformat()} (technical experts do not count)")
+    for auditor in auditors:
+        check_auditor(auditor, on, what)
+
+
+# Initial audit (§8.4)
+
+
+def check_stage1_mode(on_site: bool, ground: OffSiteGround | None, justification: str,
+                      other_certifications: Iterable[OtherCertification], conducted_on: date) -> None:
+    """R-S1-1: stage 1 is on site unless one of the three grounds of §8.4.1 (1) is recorded."""
+    if on_site:
+        return
+    if ground is None:
+        raise RuleViolation("R-S1-1", "§8.4.1 (1)",
+                            "stage 1 is on site unless a ground for an off-site stage 1 is recorded")
+    if ground is OffSiteGround.EMS_OR_ENMS_CERTIFIED:
+        if not any(c.is_ems_or_enms and c.valid_until >= conducted_on for c in other_certifications):
+            raise RuleViolation("R-S1-1", "§8.4.1 (1)",
+                                "an off-site stage 1 on this ground needs a valid EMS or EnMS certification in the "
+                                "application")
+    if not justification.strip():
+        raise RuleViolation("R-S1-1", "§8.4.1 (1)",
+                            f"an off-site stage 1 on ground {ground.value} needs its justification recorded")
+
+
+def check_stage2_on_site(on_site: bool) -> None:
+    """R-S2-1: stage 2 is on site."""
+    if not on_site:
+        raise RuleViolation("R-S2-1", "§8.4.1 (2)", "stage 2 is conducted on site")
+
+
+def report_gaps(focus_points: dict[str, str], quantified: Sequence[PerformanceIndicator],
+                measurement_and_verification: str, improvement_evaluation: str,
+                renewal: bool, cycle_effectiveness: str, actual_reductions: str) -> list[Gap]:
+    """R-REP-1 (and R-RECERT-1 for a renewal): what the report still lacks; any gap bars a decision."""
+    gaps = [Gap("R-REP-1", "§8.4.2", f"focus point {name} is not covered")
+            for name in FOCUS_POINTS if not str(focus_points.get(name) or "").strip()]
+    if not quantified:
+        gaps.append(Gap("R-REP-1", "§8.5.1", "carbon targets, indicators and performance are not quantified"))
+    if not measurement_and_verification.strip():
+        gaps.append(Gap("R-REP-1", "§8.5.1", "the measurement and verification methods are not described"))
+    if not improvement_evaluation.strip():
+        gaps.append(Gap("R-REP-1", "§8.5.1",
+                        "the system's effect on continual improvement of carbon performance is not evaluated"))
+    if renewal:
+        if not cycle_effectiveness.strip():
+            gaps.append(Gap("R-RECERT-1", "§9.2.2", "the whole cycle's effectiveness is not evaluated"))
+        if not actual_reductions.strip():
+            gaps.append(Gap("R-RECERT-1", "§9.2.2", "the cycle's actual emission reductions are not stated"))
+    return gaps
+
+
+# Decision (§8.5, §4.2)
+
+
+def unmet_conditions(conditions: dict[str, bool | None], sector_requirements_apply: bool) -> list[str]:
+    """R-DEC-1: the four conditions of §8.5.2 that are not confirmed (sector requirements only where they apply)."""
+    unmet = []
+    for name in DECISION_CONDITIONS:
+        value = conditions.get(name)
+        if name == "sector_requirements" and not sector_requirements_apply and value is None:
+            continue
+        if value is not True:
+            unmet.append(name)
+    return unmet
+
+
+def check_separate(person: Person, function: str, client_uscc: str, on: date, *,
+                   intake: Iterable[object] = (), audit: Iterable[object] = (), decision: Iterable[object] = ()) -> None:
+    """R-SOD-1: for one client, no person performs two of acceptance, training/consulting, audit and decision."""
+    service = person.served(client_uscc, on)
+    if service is not None:
+        raise SeparationOfDuties(
+            f"{person.name} gave {service.kind.value} to the client on {service.on.isoformat()} and may not "
+            f"perform its {function}")
+    others = {"intake review": set(intake), "audit": set(audit), "decision": set(decision)}
+    for other_function, ids in others.items():
+        if other_function != function and person.id in ids:
+            raise SeparationOfDuties(f"{person.name} performed the {other_function} and may not also perform "
+                                     f"the {function}")
+
+
+def check_decision_maker_record(person: Person, on: date) -> None:
+    """R-SOD-1 with §5.1: a violation recorded in the 2 years before the decision bars the decision maker."""
+    violation = person.violation_within_two_years_before(on)
+    if violation is not None:
+        raise SeparationOfDuties(f"{person.name} has a violation recorded on {violation.isoformat()}, within the "
+                                 f"2 years before the decision", clause="§4.2, §5.1")
+
+
+# Certificate, surveillance and status changes (§9, §10, §11)
+
+
+def validity_end(issued_on: date) -> date:
+    """R-CERT-2: valid through the day before the same date three years after the issue date."""
+    return add_days(add_years(issued_on, 3), -1)
+
+
+def next_surveillance_due(since: date) -> date:
+    """R-SURV-1: within 12 months of the decision, then ≤ 12 months between two surveillance audits."""
+    return add_months(since, 12)
+
+
+def change_request_due(changed_on: date) -> date:
+    """R-CHG-1: the client applies within 15 days of the change."""
+    return add_days(changed_on, 15)
+
+
+def change_due(requested_on: date) -> date:
+    """R-CHG-1: the body changes the certificate within 30 days of the request."""
+    return add_days(requested_on, 30)
+
+
+def measure_due(known_on: date) -> date:
+    """R-SUS-1: suspension or withdrawal within 7 days of the ground becoming known."""
+    return add_days(known_on, 7)
+
+
+def cancellation_due(trigger_on: date) -> date:
+    """R-CAN-1: cancellation within 30 days of its ground."""
+    return add_days(trigger_on, 30)

@@ -1,0 +1,150 @@
+"""Where the registry keeps everything: the event log and the documents' bytes, in one database.
+
+``REGISTRY_DATABASE_URL`` chooses the store: ``sqlite:///path`` (the embedded default), ``postgresql://…`` (with
+an optional ``?schema=name``), or ``memory://`` (the library's in-memory store, for tests). Documents are stored
+by SHA-256 beside the log, so a backup of the database is a backup of everything.
+
+Database access goes through the event store library's own datastores; this package imports no driver itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from registry.errors import InvalidInput
+
+DEFAULT_DATABASE_URL = "sqlite:///registry.db"
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+@dataclass(frozen=True)
+class Database:
+    url: str
+    kind: str  # "sqlite" | "postgres" | "memory"
+    env: dict[str, str]
+    schema: str = ""
+
+    @classmethod
+    def from_url(cls, url: str) -> Database:
+        parts = urlsplit(url)
+        if parts.scheme == "sqlite":
+            path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+            if not path:
+                raise InvalidInput("REGISTRY_DATABASE_URL", "sqlite:///path needs a file path")
+            return cls(url, "sqlite", {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path})
+        if parts.scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+            query = parse_qs(parts.query)
+            schema = query.get("schema", [""])[0]
+            if schema and not _SCHEMA_NAME.match(schema):
+                raise InvalidInput("REGISTRY_DATABASE_URL", f"schema {schema!r} is not a plain lower-case name")
+            env = {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
+                "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+                "POSTGRES_PORT": str(parts.port or 5432),
+                "POSTGRES_USER": unquote(parts.username or "postgres"),
+                "POSTGRES_PASSWORD": unquote(parts.password or ""),
+                "POSTGRES_SCHEMA": schema,
+                # Writes wait for the log's table lock rather than fail at once under concurrent decisions.
+                "POSTGRES_LOCK_TIMEOUT": "10",
+            }
+            return cls(url, "postgres", env, schema)
+        if parts.scheme == "memory":
+            return cls(url, "memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"})
+        raise InvalidInput("REGISTRY_DATABASE_URL",
+                           f"unsupported database URL {url!r}: use sqlite:///path or postgresql://…")
+
+    def prepare(self) -> None:
+        """Creates the PostgreSQL schema named in the URL, so the library can create its tables in it."""
+        if self.kind != "postgres" or not self.schema:
+            return
+        from eventsourcing.postgres import PostgresDatastore
+
+        e = self.env
+        datastore = PostgresDatastore(e["POSTGRES_DBNAME"], e["POSTGRES_HOST"], e["POSTGRES_PORT"],
+                                      e["POSTGRES_USER"], e["POSTGRES_PASSWORD"])
+        try:
+            with datastore.transaction(commit=True) as curs:
+                curs.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+        finally:
+            datastore.close()
+
+
+class DocumentStore(Protocol):
+    def put(self, content: bytes) -> str:
+        """Stores the bytes (once) and returns their SHA-256, hex."""
+        ...
+
+    def get(self, sha256: str) -> bytes | None: ...
+
+
+class MemoryDocumentStore:
+    def __init__(self) -> None:
+        self._blobs: dict[str, bytes] = {}
+
+    def put(self, content: bytes) -> str:
+        digest = hashlib.sha256(content).hexdigest()
+        self._blobs.setdefault(digest, bytes(content))
+        return digest
+
+    def get(self, sha256: str) -> bytes | None:
+        return self._blobs.get(sha256)
+
+
+class SQLiteDocumentStore:
+    """Documents in the registry's SQLite file, through the library's datastore."""
+
+    def __init__(self, datastore: Any) -> None:
+        self._datastore = datastore
+        with datastore.transaction(commit=True) as curs:
+            curs.execute("CREATE TABLE IF NOT EXISTS registry_documents "
+                         "(sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, content BLOB NOT NULL)")
+
+    def put(self, content: bytes) -> str:
+        digest = hashlib.sha256(content).hexdigest()
+        with self._datastore.transaction(commit=True) as curs:
+            curs.execute("INSERT OR IGNORE INTO registry_documents (sha256, size, content) VALUES (?, ?, ?)",
+                         (digest, len(content), bytes(content)))
+        return digest
+
+    def get(self, sha256: str) -> bytes | None:
+        with self._datastore.transaction(commit=False) as curs:
+            curs.execute("SELECT content FROM registry_documents WHERE sha256 = ?", (sha256,))
+            row = curs.fetchone()
+        return bytes(row[0]) if row else None
+
+
+class PostgresDocumentStore:
+    """Documents in the registry's PostgreSQL database (its schema), through the library's datastore."""
+
+    def __init__(self, datastore: Any, schema: str) -> None:
+        self._datastore = datastore
+        self._table = f'"{schema}".registry_documents' if schema else "registry_documents"
+        with datastore.transaction(commit=True) as curs:
+            curs.execute(f"CREATE TABLE IF NOT EXISTS {self._table} "
+                         "(sha256 text PRIMARY KEY, size bigint NOT NULL, content bytea NOT NULL)")
+
+    def put(self, content: bytes) -> str:
+        digest = hashlib.sha256(content).hexdigest()
+        with self._datastore.transaction(commit=True) as curs:
+            curs.execute(f"INSERT INTO {self._table} (sha256, size, content) VALUES (%s, %s, %s) "
+                         "ON CONFLICT (sha256) DO NOTHING", (digest, len(content), bytes(content)))
+        return digest
+
+    def get(self, sha256: str) -> bytes | None:
+        with self._datastore.transaction(commit=False) as curs:
+            curs.execute(f"SELECT content FROM {self._table} WHERE sha256 = %s", (sha256,))
+            row = curs.fetchone()
+        return bytes(row["content"]) if row else None
+
+
+def document_store(database: Database, recorder: Any) -> DocumentStore:
+    if database.kind == "sqlite":
+        return SQLiteDocumentStore(recorder.datastore)
+    if database.kind == "postgres":
+        return PostgresDocumentStore(recorder.datastore, database.schema)
+    return MemoryDocumentStore()

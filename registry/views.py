@@ -1,0 +1,131 @@
+"""Plain, frozen data the application hands back: never an aggregate (STYLE.md, convention 6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from registry.case import Case
+from registry.certificate import Certificate
+from registry.organization import Organization
+from registry.person import Person
+from registry.rules import missing_documents
+
+
+@dataclass(frozen=True)
+class PersonView:
+    id: UUID
+    name: str
+    registrations: tuple[dict[str, Any], ...]
+    violations: tuple[date, ...]
+    evaluations: tuple[date, ...]
+    services: tuple[dict[str, Any], ...]
+
+    @classmethod
+    def of(cls, p: Person) -> PersonView:
+        return cls(
+            id=p.id, name=p.name,
+            registrations=tuple({"kind": r.kind.value, "number": r.number, "valid_from": r.valid_from,
+                                 "valid_until": r.valid_until} for r in p.registrations),
+            violations=tuple(p.violations), evaluations=tuple(p.evaluations),
+            services=tuple({"client_uscc": s.client_uscc, "kind": s.kind.value, "on": s.on} for s in p.services),
+        )
+
+
+@dataclass(frozen=True)
+class OrganizationView:
+    id: UUID
+    uscc: str
+    name: str
+    address: str
+    cases: tuple[UUID, ...]
+    certificates: tuple[str, ...]
+    may_apply: bool  # R-APP-5
+
+    @classmethod
+    def of(cls, o: Organization) -> OrganizationView:
+        return cls(id=o.id, uscc=o.uscc, name=o.name, address=o.address, cases=tuple(o.cases),
+                   certificates=tuple(o.certificates), may_apply=not o.withdrawn or o.rectified)
+
+
+@dataclass(frozen=True)
+class CaseView:
+    id: UUID
+    organization_uscc: str
+    kind: str
+    stage: str
+    applied_on: date
+    scope: str
+    eligible: bool
+    eligibility_gaps: tuple[dict[str, str], ...]
+    missing_documents: tuple[str, ...]
+    documents: dict[str, str]
+    acceptance_notice_due_by: date | None
+    team: dict[str, Any] | None
+    nonconformities: tuple[dict[str, Any], ...]
+    report_gaps: tuple[dict[str, str], ...]
+    decided_on: date | None
+    certificate_number: str | None
+    renewal_of: str | None
+
+    @classmethod
+    def of(cls, c: Case) -> CaseView:
+        team = None
+        if c.team is not None:
+            team = {"leader": c.team.leader, "members": list(c.team.members), "experts": list(c.team.experts),
+                    "appointed_on": c.team_on}
+        return cls(
+            id=c.id, organization_uscc=c.organization_uscc, kind=c.kind.value, stage=c.stage.value,
+            applied_on=c.applied_on, scope=c.scope, eligible=not c.gaps, eligibility_gaps=tuple(c.gaps),
+            missing_documents=tuple(k.value for k in missing_documents(c.documents)),
+            documents={k.value: v for k, v in c.documents.items()}, acceptance_notice_due_by=c.notice_due_by,
+            team=team,
+            nonconformities=tuple({"ref": nc.ref, "severity": nc.severity.value, "description": nc.description,
+                                   "closed_on": c.closed.get(nc.ref)} for nc in c.nonconformities.values()),
+            report_gaps=tuple(c.report_gaps), decided_on=c.decided_on, certificate_number=c.certificate_number,
+            renewal_of=c.renewal_of,
+        )
+
+
+@dataclass(frozen=True)
+class CertificateView:
+    """The §10.1 contents (R-CERT-1) with status and surveillance."""
+
+    id: UUID
+    number: str
+    status: str
+    status_since: date
+    organization: dict[str, str]
+    scope: str
+    levels: tuple[dict[str, str], ...]
+    basis: dict[str, Any]
+    issued_on: date
+    valid_until: date
+    issuer: dict[str, str]
+    surveillance: dict[str, Any]
+    version: int
+    case_ids: tuple[UUID, ...]
+    renews: str | None
+    renewed_by: str | None
+    suspension_ground: str | None
+
+    @classmethod
+    def of(cls, c: Certificate) -> CertificateView:
+        return cls(
+            id=c.id, number=c.number, status=c.status.value, status_since=c.status_since,
+            organization={"name": c.organization.name, "address": c.organization.address,
+                          "uscc": c.organization.uscc},
+            scope=c.scope,
+            levels=tuple({"level": sl.level.value, "method": sl.method.value, "reference": sl.reference}
+                         for sl in c.levels),
+            basis={"standard": c.basis.standard, "version": c.basis.version,
+                   "sector_requirements": list(c.basis.sector_requirements)},
+            issued_on=c.issued_on, valid_until=c.valid_until,
+            issuer={"name": c.issuer.name, "address": c.issuer.address, "code": c.issuer.code},
+            surveillance={"next_due_by": c.next_due_by,
+                          "audits": [{"conducted_on": d, "outcome": o.value} for d, o in c.audits]},
+            version=c.certificate_version, case_ids=tuple(c.case_ids), renews=c.renews, renewed_by=c.renewed_by,
+            suspension_ground=c.suspension_ground.value if c.suspension_ground else None,
+        )
