@@ -93,7 +93,7 @@ class Registry(Application[UUID], Records):
 
     def _get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Any = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"no {what}") from None
         if not isinstance(aggregate, cls):
@@ -336,7 +336,8 @@ class Registry(Application[UUID], Records):
             except ConcurrentChange:
                 # Only the number sequence can have moved if the case has not: take the next number and retry.
                 continue
-        raise ConcurrentChange("too many concurrent decisions; nothing was written, try again")
+        raise ConcurrentChange("no free certificate number after several attempts (concurrent decisions, or a number "
+                               "pattern that repeats numbers already issued); nothing was written")
 
     def _decide(self, case: Case, decided_on: date, grant: bool, conditions: dict[str, bool | None], reasons: str,
                 actor: Actor) -> Written:
@@ -353,7 +354,8 @@ class Registry(Application[UUID], Records):
         number = sequence.allocate(self.config.number_pattern, self.config.issuer.code, decided_on, actor=actor,
                                    now=now)
         if self._exists(certificate_id(number)):
-            raise AlreadyExists(f"certificate number {number} exists already; check the number pattern")
+            # Another decision took this number after we read the sequence: retry with the next one.
+            raise ConcurrentChange(f"certificate number {number} was just issued to another decision")
         transfer = case.transfer
         cert = Certificate.issue(
             number=number, case_id=case.id,

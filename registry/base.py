@@ -28,6 +28,13 @@ class RegistryAggregate(Aggregate):
         def recorded_at(self) -> datetime:
             return self.timestamp
 
+        @property
+        def dated(self) -> date:
+            """The effective date of an event the rules date (all but a few record-keeping events)."""
+            if self.effective_on is None:
+                raise TypeError(f"{type(self).__qualname__} carries no effective date")
+            return self.effective_on
+
     class Created(Event, Aggregate.Created):
         pass
 

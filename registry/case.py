@@ -35,7 +35,7 @@ class Case(CaseIntake):
 
         def apply(self, case: Case) -> None:
             case.team = self.team
-            case.team_on = self.effective_on
+            case.team_on = self.dated
             if case.stage is Stage.PLANNED:
                 case.stage = Stage.TEAM_APPOINTED
 
@@ -63,8 +63,7 @@ class Case(CaseIntake):
         evidence: str
 
         def apply(self, case: Case) -> None:
-            if self.effective_on is not None:
-                case.closed[self.ref] = self.effective_on
+            case.closed[self.ref] = self.dated
 
     class ReportSubmitted(CaseIntake.Event):
         focus_points: dict[str, str]
@@ -77,7 +76,7 @@ class Case(CaseIntake):
 
         def apply(self, case: Case) -> None:
             case.stage = Stage.REPORTED
-            case.report_on = self.effective_on
+            case.report_on = self.dated
             case.report_gaps = [dict(g) for g in self.gaps]
 
     class Granted(CaseIntake.Event):
@@ -88,7 +87,7 @@ class Case(CaseIntake):
 
         def apply(self, case: Case) -> None:
             case.stage = Stage.GRANTED
-            case.decided_on = self.effective_on
+            case.decided_on = self.dated
             case.decision_maker = self.actor.person
             case.certificate_number = self.certificate_number
 
@@ -99,7 +98,7 @@ class Case(CaseIntake):
 
         def apply(self, case: Case) -> None:
             case.stage = Stage.REFUSED
-            case.decided_on = self.effective_on
+            case.decided_on = self.dated
             case.decision_maker = self.actor.person
 
     # The audit team (§8.3.2, §5)

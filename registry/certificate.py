@@ -56,13 +56,13 @@ class Certificate(RegistryAggregate):
             cert.levels = tuple(self.levels)
             cert.basis = self.basis
             cert.issuer = self.issuer
-            cert.issued_on = self.effective_on
+            cert.issued_on = self.dated
             cert.valid_until = self.valid_until
             cert.next_due_by = self.next_surveillance_due_by
             cert.renews = self.renews
             cert.renewed_by = None
             cert.status = Status.VALID
-            cert.status_since = self.effective_on
+            cert.status_since = self.dated
             cert.suspension_ground = None
             cert.audits = []
             cert.certificate_version = 1
@@ -78,7 +78,7 @@ class Certificate(RegistryAggregate):
         next_due_by: date
 
         def apply(self, cert: Certificate) -> None:
-            cert.audits.append((self.effective_on, self.outcome))
+            cert.audits.append((self.dated, self.outcome))
             cert.next_due_by = self.next_due_by
 
     class ChangeRequested(RegistryAggregate.Event):
@@ -90,7 +90,7 @@ class Certificate(RegistryAggregate):
         change_due_by: date  # R-CHG-1: within 30 days of the request
 
         def apply(self, cert: Certificate) -> None:
-            cert.change_requests[self.request_id] = (self.changes, self.effective_on, None)
+            cert.change_requests[self.request_id] = (self.changes, self.dated, None)
 
     class Changed(RegistryAggregate.Event):
         request_id: UUID
@@ -116,14 +116,14 @@ class Certificate(RegistryAggregate):
         late: bool
 
         def apply(self, cert: Certificate) -> None:
-            cert._set_status(Status.SUSPENDED, self.effective_on)
+            cert._set_status(Status.SUSPENDED, self.dated)
             cert.suspension_ground = self.ground
 
     class Reinstated(RegistryAggregate.Event):
         evidence: str
 
         def apply(self, cert: Certificate) -> None:
-            cert._set_status(Status.VALID, self.effective_on)
+            cert._set_status(Status.VALID, self.dated)
             cert.suspension_ground = None
 
     class Withdrawn(RegistryAggregate.Event):
@@ -134,12 +134,12 @@ class Certificate(RegistryAggregate):
         late: bool
 
         def apply(self, cert: Certificate) -> None:
-            cert._set_status(Status.WITHDRAWN, self.effective_on)
+            cert._set_status(Status.WITHDRAWN, self.dated)
 
     class Expired(RegistryAggregate.Event):
         def apply(self, cert: Certificate) -> None:
-            cert._set_status(Status.EXPIRED, self.effective_on)
-            cert.expired_on = self.effective_on
+            cert._set_status(Status.EXPIRED, self.dated)
+            cert.expired_on = self.dated
 
     class Cancelled(RegistryAggregate.Event):
         ground: CancellationGround
@@ -149,7 +149,7 @@ class Certificate(RegistryAggregate):
         late: bool
 
         def apply(self, cert: Certificate) -> None:
-            cert._set_status(Status.CANCELLED, self.effective_on)
+            cert._set_status(Status.CANCELLED, self.dated)
 
     class RenewedBy(RegistryAggregate.Event):
         successor: str
@@ -180,10 +180,9 @@ class Certificate(RegistryAggregate):
         change_requests: dict[UUID, tuple[Changes, date, date | None]]
         expired_on: date | None
 
-    def _set_status(self, status: Status, since: date | None) -> None:
+    def _set_status(self, status: Status, since: date) -> None:
         self.status = status
-        if since is not None:
-            self.status_since = since
+        self.status_since = since
 
     @classmethod
     def issue(cls, *, number: str, case_id: UUID, organization: Organization, scope: str,

@@ -73,7 +73,7 @@ class CaseIntake(RegistryAggregate):
         def apply(self, case: CaseIntake) -> None:
             case.organization_uscc = self.organization_uscc
             case.kind = self.kind
-            case.applied_on = self.effective_on
+            case.applied_on = self.dated
             case.scope = self.scope
             case.levels = tuple(self.levels)
             case.basis = self.basis
@@ -113,7 +113,7 @@ class CaseIntake(RegistryAggregate):
         def apply(self, case: CaseIntake) -> None:
             case.documents[self.kind] = self.sha256
             if self.completes_checklist:
-                case.documents_complete_on = self.effective_on
+                case.documents_complete_on = self.dated
                 case.notice_due_by = self.notice_due_by
 
     class SupplementRequested(RegistryAggregate.Event):
@@ -128,7 +128,7 @@ class CaseIntake(RegistryAggregate):
 
         def apply(self, case: CaseIntake) -> None:
             case.stage = Stage.ACCEPTED
-            case.accepted_on = self.effective_on
+            case.accepted_on = self.dated
             case.intake.add(self.actor.person)
 
     class NotAccepted(RegistryAggregate.Event):
@@ -146,7 +146,7 @@ class CaseIntake(RegistryAggregate):
 
         def apply(self, case: CaseIntake) -> None:
             case.stage = Stage.CONTRACTED
-            case.agreement_on = self.fee_paid_on if self.fee_paid_on > self.effective_on else self.effective_on
+            case.agreement_on = max(self.fee_paid_on, self.dated)
 
     class ProgrammePlanned(RegistryAggregate.Event):
         person_days: Decimal
@@ -154,7 +154,7 @@ class CaseIntake(RegistryAggregate):
         integrated_with: tuple[IntegratedSystem, ...]
 
         def apply(self, case: CaseIntake) -> None:
-            case.programme_on = self.effective_on
+            case.programme_on = self.dated
             if case.stage is Stage.CONTRACTED:
                 case.stage = Stage.PLANNED
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from registry.base import RegistryAggregate
@@ -58,20 +58,20 @@ class Person(RegistryAggregate):
         description: str
 
         def apply(self, person: Person) -> None:
-            person.violations.append(cast(date, self.effective_on))
+            person.violations.append(self.dated)
 
     class EvaluationRecorded(RegistryAggregate.Event):
         sectors: tuple[str, ...]
 
         def apply(self, person: Person) -> None:
-            person.evaluations.append(cast(date, self.effective_on))
+            person.evaluations.append(self.dated)
 
     class ServiceRecorded(RegistryAggregate.Event):
         client_uscc: str
         kind: ServiceKind
 
         def apply(self, person: Person) -> None:
-            person.services.append(Service(self.client_uscc, self.kind, cast(date, self.effective_on)))
+            person.services.append(Service(self.client_uscc, self.kind, self.dated))
 
     if TYPE_CHECKING:  # the library would make annotated aggregates dataclasses with these as __init__ fields
         name: str

@@ -1,0 +1,28 @@
+# The two commands of the README: `make run` and `make test`. Each sets up what it needs on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_START := pg_ctlcluster --skip-systemctl-redirect 15 main start
+
+.PHONY: run test setup postgres
+
+$(BIN)/registry: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/registry
+
+# Loads the demo data set into the embedded default store (SQLite, ./registry.db) and shows the registry.
+run: setup
+	$(BIN)/registry demo
+
+# PostgreSQL 15 on 127.0.0.1:5432 is part of every machine; start it if it is down.
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is down: starting it ($(PG_START))"; $(PG_START); }
+
+test: setup postgres
+	$(BIN)/ruff check registry projections api scheduler tests
+	$(BIN)/mypy
+	$(BIN)/pytest -q

@@ -1,0 +1,35 @@
+"""The registry's configuration: the ``REGISTRY_*`` variables of API.md, read once at the edge."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from registry.application import RegistryConfig
+from registry.numbering import DEFAULT_PATTERN
+from registry.storage import DEFAULT_DATABASE_URL
+from registry.values import Issuer
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    public_base_url: str = "http://127.0.0.1:8000"
+    signing_key: str = "registry-signing.key"
+    body_name: str = "示例认证有限公司 Example Certification Co., Ltd."
+    body_address: str = "北京市朝阳区示例路1号 1 Example Road, Chaoyang, Beijing"
+    body_code: str = "CB"
+    number_pattern: str = DEFAULT_PATTERN
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    def registry_config(self) -> RegistryConfig:
+        return RegistryConfig(
+            database_url=self.database_url,
+            issuer=Issuer(name=self.body_name, address=self.body_address, code=self.body_code),
+            number_pattern=self.number_pattern,
+        )
+
+
+def get_settings() -> Settings:
+    return Settings()

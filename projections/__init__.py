@@ -1,0 +1,1 @@
+"""Read models built from the registry's event log (public lookup, search, staff views)."""

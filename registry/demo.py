@@ -1,0 +1,114 @@
+"""A demo data set: several organisations with certificates in every status, each with a real history.
+
+Everything goes through the application, dated relative to the registry's today, so the demo is a living
+registry whatever the date. Loading it twice changes nothing: the demo organisations have fixed USCCs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from registry.application import Registry
+from registry.calendar import add_months, add_years
+from registry.errors import NotFound
+from registry.scenario import Walk, enrol_staff
+from registry.values import Changes, DocumentKind, Level, Method, ScopeLevel
+
+# Valid USCCs (check characters computed per GB 32100-2015).
+DEMO_ORGANIZATIONS = (
+    ("91110000600037341L", "北京绿能电力有限公司", "北京市海淀区中关村大街1号", "燃煤发电的碳排放管理活动"),
+    ("914403001922038216", "深圳华南制造股份有限公司", "深圳市南山区科技园路2号", "电子元器件制造的碳排放管理活动"),
+    ("91350100M000100Y43", "福州海峡建材集团有限公司", "福州市鼓楼区五一北路3号", "水泥生产的碳排放管理活动"),
+    ("91310000132200821H", "上海东方钢铁有限公司", "上海市宝山区富锦路4号", "钢铁冶炼的碳排放管理活动"),
+    ("91330000142916567N", "浙江之江化工有限公司", "杭州市滨江区江南大道5号", "化工产品生产的碳排放管理活动"),
+    ("91440300708461136T", "广东粤海物流有限公司", "广州市天河区珠江新城6号", "仓储物流服务的碳排放管理活动"),
+)
+
+
+@dataclass(frozen=True)
+class DemoEntry:
+    uscc: str
+    name: str
+    number: str | None
+    status: str
+
+
+def load_demo(app: Registry) -> list[DemoEntry]:
+    """Loads the demo set unless it is there already; answers what the demo holds."""
+    try:
+        app.organization_by_uscc(DEMO_ORGANIZATIONS[0][0])
+    except NotFound:
+        _load(app)
+    return describe(app)
+
+
+def describe(app: Registry) -> list[DemoEntry]:
+    entries = []
+    for uscc, _, _, _ in DEMO_ORGANIZATIONS:
+        try:
+            org = app.get_organization(uscc)
+        except NotFound:
+            continue
+        if not org.certificates:
+            case = app.get_case(org.cases[-1]) if org.cases else None
+            entries.append(DemoEntry(uscc, org.name, None, f"case {case.stage}" if case else "registered"))
+        for number in org.certificates:
+            entries.append(DemoEntry(uscc, org.name, number, app.get_certificate(number).status))
+    return entries
+
+
+def _load(app: Registry) -> None:
+    today = app.clock.today()
+    staff = enrol_staff(app, add_years(today, -5))
+
+    def walk(index: int, start: date) -> Walk:
+        uscc, name, address, scope = DEMO_ORGANIZATIONS[index]
+        w = Walk(app, staff, start, uscc=uscc)
+        w.organization(name, address)
+        return w.apply(scope=scope, levels=(ScopeLevel(Level.ORGANIZATION, Method.ISO_14064_1, "GB/T 32150-2015"),))
+
+    # Valid, with a surveillance audit and a change of address.
+    green = walk(0, add_months(today, -8)).documents().accept().agree().programme().team().stage1().stage2()
+    green.report().decide()
+    number = green.number or ""
+    app.record_surveillance_audit(number, add_months(today, -1), staff.leader, [staff.member],
+                                  actor=staff.leader_actor)
+    request = app.request_change(number, add_months(today, -1), add_months(today, -1) - timedelta(days=5),
+                                 Changes(address="北京市海淀区中关村大街100号"), actor=staff.intake).ids["request"]
+    app.change_certificate(number, request, today - timedelta(days=10), actor=staff.admin)
+
+    # Suspended by the scheduler's rule: its surveillance audit was not held in time (R-SURV-4).
+    lapsed = walk(1, add_months(today, -15)).documents().accept().agree().programme().team().stage1().stage2()
+    lapsed.report().decide()
+    app.suspend_if_surveillance_overdue(lapsed.number or "")
+
+    # Withdrawn after a penalty by an enforcement authority (§11.3 (3)).
+    penalised = walk(2, add_months(today, -10)).documents().accept().agree().programme().team().stage1().stage2(majors=1)
+    penalised.close("NC-1").report().decide()
+    on = today - timedelta(days=20)
+    app.suspend(penalised.number or "", on, on - timedelta(days=2), "enforcement_penalty", "环保部门行政处罚",
+                actor=staff.decision)
+    app.withdraw(penalised.number or "", today - timedelta(days=5), today - timedelta(days=8), "enforcement_penalty",
+                 "处罚事项未整改", actor=staff.decision)
+
+    # Cancelled at the client's request.
+    ceased = walk(3, add_months(today, -20)).documents().accept().agree().programme().team().stage1().stage2()
+    ceased.report().decide()
+    app.record_surveillance_audit(ceased.number or "", add_months(today, -9), staff.leader, [staff.member],
+                                  actor=staff.leader_actor)
+    app.cancel(ceased.number or "", today - timedelta(days=3), "client_request", "企业停产，申请注销",
+               trigger_on=today - timedelta(days=12), actor=staff.decision)
+
+    # Expired ten days ago after its three years; its cancellation is due within 30 days (R-EXP-1, R-CAN-1).
+    old = walk(4, add_years(today, -3) - timedelta(days=40)).documents().accept().agree().programme().team()
+    old.stage1().stage2().report().decide()
+    for months in (-30, -19, -8):
+        app.record_surveillance_audit(old.number or "", add_months(today, months), staff.leader, [staff.member],
+                                      actor=staff.leader_actor)
+    app.expire_if_due(old.number or "")
+
+    # An application under way: documents incomplete, a supplement requested.
+    missing = DocumentKind.CARBON_REVIEW_REPORT
+    pending = walk(5, today - timedelta(days=6)).documents(skip=(missing,))
+    app.request_supplement(pending.case, today - timedelta(days=4), [missing], "请补充碳评审报告", actor=staff.intake)

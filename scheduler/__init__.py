@@ -1,0 +1,1 @@
+"""Scheduled duties: due surveillance, expiry and cancellation, and every legal deadline."""

@@ -1,0 +1,46 @@
+"""The same lifecycle on SQLite and on PostgreSQL: application to certificate, surveillance, change, suspension,
+reinstatement and cancellation; everything read back by a second registry opened on the same store."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from registry.application import Registry
+from registry.scenario import Walk
+from registry.values import Changes
+from tests.integration.conftest import OpenRegistry
+
+
+def test_the_whole_lifecycle_survives_a_restart(app: Registry, walk: Walk, open_registry: OpenRegistry) -> None:
+    walk.to_team().stage1().stage2(majors=1).report().close("NC-1").decide()
+    number = walk.number or ""
+    staff = walk.staff
+    app.record_surveillance_audit(number, date(2026, 9, 1), staff.leader, [staff.member], actor=staff.leader_actor)
+    request = app.request_change(number, date(2026, 9, 10), date(2026, 9, 5), Changes(name="新名称能源有限公司"),
+                                 actor=staff.intake).ids["request"]
+    app.change_certificate(number, request, date(2026, 9, 20), actor=staff.admin)
+    app.suspend(number, date(2026, 10, 1), date(2026, 9, 28), "major_defect", "体系重大缺陷", actor=staff.decision)
+    app.reinstate(number, date(2026, 10, 20), "纠正措施已验证", actor=staff.decision)
+    last = app.cancel(number, date(2026, 11, 2), "client_request", "企业申请注销", actor=staff.decision)
+
+    again = open_registry()
+    cert = again.get_certificate(number)
+    assert cert == app.get_certificate(number)
+    assert cert.status == "cancelled"
+    assert cert.version == 2 and cert.organization["name"] == "新名称能源有限公司"
+    assert cert.surveillance["next_due_by"] == date(2027, 9, 1)
+    assert again.get_organization(walk.uscc).name == "新名称能源有限公司"
+    assert again.get_case(walk.case).stage == "granted"
+    assert again.recorder.max_notification_id() == last.position
+
+
+def test_documents_are_kept_in_the_same_database_by_sha256(walk: Walk, open_registry: OpenRegistry) -> None:
+    walk.organization().apply()
+    content = "碳评审报告 — 2026".encode()
+    sha = walk.app.receive_document(walk.case, "carbon_review_report", date(2026, 3, 3), content,
+                                    actor=walk.staff.intake).ids["sha256"]
+
+    assert sha == hashlib.sha256(content).hexdigest()
+    assert open_registry().document(sha) == content
+    assert open_registry().get_case(walk.case).documents["carbon_review_report"] == sha
