@@ -359,7 +359,8 @@ class Registry(Application[UUID], Records):
         transfer = case.transfer
         cert = Certificate.issue(
             number=number, case_id=case.id,
-            organization=OrganizationDetails(uscc=org.uscc, name=org.name, address=org.address), scope=case.scope, levels=case.levels, basis=case.basis,
+            organization=OrganizationDetails(uscc=org.uscc, name=org.name, address=org.address),
+            scope=case.scope, levels=case.levels, basis=case.basis,
             issuer=self.config.issuer, issued_on=decided_on,
             valid_until=transfer.valid_until if transfer else None, renews=case.renewal_of,
             transferred_from=f"{transfer.from_body} {transfer.certificate_number}" if transfer else None,

@@ -84,7 +84,8 @@ def _load(app: Registry) -> None:
     app.suspend_if_surveillance_overdue(lapsed.number or "")
 
     # Withdrawn after a penalty by an enforcement authority (§11.3 (3)).
-    penalised = walk(2, add_months(today, -10)).documents().accept().agree().programme().team().stage1().stage2(majors=1)
+    penalised = walk(2, add_months(today, -10)).documents().accept().agree().programme().team().stage1()
+    penalised.stage2(majors=1)
     penalised.close("NC-1").report().decide()
     on = today - timedelta(days=20)
     app.suspend(penalised.number or "", on, on - timedelta(days=2), "enforcement_penalty", "环保部门行政处罚",

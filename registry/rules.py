@@ -207,8 +207,8 @@ def check_audit_time(person_days: Decimal, integrated_with: Sequence[IntegratedS
     minimum = total * Decimal("0.8")
     if person_days < minimum:
         raise RuleViolation("R-TIME-2", "§8.3.3 (2)",
-                            f"an integrated audit of {person_days} person-days is below 80 % of the {total} person-days "
-                            f"the systems need on their own ({minimum} required)")
+                            f"an integrated audit of {person_days} person-days is below 80 % of the {total} "
+                            f"person-days the systems need on their own ({minimum} required)")
 
 
 def check_auditor(person: Person, on: date, what: str) -> None:
@@ -255,11 +255,11 @@ def check_stage1_mode(on_site: bool, ground: OffSiteGround | None, justification
     if ground is None:
         raise RuleViolation("R-S1-1", "§8.4.1 (1)",
                             "stage 1 is on site unless a ground for an off-site stage 1 is recorded")
-    if ground is OffSiteGround.EMS_OR_ENMS_CERTIFIED:
-        if not any(c.is_ems_or_enms and c.valid_until >= conducted_on for c in other_certifications):
-            raise RuleViolation("R-S1-1", "§8.4.1 (1)",
-                                "an off-site stage 1 on this ground needs a valid EMS or EnMS certification in the "
-                                "application")
+    certified = any(c.is_ems_or_enms and c.valid_until >= conducted_on for c in other_certifications)
+    if ground is OffSiteGround.EMS_OR_ENMS_CERTIFIED and not certified:
+        raise RuleViolation("R-S1-1", "§8.4.1 (1)",
+                            "an off-site stage 1 on this ground needs a valid EMS or EnMS certification in the "
+                            "application")
     if not justification.strip():
         raise RuleViolation("R-S1-1", "§8.4.1 (1)",
                             f"an off-site stage 1 on ground {ground.value} needs its justification recorded")
@@ -308,7 +308,8 @@ def unmet_conditions(conditions: dict[str, bool | None], sector_requirements_app
 
 
 def check_separate(person: Person, function: str, client_uscc: str, on: date, *,
-                   intake: Iterable[object] = (), audit: Iterable[object] = (), decision: Iterable[object] = ()) -> None:
+                   intake: Iterable[object] = (), audit: Iterable[object] = (),
+                   decision: Iterable[object] = ()) -> None:
     """R-SOD-1: for one client, no person performs two of acceptance, training/consulting, audit and decision."""
     service = person.served(client_uscc, on)
     if service is not None:

@@ -153,7 +153,8 @@ class Walk:
         return self
 
     def close(self, ref: str, on: date | None = None) -> Walk:
-        self.app.close_nonconformity(self.case, ref, on or self.day(25), "校准证书已提供", actor=self.staff.leader_actor)
+        self.app.close_nonconformity(self.case, ref, on or self.day(25), "校准证书已提供",
+                                     actor=self.staff.leader_actor)
         return self
 
     def report(self, **overrides: Any) -> Walk:
