@@ -28,7 +28,7 @@ from registry.numbering import DEFAULT_PATTERN, NumberSequence, check_pattern, s
 from registry.organization import Organization
 from registry.person import Person, person_id
 from registry.records import Records
-from registry.storage import DEFAULT_DATABASE_URL, Database, DocumentStore, document_store
+from registry.storage import DEFAULT_DATABASE_URL, Database, DocumentStore, content_address, document_store
 from registry.values import (
     Actor,
     Basis,
@@ -221,16 +221,16 @@ class Registry(Application[UUID], Records):
         """R-APP-4: stores the document's bytes by SHA-256 and records it on the case's checklist."""
         case = self.case_by_id(case_id)
         doc_kind = parse_enum(DocumentKind, kind, "kind")
-        sha256 = self._store_bytes(content)
+        sha256 = content_address(content)
         case.receive_document(doc_kind, received_on, sha256, len(content), content_type, filename,
                               today=self._today(), actor=actor, now=self.clock.now())
-        return self._commit(case, sha256=sha256)
+        return self._commit_with_bytes(content, case, sha256=sha256)
 
-    def _store_bytes(self, content: bytes) -> str:
-        if not content:
-            raise InvalidInput("file", "the document is empty")
-        # Stored before the event: bytes nobody refers to are harmless, an event without its bytes is not.
-        return self.documents.put(content)
+    def _commit_with_bytes(self, content: bytes, *aggregates: RegistryAggregate, **ids: Any) -> Written:
+        # The command was checked already; the bytes go in before the event that refers to them, since bytes
+        # nobody refers to are harmless and an event without its bytes is not.
+        self.documents.put(content)
+        return self._commit(*aggregates, **ids)
 
     def request_supplement(self, case_id: UUID | str, requested_on: date, missing: Sequence[DocumentKind | str],
                            note: str = "", *, actor: Actor) -> Written:

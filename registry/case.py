@@ -35,6 +35,7 @@ class Case(CaseIntake):
 
         def apply(self, case: Case) -> None:
             case.team = self.team
+            case.auditors_ever.update(self.team.everyone)
             case.team_on = self.dated
             if case.stage is Stage.PLANNED:
                 case.stage = Stage.TEAM_APPOINTED
@@ -219,15 +220,21 @@ class Case(CaseIntake):
             self._require(Stage.CONTRACTED, Stage.PLANNED, Stage.TEAM_APPOINTED, step="certification decision")
         after = self.report_on or self.agreement_on
         self._dated("decided_on", decided_on, today, "the report" if self.report_on else "the agreement", after)
-        team = self.team.everyone if self.team else ()
+        # Everyone ever appointed to the team performed the audit function, even if later replaced.
         rules.check_separate(decision_maker, "decision", self.organization_uscc, decided_on, intake=self.intake,
-                             audit=team)
+                             audit=self.auditors_ever)
         rules.check_decision_maker_record(decision_maker, decided_on)
+        if self.report_gaps:
+            # "A report missing any of these does not allow a decision": neither a grant nor a refusal.
+            gap = self.report_gaps[0]
+            raise RuleViolation(gap["rule"], gap["clause"], f"the report is incomplete: {gap['detail']}")
+        if self.transfer is not None and decided_on > self.transfer.valid_until:
+            raise RuleViolation("R-TRF-1", "§12",
+                                f"certificate {self.transfer.certificate_number} ran out on "
+                                f"{self.transfer.valid_until.isoformat()}: only a currently valid certificate is "
+                                "transferred")
         unmet = rules.unmet_conditions(conditions, bool(self.basis.sector_requirements))
         if grant:
-            if self.report_gaps:
-                gap = self.report_gaps[0]
-                raise RuleViolation(gap["rule"], gap["clause"], f"the report is incomplete: {gap['detail']}")
             open_majors = self.open_majors(decided_on)
             if open_majors:
                 raise RuleViolation("R-DEC-1", "§8.5.2",

@@ -59,6 +59,7 @@ class Certificate(RegistryAggregate):
             cert.issued_on = self.dated
             cert.valid_until = self.valid_until
             cert.next_due_by = self.next_surveillance_due_by
+            cert.first_due_by = self.next_surveillance_due_by
             cert.renews = self.renews
             cert.renewed_by = None
             cert.status = Status.VALID
@@ -170,6 +171,7 @@ class Certificate(RegistryAggregate):
         issued_on: date
         valid_until: date
         next_due_by: date
+        first_due_by: date
         renews: str | None
         renewed_by: str | None
         status: Status
@@ -207,10 +209,19 @@ class Certificate(RegistryAggregate):
     def _within_validity(self, field: str, d: date, today: date) -> None:
         rules.check_not_future(field, d, today)
         rules.check_not_before(field, d, "the issue date", self.issued_on)
+        if d > self.valid_until:
+            # Past its last day the certificate has expired (R-EXP-1), whether or not the expiry is recorded yet.
+            raise OutOfOrder(f"certificate {self.number} ran out on {self.valid_until.isoformat()}; "
+                             f"on {d.isoformat()} it accepts only its expiry and cancellation")
+
+    def surveillance_due_as_of(self, d: date) -> date:
+        """R-SURV-1: the due date that applied on ``d``: 12 months after the last audit held by then, or the first."""
+        held = [conducted for conducted, _ in self.audits if conducted <= d]
+        return rules.next_surveillance_due(max(held)) if held else self.first_due_by
 
     def overdue_on(self, d: date) -> bool:
-        """R-SURV-4: surveillance is overdue on every day after ``next_due_by``."""
-        return d > self.next_due_by
+        """R-SURV-4: surveillance is overdue on every day after the due date that applied on that day."""
+        return d > self.surveillance_due_as_of(d)
 
     # Surveillance (§9.1)
 
@@ -251,6 +262,9 @@ class Certificate(RegistryAggregate):
         rules.check_not_future("changed_on", changed_on, today)
         if not changes.named():
             raise InvalidInput("changes", "a change request names what changed")
+        blank = [f for f in changes.named() if not str(getattr(changes, f)).strip()]
+        if blank:
+            raise InvalidInput("changes", f"a change names the new value: {', '.join(blank)} is blank")
         request_id = uuid4()
         due = rules.change_request_due(changed_on)
         self._record(self.ChangeRequested, request_id=request_id, changed_on=changed_on, changes=changes,
@@ -266,7 +280,7 @@ class Certificate(RegistryAggregate):
         changes, requested_on, done = self.change_requests[request_id]
         if done is not None:
             raise OutOfOrder(f"change request {request_id} was carried out on {done.isoformat()}")
-        rules.check_not_future("changed_on", changed_on, today)
+        self._within_validity("changed_on", changed_on, today)
         rules.check_not_before("changed_on", changed_on, "the request", requested_on)
         organization = replace(self.organization, name=changes.name or self.organization.name,
                                address=changes.address or self.organization.address)
@@ -279,7 +293,7 @@ class Certificate(RegistryAggregate):
     # Suspension, reinstatement, withdrawal (§11.3)
 
     def _measure(self, on: date, known_on: date, ground: SuspensionGround, today: date) -> tuple[date, bool]:
-        rules.check_not_future("on", on, today)
+        self._within_validity("on", on, today)
         rules.check_not_before("on", on, "known_on", known_on)
         rules.check_not_before("on", on, "the status change", self.status_since)
         if ground not in MEASURE_GROUNDS:
@@ -317,8 +331,9 @@ class Certificate(RegistryAggregate):
             raise RuleViolation("R-SUS-2", "§11.3", "reinstatement records the evidence that the cause is corrected")
         if self.overdue_on(on):
             raise RuleViolation("R-SURV-4", "§11.1",
-                                f"surveillance was due by {self.next_due_by.isoformat()} and has not been held since: "
-                                "the certificate cannot be valid again until it is")
+                                f"on {on.isoformat()} surveillance was overdue (due by "
+                                f"{self.surveillance_due_as_of(on).isoformat()}, no audit held since): the certificate "
+                                "cannot be valid again before the audit is held")
         if on > self.valid_until:
             raise OutOfOrder(f"certificate {self.number} ran out on {self.valid_until.isoformat()}")
         self._record(self.Reinstated, evidence=evidence, actor=actor, effective_on=on, now=now)

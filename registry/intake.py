@@ -83,6 +83,7 @@ class CaseIntake(RegistryAggregate):
             case.gaps = [dict(g) for g in self.gaps]
             case.stage = Stage.APPLIED
             case.documents = {}
+            case.received = {}
             case.documents_complete_on = None
             case.notice_due_by = None
             case.intake = set()
@@ -90,6 +91,7 @@ class CaseIntake(RegistryAggregate):
             case.agreement_on = None
             case.programme_on = None
             case.team = None
+            case.auditors_ever = set()
             case.team_on = None
             case.stage1_on = None
             case.stage2_on = None
@@ -108,12 +110,14 @@ class CaseIntake(RegistryAggregate):
         content_type: str
         filename: str
         completes_checklist: bool
+        documents_complete_on: date | None  # the latest receipt date once all eleven are in
         notice_due_by: date | None  # R-ACC-2, set when this document completes the checklist
 
         def apply(self, case: CaseIntake) -> None:
             case.documents[self.kind] = self.sha256
+            case.received[self.kind] = self.dated
             if self.completes_checklist:
-                case.documents_complete_on = self.dated
+                case.documents_complete_on = self.documents_complete_on
                 case.notice_due_by = self.notice_due_by
 
     class SupplementRequested(RegistryAggregate.Event):
@@ -171,6 +175,7 @@ class CaseIntake(RegistryAggregate):
         gaps: list[dict[str, str]]
         stage: Stage
         documents: dict[DocumentKind, str]
+        received: dict[DocumentKind, date]
         documents_complete_on: date | None
         notice_due_by: date | None
         intake: set[UUID | None]
@@ -178,6 +183,7 @@ class CaseIntake(RegistryAggregate):
         agreement_on: date | None
         programme_on: date | None
         team: Team | None
+        auditors_ever: set[UUID]
         team_on: date | None
         stage1_on: date | None
         stage2_on: date | None
@@ -258,9 +264,12 @@ class CaseIntake(RegistryAggregate):
         self._require(Stage.APPLIED, step="a document for the application checklist")
         self._dated("received_on", received_on, today, "applied_on", self.applied_on)
         completes = self.documents_complete_on is None and self.missing_documents == [kind]
-        due = rules.acceptance_notice_due(received_on) if completes else None
+        # Complete on the day the last of the eleven arrived, whatever order they were entered in.
+        complete_on = max([*self.received.values(), received_on]) if completes else None
+        due = rules.acceptance_notice_due(complete_on) if complete_on else None
         self._record(self.DocumentReceived, kind=kind, sha256=sha256, size=size, content_type=content_type,
-                     filename=filename, completes_checklist=completes, notice_due_by=due, actor=actor,
+                     filename=filename, completes_checklist=completes, documents_complete_on=complete_on,
+                     notice_due_by=due, actor=actor,
                      effective_on=received_on, now=now)
 
     def request_supplement(self, requested_on: date, missing: Sequence[DocumentKind], note: str, *, today: date,
@@ -291,6 +300,10 @@ class CaseIntake(RegistryAggregate):
             if self.missing_documents:
                 raise RuleViolation("R-APP-4", "§8.1", "the application's documents are incomplete; missing: "
                                     + ", ".join(k.value for k in self.missing_documents))
+            if self.documents_complete_on and decided_on < self.documents_complete_on:
+                raise RuleViolation("R-APP-4", "§8.1",
+                                    f"on {decided_on.isoformat()} the documents were incomplete: the last arrived on "
+                                    f"{self.documents_complete_on.isoformat()}")
         elif not reasons.strip():
             raise InvalidInput("reasons", "a not-accept notice gives its reasons")
         late = self.notice_due_by is not None and decided_on > self.notice_due_by
@@ -315,7 +328,11 @@ class CaseIntake(RegistryAggregate):
             raise RuleViolation("R-ACC-3", "§8.2",
                                 "the certification agreement is signed and the fee paid before audit work starts")
         self._require(Stage.CONTRACTED, Stage.PLANNED, Stage.TEAM_APPOINTED, step="audit programme")
-        self._dated("planned_on", planned_on, today, "the agreement", self.agreement_on)
+        rules.check_not_future("planned_on", planned_on, today)
+        if self.agreement_on is not None and planned_on < self.agreement_on:
+            raise RuleViolation("R-ACC-3", "§8.2",
+                                f"audit work starts after the agreement is signed and the fee paid "
+                                f"({self.agreement_on.isoformat()}); the programme is dated {planned_on.isoformat()}")
         rules.check_audit_time(person_days, integrated_with, cems_standalone_person_days)
         self._record(self.ProgrammePlanned, person_days=person_days,
                      cems_standalone_person_days=cems_standalone_person_days, integrated_with=tuple(integrated_with),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from registry import rules
 from registry.errors import InvalidInput
+from registry.storage import content_address
 from registry.values import Actor, Written
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ class Records:
         app: Any = self
         subject = self._subject(kind, key)
         rules.check_not_future("on", on, app.clock.today())
-        sha256 = app._store_bytes(scan)
+        sha256 = content_address(scan)
         subject.file_paper_original(sha256, description, held_at, on=on, actor=actor, now=app.clock.now())
-        written: Written = app._commit(subject, sha256=sha256)
+        written: Written = app._commit_with_bytes(scan, subject, sha256=sha256)
         return written

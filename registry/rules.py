@@ -85,11 +85,12 @@ def cems_operation_gap(applied_on: date, cems_operating_since: date, control: Em
                        other_certifications: Iterable[OtherCertification]) -> Gap | None:
     """R-APP-2: the CEMS has run ≥ 3 months (≥ 1 month when exempt) before the application date."""
     months, why = required_cems_months(applied_on, control, other_certifications)
-    needed_since = add_months(applied_on, -months)
-    if cems_operating_since > needed_since:
+    # "N months after D" is SPEC's calendar arithmetic: counted forward from the start, clamped to month ends.
+    enough_on = add_months(cems_operating_since, months)
+    if enough_on > applied_on:
         return Gap("R-APP-2", "§8.1",
                    f"the CEMS has run since {cems_operating_since.isoformat()}; {months} month(s) are required "
-                   f"({why}), so it must have run since {needed_since.isoformat()} at the latest")
+                   f"({why}), which it reaches only on {enough_on.isoformat()}")
     return None
 
 
@@ -194,6 +195,11 @@ BASE_PERSON_DAYS = Decimal(4)
 def check_audit_time(person_days: Decimal, integrated_with: Sequence[IntegratedSystem],
                      cems_standalone_person_days: Decimal) -> None:
     """R-TIME-1 and R-TIME-2: ≥ 4 person-days; integrated, ≥ 80 % of the sum of each system's standalone time."""
+    for system in integrated_with:
+        days = system.standalone_person_days
+        if not isinstance(days, Decimal) or not days.is_finite() or days <= 0:
+            raise InvalidInput("integrated_with", f"{system.system}'s standalone time must be a positive number of "
+                               f"person-days, not {days!r}")
     if cems_standalone_person_days < BASE_PERSON_DAYS:
         raise RuleViolation("R-TIME-1", "§8.3.3 (1)",
                             f"the CEMS audit's own time is {cems_standalone_person_days} person-days; at least "
@@ -260,9 +266,9 @@ def check_stage1_mode(on_site: bool, ground: OffSiteGround | None, justification
         raise RuleViolation("R-S1-1", "§8.4.1 (1)",
                             "an off-site stage 1 on this ground needs a valid EMS or EnMS certification in the "
                             "application")
-    if not justification.strip():
+    if ground is OffSiteGround.SIMPLE_PROCESS and not justification.strip():
         raise RuleViolation("R-S1-1", "§8.4.1 (1)",
-                            f"an off-site stage 1 on ground {ground.value} needs its justification recorded")
+                            "an off-site stage 1 for a simple process needs its justification recorded")
 
 
 def check_stage2_on_site(on_site: bool) -> None:

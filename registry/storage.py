@@ -74,6 +74,13 @@ class Database:
             datastore.close()
 
 
+def content_address(content: bytes) -> str:
+    """The SHA-256 (hex) by which bytes are stored and referred to from events (R-APP-4, R-REC-3)."""
+    if not content:
+        raise InvalidInput("file", "the file is empty")
+    return hashlib.sha256(content).hexdigest()
+
+
 class DocumentStore(Protocol):
     def put(self, content: bytes) -> str:
         """Stores the bytes (once) and returns their SHA-256, hex."""
