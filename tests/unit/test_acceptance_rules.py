@@ -7,7 +7,6 @@ was when it is loaded again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -20,18 +19,7 @@ from registry.calendar import add_working_days
 from registry.errors import RuleViolation
 from registry.scenario import FULL_REVIEW, Staff, Walk
 from registry.values import DocumentKind, Review
-
-
-def refused_by(app: Registry, rule: str, clause: str, command: Callable[[], Any],
-               error: type[RuleViolation] = RuleViolation) -> RuleViolation:
-    """Runs ``command``, which ``rule`` (``clause``) must refuse with exactly ``error``; checks nothing was written."""
-    before = app.recorder.max_notification_id()
-    with pytest.raises(error) as caught:
-        command()
-    assert type(caught.value) is error
-    assert (caught.value.rule, caught.value.clause) == (rule, clause)
-    assert app.recorder.max_notification_id() == before
-    return caught.value
+from tests.factories import refused
 
 
 def acceptance_event(app: Registry, case_id: Any) -> Any:
@@ -61,7 +49,8 @@ def test_r_acc_1_acceptance_with_a_review_point_unconfirmed_is_refused(walk: Wal
     points = {"information_sufficient": True, "requirements_understood": True, "competent_and_resourced": True}
     points[unconfirmed] = False
 
-    refused_by(walk.app, "R-ACC-1", "§8.2", lambda: walk.accept(review=Review(**points)))
+    with refused(walk.app, RuleViolation, "R-ACC-1", "§8.2"):
+        walk.accept(review=Review(**points))
 
 
 def test_r_acc_1_a_not_accept_notice_may_record_an_unconfirmed_review(walk: Walk) -> None:
@@ -80,7 +69,8 @@ def test_r_acc_1_a_refused_acceptance_leaves_the_case_unchanged_when_reloaded(wa
     events_before = list(walk.app.events.get(walk.case))
 
     # when its acceptance is refused
-    refused_by(walk.app, "R-ACC-1", "§8.2", lambda: walk.accept(review=Review(True, True, False)))
+    with refused(walk.app, RuleViolation, "R-ACC-1", "§8.2"):
+        walk.accept(review=Review(True, True, False))
 
     # then the reloaded case is exactly as it was
     after = walk.app.repository.get(walk.case)
@@ -107,18 +97,18 @@ def test_r_acc_2_a_supplement_request_naming_missing_documents_is_recorded(walk:
 def test_r_acc_2_a_supplement_request_naming_nothing_is_refused(walk: Walk) -> None:
     walk.organization().apply().documents(skip=(DocumentKind.SITES_LIST,))
 
-    refused_by(walk.app, "R-ACC-2", "§8.2", lambda: walk.app.request_supplement(
-        walk.case, walk.day(2), [], "请补充资料", actor=walk.staff.intake))
+    with refused(walk.app, RuleViolation, "R-ACC-2", "§8.2"):
+        walk.app.request_supplement(walk.case, walk.day(2), [], "请补充资料", actor=walk.staff.intake)
 
 
 def test_r_acc_2_a_supplement_request_naming_a_received_document_is_refused(walk: Walk) -> None:
     walk.organization().apply().documents(skip=(DocumentKind.SITES_LIST,))
 
-    error = refused_by(walk.app, "R-ACC-2", "§8.2", lambda: walk.app.request_supplement(
-        walk.case, walk.day(2), [DocumentKind.SITES_LIST, DocumentKind.APPLICATION_FORM], "请补充资料",
-        actor=walk.staff.intake))
+    with refused(walk.app, RuleViolation, "R-ACC-2", "§8.2") as refusal:
+        walk.app.request_supplement(walk.case, walk.day(2), [DocumentKind.SITES_LIST, DocumentKind.APPLICATION_FORM],
+                                    "请补充资料", actor=walk.staff.intake)
 
-    assert "application_form" in error.detail
+    assert "application_form" in refusal.value.detail
 
 
 def test_r_acc_2_notice_due_three_working_days_after_a_monday_completion_is_thursday(app: Registry,
@@ -240,7 +230,8 @@ def test_r_acc_3_the_audit_programme_after_the_agreement_is_recorded(walk: Walk)
 def test_r_acc_3_the_audit_programme_before_the_agreement_is_refused(walk: Walk) -> None:
     walk.to_acceptance()
 
-    refused_by(walk.app, "R-ACC-3", "§8.2", lambda: walk.programme())
+    with refused(walk.app, RuleViolation, "R-ACC-3", "§8.2"):
+        walk.programme()
 
 
 def test_r_acc_3_the_audit_programme_on_the_day_the_fee_is_paid_is_recorded(walk: Walk) -> None:
@@ -255,10 +246,12 @@ def test_r_acc_3_the_audit_programme_after_signing_but_before_the_fee_is_paid_is
     # the agreement is signed on 2026-03-05 and the fee paid on 2026-03-09: audit work may start on 2026-03-09
     walk.to_acceptance().agree(signed_on=date(2026, 3, 5), fee_paid_on=date(2026, 3, 9))
 
-    refused_by(walk.app, "R-ACC-3", "§8.2", lambda: walk.programme(planned_on=date(2026, 3, 6)))
+    with refused(walk.app, RuleViolation, "R-ACC-3", "§8.2"):
+        walk.programme(planned_on=date(2026, 3, 6))
 
 
 def test_r_acc_3_stage_1_before_the_agreement_is_refused(walk: Walk) -> None:
     walk.to_acceptance()
 
-    refused_by(walk.app, "R-ACC-3", "§8.2", lambda: walk.stage1())
+    with refused(walk.app, RuleViolation, "R-ACC-3", "§8.2"):
+        walk.stage1()

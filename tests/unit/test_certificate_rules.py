@@ -7,11 +7,8 @@ the rules' dates, or the step is refused with the rule's id and clause and nothi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
-from uuid import UUID
 
 import pytest
 
@@ -21,44 +18,14 @@ from registry.clock import FixedClock
 from registry.errors import NotPermitted, RuleViolation
 from registry.identifiers import certificate_id
 from registry.scenario import Staff, Walk
-from registry.values import Actor, Basis, Level, Method, RegistrationKind, Role, ScopeLevel
+from registry.values import Actor, Basis, Level, Method, Role, ScopeLevel
+from tests.factories import CCAA, GHG, REGISTERED_UNTIL, certified, enrol_auditor, refused
 
 CYCLE = {"cycle_effectiveness": "认证周期内体系持续有效", "actual_reductions": "三年累计减排1.2万吨CO2e"}
 
 
-@contextmanager
-def refused(app: Registry, error: type[Exception], rule: str | None = None,
-            clause: str | None = None) -> Iterator[None]:
-    """The command inside is refused (with ``rule`` and ``clause`` where given), and writes nothing."""
-    before = app.recorder.max_notification_id()
-    with pytest.raises(error) as info:
-        yield
-    assert type(info.value) is error
-    if rule is not None:
-        assert isinstance(info.value, RuleViolation)
-        assert (info.value.rule, info.value.clause) == (rule, clause)
-    assert app.recorder.max_notification_id() == before
-
-
 def events(app: Registry, number: str) -> list[Any]:
     return list(app.events.get(certificate_id(number)))
-
-
-def certified(walk: Walk, decided_on: date = date(2026, 3, 31), **apply: Any) -> str:
-    """A certificate granted on ``decided_on`` (valid until the day before three years on)."""
-    walk.organization().apply(**apply).documents().accept().agree().programme().team()
-    walk.stage1().stage2().report().decide(decided_on=decided_on)
-    assert walk.number is not None
-    return walk.number
-
-
-def auditor(app: Registry, staff: Staff, name: str, kinds: tuple[RegistrationKind, ...], until: date) -> UUID:
-    """An evaluated auditor holding ``kinds`` from 2015 until ``until``."""
-    pid: UUID = app.enrol_person(name, actor=staff.admin).ids["person"]
-    for kind in kinds:
-        app.record_registration(pid, kind, f"{kind.value}-{pid.hex[:8]}", date(2015, 1, 1), until, actor=staff.admin)
-    app.record_evaluation(pid, date(2019, 1, 1), ["电力"], actor=staff.admin)
-    return pid
 
 
 def survey(app: Registry, staff: Staff, number: str, on: date, **overrides: Any) -> None:
@@ -203,8 +170,7 @@ def test_r_surv_3_a_team_without_an_enms_or_ghg_registration_is_refused(app: Reg
 
 def test_r_surv_3_a_ghg_verifier_satisfies_the_team_rule(app: Registry, staff: Staff, walk: Walk) -> None:
     number = certified(walk)
-    verifier = auditor(app, staff, "核查员", (RegistrationKind.CCAA_CEMS_AUDITOR, RegistrationKind.GHG_VERIFIER),
-                       date(2030, 12, 31))
+    verifier = enrol_auditor(app, staff, "核查员", registrations=[(CCAA, REGISTERED_UNTIL), (GHG, REGISTERED_UNTIL)])
     survey(app, staff, number, date(2026, 9, 1), leader=verifier, members=[], actor=Actor(verifier, Role.AUDITOR))
     assert len(app.get_certificate(number).surveillance["audits"]) == 1
 
@@ -212,7 +178,7 @@ def test_r_surv_3_a_ghg_verifier_satisfies_the_team_rule(app: Registry, staff: S
 def test_r_surv_3_an_auditor_on_the_last_day_of_his_ccaa_registration_may_audit(app: Registry, staff: Staff,
                                                                                 walk: Walk) -> None:
     number = certified(walk)
-    lapsing = auditor(app, staff, "注册将到期审核员", (RegistrationKind.CCAA_CEMS_AUDITOR,), date(2026, 6, 30))
+    lapsing = enrol_auditor(app, staff, "注册将到期审核员", registrations=[(CCAA, date(2026, 6, 30))])
     survey(app, staff, number, date(2026, 6, 30), members=[lapsing])
     assert len(app.get_certificate(number).surveillance["audits"]) == 1
 
@@ -220,7 +186,7 @@ def test_r_surv_3_an_auditor_on_the_last_day_of_his_ccaa_registration_may_audit(
 def test_r_surv_3_an_auditor_whose_ccaa_registration_lapsed_is_refused(app: Registry, staff: Staff,
                                                                       walk: Walk) -> None:
     number = certified(walk)
-    lapsed = auditor(app, staff, "注册已过期审核员", (RegistrationKind.CCAA_CEMS_AUDITOR,), date(2026, 6, 30))
+    lapsed = enrol_auditor(app, staff, "注册已过期审核员", registrations=[(CCAA, date(2026, 6, 30))])
     with refused(app, RuleViolation, "R-TEAM-2", "§5.3"):
         survey(app, staff, number, date(2026, 7, 1), members=[lapsed])
 

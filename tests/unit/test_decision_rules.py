@@ -6,8 +6,6 @@ command is refused with the rule's id and clause and nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -18,24 +16,14 @@ from registry.application import Registry
 from registry.case import Case
 from registry.errors import RuleViolation, SeparationOfDuties
 from registry.scenario import ALL_CONDITIONS, Staff, Walk, new_uscc
-from registry.values import Actor, Basis, Nonconformity, RegistrationKind, Role, Severity
+from registry.values import Actor, Basis, Nonconformity, Role, Severity
+from tests.factories import CCAA, ENMS, REGISTERED_UNTIL, enrol_auditor, refused, reported
 
 SECTOR_BASIS = Basis(sector_requirements=("电力行业认证要求",))
 CONFIRMED: dict[str, bool | None] = {
     "legal_compliance": True, "sector_requirements": True, "management_improved": True, "no_penalty": True,
 }
 CONDITIONS_WITHOUT_SECTOR = ("legal_compliance", "management_improved", "no_penalty")
-
-
-@contextmanager
-def refused(app: Registry, error: type[RuleViolation], rule: str, clause: str) -> Iterator[None]:
-    """The command inside is refused with ``rule`` and ``clause``, and writes nothing."""
-    before = app.recorder.max_notification_id()
-    with pytest.raises(error) as info:
-        yield
-    assert type(info.value) is error
-    assert (info.value.rule, info.value.clause) == (rule, clause)
-    assert app.recorder.max_notification_id() == before
 
 
 def last_event(app: Registry, aggregate_id: UUID) -> Any:
@@ -45,27 +33,6 @@ def last_event(app: Registry, aggregate_id: UUID) -> Any:
 def person_of(actor: Actor) -> UUID:
     assert actor.person is not None
     return actor.person
-
-
-def enrol(app: Registry, staff: Staff, name: str) -> UUID:
-    pid: UUID = app.enrol_person(name, actor=staff.admin).ids["person"]
-    return pid
-
-
-def qualified_auditor(app: Registry, staff: Staff, name: str) -> UUID:
-    """An auditor qualified as team leader (CCAA CEMS and EnMS registrations, evaluated) for 2015–2030."""
-    pid = enrol(app, staff, name)
-    for kind in (RegistrationKind.CCAA_CEMS_AUDITOR, RegistrationKind.ENMS_AUDITOR):
-        app.record_registration(pid, kind, f"{kind.value}-{pid.hex[:8]}", date(2015, 1, 1), date(2030, 12, 31),
-                                actor=staff.admin)
-    app.record_evaluation(pid, date(2019, 1, 1), ["电力"], actor=staff.admin)
-    return pid
-
-
-def reported(walk: Walk, majors: int = 0, basis: Basis | None = None) -> Walk:
-    """A case walked to a complete audit report (stage 2 on day 20, report on day 22)."""
-    walk.organization().apply(**({"basis": basis} if basis else {})).documents().accept().agree().programme().team()
-    return walk.stage1().stage2(majors=majors).report()
 
 
 # R-DEC-1: granting needs stage 2, a complete report, every major nonconformity closed and the four conditions
@@ -112,7 +79,7 @@ def test_r_dec_1_sector_requirements_may_stay_open_where_none_apply(walk: Walk) 
 
 def test_r_dec_1_sector_requirements_must_be_confirmed_where_they_apply(walk: Walk) -> None:
     # given a case whose basis names a sector's certification requirements
-    reported(walk, basis=SECTOR_BASIS)
+    reported(walk, apply={"basis": SECTOR_BASIS})
     # when the grant leaves the sector condition open, then it is refused
     with refused(walk.app, RuleViolation, "R-DEC-1", "§8.5.2"):
         walk.decide(conditions={**CONFIRMED, "sector_requirements": None})
@@ -122,7 +89,7 @@ def test_r_dec_1_sector_requirements_must_be_confirmed_where_they_apply(walk: Wa
 
 
 def test_r_dec_1_refusal_records_an_open_sector_requirement_as_unmet(walk: Walk) -> None:
-    reported(walk, basis=SECTOR_BASIS)
+    reported(walk, apply={"basis": SECTOR_BASIS})
     walk.decide(grant=False, conditions={**CONFIRMED, "sector_requirements": None}, reasons="行业要求未确认")
     assert tuple(last_event(walk.app, walk.case).unmet) == ("sector_requirements",)
 
@@ -192,7 +159,7 @@ def test_r_sod_1_a_decision_maker_separate_from_intake_and_audit_may_decide(walk
 def test_r_sod_1_decision_maker_may_not_be_on_the_audit_team(app: Registry, staff: Staff, walk: Walk,
                                                              position: str) -> None:
     # given a case audited by a leader, a member and a technical expert
-    expert = enrol(app, staff, "技术专家")
+    expert = enrol_auditor(app, staff, "技术专家", registrations=(), evaluated_on=None)
     walk.to_acceptance().agree().programme().team(experts=[expert]).stage1().stage2().report()
     person = {"leader": staff.leader, "member": staff.member, "expert": expert}[position]
     # when one of them decides, then it is refused
@@ -206,7 +173,8 @@ def test_r_sod_1_decision_maker_may_not_be_on_the_audit_team(app: Registry, staf
 def test_r_sod_1_decision_maker_may_not_have_audited_the_case(app: Registry, staff: Staff, walk: Walk) -> None:
     # given stage 1 audited by the original leader, then a new team (without that leader) for stage 2
     walk.to_team().stage1()
-    new_leader = qualified_auditor(app, staff, "新审核组长")
+    new_leader = enrol_auditor(app, staff, "新审核组长",
+                               registrations=[(CCAA, REGISTERED_UNTIL), (ENMS, REGISTERED_UNTIL)])
     app.appoint_team(walk.case, new_leader, [staff.member], on=walk.day(15), actor=staff.admin)
     walk.stage2(actor=Actor(new_leader, Role.AUDITOR)).report(actor=Actor(new_leader, Role.AUDITOR))
     # when the auditor of stage 1 decides on the case, then it is refused: he performed its audit

@@ -7,7 +7,6 @@ rule and clause and writes nothing (the global log position does not move).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -30,30 +29,9 @@ from registry.values import (
     TransferInfo,
     TransferStatus,
 )
+from tests.factories import invalid, refused
 
 APPLIED = date(2026, 3, 2)  # the walk fixture's application date (a Monday)
-
-
-def refused_by(app: Registry, rule: str, clause: str, command: Callable[[], Any],
-               error: type[RuleViolation] = RuleViolation) -> RuleViolation:
-    """Runs ``command``, which ``rule`` (``clause``) must refuse with exactly ``error``; checks nothing was written."""
-    before = app.recorder.max_notification_id()
-    with pytest.raises(error) as caught:
-        command()
-    assert type(caught.value) is error
-    assert (caught.value.rule, caught.value.clause) == (rule, clause)
-    assert app.recorder.max_notification_id() == before
-    return caught.value
-
-
-def refused_as(app: Registry, error: type[RegistryError], command: Callable[[], Any]) -> RegistryError:
-    """Runs ``command``, which must be refused with exactly ``error`` (no rule id), and checks nothing was written."""
-    before = app.recorder.max_notification_id()
-    with pytest.raises(error) as caught:
-        command()
-    assert type(caught.value) is error
-    assert app.recorder.max_notification_id() == before
-    return caught.value
 
 
 def reference_check_character(first17: str) -> str:
@@ -100,8 +78,9 @@ def test_r_id_1_check_character_31_is_written_0_and_accepted(app: Registry, staf
 
 
 def test_r_id_1_check_character_31_written_otherwise_is_refused(app: Registry, staff: Staff) -> None:
-    refused_by(app, "R-ID-1", "GB 32100-2015", lambda: app.register_organization(
-        "91110105000002100" + "1", "示例能源有限公司", "北京市东城区示例路1号", actor=staff.intake))
+    with refused(app, RuleViolation, "R-ID-1", "GB 32100-2015"):
+        app.register_organization("91110105000002100" + "1", "示例能源有限公司", "北京市东城区示例路1号",
+                                  actor=staff.intake)
 
 
 @pytest.mark.parametrize(("uscc", "why"), [
@@ -112,10 +91,10 @@ def test_r_id_1_check_character_31_written_otherwise_is_refused(app: Registry, s
     ("", "18 characters"),
 ])
 def test_r_id_1_invalid_usccs_are_refused(app: Registry, staff: Staff, uscc: str, why: str) -> None:
-    error = refused_by(app, "R-ID-1", "GB 32100-2015", lambda: app.register_organization(
-        uscc, "示例能源有限公司", "福建省福州市示例路1号", actor=staff.intake))
+    with refused(app, RuleViolation, "R-ID-1", "GB 32100-2015") as refusal:
+        app.register_organization(uscc, "示例能源有限公司", "福建省福州市示例路1号", actor=staff.intake)
 
-    assert why in error.detail
+    assert why in refusal.value.detail
 
 
 @pytest.mark.parametrize("letter", ["I", "O", "S", "V", "Z"])
@@ -123,10 +102,10 @@ def test_r_id_1_a_character_outside_the_charset_is_refused(app: Registry, staff:
     # given the first valid example with one letter the code's set leaves out (to avoid confusion with 1, 0, 5, U, 2)
     code = "91350100" + letter + "000100Y43"
 
-    error = refused_by(app, "R-ID-1", "GB 32100-2015", lambda: app.register_organization(
-        code, "示例能源有限公司", "福建省福州市示例路1号", actor=staff.intake))
+    with refused(app, RuleViolation, "R-ID-1", "GB 32100-2015") as refusal:
+        app.register_organization(code, "示例能源有限公司", "福建省福州市示例路1号", actor=staff.intake)
 
-    assert letter in error.detail
+    assert letter in refusal.value.detail
 
 
 @settings(max_examples=300, database=None)
@@ -155,8 +134,8 @@ def test_r_app_1_an_organisation_with_name_and_address_is_registered(app: Regist
 @pytest.mark.parametrize(("name", "address"), [("", "福建省福州市示例路1号"), ("   ", "福建省福州市示例路1号"),
                                                ("福州示例电力有限公司", ""), ("福州示例电力有限公司", "  ")])
 def test_r_app_1_missing_name_or_address_is_refused(app: Registry, staff: Staff, name: str, address: str) -> None:
-    refused_by(app, "R-APP-1", "§8.1", lambda: app.register_organization(
-        "91350100M000100Y43", name, address, actor=staff.intake))
+    with refused(app, RuleViolation, "R-APP-1", "§8.1"):
+        app.register_organization("91350100M000100Y43", name, address, actor=staff.intake)
 
 
 # R-APP-2: the CEMS has run ≥ 3 months (≥ 1 month when exempt) before the application date
@@ -178,100 +157,70 @@ def assert_refused_on_eligibility(walk: Walk, rule: str = "R-APP-2") -> None:
     assert [g["rule"] for g in view.eligibility_gaps] == [rule]
     walk.documents()
 
-    refused_by(walk.app, rule, "§8.1", lambda: walk.accept())
+    with refused(walk.app, RuleViolation, rule, "§8.1"):
+        walk.accept()
 
     walk.accept(accepted=False, reasons="不满足申请条件")
     assert walk.app.get_case(walk.case).stage == "not_accepted"
 
 
-def test_r_app_2_cems_running_exactly_three_months_is_eligible(walk: Walk) -> None:
-    walk.organization().apply(cems_operating_since=date(2025, 12, 2))
-
-    assert_accepted_on_eligibility(walk)
-
-
-def test_r_app_2_cems_one_day_short_of_three_months_is_refused_at_acceptance(walk: Walk) -> None:
-    walk.organization().apply(cems_operating_since=date(2025, 12, 3))
-
-    assert_refused_on_eligibility(walk)
-
-
-def test_r_app_2_three_months_back_from_a_month_end_is_clamped_and_passes(app: Registry, staff: Staff) -> None:
+@pytest.mark.parametrize(("applied", "since", "exemption"), [
+    (APPLIED, date(2025, 12, 2), {}),
     # applied 2026-05-31: three calendar months back is 2026-02-28 (February has no 31st)
-    walk = Walk(app, staff, date(2026, 5, 31)).organization().apply(cems_operating_since=date(2026, 2, 28))
+    (date(2026, 5, 31), date(2026, 2, 28), {}),
+    (APPLIED, date(2025, 12, 2), {"emission_control": EmissionControl(controlled=True, cycles_completed=0)}),
+], ids=["exactly three months", "three months back from a month end, clamped",
+        "emission controlled with no completed cycle, exactly three months"])
+def test_r_app_2_cems_running_three_months_is_eligible(app: Registry, staff: Staff, applied: date, since: date,
+                                                       exemption: dict[str, Any]) -> None:
+    walk = Walk(app, staff, applied).organization().apply(cems_operating_since=since, **exemption)
 
     assert_accepted_on_eligibility(walk)
 
 
-def test_r_app_2_the_day_after_the_clamped_month_end_is_refused(app: Registry, staff: Staff) -> None:
-    walk = Walk(app, staff, date(2026, 5, 31)).organization().apply(cems_operating_since=date(2026, 3, 1))
+@pytest.mark.parametrize(("applied", "since"), [
+    (APPLIED, date(2025, 12, 3)),
+    (date(2026, 5, 31), date(2026, 3, 1)),
+], ids=["one day short of three months", "the day after the clamped month end"])
+def test_r_app_2_cems_running_less_than_three_months_is_refused_at_acceptance(app: Registry, staff: Staff,
+                                                                               applied: date, since: date) -> None:
+    walk = Walk(app, staff, applied).organization().apply(cems_operating_since=since)
 
     assert_refused_on_eligibility(walk)
 
 
-def test_r_app_2_emission_controlled_with_one_cycle_running_exactly_one_month_is_eligible(walk: Walk) -> None:
-    walk.organization().apply(cems_operating_since=date(2026, 2, 2),
-                              emission_control=EmissionControl(controlled=True, cycles_completed=1))
-
-    assert_accepted_on_eligibility(walk)
-
-
-def test_r_app_2_emission_controlled_with_one_cycle_one_day_short_of_one_month_is_refused(walk: Walk) -> None:
-    walk.organization().apply(cems_operating_since=date(2026, 2, 3),
-                              emission_control=EmissionControl(controlled=True, cycles_completed=1))
-
-    assert_refused_on_eligibility(walk)
-
-
-def test_r_app_2_emission_controlled_with_no_completed_cycle_needs_three_months(walk: Walk) -> None:
-    walk.organization().apply(cems_operating_since=date(2026, 2, 2),
-                              emission_control=EmissionControl(controlled=True, cycles_completed=0))
-
-    assert_refused_on_eligibility(walk)
-
-
-def test_r_app_2_emission_controlled_with_no_completed_cycle_passes_at_three_months(walk: Walk) -> None:
-    walk.organization().apply(cems_operating_since=date(2025, 12, 2),
-                              emission_control=EmissionControl(controlled=True, cycles_completed=0))
-
-    assert_accepted_on_eligibility(walk)
-
-
-def test_r_app_2_completed_cycles_without_emission_control_do_not_exempt(walk: Walk) -> None:
-    walk.organization().apply(cems_operating_since=date(2026, 2, 2),
-                              emission_control=EmissionControl(controlled=False, cycles_completed=3))
-
-    assert_refused_on_eligibility(walk)
-
-
-@pytest.mark.parametrize("system", ["EMS", "EnMS"])
-def test_r_app_2_valid_ems_or_enms_certification_with_exactly_one_month_is_eligible(walk: Walk, system: str) -> None:
+@pytest.mark.parametrize("exemption", [
+    {"emission_control": EmissionControl(controlled=True, cycles_completed=1)},
     # the other certification is valid through the application date itself
-    walk.organization().apply(cems_operating_since=date(2026, 2, 2),
-                              other_certifications=[OtherCertification(system, f"{system}-2024-001", APPLIED)])
+    {"other_certifications": [OtherCertification("EMS", "EMS-2024-001", APPLIED)]},
+    {"other_certifications": [OtherCertification("EnMS", "EnMS-2024-001", APPLIED)]},
+], ids=["emission controlled with one completed cycle", "valid EMS certification", "valid EnMS certification"])
+def test_r_app_2_an_exempt_cems_running_exactly_one_month_is_eligible(walk: Walk, exemption: dict[str, Any]) -> None:
+    walk.organization().apply(cems_operating_since=date(2026, 2, 2), **exemption)
 
     assert_accepted_on_eligibility(walk)
 
 
-def test_r_app_2_valid_ems_certification_one_day_short_of_one_month_is_refused(walk: Walk) -> None:
-    walk.organization().apply(cems_operating_since=date(2026, 2, 3),
-                              other_certifications=[OtherCertification("EMS", "EMS-2024-001", date(2027, 1, 1))])
+@pytest.mark.parametrize("exemption", [
+    {"emission_control": EmissionControl(controlled=True, cycles_completed=1)},
+    {"other_certifications": [OtherCertification("EMS", "EMS-2024-001", date(2027, 1, 1))]},
+], ids=["emission controlled with one completed cycle", "valid EMS certification"])
+def test_r_app_2_an_exempt_cems_one_day_short_of_one_month_is_refused(walk: Walk, exemption: dict[str, Any]) -> None:
+    walk.organization().apply(cems_operating_since=date(2026, 2, 3), **exemption)
 
     assert_refused_on_eligibility(walk)
 
 
-def test_r_app_2_an_expired_ems_certification_does_not_exempt(walk: Walk) -> None:
+@pytest.mark.parametrize("non_exemption", [
+    {"emission_control": EmissionControl(controlled=True, cycles_completed=0)},
+    {"emission_control": EmissionControl(controlled=False, cycles_completed=3)},
     # expired the day before the application
-    walk.organization().apply(
-        cems_operating_since=date(2026, 2, 2),
-        other_certifications=[OtherCertification("EMS", "EMS-2023-001", APPLIED - timedelta(days=1))])
-
-    assert_refused_on_eligibility(walk)
-
-
-def test_r_app_2_a_quality_certification_does_not_exempt(walk: Walk) -> None:
-    walk.organization().apply(cems_operating_since=date(2026, 2, 2),
-                              other_certifications=[OtherCertification("QMS", "QMS-2024-001", date(2027, 1, 1))])
+    {"other_certifications": [OtherCertification("EMS", "EMS-2023-001", APPLIED - timedelta(days=1))]},
+    {"other_certifications": [OtherCertification("QMS", "QMS-2024-001", date(2027, 1, 1))]},
+], ids=["emission controlled with no completed cycle", "completed cycles without emission control",
+        "an expired EMS certification", "a quality certification"])
+def test_r_app_2_what_does_not_exempt_leaves_one_month_refused(walk: Walk, non_exemption: dict[str, Any]) -> None:
+    walk.organization().apply(cems_operating_since=date(2026, 2, 2), **non_exemption)
 
     assert_refused_on_eligibility(walk)
 
@@ -312,8 +261,9 @@ def test_r_app_4_acceptance_with_a_missing_document_is_refused_and_the_case_list
 
     view = walk.app.get_case(walk.case)
     assert view.missing_documents == ("sites_list", "carbon_review_report")
-    error = refused_by(walk.app, "R-APP-4", "§8.1", lambda: walk.accept())
-    assert "carbon_review_report" in error.detail and "sites_list" in error.detail
+    with refused(walk.app, RuleViolation, "R-APP-4", "§8.1") as refusal:
+        walk.accept()
+    assert "carbon_review_report" in refusal.value.detail and "sites_list" in refusal.value.detail
 
 
 def test_r_app_4_acceptance_dated_before_the_last_document_arrived_is_refused(walk: Walk) -> None:
@@ -350,19 +300,16 @@ def test_r_app_4_a_document_is_stored_as_bytes_by_its_sha256(walk: Walk) -> None
 def test_r_app_4_an_empty_document_is_refused(walk: Walk) -> None:
     walk.organization().apply()
 
-    error = refused_as(walk.app, InvalidInput, lambda: walk.app.receive_document(
-        walk.case, DocumentKind.APPLICATION_FORM, walk.day(1), b"", actor=walk.staff.intake))
-
-    assert isinstance(error, InvalidInput) and error.field == "file"
+    with invalid(walk.app, "file"):
+        walk.app.receive_document(walk.case, DocumentKind.APPLICATION_FORM, walk.day(1), b"",
+                                  actor=walk.staff.intake)
 
 
 def test_r_app_4_an_unknown_document_kind_is_refused(walk: Walk) -> None:
     walk.organization().apply()
 
-    error = refused_as(walk.app, InvalidInput, lambda: walk.app.receive_document(
-        walk.case, "tax_return", walk.day(1), b"%PDF-1.7", actor=walk.staff.intake))
-
-    assert isinstance(error, InvalidInput) and error.field == "kind"
+    with invalid(walk.app, "kind"):
+        walk.app.receive_document(walk.case, "tax_return", walk.day(1), b"%PDF-1.7", actor=walk.staff.intake)
 
 
 # R-APP-5: no new application after a withdrawal until a rectification is recorded
@@ -380,9 +327,10 @@ def test_r_app_5_after_a_withdrawal_a_new_application_is_refused(walk: Walk) -> 
     withdrawn_organisation(walk)
     again = Walk(walk.app, walk.staff, date(2026, 6, 15), uscc=walk.uscc)
 
-    error = refused_by(walk.app, "R-APP-5", "§12", lambda: again.apply())
+    with refused(walk.app, RuleViolation, "R-APP-5", "§12") as refusal:
+        again.apply()
 
-    assert walk.number is not None and walk.number in error.detail
+    assert walk.number is not None and walk.number in refusal.value.detail
     assert not walk.app.get_organization(walk.uscc).may_apply
 
 
@@ -400,8 +348,8 @@ def test_r_app_5_after_a_rectification_a_new_application_is_accepted(walk: Walk)
 def test_r_app_5_a_rectification_without_a_withdrawal_is_refused(walk: Walk) -> None:
     walk.organization()
 
-    refused_by(walk.app, "R-APP-5", "§12", lambda: walk.app.record_rectification(
-        walk.uscc, date(2026, 6, 10), "整改完成", actor=walk.staff.admin))
+    with refused(walk.app, RuleViolation, "R-APP-5", "§12"):
+        walk.app.record_rectification(walk.uscc, date(2026, 6, 10), "整改完成", actor=walk.staff.admin)
 
 
 # R-GHG-1: each level of the scope with a method allowed for it
@@ -445,20 +393,23 @@ def test_r_ghg_1_a_method_not_allowed_for_its_level_is_refused(walk: Walk, level
                                                                clause: str) -> None:
     walk.organization()
 
-    refused_by(walk.app, "R-GHG-1", clause, lambda: walk.apply(levels=[ScopeLevel(level, method)]))
+    with refused(walk.app, RuleViolation, "R-GHG-1", clause):
+        walk.apply(levels=[ScopeLevel(level, method)])
 
 
 def test_r_ghg_1_a_scope_naming_no_level_is_refused(walk: Walk) -> None:
     walk.organization()
 
-    refused_by(walk.app, "R-GHG-1", "§6.1", lambda: walk.apply(levels=[]))
+    with refused(walk.app, RuleViolation, "R-GHG-1", "§6.1"):
+        walk.apply(levels=[])
 
 
 def test_r_ghg_1_a_level_named_twice_is_refused(walk: Walk) -> None:
     walk.organization()
 
-    refused_by(walk.app, "R-GHG-1", "§6.1", lambda: walk.apply(levels=[
-        ScopeLevel(Level.ORGANIZATION, Method.ISO_14064_1), ScopeLevel(Level.ORGANIZATION, Method.NATIONAL_STANDARD)]))
+    with refused(walk.app, RuleViolation, "R-GHG-1", "§6.1"):
+        walk.apply(levels=[ScopeLevel(Level.ORGANIZATION, Method.ISO_14064_1),
+                           ScopeLevel(Level.ORGANIZATION, Method.NATIONAL_STANDARD)])
 
 
 @pytest.mark.parametrize(("spelling", "method"), [
@@ -505,32 +456,32 @@ def test_r_trf_1_a_certificate_valid_through_the_application_date_is_recorded(wa
 def test_r_trf_1_a_certificate_not_currently_valid_is_refused(walk: Walk, status: TransferStatus) -> None:
     walk.organization()
 
-    error = refused_by(walk.app, "R-TRF-1", "§12",
-                       lambda: walk.apply(kind="transfer", transfer=transfer_of(status=status)))
+    with refused(walk.app, RuleViolation, "R-TRF-1", "§12") as refusal:
+        walk.apply(kind="transfer", transfer=transfer_of(status=status))
 
-    assert status.value in error.detail
+    assert status.value in refusal.value.detail
 
 
 def test_r_trf_1_a_valid_status_with_validity_ended_before_the_application_is_refused(walk: Walk) -> None:
     walk.organization()
 
-    refused_by(walk.app, "R-TRF-1", "§12", lambda: walk.apply(
-        kind="transfer", transfer=transfer_of(valid_until=APPLIED - timedelta(days=1))))
+    with refused(walk.app, RuleViolation, "R-TRF-1", "§12"):
+        walk.apply(kind="transfer", transfer=transfer_of(valid_until=APPLIED - timedelta(days=1)))
 
 
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_r_trf_1_a_transfer_without_its_reason_is_refused(walk: Walk, reason: str) -> None:
     walk.organization()
 
-    refused_by(walk.app, "R-TRF-1", "§12", lambda: walk.apply(kind="transfer", transfer=transfer_of(reason=reason)))
+    with refused(walk.app, RuleViolation, "R-TRF-1", "§12"):
+        walk.apply(kind="transfer", transfer=transfer_of(reason=reason))
 
 
 def test_r_trf_1_a_transfer_without_transfer_details_is_invalid_input(walk: Walk) -> None:
     walk.organization()
 
-    error = refused_as(walk.app, InvalidInput, lambda: walk.apply(kind="transfer"))
-
-    assert isinstance(error, InvalidInput) and error.field == "transfer"
+    with invalid(walk.app, "transfer"):
+        walk.apply(kind="transfer")
 
 
 def test_r_trf_1_a_transfer_decided_after_the_transferred_certificate_ran_out_is_refused(walk: Walk) -> None:
@@ -540,4 +491,5 @@ def test_r_trf_1_a_transfer_decided_after_the_transferred_certificate_ran_out_is
 
     # when it is decided on 2026-04-01, when that certificate is no longer valid, then the grant is refused:
     # only a currently valid certificate is transferred in, and no certificate may be issued already out of date
-    refused_by(walk.app, "R-TRF-1", "§12", lambda: walk.decide(decided_on=date(2026, 4, 1)))
+    with refused(walk.app, RuleViolation, "R-TRF-1", "§12"):
+        walk.decide(decided_on=date(2026, 4, 1))

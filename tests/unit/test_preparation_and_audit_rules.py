@@ -8,75 +8,29 @@ decision on day 30. Each rule is checked at both edges; a refusal names its rule
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
 import pytest
 
-from registry.application import Registry
 from registry.errors import InvalidInput, NotPermitted, OutOfOrder, RegistryError, RuleViolation
-from registry.scenario import FOCUS_TEXT, PERFORMANCE, Staff, Walk
+from registry.scenario import FOCUS_TEXT, PERFORMANCE, Walk
 from registry.values import (
     FOCUS_POINTS,
     Actor,
     IntegratedSystem,
     OffSiteGround,
     OtherCertification,
-    RegistrationKind,
     Role,
     TransferInfo,
     TransferStatus,
 )
+from tests.factories import CCAA, ENMS, GHG, REGISTERED_UNTIL, enrol_auditor, invalid, refused, reported
 
 TEAM_DAY = date(2026, 3, 7)  # walk.day(5)
 STAGE1_DAY = date(2026, 3, 12)  # walk.day(10)
-CCAA = RegistrationKind.CCAA_CEMS_AUDITOR
-ENMS = RegistrationKind.ENMS_AUDITOR
-GHG = RegistrationKind.GHG_VERIFIER
-
-
-def refused_by(app: Registry, rule: str, clause: str, command: Callable[[], Any],
-               error: type[RuleViolation] = RuleViolation) -> RuleViolation:
-    """Runs ``command``, which ``rule`` (``clause``) must refuse with exactly ``error``; checks nothing was written."""
-    before = app.recorder.max_notification_id()
-    with pytest.raises(error) as caught:
-        command()
-    assert type(caught.value) is error
-    assert (caught.value.rule, caught.value.clause) == (rule, clause)
-    assert app.recorder.max_notification_id() == before
-    return caught.value
-
-
-def refused_as(app: Registry, error: type[RegistryError], command: Callable[[], Any]) -> RegistryError:
-    """Runs ``command``, which must be refused with exactly ``error`` (no rule id), and checks nothing was written."""
-    before = app.recorder.max_notification_id()
-    with pytest.raises(error) as caught:
-        command()
-    assert type(caught.value) is error
-    assert app.recorder.max_notification_id() == before
-    return caught.value
-
-
-def out_of_order(app: Registry, command: Callable[[], Any]) -> RuleViolation:
-    return refused_by(app, "R-FLOW-1", "§2", command, error=OutOfOrder)
-
-
-def enrol_auditor(app: Registry, staff: Staff, *,
-                  registrations: Sequence[tuple[RegistrationKind, date]] = ((CCAA, date(2030, 12, 31)),),
-                  evaluated_on: date | None = date(2025, 1, 1), violation_on: date | None = None) -> UUID:
-    """A person with the given registrations (valid from 2020-01-01 until each date), evaluation and violation."""
-    pid: UUID = app.enrol_person("审核员", actor=staff.admin).ids["person"]
-    for kind, valid_until in registrations:
-        app.record_registration(pid, kind, f"{kind.value}-{pid.hex[:8]}", date(2020, 1, 1), valid_until,
-                                actor=staff.admin)
-    if evaluated_on is not None:
-        app.record_evaluation(pid, evaluated_on, ["电力"], actor=staff.admin)
-    if violation_on is not None:
-        app.record_violation(pid, violation_on, "审核记录不真实", actor=staff.admin)
-    return pid
 
 
 def planned(walk: Walk) -> Walk:
@@ -95,7 +49,8 @@ def test_r_prep_1_stage_1_with_a_programme_and_a_team_is_recorded(walk: Walk) ->
 def test_r_prep_1_stage_1_after_the_agreement_without_a_programme_is_refused(walk: Walk) -> None:
     walk.to_acceptance().agree()
 
-    refused_by(walk.app, "R-PREP-1", "§8.3.1", lambda: walk.stage1())
+    with refused(walk.app, RuleViolation, "R-PREP-1", "§8.3.1"):
+        walk.stage1()
 
 
 # R-TIME-1: audit time ≥ 4 person-days
@@ -112,24 +67,24 @@ def test_r_time_1_four_person_days_is_enough(walk: Walk) -> None:
 def test_r_time_1_three_and_a_half_person_days_is_refused(walk: Walk) -> None:
     walk.to_acceptance().agree()
 
-    refused_by(walk.app, "R-TIME-1", "§8.3.3 (1)", lambda: walk.programme(person_days=Decimal("3.5")))
+    with refused(walk.app, RuleViolation, "R-TIME-1", "§8.3.3 (1)"):
+        walk.programme(person_days=Decimal("3.5"))
 
 
 def test_r_time_1_an_integrated_audit_whose_own_cems_time_is_below_four_days_is_refused(walk: Walk) -> None:
     walk.to_acceptance().agree()
 
-    refused_by(walk.app, "R-TIME-1", "§8.3.3 (1)", lambda: walk.programme(
-        person_days=Decimal(10), cems_standalone_person_days=Decimal("3.5"),
-        integrated_with=[IntegratedSystem("ISO 14001", Decimal(3))]))
+    with refused(walk.app, RuleViolation, "R-TIME-1", "§8.3.3 (1)"):
+        walk.programme(person_days=Decimal(10), cems_standalone_person_days=Decimal("3.5"),
+                       integrated_with=[IntegratedSystem("ISO 14001", Decimal(3))])
 
 
 @pytest.mark.parametrize("person_days", ["four", "-4", "NaN"])
 def test_r_time_1_a_malformed_person_days_figure_is_invalid_input(walk: Walk, person_days: str) -> None:
     walk.to_acceptance().agree()
 
-    error = refused_as(walk.app, InvalidInput, lambda: walk.programme(person_days=person_days))
-
-    assert isinstance(error, InvalidInput) and error.field == "person_days"
+    with invalid(walk.app, "person_days"):
+        walk.programme(person_days=person_days)
 
 
 # R-TIME-2: an integrated audit takes ≥ 80 % of the sum of each system's standalone time
@@ -147,8 +102,8 @@ def test_r_time_2_an_integrated_audit_of_exactly_80_percent_is_enough(walk: Walk
 def test_r_time_2_an_integrated_audit_just_below_80_percent_is_refused(walk: Walk) -> None:
     walk.to_acceptance().agree()
 
-    refused_by(walk.app, "R-TIME-2", "§8.3.3 (2)", lambda: walk.programme(
-        person_days=Decimal("5.59"), integrated_with=[IntegratedSystem("ISO 14001", Decimal(3))]))
+    with refused(walk.app, RuleViolation, "R-TIME-2", "§8.3.3 (2)"):
+        walk.programme(person_days=Decimal("5.59"), integrated_with=[IntegratedSystem("ISO 14001", Decimal(3))])
 
 
 def test_r_time_2_the_sum_counts_the_cems_standalone_time_given_and_every_other_system(walk: Walk) -> None:
@@ -156,8 +111,8 @@ def test_r_time_2_the_sum_counts_the_cems_standalone_time_given_and_every_other_
     systems = [IntegratedSystem("ISO 14001", Decimal(3)), IntegratedSystem("ISO 50001", Decimal("2.5"))]
 
     # (5 CEMS + 3 EMS + 2.5 EnMS) × 0.8 = 8.4
-    refused_by(walk.app, "R-TIME-2", "§8.3.3 (2)", lambda: walk.programme(
-        person_days=Decimal("8.39"), cems_standalone_person_days=Decimal(5), integrated_with=systems))
+    with refused(walk.app, RuleViolation, "R-TIME-2", "§8.3.3 (2)"):
+        walk.programme(person_days=Decimal("8.39"), cems_standalone_person_days=Decimal(5), integrated_with=systems)
     walk.programme(person_days=Decimal("8.4"), cems_standalone_person_days=Decimal(5), integrated_with=systems)
 
     assert walk.app.get_case(walk.case).stage == "planned"
@@ -195,8 +150,7 @@ def test_r_team_1_a_leader_holding_an_enms_registration_makes_a_valid_team(walk:
 
 def test_r_team_1_a_member_holding_a_ghg_verifier_registration_makes_a_valid_team(walk: Walk) -> None:
     leader = enrol_auditor(walk.app, walk.staff)
-    verifier = enrol_auditor(walk.app, walk.staff, registrations=[(CCAA, date(2030, 12, 31)),
-                                                                  (GHG, date(2030, 12, 31))])
+    verifier = enrol_auditor(walk.app, walk.staff, registrations=[(CCAA, REGISTERED_UNTIL), (GHG, REGISTERED_UNTIL)])
     planned(walk)
 
     walk.team(leader=leader, members=[verifier])
@@ -208,25 +162,25 @@ def test_r_team_1_a_team_with_no_enms_or_ghg_registration_is_refused(walk: Walk)
     leader = enrol_auditor(walk.app, walk.staff)
     planned(walk)
 
-    refused_by(walk.app, "R-TEAM-1", "§8.3.2", lambda: walk.team(leader=leader, members=[walk.staff.member]))
+    with refused(walk.app, RuleViolation, "R-TEAM-1", "§8.3.2"):
+        walk.team(leader=leader, members=[walk.staff.member])
 
 
 def test_r_team_1_an_enms_registration_that_ended_before_the_appointment_does_not_count(walk: Walk) -> None:
-    leader = enrol_auditor(walk.app, walk.staff, registrations=[(CCAA, date(2030, 12, 31)),
-                                                                (ENMS, date(2026, 3, 6))])
+    leader = enrol_auditor(walk.app, walk.staff, registrations=[(CCAA, REGISTERED_UNTIL), (ENMS, date(2026, 3, 6))])
     planned(walk)
 
-    refused_by(walk.app, "R-TEAM-1", "§8.3.2", lambda: walk.team(leader=leader, members=[walk.staff.member]))
+    with refused(walk.app, RuleViolation, "R-TEAM-1", "§8.3.2"):
+        walk.team(leader=leader, members=[walk.staff.member])
 
 
 def test_r_team_1_an_expert_holding_the_registration_does_not_count(walk: Walk) -> None:
     leader = enrol_auditor(walk.app, walk.staff)
-    expert = enrol_auditor(walk.app, walk.staff, registrations=[(ENMS, date(2030, 12, 31)),
-                                                                (GHG, date(2030, 12, 31))])
+    expert = enrol_auditor(walk.app, walk.staff, registrations=[(ENMS, REGISTERED_UNTIL), (GHG, REGISTERED_UNTIL)])
     planned(walk)
 
-    refused_by(walk.app, "R-TEAM-1", "§8.3.2", lambda: walk.team(
-        leader=leader, members=[walk.staff.member], experts=[expert]))
+    with refused(walk.app, RuleViolation, "R-TEAM-1", "§8.3.2"):
+        walk.team(leader=leader, members=[walk.staff.member], experts=[expert])
 
 
 def test_r_team_1_an_expert_without_auditor_registrations_may_join_a_valid_team(walk: Walk) -> None:
@@ -242,20 +196,29 @@ def test_r_team_1_an_expert_without_auditor_registrations_may_join_a_valid_team(
 def test_r_team_1_the_leader_listed_as_an_expert_is_refused(walk: Walk) -> None:
     planned(walk)
 
-    refused_by(walk.app, "R-TEAM-1", "§8.3.2", lambda: walk.team(experts=[walk.staff.leader]))
+    with refused(walk.app, RuleViolation, "R-TEAM-1", "§8.3.2"):
+        walk.team(experts=[walk.staff.leader])
 
 
 def test_r_team_1_a_member_listed_as_an_expert_is_refused(walk: Walk) -> None:
     planned(walk)
 
-    refused_by(walk.app, "R-TEAM-1", "§8.3.2", lambda: walk.team(experts=[walk.staff.member]))
+    with refused(walk.app, RuleViolation, "R-TEAM-1", "§8.3.2"):
+        walk.team(experts=[walk.staff.member])
 
 
 # R-TEAM-2: each auditor's CCAA registration valid on the date, no violation in the 2 years before, evaluated
 
 
-def test_r_team_2_a_registration_ending_on_the_appointment_date_passes(walk: Walk) -> None:
-    member = enrol_auditor(walk.app, walk.staff, registrations=[(CCAA, TEAM_DAY)])
+@pytest.mark.parametrize("qualification", [
+    {"registrations": [(CCAA, TEAM_DAY)]},
+    {"violation_on": date(2024, 3, 7)},
+    {"evaluated_on": TEAM_DAY},
+], ids=["registration ending on the appointment date", "violation exactly two years before the appointment",
+        "evaluation recorded on the appointment date"])
+def test_r_team_2_a_member_qualified_up_to_the_appointment_date_passes(walk: Walk,
+                                                                       qualification: dict[str, Any]) -> None:
+    member = enrol_auditor(walk.app, walk.staff, **qualification)
     planned(walk)
 
     walk.team(members=[member])
@@ -263,64 +226,29 @@ def test_r_team_2_a_registration_ending_on_the_appointment_date_passes(walk: Wal
     assert walk.app.get_case(walk.case).stage == "team_appointed"
 
 
-def test_r_team_2_a_registration_ending_the_day_before_the_appointment_is_refused(walk: Walk) -> None:
-    member = enrol_auditor(walk.app, walk.staff, registrations=[(CCAA, date(2026, 3, 6))])
+@pytest.mark.parametrize(("qualification", "clause"), [
+    ({"registrations": [(CCAA, date(2026, 3, 6))]}, "§5.3"),
+    ({"registrations": [(ENMS, REGISTERED_UNTIL)]}, "§5.3"),
+    ({"violation_on": date(2024, 3, 8)}, "§5.1"),
+    ({"evaluated_on": None}, "§5.4"),
+    ({"evaluated_on": date(2026, 3, 8)}, "§5.4"),
+], ids=["registration ending the day before the appointment", "no CCAA CEMS registration",
+        "violation one day inside the two years", "no competence evaluation", "evaluation dated after the appointment"])
+def test_r_team_2_a_member_not_qualified_on_the_appointment_date_is_refused(walk: Walk, qualification: dict[str, Any],
+                                                                            clause: str) -> None:
+    member = enrol_auditor(walk.app, walk.staff, **qualification)
     planned(walk)
 
-    refused_by(walk.app, "R-TEAM-2", "§5.3", lambda: walk.team(members=[member]))
-
-
-def test_r_team_2_an_auditor_with_no_ccaa_cems_registration_is_refused(walk: Walk) -> None:
-    member = enrol_auditor(walk.app, walk.staff, registrations=[(ENMS, date(2030, 12, 31))])
-    planned(walk)
-
-    refused_by(walk.app, "R-TEAM-2", "§5.3", lambda: walk.team(members=[member]))
-
-
-def test_r_team_2_a_violation_exactly_two_years_before_the_appointment_passes(walk: Walk) -> None:
-    member = enrol_auditor(walk.app, walk.staff, violation_on=date(2024, 3, 7))
-    planned(walk)
-
-    walk.team(members=[member])
-
-    assert walk.app.get_case(walk.case).stage == "team_appointed"
-
-
-def test_r_team_2_a_violation_one_day_inside_the_two_years_is_refused(walk: Walk) -> None:
-    member = enrol_auditor(walk.app, walk.staff, violation_on=date(2024, 3, 8))
-    planned(walk)
-
-    refused_by(walk.app, "R-TEAM-2", "§5.1", lambda: walk.team(members=[member]))
+    with refused(walk.app, RuleViolation, "R-TEAM-2", clause):
+        walk.team(members=[member])
 
 
 def test_r_team_2_a_violation_of_the_leader_is_refused_too(walk: Walk) -> None:
     walk.app.record_violation(walk.staff.leader, date(2025, 6, 1), "审核记录不真实", actor=walk.staff.admin)
     planned(walk)
 
-    refused_by(walk.app, "R-TEAM-2", "§5.1", lambda: walk.team())
-
-
-def test_r_team_2_an_auditor_with_no_competence_evaluation_is_refused(walk: Walk) -> None:
-    member = enrol_auditor(walk.app, walk.staff, evaluated_on=None)
-    planned(walk)
-
-    refused_by(walk.app, "R-TEAM-2", "§5.4", lambda: walk.team(members=[member]))
-
-
-def test_r_team_2_an_evaluation_recorded_on_the_appointment_date_passes(walk: Walk) -> None:
-    member = enrol_auditor(walk.app, walk.staff, evaluated_on=TEAM_DAY)
-    planned(walk)
-
-    walk.team(members=[member])
-
-    assert walk.app.get_case(walk.case).stage == "team_appointed"
-
-
-def test_r_team_2_an_evaluation_dated_after_the_appointment_is_refused(walk: Walk) -> None:
-    member = enrol_auditor(walk.app, walk.staff, evaluated_on=date(2026, 3, 8))
-    planned(walk)
-
-    refused_by(walk.app, "R-TEAM-2", "§5.4", lambda: walk.team(members=[member]))
+    with refused(walk.app, RuleViolation, "R-TEAM-2", "§5.1"):
+        walk.team()
 
 
 def test_r_team_2_a_registration_still_valid_on_the_stage_1_date_passes(walk: Walk) -> None:
@@ -338,14 +266,16 @@ def test_r_team_2_a_registration_lapsing_between_appointment_and_stage_1_refuses
     planned(walk).team(members=[member])
 
     # when stage 1 is recorded on 2026-03-12, the team is checked again on that date
-    refused_by(walk.app, "R-TEAM-2", "§5.3", lambda: walk.stage1(conducted_on=STAGE1_DAY))
+    with refused(walk.app, RuleViolation, "R-TEAM-2", "§5.3"):
+        walk.stage1(conducted_on=STAGE1_DAY)
 
 
 def test_r_team_2_a_violation_recorded_between_stage_1_and_stage_2_refuses_stage_2(walk: Walk) -> None:
     walk.to_team().stage1()
     walk.app.record_violation(walk.staff.member, date(2026, 3, 15), "泄露受审核方信息", actor=walk.staff.admin)
 
-    refused_by(walk.app, "R-TEAM-2", "§5.1", lambda: walk.stage2())
+    with refused(walk.app, RuleViolation, "R-TEAM-2", "§5.1"):
+        walk.stage2()
 
 
 # R-S1-1: stage 1 is on site unless one of three grounds is recorded
@@ -362,7 +292,8 @@ def test_r_s1_1_an_on_site_stage_1_is_recorded(walk: Walk) -> None:
 def test_r_s1_1_an_off_site_stage_1_without_a_ground_is_refused(walk: Walk) -> None:
     walk.to_team()
 
-    refused_by(walk.app, "R-S1-1", "§8.4.1 (1)", lambda: walk.stage1(on_site=False))
+    with refused(walk.app, RuleViolation, "R-S1-1", "§8.4.1 (1)"):
+        walk.stage1(on_site=False)
 
 
 def test_r_s1_1_off_site_on_a_simple_process_with_its_justification_is_recorded(walk: Walk) -> None:
@@ -379,8 +310,8 @@ def test_r_s1_1_off_site_on_a_simple_process_with_its_justification_is_recorded(
 def test_r_s1_1_off_site_on_a_simple_process_without_justification_is_refused(walk: Walk, justification: str) -> None:
     walk.to_team()
 
-    refused_by(walk.app, "R-S1-1", "§8.4.1 (1)", lambda: walk.stage1(
-        on_site=False, off_site_ground="simple_process", justification=justification))
+    with refused(walk.app, RuleViolation, "R-S1-1", "§8.4.1 (1)"):
+        walk.stage1(on_site=False, off_site_ground="simple_process", justification=justification)
 
 
 def test_r_s1_1_off_site_as_ems_certified_with_a_valid_ems_certification_is_recorded(walk: Walk) -> None:
@@ -397,9 +328,9 @@ def test_r_s1_1_off_site_as_ems_certified_without_such_a_certification_is_refuse
     walk.organization().apply(other_certifications=[OtherCertification("QMS", "QMS-2024-001", date(2027, 1, 1))])
     walk.documents().accept().agree().programme().team()
 
-    refused_by(walk.app, "R-S1-1", "§8.4.1 (1)", lambda: walk.stage1(
-        on_site=False, off_site_ground=OffSiteGround.EMS_OR_ENMS_CERTIFIED,
-        justification="已获管理体系认证，文件审查可达到第一阶段目的"))
+    with refused(walk.app, RuleViolation, "R-S1-1", "§8.4.1 (1)"):
+        walk.stage1(on_site=False, off_site_ground=OffSiteGround.EMS_OR_ENMS_CERTIFIED,
+                    justification="已获管理体系认证，文件审查可达到第一阶段目的")
 
 
 def test_r_s1_1_off_site_as_ems_certified_with_a_certification_ended_before_stage_1_is_refused(walk: Walk) -> None:
@@ -407,9 +338,9 @@ def test_r_s1_1_off_site_as_ems_certified_with_a_certification_ended_before_stag
     walk.organization().apply(other_certifications=[OtherCertification("EnMS", "EnMS-2023-001", date(2026, 3, 11))])
     walk.documents().accept().agree().programme().team()
 
-    refused_by(walk.app, "R-S1-1", "§8.4.1 (1)", lambda: walk.stage1(
-        conducted_on=STAGE1_DAY, on_site=False, off_site_ground=OffSiteGround.EMS_OR_ENMS_CERTIFIED,
-        justification="已获能源管理体系认证，文件审查可达到第一阶段目的"))
+    with refused(walk.app, RuleViolation, "R-S1-1", "§8.4.1 (1)"):
+        walk.stage1(conducted_on=STAGE1_DAY, on_site=False, off_site_ground=OffSiteGround.EMS_OR_ENMS_CERTIFIED,
+                    justification="已获能源管理体系认证，文件审查可达到第一阶段目的")
 
 
 def test_r_s1_1_off_site_on_three_years_of_verified_reporting_with_justification_is_recorded(walk: Walk) -> None:
@@ -424,10 +355,8 @@ def test_r_s1_1_off_site_on_three_years_of_verified_reporting_with_justification
 def test_r_s1_1_an_unknown_off_site_ground_is_invalid_input(walk: Walk) -> None:
     walk.to_team()
 
-    error = refused_as(walk.app, InvalidInput, lambda: walk.stage1(
-        on_site=False, off_site_ground="client_asked", justification="客户要求"))
-
-    assert isinstance(error, InvalidInput) and error.field == "off_site_ground"
+    with invalid(walk.app, "off_site_ground"):
+        walk.stage1(on_site=False, off_site_ground="client_asked", justification="客户要求")
 
 
 # R-S2-1: stage 2 is on site and comes after stage 1
@@ -444,26 +373,25 @@ def test_r_s2_1_stage_2_on_site_the_day_after_stage_1_is_recorded(walk: Walk) ->
 def test_r_s2_1_stage_2_dated_before_stage_1_is_refused(walk: Walk) -> None:
     walk.to_team().stage1(conducted_on=STAGE1_DAY)
 
-    refused_by(walk.app, "R-S2-1", "§8.4.1 (2)", lambda: walk.stage2(conducted_on=date(2026, 3, 11)))
+    with refused(walk.app, RuleViolation, "R-S2-1", "§8.4.1 (2)"):
+        walk.stage2(conducted_on=date(2026, 3, 11))
 
 
 def test_r_s2_1_stage_2_off_site_is_refused(walk: Walk) -> None:
     walk.to_team().stage1()
 
-    refused_by(walk.app, "R-S2-1", "§8.4.1 (2)", lambda: walk.stage2(on_site=False))
+    with refused(walk.app, RuleViolation, "R-S2-1", "§8.4.1 (2)"):
+        walk.stage2(on_site=False)
 
 
 def test_r_s2_1_stage_2_before_any_stage_1_is_out_of_order(walk: Walk) -> None:
     walk.to_team()
 
-    out_of_order(walk.app, lambda: walk.stage2())
+    with refused(walk.app, OutOfOrder, "R-FLOW-1", "§2"):
+        walk.stage2()
 
 
 # R-REP-1: the report covers the nine focus points, quantifies performance, describes M&V, evaluates improvement
-
-
-def reported(walk: Walk, **overrides: Any) -> Walk:
-    return walk.to_team().stage1().stage2().report(**overrides)
 
 
 def test_r_rep_1_a_complete_report_allows_a_grant(walk: Walk) -> None:
@@ -489,13 +417,15 @@ def test_r_rep_1_a_report_missing_a_focus_point_is_recorded_but_bars_a_grant(wal
     assert missing in view.report_gaps[0]["detail"]
 
     # and a grant is refused
-    refused_by(walk.app, "R-REP-1", "§8.4.2", lambda: walk.decide())
+    with refused(walk.app, RuleViolation, "R-REP-1", "§8.4.2"):
+        walk.decide()
 
 
 def test_r_rep_1_a_focus_point_of_blanks_counts_as_missing(walk: Walk) -> None:
     reported(walk, focus_points={**FOCUS_TEXT, "carbon_review": "  "})
 
-    refused_by(walk.app, "R-REP-1", "§8.4.2", lambda: walk.decide())
+    with refused(walk.app, RuleViolation, "R-REP-1", "§8.4.2"):
+        walk.decide()
 
 
 @pytest.mark.parametrize("overrides", [
@@ -510,7 +440,8 @@ def test_r_rep_1_a_report_missing_a_section_85_1_item_is_recorded_but_bars_a_gra
     view = walk.app.get_case(walk.case)
     assert view.stage == "reported"
     assert [(g["rule"], g["clause"]) for g in view.report_gaps] == [("R-REP-1", "§8.5.1")]
-    refused_by(walk.app, "R-REP-1", "§8.5.1", lambda: walk.decide())
+    with refused(walk.app, RuleViolation, "R-REP-1", "§8.5.1"):
+        walk.decide()
 
 
 def test_r_rep_1_a_complete_report_submitted_again_allows_the_grant(walk: Walk) -> None:
@@ -524,7 +455,8 @@ def test_r_rep_1_a_complete_report_submitted_again_allows_the_grant(walk: Walk) 
 def test_r_rep_1_a_decision_before_the_report_is_refused(walk: Walk) -> None:
     walk.to_team().stage1().stage2()
 
-    refused_by(walk.app, "R-REP-1", "§8.5.1", lambda: walk.decide())
+    with refused(walk.app, RuleViolation, "R-REP-1", "§8.5.1"):
+        walk.decide()
 
 
 # R-FLOW-1: a step out of order is refused
@@ -536,40 +468,24 @@ def test_r_flow_1_steps_in_order_reach_a_granted_case(walk: Walk) -> None:
     assert walk.app.get_case(walk.case).stage == "granted"
 
 
-def test_r_flow_1_agreement_before_acceptance_is_out_of_order(walk: Walk) -> None:
-    walk.organization().apply().documents()
-
-    out_of_order(walk.app, lambda: walk.agree())
-
-
-def test_r_flow_1_team_before_the_programme_is_out_of_order(walk: Walk) -> None:
-    walk.to_acceptance().agree()
-
-    out_of_order(walk.app, lambda: walk.team())
+OUT_OF_ORDER: dict[str, tuple[Callable[[Walk], Any], Callable[[Walk], Any]]] = {
+    "agreement before acceptance": (lambda w: w.organization().apply().documents(), lambda w: w.agree()),
+    "team before the programme": (lambda w: w.to_acceptance().agree(), lambda w: w.team()),
+    "stage 1 before the team": (planned, lambda w: w.stage1()),
+    "a report before stage 2": (lambda w: w.to_team().stage1(), lambda w: w.report()),
+    "a decision at stage applied": (lambda w: w.organization().apply(), lambda w: w.decide(decided_on=w.day(1))),
+    "a second decision": (lambda w: w.to_certificate(), lambda w: w.decide(decided_on=w.day(31))),
+}
 
 
-def test_r_flow_1_stage_1_before_the_team_is_out_of_order(walk: Walk) -> None:
-    planned(walk)
+@pytest.mark.parametrize("order", list(OUT_OF_ORDER))
+def test_r_flow_1_a_step_before_its_predecessor_or_after_the_decision_is_out_of_order(walk: Walk,
+                                                                                     order: str) -> None:
+    given, step = OUT_OF_ORDER[order]
+    given(walk)
 
-    out_of_order(walk.app, lambda: walk.stage1())
-
-
-def test_r_flow_1_a_report_before_stage_2_is_out_of_order(walk: Walk) -> None:
-    walk.to_team().stage1()
-
-    out_of_order(walk.app, lambda: walk.report())
-
-
-def test_r_flow_1_a_decision_at_stage_applied_is_out_of_order(walk: Walk) -> None:
-    walk.organization().apply()
-
-    out_of_order(walk.app, lambda: walk.decide(decided_on=walk.day(1)))
-
-
-def test_r_flow_1_a_second_decision_is_out_of_order(walk: Walk) -> None:
-    walk.to_certificate()
-
-    out_of_order(walk.app, lambda: walk.decide(decided_on=walk.day(31)))
+    with refused(walk.app, OutOfOrder, "R-FLOW-1", "§2"):
+        step(walk)
 
 
 @pytest.mark.parametrize("step", ["documents", "accept", "agree", "programme"])
@@ -582,9 +498,10 @@ def test_r_flow_1_nothing_follows_a_not_accepted_case(walk: Walk, step: str) -> 
         "programme": lambda: walk.programme(),
     }
 
-    error = out_of_order(walk.app, commands[step])
+    with refused(walk.app, OutOfOrder, "R-FLOW-1", "§2") as refusal:
+        commands[step]()
 
-    assert "not_accepted" in error.detail
+    assert "not_accepted" in refusal.value.detail
 
 
 def test_r_flow_1_a_transfer_has_no_stage_1(walk: Walk) -> None:
@@ -592,7 +509,8 @@ def test_r_flow_1_a_transfer_has_no_stage_1(walk: Walk) -> None:
                             "原认证机构停止业务")
     walk.organization().apply(kind="transfer", transfer=transfer).documents().accept().agree().programme().team()
 
-    out_of_order(walk.app, lambda: walk.stage1())
+    with refused(walk.app, OutOfOrder, "R-FLOW-1", "§2"):
+        walk.stage1()
 
 
 def test_r_flow_1_a_team_member_records_stage_1(walk: Walk) -> None:
@@ -607,4 +525,5 @@ def test_r_flow_1_an_auditor_not_on_the_team_recording_stage_1_is_not_permitted(
     outsider = enrol_auditor(walk.app, walk.staff)
     walk.to_team()
 
-    refused_as(walk.app, NotPermitted, lambda: walk.stage1(actor=Actor(outsider, Role.AUDITOR)))
+    with refused(walk.app, NotPermitted):
+        walk.stage1(actor=Actor(outsider, Role.AUDITOR))

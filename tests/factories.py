@@ -1,0 +1,86 @@
+"""Builders and checks shared by the tests (STYLE.md, convention 11: builders in one factories module).
+
+``refused`` and ``invalid`` wrap the command they check: it must be refused with exactly the error named (and the
+rule and clause, where named), and nothing may be written. The builders walk a case through the application with
+the defaults of ``registry.scenario.Walk``; every person and organisation they make is new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
+
+import pytest
+
+from registry.application import Registry
+from registry.errors import InvalidInput, RegistryError, RuleViolation
+from registry.scenario import Staff, Walk
+from registry.values import RegistrationKind
+
+E = TypeVar("E", bound=RegistryError)
+
+CCAA = RegistrationKind.CCAA_CEMS_AUDITOR
+ENMS = RegistrationKind.ENMS_AUDITOR
+GHG = RegistrationKind.GHG_VERIFIER
+REGISTERED_UNTIL = date(2030, 12, 31)
+
+
+@contextmanager
+def refused(app: Registry, error: type[E], rule: str | None = None,
+            clause: str | None = None) -> Iterator[pytest.ExceptionInfo[E]]:
+    """The command inside is refused with exactly ``error`` (by ``rule`` under ``clause``, where named), and writes
+    nothing. The refusal is on the yielded ``ExceptionInfo`` once the block has run."""
+    assert (rule is None) == (clause is None), "name a rule together with its clause"
+    before = app.recorder.max_notification_id()
+    with pytest.raises(error) as caught:
+        yield caught
+    assert type(caught.value) is error
+    if rule is not None:
+        assert isinstance(caught.value, RuleViolation)
+        assert (caught.value.rule, caught.value.clause) == (rule, clause)
+    assert app.recorder.max_notification_id() == before
+
+
+@contextmanager
+def invalid(app: Registry, field: str) -> Iterator[pytest.ExceptionInfo[InvalidInput]]:
+    """The command inside is refused as malformed in ``field`` (exactly ``InvalidInput``), and writes nothing."""
+    with refused(app, InvalidInput) as caught:
+        yield caught
+    assert caught.value.field == field
+
+
+def enrol_auditor(app: Registry, staff: Staff, name: str = "审核员", *,
+                  registrations: Sequence[tuple[RegistrationKind, date]] = ((CCAA, REGISTERED_UNTIL),),
+                  valid_from: date = date(2015, 1, 1), evaluated_on: date | None = date(2019, 1, 1),
+                  violation_on: date | None = None) -> UUID:
+    """A person holding ``registrations`` (each kind valid from ``valid_from`` through its date), evaluated on
+    ``evaluated_on`` and with a violation on ``violation_on`` (where not None). By default: a CCAA CEMS auditor,
+    registered 2015–2030 and evaluated in 2019, like the staff fixture's member; ``registrations=()`` and
+    ``evaluated_on=None`` make a person with no auditor qualification (a technical expert)."""
+    pid: UUID = app.enrol_person(name, actor=staff.admin).ids["person"]
+    for kind, valid_until in registrations:
+        app.record_registration(pid, kind, f"{kind.value}-{pid.hex[:8]}", valid_from, valid_until,
+                                actor=staff.admin)
+    if evaluated_on is not None:
+        app.record_evaluation(pid, evaluated_on, ["电力"], actor=staff.admin)
+    if violation_on is not None:
+        app.record_violation(pid, violation_on, "审核记录不真实", actor=staff.admin)
+    return pid
+
+
+def reported(walk: Walk, majors: int = 0, *, apply: Mapping[str, Any] | None = None, **report: Any) -> Walk:
+    """A case walked to its audit report: applied with ``apply``'s overrides, stage 2 (day 20) finding ``majors``
+    major nonconformities, the report (day 22) with ``report``'s overrides."""
+    walk.organization().apply(**(apply or {})).documents().accept().agree().programme().team()
+    return walk.stage1().stage2(majors=majors).report(**report)
+
+
+def certified(walk: Walk, decided_on: date = date(2026, 3, 31), **apply: Any) -> str:
+    """The number of a certificate granted on ``decided_on`` (valid until the day before three years on), for a
+    case applied with ``apply``'s overrides."""
+    reported(walk, apply=apply).decide(decided_on=decided_on)
+    assert walk.number is not None
+    return walk.number
