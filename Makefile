@@ -14,9 +14,9 @@ $(BIN)/registry: pyproject.toml
 
 setup: $(BIN)/registry
 
-# Loads the demo data set into the embedded default store (SQLite, ./registry.db) and shows the registry.
+# Serves the registry on the embedded default store (SQLite, ./registry.db) with the demo data set loaded.
 run: setup
-	$(BIN)/registry demo
+	$(BIN)/registry serve --demo
 
 # PostgreSQL 15 on 127.0.0.1:5432 is part of every machine; start it if it is down.
 postgres:

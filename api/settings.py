@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     number_pattern: str = DEFAULT_PATTERN
     host: str = "127.0.0.1"
     port: int = 8000
+    max_upload_bytes: int = 20 * 1024 * 1024
 
     def registry_config(self) -> RegistryConfig:
         return RegistryConfig(

@@ -8,10 +8,11 @@ transaction, so a refused command writes nothing and an accepted one is all-or-n
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -23,12 +24,22 @@ from registry.case import Case
 from registry.certificate import Certificate
 from registry.clock import Clock, SystemClock
 from registry.errors import AlreadyExists, ConcurrentChange, InvalidInput, NotFound
+from registry.history import HistoryEntry, entry, fold_as_of
+from registry.idempotency import IdempotencyKeyReused, IdempotencyRecord, idempotency_id
 from registry.identifiers import certificate_id, number_sequence_id, organization_id, validate_uscc
 from registry.numbering import DEFAULT_PATTERN, NumberSequence, check_pattern, sequence_key
 from registry.organization import Organization
 from registry.person import Person, person_id
 from registry.records import Records
-from registry.storage import DEFAULT_DATABASE_URL, Database, DocumentStore, content_address, document_store
+from registry.storage import (
+    DEFAULT_DATABASE_URL,
+    Database,
+    DocumentStore,
+    content_address,
+    document_store,
+    select_positioned_events,
+)
+from registry.user import Unauthenticated, User, parse_token, user_id
 from registry.values import (
     Actor,
     Basis,
@@ -57,10 +68,13 @@ from registry.values import (
 from registry.values import (
     Organization as OrganizationDetails,
 )
-from registry.views import CaseView, CertificateView, OrganizationView, PersonView
+from registry.views import CaseView, CertificateView, OrganizationView, PersonView, UserView
 
 A = TypeVar("A", bound=RegistryAggregate)
 SYSTEM = Actor(person=None, role=Role.SYSTEM)
+
+# The idempotency key of the command running in this context, saved with the command's own events.
+_IDEMPOTENCY: ContextVar[tuple[str, str, str, Actor] | None] = ContextVar("idempotency", default=None)
 
 
 @dataclass(frozen=True)
@@ -104,6 +118,11 @@ class Registry(Application[UUID], Records):
         return aggregate_id in self.repository
 
     def _commit(self, *aggregates: RegistryAggregate | None, **ids: Any) -> Written:
+        idempotency = _IDEMPOTENCY.get()
+        if idempotency is not None:
+            scope, key, digest, actor = idempotency
+            aggregates = (*aggregates, IdempotencyRecord.record(scope, key, digest, dict(ids), actor=actor,
+                                                                now=self.clock.now()))
         try:
             recordings = self.save(*aggregates)
         except IntegrityError:
@@ -463,6 +482,92 @@ class Registry(Application[UUID], Records):
             return None
         return self._commit(cert)
 
+    # Users and tokens (API.md, Conventions)
+
+    def add_user(self, name: str, roles: Sequence[Role | str], person: UUID | str | None = None, *,
+                 actor: Actor = SYSTEM) -> tuple[Written, str]:
+        """Creates a user (and a person record when none is given); answers the token, which is stored only
+        as a digest and cannot be shown again."""
+        parsed = tuple(parse_enum(Role, r, "role") for r in roles)
+        if self._exists(user_id(name)):
+            raise AlreadyExists(f"user {name.strip()} exists already")
+        now = self.clock.now()
+        new_person = None if person is not None else Person.enrol(name, actor=actor, now=now)
+        pid = new_person.id if new_person is not None else self.person(person or "").id
+        user = User.add(name, parsed, pid, actor=actor, now=now)
+        token = user.issue_token(actor=actor, now=now)
+        return self._commit(new_person, user, user=user.id, person=pid), token
+
+    def revoke_user(self, name: str, *, actor: Actor = SYSTEM) -> Written:
+        user = self._get(User, user_id(name), f"user {name}")
+        user.revoke_token(actor=actor, now=self.clock.now())
+        return self._commit(user)
+
+    def authenticate(self, token: str) -> UserView:
+        """The user holding this token, or ``Unauthenticated``."""
+        uid, secret = parse_token(token)
+        try:
+            user = self._get(User, uid, "user")
+        except NotFound:
+            raise Unauthenticated("unknown token") from None
+        if not user.holds(secret):
+            raise Unauthenticated("unknown or revoked token")
+        return UserView.of(user)
+
+    def idempotent(self, scope: str, key: str, request_digest: str, actor: Actor,
+                   command: Callable[[], Written]) -> tuple[Written, bool]:
+        """Runs ``command`` once per (scope, key): a repeat with the same request answers the first result and
+        writes nothing; the same key with another request is refused (``IdempotencyKeyReused``)."""
+        replay = self._replay(scope, key, request_digest)
+        if replay is not None:
+            return replay, True
+        token = _IDEMPOTENCY.set((scope, key, request_digest, actor))
+        try:
+            return command(), False
+        except ConcurrentChange:
+            replay = self._replay(scope, key, request_digest)  # a racing request with this key won
+            if replay is not None:
+                return replay, True
+            raise
+        finally:
+            _IDEMPOTENCY.reset(token)
+
+    def _replay(self, scope: str, key: str, request_digest: str) -> Written | None:
+        rid = idempotency_id(scope, key)
+        try:
+            record = self._get(IdempotencyRecord, rid, "idempotency record")
+        except NotFound:
+            return None
+        if record.request_digest != request_digest:
+            raise IdempotencyKeyReused(f"Idempotency-Key {key!r} was used for another request")
+        position = select_positioned_events(self.database, self.recorder, [rid])[0].id
+        return Written(position=position, ids=record.ids)
+
+    # History (R-REC-1) and past states
+
+    def certificate_history(self, number: str) -> list[HistoryEntry]:
+        """Every event of the certificate and of the cases behind it, oldest first."""
+        cert = self.certificate_by_number(number)
+        return self._history([cert.id, *cert.case_ids])
+
+    def organization_history(self, uscc: str) -> list[HistoryEntry]:
+        """Every event of the organisation, its cases and its certificates, oldest first."""
+        org = self.organization_by_uscc(uscc)
+        return self._history([org.id, *org.cases, *(certificate_id(n) for n in org.certificates)])
+
+    def _history(self, ids: list[UUID]) -> list[HistoryEntry]:
+        return [entry(n.id, cast(RegistryAggregate.Event, self.mapper.to_domain_event(n)))
+                for n in select_positioned_events(self.database, self.recorder, ids)]
+
+    def _as_of(self, cls: type[A], aggregate_id: UUID, as_of: date, what: str) -> A:
+        self._get(cls, aggregate_id, what)
+        events = [cast(RegistryAggregate.Event, e) for e in self.events.get(aggregate_id)]
+        folded = fold_as_of(events, as_of)
+        if folded is None:
+            raise NotFound(f"{what} did not exist yet on {as_of.isoformat()}")
+        aggregate: A = folded
+        return aggregate
+
     # Reads
 
     def get_person(self, pid: UUID | str) -> PersonView:
@@ -471,11 +576,18 @@ class Registry(Application[UUID], Records):
     def get_organization(self, uscc: str) -> OrganizationView:
         return OrganizationView.of(self.organization_by_uscc(uscc))
 
-    def get_case(self, case_id: UUID | str) -> CaseView:
-        return CaseView.of(self.case_by_id(case_id))
+    def get_case(self, case_id: UUID | str, as_of: date | None = None) -> CaseView:
+        case = self.case_by_id(case_id)
+        if as_of is not None:
+            case = self._as_of(Case, case.id, as_of, f"case {case_id}")
+        return CaseView.of(case)
 
-    def get_certificate(self, number: str) -> CertificateView:
-        return CertificateView.of(self.certificate_by_number(number))
+    def get_certificate(self, number: str, as_of: date | None = None) -> CertificateView:
+        """The certificate now, or as it stood at the end of ``as_of`` (by effective dates)."""
+        cert = self.certificate_by_number(number)
+        if as_of is not None:
+            cert = self._as_of(Certificate, cert.id, as_of, f"certificate {number}")
+        return CertificateView.of(cert)
 
     def document(self, sha256: str) -> bytes:
         content = self.documents.get(sha256)

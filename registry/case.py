@@ -48,7 +48,8 @@ class Case(CaseIntake):
 
         def apply(self, case: Case) -> None:
             case.stage = Stage.STAGE1_DONE
-            case.stage1_on = self.effective_on
+            case.stage1_on = self.dated
+            case.findings = self.findings
 
     class Stage2Conducted(CaseIntake.Event):
         on_site: bool
@@ -56,7 +57,7 @@ class Case(CaseIntake):
 
         def apply(self, case: Case) -> None:
             case.stage = Stage.STAGE2_DONE
-            case.stage2_on = self.effective_on
+            case.stage2_on = self.dated
             case.nonconformities = {nc.ref: nc for nc in self.nonconformities}
 
     class NonconformityClosed(CaseIntake.Event):

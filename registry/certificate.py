@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID, uuid4
 
 from registry import rules
@@ -69,6 +69,8 @@ class Certificate(RegistryAggregate):
             cert.certificate_version = 1
             cert.change_requests = {}
             cert.expired_on = None
+            cert.versions = [{"version": 1, "since": self.dated, "organization": self.organization,
+                              "scope": self.scope}]
 
     class SurveillanceAuditRecorded(RegistryAggregate.Event):
         team: Team
@@ -108,6 +110,8 @@ class Certificate(RegistryAggregate):
             cert.organization = self.organization
             cert.scope = self.scope
             cert.certificate_version = self.certificate_version
+            cert.versions.append({"version": self.certificate_version, "since": self.dated,
+                                  "organization": self.organization, "scope": self.scope})
 
     class Suspended(RegistryAggregate.Event):
         known_on: date
@@ -181,6 +185,21 @@ class Certificate(RegistryAggregate):
         certificate_version: int
         change_requests: dict[UUID, tuple[Changes, date, date | None]]
         expired_on: date | None
+        versions: list[dict[str, Any]]
+
+    def open_deadlines(self) -> list[dict[str, Any]]:
+        """What is due on this certificate, by rule: surveillance, changes requested, cancellation after expiry."""
+        due: list[dict[str, Any]] = []
+        if self.status in (Status.VALID, Status.SUSPENDED):
+            due.append({"rule": "R-SURV-1", "subject": "surveillance audit", "due_on": self.next_due_by})
+        for request_id, (_, requested_on, done) in self.change_requests.items():
+            if done is None and self.status in (Status.VALID, Status.SUSPENDED):
+                due.append({"rule": "R-CHG-1", "subject": f"change request {request_id}",
+                            "due_on": rules.change_due(requested_on)})
+        if self.status is Status.EXPIRED and self.expired_on is not None:
+            due.append({"rule": "R-CAN-1", "subject": "cancellation after expiry",
+                        "due_on": rules.cancellation_due(self.expired_on)})
+        return due
 
     def _set_status(self, status: Status, since: date) -> None:
         self.status = status

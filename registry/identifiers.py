@@ -11,7 +11,7 @@ _VALUE = {c: i for i, c in enumerate(USCC_CHARSET)}
 _WEIGHTS = [pow(3, i, 31) for i in range(17)]  # 3^(i-1) mod 31 for i = 1..17
 
 # Ids derived from a natural key are stable and need no index: the same key always gives the same id.
-_NAMESPACE = UUID("6f1c1d8e-6a43-4a3e-9a8e-3c5b0c7e2a51")
+NAMESPACE = UUID("6f1c1d8e-6a43-4a3e-9a8e-3c5b0c7e2a51")
 
 
 def uscc_check_character(first17: str) -> str:
@@ -47,12 +47,12 @@ def validate_uscc(code: str) -> str:
 
 
 def organization_id(uscc: str) -> UUID:
-    return uuid5(_NAMESPACE, f"organization:{uscc}")
+    return uuid5(NAMESPACE, f"organization:{uscc}")
 
 
 def certificate_id(number: str) -> UUID:
-    return uuid5(_NAMESPACE, f"certificate:{number}")
+    return uuid5(NAMESPACE, f"certificate:{number}")
 
 
 def number_sequence_id(key: str) -> UUID:
-    return uuid5(_NAMESPACE, f"number-sequence:{key}")
+    return uuid5(NAMESPACE, f"number-sequence:{key}")

@@ -92,6 +92,7 @@ class CaseIntake(RegistryAggregate):
             case.programme_on = None
             case.team = None
             case.auditors_ever = set()
+            case.findings = ""
             case.team_on = None
             case.stage1_on = None
             case.stage2_on = None
@@ -184,6 +185,7 @@ class CaseIntake(RegistryAggregate):
         programme_on: date | None
         team: Team | None
         auditors_ever: set[UUID]
+        findings: str
         team_on: date | None
         stage1_on: date | None
         stage2_on: date | None

@@ -155,3 +155,35 @@ def document_store(database: Database, recorder: Any) -> DocumentStore:
     if database.kind == "postgres":
         return PostgresDocumentStore(recorder.datastore, database.schema)
     return MemoryDocumentStore()
+
+
+def select_positioned_events(database: Database, recorder: Any, originator_ids: list[Any]) -> list[Any]:
+    """The stored events of these aggregates with their log positions, in log order (``Notification`` objects).
+
+    The library reads one aggregate's events without their positions; the history a regulator reads needs both.
+    """
+    from eventsourcing.persistence import Notification
+
+    if not originator_ids:
+        return []
+    if database.kind == "memory":
+        wanted = set(originator_ids)
+        return [n for n in recorder.select_notifications(1, 1 << 62) if n.originator_id in wanted]
+    if database.kind == "sqlite":
+        marks = ", ".join("?" for _ in originator_ids)
+        with recorder.datastore.transaction(commit=False) as curs:
+            curs.execute(f"SELECT rowid, originator_id, originator_version, topic, state FROM "
+                         f"{recorder.events_table_name} WHERE originator_id IN ({marks}) ORDER BY rowid",
+                         [i.hex for i in originator_ids])
+            rows = curs.fetchall()
+        return [Notification(id=r[0], originator_id=recorder.convert_originator_id(r[1]), originator_version=r[2],
+                             topic=r[3], state=bytes(r[4])) for r in rows]
+    schema = recorder.datastore.schema or "public"
+    with recorder.datastore.transaction(commit=False) as curs:
+        curs.execute(f'SELECT notification_id, originator_id, originator_version, topic, state FROM "{schema}".'
+                     f'"{recorder.events_table_name}" WHERE originator_id = ANY(%s) ORDER BY notification_id',
+                     (list(originator_ids),))
+        rows = curs.fetchall()
+    return [Notification(id=r["notification_id"], originator_id=r["originator_id"],
+                         originator_version=r["originator_version"], topic=r["topic"], state=bytes(r["state"]))
+            for r in rows]

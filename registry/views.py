@@ -9,9 +9,23 @@ from uuid import UUID
 
 from registry.case import Case
 from registry.certificate import Certificate
+from registry.intake import Stage
 from registry.organization import Organization
 from registry.person import Person
 from registry.rules import missing_documents
+from registry.user import User
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: UUID
+    name: str
+    roles: tuple[str, ...]
+    person: UUID
+
+    @classmethod
+    def of(cls, u: User) -> UserView:
+        return cls(id=u.id, name=u.name, roles=tuple(r.value for r in u.roles), person=u.person)
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,8 @@ class CaseView:
     decided_on: date | None
     certificate_number: str | None
     renewal_of: str | None
+    findings: str
+    deadlines: tuple[dict[str, Any], ...]
 
     @classmethod
     def of(cls, c: Case) -> CaseView:
@@ -85,7 +101,9 @@ class CaseView:
             nonconformities=tuple({"ref": nc.ref, "severity": nc.severity.value, "description": nc.description,
                                    "closed_on": c.closed.get(nc.ref)} for nc in c.nonconformities.values()),
             report_gaps=tuple(c.report_gaps), decided_on=c.decided_on, certificate_number=c.certificate_number,
-            renewal_of=c.renewal_of,
+            renewal_of=c.renewal_of, findings=c.findings,
+            deadlines=tuple({"rule": "R-ACC-2", "subject": "acceptance notice", "due_on": c.notice_due_by}
+                            for _ in (1,) if c.stage is Stage.APPLIED and c.notice_due_by is not None),
         )
 
 
@@ -110,6 +128,8 @@ class CertificateView:
     renews: str | None
     renewed_by: str | None
     suspension_ground: str | None
+    versions: tuple[dict[str, Any], ...]
+    deadlines: tuple[dict[str, Any], ...]
 
     @classmethod
     def of(cls, c: Certificate) -> CertificateView:
@@ -128,4 +148,8 @@ class CertificateView:
                           "audits": [{"conducted_on": d, "outcome": o.value} for d, o in c.audits]},
             version=c.certificate_version, case_ids=tuple(c.case_ids), renews=c.renews, renewed_by=c.renewed_by,
             suspension_ground=c.suspension_ground.value if c.suspension_ground else None,
+            versions=tuple({"version": v["version"], "since": v["since"], "scope": v["scope"],
+                            "organization": {"name": v["organization"].name, "address": v["organization"].address,
+                                             "uscc": v["organization"].uscc}} for v in c.versions),
+            deadlines=tuple(c.open_deadlines()),
         )

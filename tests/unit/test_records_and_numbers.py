@@ -45,20 +45,11 @@ from registry.values import (
     SuspensionGround,
     Team,
 )
+from tests.conftest import STAFF_SINCE
+from tests.factories import certified, invalid
 
-STAFF_SINCE = date(2020, 1, 1)
 UNDATED = {"Person.Enrolled", "Organization.Registered", "NumberSequence.Started"}  # facts without a business date
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-@contextmanager
-def invalid(app: Registry, field: str) -> Iterator[None]:
-    """The command inside is refused as malformed in ``field``, and writes nothing."""
-    before = app.recorder.max_notification_id()
-    with pytest.raises(InvalidInput) as info:
-        yield
-    assert info.value.field == field
-    assert app.recorder.max_notification_id() == before
 
 
 def stored(app: Registry) -> list[tuple[int, UUID, int, str, bytes]]:
@@ -72,12 +63,6 @@ def domain_events(app: Registry, start: int = 1) -> list[Any]:
 
 def event_name(event: Any) -> str:
     return type(event).__qualname__
-
-
-def certified(walk: Walk, decided_on: date = date(2026, 3, 31)) -> str:
-    walk.to_team().stage1().stage2().report().decide(decided_on=decided_on)
-    assert walk.number is not None
-    return walk.number
 
 
 @contextmanager
@@ -353,6 +338,12 @@ def build_history(app: Registry, clock: FixedClock) -> dict[str, Any]:
     app.request_supplement(not_accepted.case, date(2026, 3, 3), [DocumentKind.CARBON_REVIEW_REPORT], "请补充",
                            actor=staff.intake)
     not_accepted.accept(accepted=False, reasons="资料不全")
+
+    # Users and an idempotent command (their keys are records too).
+    app.add_user("监管员甲", ["regulator"])
+    app.revoke_user("监管员甲")
+    app.idempotent("scope", "key-1", "digest", staff.admin,
+                   lambda: app.record_evaluation(staff.member, date(2026, 1, 5), ["电力"], actor=staff.admin))
     return {"numbers": [number, old_number, renewal.number], "cases": [main.case, renewal.case, refused.case],
             "usccs": [main.uscc, old.uscc], "sha256": sha256}
 

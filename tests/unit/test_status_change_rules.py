@@ -8,8 +8,7 @@ and clause and nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -18,34 +17,14 @@ import pytest
 from registry.application import Registry
 from registry.certificate import Certificate
 from registry.clock import FixedClock
-from registry.errors import InvalidInput, OutOfOrder, RuleViolation
+from registry.errors import OutOfOrder, RuleViolation
 from registry.identifiers import certificate_id
 from registry.scenario import Staff, Walk
 from registry.values import Changes
+from tests.factories import certified, invalid, refused
 
 DECIDED = date(2026, 3, 31)
 VALID_UNTIL = date(2029, 3, 30)
-
-
-@contextmanager
-def refused(app: Registry, error: type[RuleViolation], rule: str, clause: str) -> Iterator[None]:
-    """The command inside is refused with ``rule`` and ``clause``, and writes nothing."""
-    before = app.recorder.max_notification_id()
-    with pytest.raises(error) as info:
-        yield
-    assert type(info.value) is error
-    assert (info.value.rule, info.value.clause) == (rule, clause)
-    assert app.recorder.max_notification_id() == before
-
-
-@contextmanager
-def invalid(app: Registry, field: str) -> Iterator[None]:
-    """The command inside is refused as malformed in ``field``, and writes nothing."""
-    before = app.recorder.max_notification_id()
-    with pytest.raises(InvalidInput) as info:
-        yield
-    assert info.value.field == field
-    assert app.recorder.max_notification_id() == before
 
 
 def last_event(app: Registry, number: str) -> Any:
@@ -55,48 +34,36 @@ def last_event(app: Registry, number: str) -> Any:
 @pytest.fixture
 def number(walk: Walk) -> str:
     """A certificate granted on 2026-03-31 (the clock stands at 2026-11-24)."""
-    walk.to_team().stage1().stage2().report().decide(decided_on=DECIDED)
-    assert walk.number is not None
-    return walk.number
+    return certified(walk, decided_on=DECIDED)
 
 
 # R-CHG-1: the client applies within 15 days of a change; the body changes the certificate within 30 days
 
 
-def test_r_chg_1_a_request_on_day_15_after_the_change_is_in_time(app: Registry, staff: Staff, number: str) -> None:
-    app.request_change(number, date(2026, 10, 16), date(2026, 10, 1), Changes(name="新名称有限公司"),
-                       actor=staff.admin)
+@pytest.mark.parametrize(("requested_on", "late", "change_due_by"), [
+    (date(2026, 10, 16), False, date(2026, 11, 15)),
+    (date(2026, 10, 17), True, date(2026, 11, 16)),
+], ids=["day 15 is in time", "day 16 is recorded late"])
+def test_r_chg_1_a_request_is_due_on_day_15_after_the_change_and_recorded_late_after_it(
+        app: Registry, staff: Staff, number: str, requested_on: date, late: bool, change_due_by: date) -> None:
+    # a late request is recorded (not refused) and flagged late
+    app.request_change(number, requested_on, date(2026, 10, 1), Changes(name="新名称有限公司"), actor=staff.admin)
     requested = last_event(app, number)
     assert isinstance(requested, Certificate.ChangeRequested)
-    assert (requested.request_due_by, requested.request_late) == (date(2026, 10, 16), False)
-    assert requested.change_due_by == date(2026, 11, 15)
+    assert (requested.request_due_by, requested.request_late) == (date(2026, 10, 16), late)
+    assert requested.change_due_by == change_due_by
 
 
-def test_r_chg_1_a_request_on_day_16_is_recorded_as_late(app: Registry, staff: Staff, number: str) -> None:
-    # when the request comes on day 16 after the change, then it is recorded (not refused) and flagged late
-    app.request_change(number, date(2026, 10, 17), date(2026, 10, 1), Changes(name="新名称有限公司"),
-                       actor=staff.admin)
-    requested = last_event(app, number)
-    assert isinstance(requested, Certificate.ChangeRequested)
-    assert (requested.request_due_by, requested.request_late) == (date(2026, 10, 16), True)
-
-
-def test_r_chg_1_a_change_on_day_30_after_the_request_is_in_time(app: Registry, staff: Staff, number: str) -> None:
+@pytest.mark.parametrize(("changed_on", "late"), [(date(2026, 11, 15), False), (date(2026, 11, 16), True)],
+                         ids=["day 30 is in time", "day 31 is recorded late"])
+def test_r_chg_1_a_change_is_due_on_day_30_after_the_request_and_recorded_late_after_it(
+        app: Registry, staff: Staff, number: str, changed_on: date, late: bool) -> None:
     rid = app.request_change(number, date(2026, 10, 16), date(2026, 10, 1), Changes(address="上海市新地址1号"),
                              actor=staff.admin).ids["request"]
-    app.change_certificate(number, rid, date(2026, 11, 15), actor=staff.admin)
+    app.change_certificate(number, rid, changed_on, actor=staff.admin)
     changed = last_event(app, number)
     assert isinstance(changed, Certificate.Changed)
-    assert (changed.due_by, changed.late) == (date(2026, 11, 15), False)
-
-
-def test_r_chg_1_a_change_on_day_31_is_recorded_as_late(app: Registry, staff: Staff, number: str) -> None:
-    rid = app.request_change(number, date(2026, 10, 16), date(2026, 10, 1), Changes(address="上海市新地址1号"),
-                             actor=staff.admin).ids["request"]
-    app.change_certificate(number, rid, date(2026, 11, 16), actor=staff.admin)
-    changed = last_event(app, number)
-    assert isinstance(changed, Certificate.Changed)
-    assert (changed.due_by, changed.late) == (date(2026, 11, 15), True)
+    assert (changed.due_by, changed.late) == (date(2026, 11, 15), late)
 
 
 def test_r_chg_1_a_changed_certificate_keeps_its_number_and_shows_its_new_version(app: Registry, staff: Staff,
@@ -147,22 +114,19 @@ def test_r_chg_1_a_change_request_is_carried_out_once(app: Registry, staff: Staf
 # R-SUS-1: suspension or withdrawal within 7 days of the ground becoming known
 
 
-def test_r_sus_1_a_suspension_on_day_7_is_in_time(app: Registry, staff: Staff, number: str) -> None:
-    app.suspend(number, date(2026, 11, 8), date(2026, 11, 1), "major_defect", "体系重大缺陷", actor=staff.admin)
+@pytest.mark.parametrize(("suspended_on", "ground", "description", "late"), [
+    (date(2026, 11, 8), "major_defect", "体系重大缺陷", False),
+    (date(2026, 11, 9), "enforcement_penalty", "行政处罚", True),
+], ids=["day 7 is in time", "day 8 is recorded late"])
+def test_r_sus_1_a_suspension_is_due_on_day_7_after_the_ground_and_recorded_late_after_it(
+        app: Registry, staff: Staff, number: str, suspended_on: date, ground: str, description: str,
+        late: bool) -> None:
+    app.suspend(number, suspended_on, date(2026, 11, 1), ground, description, actor=staff.admin)
     suspended = last_event(app, number)
     assert isinstance(suspended, Certificate.Suspended)
-    assert (suspended.due_by, suspended.late) == (date(2026, 11, 8), False)
+    assert (suspended.due_by, suspended.late) == (date(2026, 11, 8), late)
     cert = app.get_certificate(number)
-    assert (cert.status, cert.status_since, cert.suspension_ground) == ("suspended", date(2026, 11, 8),
-                                                                        "major_defect")
-
-
-def test_r_sus_1_a_suspension_on_day_8_is_recorded_as_late(app: Registry, staff: Staff, number: str) -> None:
-    app.suspend(number, date(2026, 11, 9), date(2026, 11, 1), "enforcement_penalty", "行政处罚", actor=staff.admin)
-    suspended = last_event(app, number)
-    assert isinstance(suspended, Certificate.Suspended)
-    assert (suspended.due_by, suspended.late) == (date(2026, 11, 8), True)
-    assert app.get_certificate(number).status == "suspended"
+    assert (cert.status, cert.status_since, cert.suspension_ground) == ("suspended", suspended_on, ground)
 
 
 def test_r_sus_1_a_suspended_certificate_cannot_be_suspended_again(app: Registry, staff: Staff,
@@ -233,22 +197,15 @@ def test_r_sus_2_reinstatement_without_evidence_is_refused(app: Registry, staff:
 # R-CAN-1: cancellation within 30 days of expiry, the client's request or another ground
 
 
-def test_r_can_1_a_cancellation_on_day_30_after_the_request_is_in_time(app: Registry, staff: Staff,
-                                                                       number: str) -> None:
-    app.cancel(number, date(2026, 10, 31), "client_request", "客户申请注销", trigger_on=date(2026, 10, 1),
-               actor=staff.admin)
+@pytest.mark.parametrize(("cancelled_on", "late"), [(date(2026, 10, 31), False), (date(2026, 11, 1), True)],
+                         ids=["day 30 is in time", "day 31 is recorded late"])
+def test_r_can_1_a_cancellation_is_due_on_day_30_after_the_request_and_recorded_late_after_it(
+        app: Registry, staff: Staff, number: str, cancelled_on: date, late: bool) -> None:
+    app.cancel(number, cancelled_on, "client_request", "客户申请注销", trigger_on=date(2026, 10, 1), actor=staff.admin)
     cancelled = last_event(app, number)
     assert isinstance(cancelled, Certificate.Cancelled)
-    assert (cancelled.trigger_on, cancelled.due_by, cancelled.late) == (date(2026, 10, 1), date(2026, 10, 31), False)
+    assert (cancelled.trigger_on, cancelled.due_by, cancelled.late) == (date(2026, 10, 1), date(2026, 10, 31), late)
     assert app.get_certificate(number).status == "cancelled"
-
-
-def test_r_can_1_a_cancellation_on_day_31_is_recorded_as_late(app: Registry, staff: Staff, number: str) -> None:
-    app.cancel(number, date(2026, 11, 1), "client_request", "客户申请注销", trigger_on=date(2026, 10, 1),
-               actor=staff.admin)
-    cancelled = last_event(app, number)
-    assert isinstance(cancelled, Certificate.Cancelled)
-    assert (cancelled.due_by, cancelled.late) == (date(2026, 10, 31), True)
 
 
 def test_r_can_1_ground_expired_is_refused_while_the_certificate_runs(app: Registry, staff: Staff,
@@ -358,22 +315,20 @@ def test_r_exp_1_a_certificate_past_its_last_day_accepts_no_status_change_before
         STEPS[step](app, staff, number, date(2029, 4, 5))
 
 
-@pytest.mark.parametrize("step", [s for s in STEPS if s != "reinstate"])  # reinstatement: R-SUS-2, above
-def test_r_flow_1_a_withdrawn_certificate_accepts_nothing_further(app: Registry, staff: Staff, number: str,
-                                                                  step: str) -> None:
-    on = withdrawn(app, staff, number)
-    with refused(app, OutOfOrder, "R-FLOW-1", "§2"):
-        STEPS[step](app, staff, number, on)
-    assert app.get_certificate(number).status == "withdrawn"
+TERMINAL: dict[str, Callable[[Registry, Staff, str], date]] = {"withdrawn": withdrawn, "cancelled": cancelled}
 
 
-@pytest.mark.parametrize("step", list(STEPS))
-def test_r_flow_1_a_cancelled_certificate_accepts_nothing_further(app: Registry, staff: Staff, number: str,
-                                                                  step: str) -> None:
-    on = cancelled(app, staff, number)
+@pytest.mark.parametrize(("status", "step"), [
+    *[("withdrawn", s) for s in STEPS if s != "reinstate"],  # reinstatement: R-SUS-2, above
+    *[("cancelled", s) for s in STEPS],
+])
+def test_r_flow_1_a_withdrawn_or_cancelled_certificate_accepts_nothing_further(app: Registry, staff: Staff,
+                                                                               number: str, status: str,
+                                                                               step: str) -> None:
+    on = TERMINAL[status](app, staff, number)
     with refused(app, OutOfOrder, "R-FLOW-1", "§2"):
         STEPS[step](app, staff, number, on)
-    assert app.get_certificate(number).status == "cancelled"
+    assert app.get_certificate(number).status == status
 
 
 def test_r_flow_1_a_cancelled_certificate_cannot_be_changed_on_an_earlier_request(app: Registry, staff: Staff,

@@ -1,0 +1,88 @@
+"""Dependencies of the routes, as ``Annotated`` shortcuts so route signatures stay short."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.problems import RoleNotAllowed
+from registry.application import Registry
+from registry.user import Unauthenticated
+from registry.values import Actor, Role, Written
+from registry.views import UserView
+
+_bearer = HTTPBearer(auto_error=False, description="A token from `registry user add`")
+
+
+def get_registry(request: Request) -> Registry:
+    registry: Registry = request.app.state.registry
+    return registry
+
+
+RegistryDep = Annotated[Registry, Depends(get_registry)]
+
+
+def current_user(registry: RegistryDep,
+                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> UserView:
+    if credentials is None:
+        raise Unauthenticated("this endpoint needs a bearer token")
+    return registry.authenticate(credentials.credentials)
+
+
+UserDep = Annotated[UserView, Depends(current_user)]
+
+
+def acting_as(role: Role) -> Callable[[UserView], Actor]:
+    """The caller, acting in ``role``; 403 when the user does not hold it."""
+
+    def dependency(user: UserDep) -> Actor:
+        if role.value not in user.roles:
+            raise RoleNotAllowed(f"this endpoint needs the {role.value} role; {user.name} holds "
+                                 f"{', '.join(user.roles)}")
+        return Actor(user.person, role)
+
+    return dependency
+
+
+def _reader(user: UserDep) -> UserView:
+    """Any staff role or a regulator may read."""
+    return user
+
+
+Intake = Annotated[Actor, Depends(acting_as(Role.INTAKE))]
+Auditor = Annotated[Actor, Depends(acting_as(Role.AUDITOR))]
+Decision = Annotated[Actor, Depends(acting_as(Role.DECISION))]
+Admin = Annotated[Actor, Depends(acting_as(Role.ADMIN))]
+Reader = Annotated[UserView, Depends(_reader)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
+                                               description="Repeat a POST safely: same key and body → first answer")]
+
+
+def once(registry: Registry, key: str | None, actor: Actor, request: Request, payload: Any,
+         command: Callable[[], Written]) -> tuple[Written, bool]:
+    """Runs a write once per Idempotency-Key (scoped to the caller), or simply runs it when there is no key."""
+    if key is None:
+        return command(), False
+    canonical = json.dumps({"path": request.url.path, "body": payload}, sort_keys=True, default=str,
+                           ensure_ascii=False)
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    return registry.idempotent(f"{actor.person}", key, digest, actor, command)
+
+
+def answer(written: Written, replayed: bool, response: Response, **fields: str) -> dict[str, Any]:
+    """The body of a write: the log position and the ids it created, under their API names."""
+    if replayed:
+        response.headers["Idempotency-Replayed"] = "true"
+    body: dict[str, Any] = {"position": written.position}
+    body.update({name: written.ids[key] for name, key in fields.items() if key in written.ids})
+    return body
+
+
+def role_doc(*roles: str) -> dict[str, Any]:
+    """Marks an endpoint's roles in the OpenAPI document."""
+    return {"x-roles": list(roles)}

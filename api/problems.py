@@ -1,0 +1,110 @@
+"""RFC 9457 problem+json for every error (API.md, Conventions): one mapping from domain errors to HTTP."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from eventsourcing.persistence import OperationalError, PersistenceError
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from registry.errors import (
+    AlreadyExists,
+    ConcurrentChange,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    OutOfOrder,
+    RegistryError,
+    RuleViolation,
+    SeparationOfDuties,
+)
+from registry.idempotency import IdempotencyKeyReused
+from registry.user import Unauthenticated
+
+log = logging.getLogger("api")
+PROBLEM = "application/problem+json"
+
+
+class RoleNotAllowed(RegistryError):
+    """The user holds no role that may call this endpoint."""
+
+
+class PayloadTooLarge(RegistryError):
+    """An upload above the configured size limit."""
+
+
+def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": f"urn:cems-registry:problem:{slug}", "title": title, "status": status, "detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def registry_error(_: Request, exc: Exception) -> JSONResponse:
+    """Domain errors, most specific first."""
+    if isinstance(exc, SeparationOfDuties):
+        return problem(403, "separation-of-duties", "Separation of duties", exc.detail, rule=exc.rule,
+                       clause=exc.clause)
+    if isinstance(exc, OutOfOrder):
+        return problem(409, "out-of-order", "Step out of order", exc.detail, rule=exc.rule, clause=exc.clause)
+    if isinstance(exc, RuleViolation):
+        return problem(422, "rule-violation", "Refused by a rule", exc.detail, rule=exc.rule, clause=exc.clause)
+    if isinstance(exc, InvalidInput):
+        return problem(422, "invalid-field", "Invalid field", exc.detail, field=exc.field,
+                       errors=[{"field": exc.field, "message": exc.detail}])
+    if isinstance(exc, Unauthenticated):
+        return problem(401, "unauthenticated", "Unauthenticated", exc.detail)
+    if isinstance(exc, RoleNotAllowed | NotPermitted):
+        return problem(403, "forbidden", "Forbidden", exc.detail)
+    if isinstance(exc, NotFound):
+        return problem(404, "not-found", "Not found", exc.detail)
+    if isinstance(exc, ConcurrentChange | AlreadyExists | IdempotencyKeyReused):
+        return problem(409, "conflict", "Conflict", exc.detail)
+    if isinstance(exc, PayloadTooLarge):
+        return problem(413, "too-large", "Payload too large", exc.detail)
+    return problem(400, "bad-request", "Bad request", str(exc))
+
+
+def validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return problem(400, "malformed", "Malformed request", "the body is not valid JSON")
+    fields = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body",
+               "message": e.get("msg", "")} for e in errors]
+    detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+    return problem(422, "invalid-field", "Invalid field", detail, field=fields[0]["field"], errors=fields)
+
+
+def http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthenticated"}.get(exc.status_code, "http")
+    return problem(exc.status_code, slug, str(exc.detail), str(exc.detail))
+
+
+def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", None)
+    log.error("store unavailable (request %s): %s", request_id, exc)
+    return problem(503, "unavailable", "Service unavailable", "the registry's database is not answering; try again",
+                   request_id=request_id)
+
+
+def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
+    log.exception("unexpected error (request %s)", request_id, exc_info=exc)
+    return problem(500, "internal", "Internal error", "an unexpected error occurred; it has been logged",
+                   request_id=request_id)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RegistryError, registry_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(OperationalError, store_unavailable)
+    app.add_exception_handler(PersistenceError, unexpected)
+    app.add_exception_handler(Exception, unexpected)

@@ -1,0 +1,373 @@
+"""Request and response bodies of the HTTP API (API.md), with examples in Chinese.
+
+Field names are the contract. Enumerations are typed here so the OpenAPI document lists their values; the rules
+themselves are checked by the domain, never here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from registry.values import (
+    CancellationGround,
+    CaseKind,
+    Level,
+    OffSiteGround,
+    RegistrationKind,
+    ServiceKind,
+    Severity,
+    SurveillanceOutcome,
+    SuspensionGround,
+    TransferStatus,
+)
+
+
+def example(**values: Any) -> ConfigDict:
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": [values]})
+
+
+class Written(BaseModel):
+    """What a write created, and the log position of its last event (read your write with ``?after=``)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{"id": "3f2c…", "position": 42}]})
+    position: int
+
+
+# People and organisations
+
+
+class PersonCreate(BaseModel):
+    model_config = example(name="张伟")
+    name: str = Field(min_length=1, max_length=200)
+
+
+class RegistrationCreate(BaseModel):
+    model_config = example(kind="ccaa_cems_auditor", number="CCAA-2024-CEMS-0001", valid_from="2024-01-01",
+                           valid_until="2027-12-31")
+    kind: RegistrationKind
+    number: str = Field(min_length=1)
+    valid_from: date
+    valid_until: date
+
+
+class ViolationCreate(BaseModel):
+    model_config = example(on="2025-06-01", description="未按规定记录审核时间")
+    on: date
+    description: str = Field(min_length=1)
+
+
+class EvaluationCreate(BaseModel):
+    model_config = example(on="2025-01-10", sectors=["电力", "钢铁"])
+    on: date
+    sectors: list[str] = []
+
+
+class ServiceCreate(BaseModel):
+    model_config = example(client_uscc="91110000600037341L", kind="consulting", on="2025-03-01")
+    client_uscc: str
+    kind: ServiceKind
+    on: date
+
+
+class OrganizationCreate(BaseModel):
+    model_config = example(uscc="91110000600037341L", name="北京绿能电力有限公司", address="北京市海淀区中关村大街1号")
+    uscc: str
+    name: str
+    address: str
+
+
+class RectificationCreate(BaseModel):
+    model_config = example(on="2026-05-01", evidence="整改报告及主管部门验收意见")
+    on: date
+    evidence: str = Field(min_length=1)
+
+
+# Cases
+
+
+class LevelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    level: Level
+    method: str = Field(description="e.g. iso_14064_1, iso_14067, iso_14064_2, project_methodology, "
+                                    "large_event_guide, national_standard, sector_standard, group_standard")
+    reference: str = ""
+
+
+class BasisIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    standard: str = "CCAI-S-C06"
+    version: str = "2023"
+    sector_requirements: list[str] | str | None = None
+
+
+class EmissionControlIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    controlled: bool = False
+    cycles_completed: int = Field(default=0, ge=0)
+
+
+class OtherCertificationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    system: str
+    certificate_number: str
+    valid_until: date
+
+
+class TransferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    from_body: str
+    certificate_number: str
+    status: TransferStatus
+    valid_until: date
+    reason: str
+    issued_on: date | None = None
+
+
+class CaseCreate(BaseModel):
+    model_config = example(
+        organization_uscc="91110000600037341L", kind="initial", applied_on="2026-03-02",
+        scope="燃煤发电的碳排放管理活动", levels=[{"level": "organization", "method": "iso_14064_1"}],
+        basis={"standard": "CCAI-S-C06", "version": "2023", "sector_requirements": []},
+        cems_operating_since="2025-09-01", emission_control={"controlled": True, "cycles_completed": 1},
+        other_certifications=[{"system": "EnMS", "certificate_number": "EnMS-2024-001", "valid_until": "2027-01-01"}],
+        incident_report_commitment=True)
+    organization_uscc: str
+    kind: CaseKind
+    applied_on: date
+    scope: str
+    levels: list[LevelIn]
+    basis: BasisIn = BasisIn()
+    cems_operating_since: date
+    emission_control: EmissionControlIn = EmissionControlIn()
+    other_certifications: list[OtherCertificationIn] = []
+    incident_report_commitment: bool
+    permits: str = ""
+    compliance_information: str = ""
+    renewal_of: str | None = None
+    transfer: TransferIn | None = None
+
+
+class SupplementCreate(BaseModel):
+    model_config = example(requested_on="2026-03-03", missing=["carbon_review_report"], note="请补充碳评审报告")
+    requested_on: date
+    missing: list[str]
+    note: str = ""
+
+
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    information_sufficient: bool
+    requirements_understood: bool
+    competent_and_resourced: bool
+
+
+class AcceptanceCreate(BaseModel):
+    model_config = example(decided_on="2026-03-05", accepted=True,
+                           review={"information_sufficient": True, "requirements_understood": True,
+                                   "competent_and_resourced": True}, reasons="资料齐全，予以受理")
+    decided_on: date
+    accepted: bool
+    review: ReviewIn
+    reasons: str = ""
+
+
+class AgreementCreate(BaseModel):
+    model_config = example(signed_on="2026-03-06", fee_paid_on="2026-03-06")
+    signed_on: date
+    fee_paid_on: date
+
+
+class IntegratedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    system: str
+    standalone_person_days: Decimal
+
+
+class ProgrammeCreate(BaseModel):
+    model_config = example(planned_on="2026-03-09", person_days=4,
+                           integrated_with=[{"system": "ISO 14001", "standalone_person_days": 3}])
+    planned_on: date
+    person_days: Decimal
+    integrated_with: list[IntegratedIn] = []
+    cems_standalone_person_days: Decimal = Decimal(4)
+
+
+class TeamCreate(BaseModel):
+    model_config = example(leader="6f1c1d8e-6a43-4a3e-9a8e-3c5b0c7e2a51", members=[], experts=[], on="2026-03-10")
+    leader: UUID
+    members: list[UUID] = []
+    experts: list[UUID] = []
+    on: date
+
+
+class Stage1Create(BaseModel):
+    model_config = example(conducted_on="2026-03-16", on_site=True, findings="体系文件基本完整，已具备二阶段审核条件")
+    conducted_on: date
+    on_site: bool = True
+    off_site_ground: OffSiteGround | None = None
+    justification: str = ""
+    findings: str = ""
+
+
+class NonconformityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ref: str
+    severity: Severity
+    description: str
+
+
+class Stage2Create(BaseModel):
+    model_config = example(conducted_on="2026-03-25",
+                           nonconformities=[{"ref": "NC-1", "severity": "major", "description": "能源计量器具未校准"}])
+    conducted_on: date
+    nonconformities: list[NonconformityIn] = []
+    on_site: bool = True
+
+
+class ClosureCreate(BaseModel):
+    model_config = example(closed_on="2026-04-01", evidence="计量器具校准证书")
+    closed_on: date
+    evidence: str
+
+
+class IndicatorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    indicator: str
+    unit: str
+    baseline: Decimal
+    target: Decimal
+    actual: Decimal
+
+
+class ReportCreate(BaseModel):
+    model_config = example(
+        submitted_on="2026-03-28",
+        focus_points={"legal_compliance": "符合", "system_conformity": "符合", "key_points_control": "有效",
+                      "targets_and_control": "已完成", "carbon_review": "充分", "performance_parameters": "适宜",
+                      "targets_achievement": "已实现", "deviation_handling": "已分析", "self_improvement": "持续有效"},
+        quantified_performance=[{"indicator": "单位发电量碳排放", "unit": "tCO2/MWh", "baseline": "0.85",
+                                 "target": "0.80", "actual": "0.79"}],
+        measurement_and_verification="依据GB/T 32151核算，抽样核对燃料台账与购售电发票",
+        improvement_evaluation="体系运行有效促进了碳绩效持续改进")
+    submitted_on: date
+    focus_points: dict[str, str]
+    quantified_performance: list[IndicatorIn] = []
+    measurement_and_verification: str = ""
+    improvement_evaluation: str = ""
+    cycle_effectiveness: str = ""
+    actual_reductions: str = ""
+
+
+class ConditionsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    legal_compliance: bool | None = None
+    sector_requirements: bool | None = None
+    management_improved: bool | None = None
+    no_penalty: bool | None = None
+
+
+class DecisionCreate(BaseModel):
+    model_config = example(decided_on="2026-04-03", grant=True,
+                           conditions={"legal_compliance": True, "sector_requirements": None,
+                                       "management_improved": True, "no_penalty": True},
+                           reasons="满足认证决定条件，批准注册")
+    decided_on: date
+    grant: bool
+    conditions: ConditionsIn
+    reasons: str = ""
+
+
+# Certificates
+
+
+class TeamIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    leader: UUID
+    members: list[UUID] = []
+
+
+class SurveillanceCreate(BaseModel):
+    model_config = example(conducted_on="2027-03-20", team={"leader": "6f1c1d8e-6a43-4a3e-9a8e-3c5b0c7e2a51",
+                                                           "members": []},
+                           outcome="maintained", additional=False, reason="")
+    conducted_on: date
+    team: TeamIn
+    outcome: SurveillanceOutcome = SurveillanceOutcome.MAINTAINED
+    additional: bool = False
+    reason: str = ""
+
+
+class ChangesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+    address: str | None = None
+    scope: str | None = None
+    process: str | None = None
+    materials: str | None = None
+
+
+class ChangeRequestCreate(BaseModel):
+    model_config = example(requested_on="2026-09-10", changed_on="2026-09-05",
+                           changes={"name": "北京绿能新能源有限公司"})
+    requested_on: date
+    changed_on: date
+    changes: ChangesIn
+
+
+class ChangeCreate(BaseModel):
+    model_config = example(request_id="0d5c…", changed_on="2026-09-20")
+    request_id: UUID
+    changed_on: date
+
+
+class MeasureCreate(BaseModel):
+    model_config = example(on="2026-10-01", known_on="2026-09-28", ground="enforcement_penalty",
+                           detail="获证组织在证书有效期内受到生态环境部门行政处罚")
+    on: date
+    known_on: date
+    ground: SuspensionGround
+    detail: str = ""
+
+
+class ReinstatementCreate(BaseModel):
+    model_config = example(on="2026-10-20", evidence="纠正措施已验证有效")
+    on: date
+    evidence: str
+
+
+class CancellationCreate(BaseModel):
+    model_config = example(on="2026-11-02", ground="client_request", detail="企业停产，申请注销")
+    on: date
+    ground: CancellationGround
+    detail: str = ""
+    trigger_on: date | None = Field(default=None, description="when the ground arose (the client's request, …); "
+                                                              "R-CAN-1 counts 30 days from it")
+
+
+# Reads
+
+
+class HistoryEvent(BaseModel):
+    position: int
+    type: str
+    record: str
+    record_id: UUID
+    version: int
+    effective_on: date | None
+    recorded_at: datetime
+    actor: dict[str, Any]
+    data: dict[str, Any]
+
+
+class History(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"events": [{
+        "position": 7, "type": "Suspended", "record": "certificate", "record_id": "0d5c…", "version": 3,
+        "effective_on": "2026-10-01", "recorded_at": "2026-10-01T02:00:00+00:00",
+        "actor": {"person": "6f1c…", "role": "decision"},
+        "data": {"ground": "enforcement_penalty", "detail": "受到行政处罚", "due_by": "2026-10-05", "late": False}}]}]})
+    events: list[HistoryEvent]
