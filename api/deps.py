@@ -59,8 +59,14 @@ Auditor = Annotated[Actor, Depends(acting_as(Role.AUDITOR))]
 Decision = Annotated[Actor, Depends(acting_as(Role.DECISION))]
 Admin = Annotated[Actor, Depends(acting_as(Role.ADMIN))]
 Reader = Annotated[UserView, Depends(_reader)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
-                                               description="Repeat a POST safely: same key and body → first answer")]
+def _idempotency_key(key: Annotated[str | None, Header(
+        alias="Idempotency-Key", max_length=200,
+        description="Repeat a POST safely: the same key and body answer the first answer and record nothing")] = None,
+) -> str | None:
+    return key
+
+
+IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
 
 
 def once(registry: Registry, key: str | None, actor: Actor, request: Request, payload: Any,

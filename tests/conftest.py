@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import date
 
+import psycopg
 import pytest
 
 from registry.application import Registry, RegistryConfig
 from registry.clock import FixedClock
 from registry.scenario import Staff, Walk, enrol_staff
 
+PG = "postgresql://postgres@127.0.0.1:5432"
+PG_START = "pg_ctlcluster --skip-systemctl-redirect 15 main start"
 TODAY = date(2026, 11, 24)
 STAFF_SINCE = date(2020, 1, 1)
 
@@ -37,3 +41,24 @@ def staff(app: Registry) -> Staff:
 def walk(app: Registry, staff: Staff) -> Walk:
     """A case for a fresh organisation, applied on 2026-03-02 (a Monday); steps follow it by days."""
     return Walk(app, staff, date(2026, 3, 2))
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A database of its own for this test run, dropped at the end."""
+    name = f"registry_it_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = psycopg.connect(f"{PG}/test", autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as e:
+        pytest.fail(f"PostgreSQL on 127.0.0.1:5432 does not answer ({e}). Start it with: {PG_START}", pytrace=False)
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield f"{PG}/{name}"
+    with psycopg.connect(f"{PG}/test", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_url(pg_database: str) -> str:
+    """A fresh schema of its own in the run's PostgreSQL database."""
+    return f"{pg_database}?schema=t_{uuid.uuid4().hex[:12]}"

@@ -10,31 +10,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from registry.application import Registry, RegistryConfig
 from registry.clock import FixedClock
 
-PG = "postgresql://postgres@127.0.0.1:5432"
-PG_START = "pg_ctlcluster --skip-systemctl-redirect 15 main start"
-
 OpenRegistry = Callable[[], Registry]
-
-
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """A database of its own for this test run, dropped at the end."""
-    name = f"registry_it_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(f"{PG}/test", autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as e:
-        pytest.fail(f"PostgreSQL on 127.0.0.1:5432 does not answer ({e}). Start it with: {PG_START}", pytrace=False)
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield f"{PG}/{name}"
-    with psycopg.connect(f"{PG}/test", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -1,0 +1,70 @@
+"""The HTTP API on the real PostgreSQL (a fresh schema per test), with users for every role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from uuid import UUID
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from registry.application import Registry, RegistryConfig
+from registry.clock import FixedClock
+from registry.scenario import enrol_staff
+from tests.conftest import STAFF_SINCE
+
+
+@dataclass
+class Caller:
+    """A user's token and person, and headers to call with."""
+
+    token: str
+    person: UUID
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class Callers:
+    admin: Caller
+    intake: Caller
+    leader: Caller  # auditor: the qualified team leader of enrol_staff
+    member: Caller  # auditor: the qualified team member
+    decision: Caller
+    regulator: Caller
+    outsider: Caller  # an auditor on no team
+
+
+@pytest.fixture
+def registry(pg_url: str, clock: FixedClock) -> Iterator[Registry]:
+    app = Registry(RegistryConfig(database_url=pg_url), clock)
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def client(registry: Registry) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(), registry=registry), raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture
+def callers(registry: Registry) -> Callers:
+    """Users bound to the qualified staff of ``enrol_staff`` (registrations 2015–2030, evaluated 2019)."""
+    staff = enrol_staff(registry, STAFF_SINCE)
+
+    def user(name: str, role: str, person: UUID | None) -> Caller:
+        written, token = registry.add_user(name, [role], person)
+        return Caller(token, written.ids["person"])
+
+    assert staff.admin.person and staff.intake.person and staff.decision.person
+    return Callers(
+        admin=user("管理员", "admin", staff.admin.person), intake=user("受理员", "intake", staff.intake.person),
+        leader=user("审核组长", "auditor", staff.leader), member=user("审核员", "auditor", staff.member),
+        decision=user("决定人员", "decision", staff.decision.person), regulator=user("监管员", "regulator", None),
+        outsider=user("其他审核员", "auditor", None))
