@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 
 from api import problems
 from api.routers import cases, certificates, organizations, people
+from api.schemas import PROBLEM_RESPONSES
 from api.settings import Settings, get_settings
 from registry.application import Registry
 from registry.clock import Clock
@@ -53,5 +54,5 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         return response
 
     for module in (people, organizations, cases, certificates):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=PROBLEM_RESPONSES)
     return app

@@ -31,6 +31,31 @@ def example(**values: Any) -> ConfigDict:
     return ConfigDict(extra="forbid", json_schema_extra={"examples": [values]})
 
 
+class Problem(BaseModel):
+    """RFC 9457 problem details; a refused rule carries ``rule`` and ``clause``."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
+        "type": "urn:cems-registry:problem:rule-violation", "title": "Refused by a rule", "status": 422,
+        "detail": "audit time is 3.5 person-days; at least 4 are required", "rule": "R-TIME-1",
+        "clause": "§8.3.3 (1)"}]})
+    type: str
+    title: str
+    status: int
+    detail: str
+    rule: str | None = None
+    clause: str | None = None
+    field: str | None = None
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": text, "content": {"application/problem+json": {}}}
+    for status, text in ((400, "Malformed request"), (401, "No or bad token"),
+                         (403, "Role not allowed, or separation of duties (R-SOD-1)"), (404, "Unknown"),
+                         (409, "Step out of order (R-FLOW-1), concurrent change, or reused idempotency key"),
+                         (422, "A field or a rule refuses"))
+}
+
+
 class Written(BaseModel):
     """What a write created, and the log position of its last event (read your write with ``?after=``)."""
 

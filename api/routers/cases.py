@@ -24,7 +24,6 @@ from api.schemas import (
     TeamCreate,
     Written,
 )
-from registry.history import plain
 from registry.storage import content_address
 from registry.values import (
     Basis,
@@ -38,6 +37,7 @@ from registry.values import (
     ScopeLevel,
     TransferInfo,
 )
+from registry.views import CaseView
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases · 认证案例"])
 INTAKE, AUDITOR, TEAM = role_doc("intake"), role_doc("auditor"), role_doc("auditor (a member of the case's team)")
@@ -71,10 +71,10 @@ def apply(body: CaseCreate, registry: RegistryDep, actor: Intake, key: Idempoten
     return answer(written, replayed, response, id="case")
 
 
-@router.get("/{case_id}", openapi_extra=role_doc("any staff", "regulator"),
+@router.get("/{case_id}", response_model=CaseView, openapi_extra=role_doc("any staff", "regulator"),
             summary="A case: stage, missing documents, eligibility, open deadlines, team, findings")
-def get(case_id: UUID, registry: RegistryDep, _: Reader, as_of: date | None = None) -> dict[str, Any]:
-    return plain(registry.get_case(case_id, as_of))  # type: ignore[no-any-return]
+def get(case_id: UUID, registry: RegistryDep, _: Reader, as_of: date | None = None) -> CaseView:
+    return registry.get_case(case_id, as_of)
 
 
 @router.post("/{case_id}/documents", status_code=201, response_model=Written, openapi_extra=INTAKE,

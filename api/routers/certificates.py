@@ -20,15 +20,16 @@ from api.schemas import (
 )
 from registry.history import plain
 from registry.values import Changes
+from registry.views import CertificateView
 
 router = APIRouter(prefix="/api/v1/certificates", tags=["certificates · 证书"])
 DECISION = role_doc("decision")
 
 
-@router.get("/{number}", openapi_extra=role_doc("any staff", "regulator"),
+@router.get("/{number}", response_model=CertificateView, openapi_extra=role_doc("any staff", "regulator"),
             summary="A certificate: the §10.1 contents, status, surveillance, case ids, deadlines, versions")
-def get(number: str, registry: RegistryDep, _: Reader, as_of: date | None = None) -> dict[str, Any]:
-    return plain(registry.get_certificate(number, as_of))  # type: ignore[no-any-return]
+def get(number: str, registry: RegistryDep, _: Reader, as_of: date | None = None) -> CertificateView:
+    return registry.get_certificate(number, as_of)
 
 
 @router.get("/{number}/history", response_model=History, openapi_extra=role_doc("regulator", "any staff"),

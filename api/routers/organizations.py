@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from api.deps import Decision, IdempotencyKey, Intake, Reader, RegistryDep, answer, once, role_doc
 from api.schemas import History, OrganizationCreate, RectificationCreate, Written
 from registry.history import plain
+from registry.views import OrganizationView
 
 router = APIRouter(prefix="/api/v1/organizations", tags=["organizations · 组织"])
 
@@ -22,9 +23,10 @@ def register(body: OrganizationCreate, registry: RegistryDep, actor: Intake, key
     return answer(written, replayed, response, id="organization", uscc="uscc")
 
 
-@router.get("/{uscc}", openapi_extra=role_doc("any staff", "regulator"), summary="An organisation")
-def get(uscc: str, registry: RegistryDep, _: Reader) -> dict[str, Any]:
-    return plain(registry.get_organization(uscc))  # type: ignore[no-any-return]
+@router.get("/{uscc}", response_model=OrganizationView, openapi_extra=role_doc("any staff", "regulator"),
+            summary="An organisation")
+def get(uscc: str, registry: RegistryDep, _: Reader) -> OrganizationView:
+    return registry.get_organization(uscc)
 
 
 @router.post("/{uscc}/rectifications", status_code=201, response_model=Written, openapi_extra=role_doc("decision"),

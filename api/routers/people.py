@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from api.deps import Admin, IdempotencyKey, Reader, RegistryDep, answer, once, role_doc
 from api.schemas import EvaluationCreate, PersonCreate, RegistrationCreate, ServiceCreate, ViolationCreate, Written
-from registry.history import plain
+from registry.views import PersonView
 
 router = APIRouter(prefix="/api/v1/people", tags=["people · 人员"])
 ADMIN = role_doc("admin")
@@ -23,12 +23,10 @@ def enrol(body: PersonCreate, registry: RegistryDep, actor: Admin, key: Idempote
     return answer(written, replayed, response, id="person")
 
 
-@router.get("/{person_id}", openapi_extra=role_doc("any staff", "regulator"), summary="A person and their record")
-def get(person_id: UUID, registry: RegistryDep, _: Reader) -> dict[str, Any]:
-    view = registry.get_person(person_id)
-    return {"id": view.id, "name": view.name, "registrations": plain(view.registrations),
-            "violations": plain(view.violations), "evaluations": plain(view.evaluations),
-            "services": plain(view.services)}
+@router.get("/{person_id}", response_model=PersonView, openapi_extra=role_doc("any staff", "regulator"),
+            summary="A person and their record")
+def get(person_id: UUID, registry: RegistryDep, _: Reader) -> PersonView:
+    return registry.get_person(person_id)
 
 
 @router.post("/{person_id}/registrations", status_code=201, response_model=Written, openapi_extra=ADMIN,
