@@ -70,8 +70,25 @@ def registry_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(400, "bad-request", "Bad request", str(exc))
 
 
-def validation_error(_: Request, exc: Exception) -> JSONResponse:
+def _unauthenticated(request: Request) -> str | None:
+    """Why a back-office request has no valid token, if it has none: authentication comes before the body."""
+    if not request.url.path.startswith("/api/v1/") or request.url.path.startswith("/api/v1/public/"):
+        return None
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return "this endpoint needs a bearer token"
+    try:
+        request.app.state.registry.authenticate(token)
+    except Unauthenticated as e:
+        return e.detail
+    return None
+
+
+def validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    reason = _unauthenticated(request)
+    if reason is not None:
+        return problem(401, "unauthenticated", "Unauthenticated", reason)
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
         return problem(400, "malformed", "Malformed request", "the body is not valid JSON")

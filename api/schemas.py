@@ -345,7 +345,7 @@ class ChangeRequestCreate(BaseModel):
 
 
 class ChangeCreate(BaseModel):
-    model_config = example(request_id="0d5c…", changed_on="2026-09-20")
+    model_config = example(request_id="0d5c2f6e-8a1b-4c3d-9e7f-5a6b7c8d9e0f", changed_on="2026-09-20")
     request_id: UUID
     changed_on: date
 

@@ -23,7 +23,7 @@ from registry.base import RegistryAggregate
 from registry.case import Case
 from registry.certificate import Certificate
 from registry.clock import Clock, SystemClock
-from registry.errors import AlreadyExists, ConcurrentChange, InvalidInput, NotFound
+from registry.errors import AlreadyExists, ConcurrentChange, InvalidInput, NotFound, RegistryError
 from registry.history import HistoryEntry, entry, fold_as_of
 from registry.idempotency import IdempotencyKeyReused, IdempotencyRecord, idempotency_id
 from registry.identifiers import certificate_id, number_sequence_id, organization_id, validate_uscc
@@ -524,8 +524,10 @@ class Registry(Application[UUID], Records):
         token = _IDEMPOTENCY.set((scope, key, request_digest, actor))
         try:
             return command(), False
-        except ConcurrentChange:
-            replay = self._replay(scope, key, request_digest)  # a racing request with this key won
+        except RegistryError:
+            # A request with this key may have committed since we looked (a retry racing the original): its
+            # answer is the answer, whatever this attempt ran into (a conflict, or the step already taken).
+            replay = self._replay(scope, key, request_digest)
             if replay is not None:
                 return replay, True
             raise

@@ -7,7 +7,8 @@ the defaults of ``registry.scenario.Walk``; every person and organisation they m
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any, TypeVar
@@ -84,3 +85,23 @@ def certified(walk: Walk, decided_on: date = date(2026, 3, 31), **apply: Any) ->
     reported(walk, apply=apply).decide(decided_on=decided_on)
     assert walk.number is not None
     return walk.number
+
+
+def race(*requests: Callable[[], Any]) -> list[Any]:
+    """Sends the requests from threads released together."""
+    barrier = threading.Barrier(len(requests))
+    results: list[Any] = [None] * len(requests)
+
+    def run(i: int) -> None:
+        barrier.wait(timeout=10)
+        try:
+            results[i] = requests[i]()
+        except Exception as e:  # the outcome is what is under test
+            results[i] = e
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(requests))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results

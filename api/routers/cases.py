@@ -77,7 +77,11 @@ def get(case_id: UUID, registry: RegistryDep, _: Reader, as_of: date | None = No
     return registry.get_case(case_id, as_of)
 
 
-@router.post("/{case_id}/documents", status_code=201, response_model=Written, openapi_extra=INTAKE,
+UPLOAD_EXAMPLE = {"requestBody": {"content": {"multipart/form-data": {"example": {
+    "kind": "carbon_review_report", "received_on": "2026-03-03", "file": "(碳评审报告.pdf 的内容)"}}}}}
+
+
+@router.post("/{case_id}/documents", status_code=201, response_model=Written, openapi_extra=INTAKE | UPLOAD_EXAMPLE,
              summary="Upload one of the eleven §8.1 documents (multipart); answers its SHA-256")
 def document(case_id: UUID, kind: Annotated[str, Form()], received_on: Annotated[date, Form()],
              file: Annotated[UploadFile, File()], registry: RegistryDep, actor: Intake, key: IdempotencyKey,

@@ -13,6 +13,7 @@ from registry.application import Registry
 from registry.errors import ConcurrentChange
 from registry.scenario import ALL_CONDITIONS, Walk
 from registry.values import Written
+from tests.factories import race
 from tests.integration.conftest import OpenRegistry
 
 
@@ -30,23 +31,6 @@ class Racing:
             return original(*aggregates, **ids)
 
         app._commit = commit  # type: ignore[method-assign]
-
-
-def race(*calls: Any) -> list[Any]:
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        try:
-            results[i] = calls[i]()
-        except Exception as e:  # the outcome is what is under test
-            results[i] = e
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return results
 
 
 def test_two_conflicting_status_changes_one_wins_and_nothing_is_lost(walk: Walk, open_registry: OpenRegistry) -> None:
