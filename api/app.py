@@ -10,9 +10,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from api import problems
-from api.routers import cases, certificates, organizations, people
+from api.routers import cases, certificates, organizations, people, public, public_certificates
 from api.schemas import PROBLEM_RESPONSES
 from api.settings import Settings, get_settings
+from api.signing import Signer
+from projections.runner import Runner, open_views
 from registry.application import Registry
 from registry.clock import Clock
 
@@ -35,15 +37,20 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = registry is None
         app.state.registry = registry or Registry(settings.registry_config(), clock)
+        app.state.views = open_views(app.state.registry)
+        app.state.runner = Runner(app.state.views).start() if settings.run_projections else None
         try:
             yield
         finally:
+            if app.state.runner is not None:
+                app.state.runner.stop()
             if owned:
                 app.state.registry.close()
 
     app = FastAPI(title="CEMS certificate registry · 碳排放管理体系认证证书登记系统", version="1",
                   description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
+    app.state.signer = Signer(settings.signing_key, settings.public_base_url)  # reads the key when first used
     problems.install(app)
 
     @app.middleware("http")
@@ -53,6 +60,6 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         response.headers["X-Request-ID"] = request.state.request_id
         return response
 
-    for module in (people, organizations, cases, certificates):
+    for module in (people, organizations, cases, certificates, public_certificates, public):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     return app

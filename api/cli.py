@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
+import time
+import urllib.request
 from collections.abc import Sequence
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from api.settings import get_settings
+from api.signing import (
+    ALGORITHM,
+    InvalidToken,
+    KeyFileError,
+    check_verify_url,
+    key_id,
+    load_private_key,
+    public_key_from_base64,
+)
 from registry.application import Registry
 from registry.demo import load_demo
 from registry.errors import RegistryError
@@ -41,7 +56,9 @@ def serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     if args.demo:
         demo(args)
-    uvicorn.run(create_app(settings), host=args.host or settings.host, port=args.port or settings.port,
+    app = create_app(settings)
+    app.state.signer.load()  # the signing key is generated on the first run; an unreadable one stops the start here
+    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port,
                 loop="uvloop", http="httptools", log_level="info")
     return 0
 
@@ -68,6 +85,136 @@ def user_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+KEYS_PATH = "/api/v1/public/keys"
+
+
+class CannotCheck(Exception):
+    """The check could not be made: no key, no image, no QR code in it."""
+
+
+def _keys_from_url(url: str) -> dict[str, Ed25519PublicKey]:
+    """The Ed25519 keys published for QR tokens at ``url`` (the keys endpoint, or the registry's base URL)."""
+    url = url.rstrip("/")
+    if not url.endswith("/keys"):
+        url += KEYS_PATH
+    try:
+        with urllib.request.urlopen(url, timeout=15) as answer:
+            published = json.load(answer)
+        keys = {}
+        for entry in published["keys"]:
+            if entry.get("algorithm") == ALGORITHM and entry.get("use") == "qr":
+                public_key = public_key_from_base64(entry["public_key"])
+                keys[key_id(public_key)] = public_key
+    except (OSError, ValueError) as e:
+        raise CannotCheck(f"cannot read the published keys at {url}: {e}") from None
+    except (KeyError, TypeError, AttributeError):
+        raise CannotCheck(f"{url} does not answer a list of keys like /api/v1/public/keys") from None
+    if not keys:
+        raise CannotCheck(f"{url} publishes no Ed25519 key for QR tokens")
+    return keys
+
+
+def _qr_keys(args: argparse.Namespace) -> dict[str, Ed25519PublicKey]:
+    if args.key:
+        try:
+            public_key = public_key_from_base64(args.key)
+        except ValueError as e:
+            raise CannotCheck(f"--key: {e}") from None
+        return {key_id(public_key): public_key}
+    if args.keys_url:
+        return _keys_from_url(args.keys_url)
+    path = Path(get_settings().signing_key)
+    try:
+        public_key = load_private_key(path).public_key()  # only its public half is used, and never shown
+    except FileNotFoundError:
+        raise CannotCheck(f"there is no signing key file at {path} (REGISTRY_SIGNING_KEY); pass --key "
+                          f"BASE64_PUBLIC_KEY or --keys-url URL") from None
+    except (OSError, KeyFileError) as e:
+        raise CannotCheck(str(e)) from None
+    return {key_id(public_key): public_key}
+
+
+def _qr_text(target: str) -> str:
+    """The verify URL to check: the argument itself, or what the QR code in the image at that path holds."""
+    if "://" in target or "/verify/" in target:
+        return target
+    if not Path(target).is_file():
+        raise CannotCheck(f"{target} is neither a verify URL nor an image file")
+    from api.qr import read_image
+
+    try:
+        texts = read_image(target)
+    except (OSError, ValueError) as e:
+        raise CannotCheck(f"cannot read the image {target}: {e}") from None
+    if not texts:
+        raise CannotCheck(f"no QR code could be read in {target}")
+    return next((t for t in texts if "/verify/" in t), texts[0])
+
+
+def qr_verify(args: argparse.Namespace) -> int:
+    """Checks a QR's signed token offline: 0 when it holds, 1 when it does not, 2 when it cannot be checked."""
+    try:
+        url = _qr_text(args.target)
+        keys = _qr_keys(args)
+    except CannotCheck as e:
+        print(f"registry qr verify: cannot check: {e}", file=sys.stderr)
+        return 2
+    print(f"verify URL   {url}")
+    try:
+        payload = check_verify_url(url, keys)
+    except InvalidToken as e:
+        if e.payload is not None:
+            claimed = e.payload
+            print(f"claimed      certificate {claimed.number}, USCC {claimed.uscc}, issued on {claimed.issued_on}, "
+                  f"valid until {claimed.valid_until}, key id {claimed.key_id} (not trusted)")
+        print(f"registry qr verify: NOT VALID: {e.reason}", file=sys.stderr)
+        return 1
+    print(f"certificate  {payload.number}")
+    print(f"USCC         {payload.uscc}")
+    print(f"issued on    {payload.issued_on.isoformat()}")
+    print(f"valid until  {payload.valid_until.isoformat()}")
+    print(f"key id       {payload.key_id}")
+    print(f"signature    valid ({ALGORITHM}): these are the certificate's details as issued; its status today is "
+          f"at the URL above")
+    return 0
+
+
+def projections_rebuild(_: argparse.Namespace) -> int:
+    """Empties every read model and rebuilds it from the whole log."""
+    from projections.runner import open_views
+
+    app = _open()
+    try:
+        views = open_views(app)
+        started = time.monotonic()
+        count = views.rebuild()
+        print(f"rebuilt {views.projection.name} from {count} events in {time.monotonic() - started:.2f} s; "
+              f"position {views.position()} of {views.head()}")
+    finally:
+        app.close()
+    return 0
+
+
+def projections_run(_: argparse.Namespace) -> int:
+    """Keeps the read models current until interrupted (for deployments that run them apart from the API)."""
+    from projections.runner import Runner, open_views
+
+    app = _open()
+    runner = Runner(open_views(app)).start()
+    try:
+        while runner.running:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runner.stop()
+        app.close()
+    if runner.error is not None:
+        print(f"registry: {runner.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="registry", description="CEMS certificate registry (CCAI-S-C07:2024)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -89,6 +236,25 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = user.add_parser("revoke", help="revoke a user's token")
     revoke.add_argument("name")
     revoke.set_defaults(run=user_revoke)
+    qr = commands.add_parser("qr", help="QR codes of certificates").add_subparsers(dest="qr_command", required=True)
+    verify = qr.add_parser("verify", help="check a QR's signed token offline against the published key",
+                           description="Checks the signed token of a verify URL, or of the QR code in a PNG or JPEG "
+                           "image, against an Ed25519 public key. Exit status: 0 the signature holds; 1 it does "
+                           "not (forged, altered, no token, another key); 2 it cannot be checked (unreadable image, "
+                           "no QR code, no key).")
+    verify.add_argument("target", metavar="URL_OR_IMAGE", help="a verify URL, or the path of a PNG or JPEG image")
+    source = verify.add_mutually_exclusive_group()
+    source.add_argument("--key", metavar="BASE64_PUBLIC_KEY",
+                        help="the public key (base64 of its raw 32 bytes), as /api/v1/public/keys publishes it")
+    source.add_argument("--keys-url", metavar="URL",
+                        help="fetch the keys from this URL (/api/v1/public/keys, or the registry's base URL)")
+    verify.set_defaults(run=qr_verify)
+    projections = commands.add_parser("projections", help="the read models").add_subparsers(
+        dest="projections_command", required=True)
+    projections.add_parser("rebuild", help="rebuild every read model from the log").set_defaults(
+        run=projections_rebuild)
+    projections.add_parser("run", help="keep the read models current until interrupted").set_defaults(
+        run=projections_run)
     return parser
 
 
@@ -97,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.run(args)
-    except RegistryError as e:
+    except (RegistryError, KeyFileError) as e:
         print(f"registry: {e}", file=sys.stderr)
         return 2
     return code

@@ -38,6 +38,10 @@ class PayloadTooLarge(RegistryError):
     """An upload above the configured size limit."""
 
 
+class NotCaughtUp(RegistryError):
+    """A read asked to wait for a write (``after``) that the views have not reached in time."""
+
+
 def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": f"urn:cems-registry:problem:{slug}", "title": title, "status": status, "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
@@ -65,6 +69,8 @@ def registry_error(_: Request, exc: Exception) -> JSONResponse:
         return problem(404, "not-found", "Not found", exc.detail)
     if isinstance(exc, ConcurrentChange | AlreadyExists | IdempotencyKeyReused):
         return problem(409, "conflict", "Conflict", exc.detail)
+    if isinstance(exc, NotCaughtUp):
+        return problem(503, "not-caught-up", "Not caught up yet", exc.detail)
     if isinstance(exc, PayloadTooLarge):
         return problem(413, "too-large", "Payload too large", exc.detail)
     return problem(400, "bad-request", "Bad request", str(exc))

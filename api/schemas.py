@@ -396,3 +396,17 @@ class History(BaseModel):
         "actor": {"person": "6f1c…", "role": "decision"},
         "data": {"ground": "enforcement_penalty", "detail": "受到行政处罚", "due_by": "2026-10-05", "late": False}}]}]})
     events: list[HistoryEvent]
+
+
+class KeyPublic(BaseModel):
+    key_id: str = Field(description="the first 16 hex digits of SHA-256 of the raw public key")
+    algorithm: str = Field(description="always Ed25519")
+    public_key: str = Field(description="standard base64 of the raw 32-byte public key")
+    use: str = Field(description="qr (the tokens in verify_url) or checkpoint (the log's signed checkpoints)")
+
+
+class KeysPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"keys": [{
+        "key_id": "3f9a2c71d04b8e65", "algorithm": "Ed25519",
+        "public_key": "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", "use": "qr"}]}]})
+    keys: list[KeyPublic]

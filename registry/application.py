@@ -96,6 +96,7 @@ class Registry(Application[UUID], Records):
         self.clock: Clock = clock or SystemClock()
         self.database = Database.from_url(self.config.database_url)
         self.database.prepare()
+        self._write_listeners: list[Callable[[], None]] = []
         super().__init__(env=self.database.env)
         self.documents: DocumentStore = document_store(self.database, self.recorder)
 
@@ -104,6 +105,15 @@ class Registry(Application[UUID], Records):
         transcodings.register(transcoder)
 
     # Plumbing
+
+    def on_write(self, listener: Callable[[], None]) -> None:
+        """Calls ``listener`` after each write of this process (the projections wake on it)."""
+        self._write_listeners.append(listener)
+
+    def _notify(self, recordings: list[Any]) -> None:
+        super()._notify(recordings)
+        for listener in self._write_listeners:
+            listener()
 
     def _get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         try:

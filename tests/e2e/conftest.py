@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -48,8 +49,9 @@ def registry(pg_url: str, clock: FixedClock) -> Iterator[Registry]:
 
 
 @pytest.fixture
-def client(registry: Registry) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(), registry=registry), raise_server_exceptions=False) as c:
+def client(registry: Registry, tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(signing_key=str(tmp_path / "signing.key"))
+    with TestClient(create_app(settings, registry=registry), raise_server_exceptions=False) as c:
         yield c
 
 

@@ -1,0 +1,58 @@
+"""Public keys and QR images (API.md, Public): what a printed certificate is checked with, offline and online."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from api import qr
+from api.schemas import KeysPublic
+from api.signing import Signer
+
+router = APIRouter(tags=["public · 公开查询"])
+CACHE_CONTROL = "public, max-age=86400"
+
+
+def _signer(request: Request) -> Signer:
+    signer: Signer = request.app.state.signer
+    return signer
+
+
+@router.get("/api/v1/public/keys", response_model=KeysPublic,
+            summary="The published verification keys: Ed25519, base64 of the raw 32 bytes")
+def keys(request: Request) -> dict[str, Any]:
+    return {"keys": [
+        {"key_id": k.key_id, "algorithm": k.algorithm, "public_key": k.public_key, "use": k.use}
+        for k in _signer(request).published()
+    ]}
+
+
+def _qr(request: Request, number: str, fmt: str) -> Response:
+    certificate = request.app.state.registry.get_certificate(number)  # NotFound: a 404 problem
+    url = _signer(request).verify_url(certificate.number, certificate.organization["uscc"], certificate.issued_on,
+                                      certificate.valid_until)
+    image = qr.images.image(url, fmt)
+    headers = {"Cache-Control": CACHE_CONTROL, "ETag": image.etag}
+    wanted = {t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")}
+    if image.etag in wanted or "*" in wanted:
+        return Response(status_code=304, headers=headers)
+    return Response(image.content, media_type=image.media_type, headers=headers)
+
+
+_IMAGE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/svg+xml": {}, "image/png": {}}, "description": "the QR code"},
+    304: {"description": "not modified (If-None-Match)"},
+}
+
+
+@router.get("/api/v1/public/certificates/{number}/qr.svg", response_class=Response, responses=_IMAGE,
+            summary="The QR code of the certificate's verify_url, as SVG (1 mm per module)")
+def qr_svg(number: str, request: Request) -> Response:
+    return _qr(request, number, "svg")
+
+
+@router.get("/api/v1/public/certificates/{number}/qr.png", response_class=Response, responses=_IMAGE,
+            summary="The QR code of the certificate's verify_url, as PNG")
+def qr_png(number: str, request: Request) -> Response:
+    return _qr(request, number, "png")

@@ -1,0 +1,180 @@
+"""The public certificate read model: what anyone may see of a certificate (§10.1), its search index, and its
+status timeline. Nothing private is ever written here: no people, no case details, no documents.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from datetime import date
+from functools import singledispatchmethod
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.projection import Projection
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+
+from projections.views import View
+from registry.application import Registry
+from registry.certificate import Certificate
+from registry.history import plain
+from registry.views import CertificateView
+
+STATUS_EVENTS = ("Issued", "Suspended", "Reinstated", "Withdrawn", "Expired", "Cancelled")
+
+
+def public_document(view: CertificateView) -> dict[str, Any]:
+    """The public contents of a certificate (API.md, Public), as JSON-ready data."""
+    return {
+        "number": view.number,
+        "status": view.status,
+        "status_since": view.status_since.isoformat(),
+        "suspension_ground": view.suspension_ground,
+        "organization": dict(view.organization),
+        "scope": view.scope,
+        "levels": [{"level": lv["level"], "method": lv["method"]} for lv in view.levels],
+        "basis": plain(view.basis),
+        "issued_on": view.issued_on.isoformat(),
+        "valid_until": view.valid_until.isoformat(),
+        "issuer": dict(view.issuer),
+        "surveillance": plain(view.surveillance),
+        "version": view.version,
+        "renews": view.renews,
+        "renewed_by": view.renewed_by,
+    }
+
+
+class PublicCertificatesView(View):
+    name = "public_certificates"
+    tables = {
+        "public_certificates": "number TEXT PRIMARY KEY, uscc TEXT NOT NULL, name TEXT NOT NULL, "
+                               "status TEXT NOT NULL, valid_until TEXT NOT NULL, position BIGINT NOT NULL, "
+                               "document TEXT NOT NULL",
+        "certificate_status_timeline": "number TEXT NOT NULL, position BIGINT NOT NULL, effective_on TEXT NOT NULL, "
+                                       "status TEXT NOT NULL, PRIMARY KEY (number, position)",
+    }
+    indexes = ("public_certificates_uscc ON public_certificates (uscc)",
+               "public_certificates_name ON public_certificates (name)")
+
+    def save(self, document: dict[str, Any], position: int, status_changed: date | None,
+             tracking: Tracking) -> None:
+        table = self.table("public_certificates")
+        with self.tracked(tracking) as curs:
+            curs.execute(f"DELETE FROM {table} WHERE number = %s", (document["number"],))
+            curs.execute(f"INSERT INTO {table} (number, uscc, name, status, valid_until, position, document) "
+                         "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                         (document["number"], document["organization"]["uscc"], document["organization"]["name"],
+                          document["status"], document["valid_until"], position,
+                          json.dumps(document, ensure_ascii=False, sort_keys=True)))
+            if status_changed is not None:
+                curs.execute(f"INSERT INTO {self.table('certificate_status_timeline')} "
+                             "(number, position, effective_on, status) VALUES (%s, %s, %s, %s)",
+                             (document["number"], position, status_changed.isoformat(), document["status"]))
+
+    def skip(self, tracking: Tracking) -> None:
+        with self.tracked(tracking):
+            pass
+
+    # Reads
+
+    def certificate(self, number: str) -> dict[str, Any] | None:
+        with self.cursor() as curs:
+            curs.execute(f"SELECT document FROM {self.table('public_certificates')} WHERE number = %s", (number,))
+            row = curs.fetchone()
+        return json.loads(row[0]) if row else None
+
+    def timeline(self, number: str) -> list[dict[str, Any]]:
+        with self.cursor() as curs:
+            curs.execute(f"SELECT effective_on, status FROM {self.table('certificate_status_timeline')} "
+                         "WHERE number = %s ORDER BY position", (number,))
+            rows = curs.fetchall()
+        return [{"since": since, "status": status} for since, status in rows]
+
+    def search(self, uscc: str | None, name: str | None, status: str | None, offset: int,
+               limit: int) -> tuple[list[dict[str, Any]], int]:
+        """Exact USCC, organisation name by substring (Chinese included), status; newest numbers first."""
+        where, params = [], []
+        if uscc:
+            where.append("uscc = %s")
+            params.append(uscc)
+        if name:
+            where.append("name LIKE %s")
+            params.append("%" + name.replace("\\", "").replace("%", "").replace("_", "") + "%")
+        if status:
+            where.append("status = %s")
+            params.append(status)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        table = self.table("public_certificates")
+        with self.cursor() as curs:
+            curs.execute(f"SELECT COUNT(*) FROM {table}{clause}", params)
+            total = cast(tuple[int], curs.fetchone())[0]
+            curs.execute(f"SELECT number, status, name, uscc, valid_until FROM {table}{clause} "
+                         "ORDER BY number DESC LIMIT %s OFFSET %s", [*params, limit, offset])
+            rows = curs.fetchall()
+        items = [{"number": n, "status": s, "organization": {"name": nm, "uscc": u}, "valid_until": v}
+                 for n, s, nm, u, v in rows]
+        return items, total
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """Every row of every table, in a stable order: to compare a live view with a rebuild."""
+        out: list[tuple[Any, ...]] = []
+        with self.cursor() as curs:
+            for table in sorted(self.tables):
+                curs.execute(f"SELECT * FROM {self.table(table)} ORDER BY 1, 2")
+                out.extend((table, *row) for row in curs.fetchall())
+        return out
+
+
+class SQLitePublicCertificates(PublicCertificatesView, SQLiteTrackingRecorder):
+    pass
+
+
+class PostgresPublicCertificates(PublicCertificatesView, PostgresTrackingRecorder):
+    pass
+
+
+class PublicCertificatesProjection(Projection[Any]):
+    """Folds each certificate's events with the domain's own code, so the public view can never disagree with
+    the record. Aggregates are kept in a small cache between events; a miss loads the certificate as it stood
+    just before the event."""
+
+    name = "public_certificates"
+
+    def __init__(self, view: PublicCertificatesView, registry: Registry, cache_size: int = 10_000) -> None:
+        super().__init__(view=view)
+        self.registry = registry
+        self._cache: OrderedDict[UUID, Certificate] = OrderedDict()
+        self._cache_size = cache_size
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        if isinstance(domain_event, Certificate.Event):
+            self._certificate_event(domain_event, tracking)
+        else:
+            self.view.skip(tracking)
+
+    def _certificate_event(self, event: Certificate.Event, tracking: Tracking) -> None:
+        cert = self._before(event)
+        try:
+            cert = cast(Certificate, event.mutate(cert))
+            document = public_document(CertificateView.of(cert))
+            changed = event.effective_on if type(event).__name__ in STATUS_EVENTS else None
+            self.view.save(document, tracking.notification_id, changed, tracking)
+        except BaseException:
+            self._cache.pop(event.originator_id, None)  # never keep state the view did not record
+            raise
+        self._cache[cert.id] = cert
+        self._cache.move_to_end(cert.id)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def _before(self, event: Certificate.Event) -> Certificate | None:
+        if event.originator_version == 1:
+            return None
+        cached = self._cache.get(event.originator_id)
+        if cached is not None and cached.version == event.originator_version - 1:
+            return cached
+        before: Certificate = self.registry.repository.get(event.originator_id, version=event.originator_version - 1)
+        return before

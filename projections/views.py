@@ -1,0 +1,104 @@
+"""What every read model shares: tables beside the log, written with their tracking position in one transaction.
+
+A view is a tracking recorder of the event store library (``SQLiteTrackingRecorder`` or
+``PostgresTrackingRecorder``) with tables of its own. It writes its rows and the position of the event they came
+from in one transaction, so after a crash it resumes exactly after the last event it recorded: nothing is lost,
+nothing is applied twice. SQL is written once with ``%s`` placeholders and adapted to SQLite's ``?``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from eventsourcing.utils import Environment
+
+from registry.storage import Database
+
+
+class Cursor:
+    """One dialect for both stores: ``%s`` placeholders, rows as tuples."""
+
+    def __init__(self, curs: Any, sqlite: bool) -> None:
+        self._curs, self._sqlite = curs, sqlite
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._curs.execute(sql.replace("%s", "?") if self._sqlite else sql, tuple(params))
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        rows = self._curs.fetchall()
+        return [tuple(r) if self._sqlite else tuple(r.values()) for r in rows]
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        row = self._curs.fetchone()
+        if row is None:
+            return None
+        return tuple(row) if self._sqlite else tuple(row.values())
+
+
+class View:
+    """A read model's tables. Subclasses name their tables and say how an event changes their rows."""
+
+    name: ClassVar[str]
+    tables: ClassVar[dict[str, str]]  # table → column definitions, in portable SQL
+    indexes: ClassVar[tuple[str, ...]] = ()  # "index_name ON table (columns)"
+
+    datastore: Any
+    _insert_tracking: Any
+
+    @property
+    def is_sqlite(self) -> bool:
+        return isinstance(self, SQLiteTrackingRecorder)
+
+    def table(self, name: str) -> str:
+        schema = "" if self.is_sqlite else (self.datastore.schema or "public")
+        return f'"{schema}".{name}' if schema else name
+
+    def create_view_tables(self) -> None:
+        with self.cursor(commit=True) as curs:
+            for table, columns in self.tables.items():
+                curs.execute(f"CREATE TABLE IF NOT EXISTS {self.table(table)} ({columns})")
+            for index in self.indexes:
+                name, _, rest = index.partition(" ON ")
+                table, _, columns = rest.partition(" ")
+                curs.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {self.table(table)} {columns}")
+
+    @contextmanager
+    def cursor(self, commit: bool = False) -> Iterator[Cursor]:
+        with self.datastore.transaction(commit=commit) as curs:
+            yield Cursor(curs, self.is_sqlite)
+
+    @contextmanager
+    def tracked(self, tracking: Tracking) -> Iterator[Cursor]:
+        """A transaction that writes rows and records ``tracking`` together, or nothing at all."""
+        with self.datastore.transaction(commit=True) as curs:
+            yield Cursor(curs, self.is_sqlite)
+            self._insert_tracking(curs, tracking)
+
+    def clear(self) -> None:
+        """Empties the view's tables (for a rebuild); its tracking is reset by the caller in the same way."""
+        with self.cursor(commit=True) as curs:
+            for table in self.tables:
+                curs.execute(f"DELETE FROM {self.table(table)}")
+
+
+def view_store_env(database: Database) -> dict[str, str]:
+    """Views live in the registry's database; with the in-memory store, in an in-memory SQLite database."""
+    if database.kind == "memory":
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": f"file:views_{uuid.uuid4().hex}?mode=memory&cache=shared"}
+    return dict(database.env)
+
+
+def open_view(env: dict[str, str], sqlite_class: type[Any], postgres_class: type[Any],
+              name: str) -> TrackingRecorder:
+    """Constructs the view's tracking recorder for the store, and its tables."""
+    is_postgres = env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
+    cls = postgres_class if is_postgres else sqlite_class
+    view: Any = InfrastructureFactory.construct(env=Environment(name, env)).tracking_recorder(cls)
+    view.create_view_tables()
+    return view  # type: ignore[no-any-return]

@@ -1,0 +1,137 @@
+"""The read models on both real stores: exactly once, rebuildable, and loud when an event cannot be taken."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from projections.public_certificates import PublicCertificatesView
+from projections.runner import ProjectionFailed, Runner, open_views
+from registry.application import Registry
+from registry.demo import load_demo
+from registry.scenario import Walk
+from tests.conftest import STAFF_SINCE
+
+
+def workload(app: Registry, walk: Walk, certificates: int) -> list[str]:
+    """The demo set plus certificates through surveillance, change, suspension and reinstatement."""
+    load_demo(app)
+    numbers = []
+    for _ in range(certificates):
+        w = Walk(app, walk.staff, date(2026, 3, 2)).to_certificate()
+        number = w.number or ""
+        app.suspend(number, date(2026, 6, 1), date(2026, 5, 30), "major_defect", "体系重大缺陷",
+                    actor=walk.staff.decision)
+        app.reinstate(number, date(2026, 6, 20), "纠正措施已验证", actor=walk.staff.decision)
+        numbers.append(number)
+    return numbers
+
+
+def test_the_live_view_equals_a_rebuild_after_a_mixed_workload(app: Registry, walk: Walk) -> None:
+    views = open_views(app)
+    runner = Runner(views).start()
+    try:
+        workload(app, walk, 3)
+        assert views.wait(views.head(), timeout=20)
+    finally:
+        runner.stop()
+    assert runner.error is None
+    live = views.public.rows()
+
+    rebuilt_count = views.rebuild()
+
+    assert rebuilt_count == views.head()
+    assert views.public.rows() == live
+    assert len([r for r in live if r[0] == "public_certificates"]) == 8  # 5 demo certificates + 3
+
+
+def test_a_projection_killed_mid_way_resumes_without_losing_or_doubling_a_row(app: Registry, walk: Walk,
+                                                                             database_url: str,
+                                                                             tmp_path: Path) -> None:
+    workload(app, walk, 40)
+    views = open_views(app)
+    head = views.head()
+    env = {**os.environ, "REGISTRY_DATABASE_URL": database_url}
+    exe = shutil.which("registry", path=str(Path(sys.executable).parent)) or "registry"
+
+    # kill -9 while the view is part of the way through the log
+    process = subprocess.Popen([exe, "projections", "run"], env=env, cwd=tmp_path,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while views.position() < head // 4 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    killed_at = views.position()
+    assert 0 < killed_at < head, "the projection was not caught mid-way"
+
+    # restarted, it carries on from where it stopped
+    views.catch_up()
+    assert views.position() == head
+    resumed = views.public.rows()
+    views.rebuild()
+    assert views.public.rows() == resumed
+
+
+def test_a_failing_event_stops_the_projection_loudly_at_the_event_before(app: Registry, walk: Walk,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    walk.to_certificate()
+    views = open_views(app)
+    views.catch_up()
+    before = views.position()
+    poisoned = walk.number or ""
+    original = PublicCertificatesView.save
+
+    def save(self: PublicCertificatesView, document: dict[str, Any], *args: Any) -> None:
+        if document["number"] == poisoned and document["status"] == "suspended":
+            raise ValueError("cannot take this event")
+        original(self, document, *args)
+
+    monkeypatch.setattr(PublicCertificatesView, "save", save)
+    runner = Runner(views, poll_interval=0.05).start()
+    written = app.suspend(poisoned, date(2026, 6, 1), date(2026, 6, 1), "major_defect", "缺陷",
+                          actor=walk.staff.decision)
+    deadline = time.monotonic() + 10
+    while runner.running and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    assert not runner.running
+    assert isinstance(runner.error, ProjectionFailed)
+    assert f"log position {written.position}" in str(runner.error)
+    assert "Suspended" in str(runner.error)
+    assert views.position() == written.position - 1 >= before
+    assert views.public.certificate(poisoned)["status"] == "valid"  # type: ignore[index]
+
+
+def test_nothing_private_is_ever_in_the_public_document(app: Registry, walk: Walk) -> None:
+    walk.to_certificate()
+    views = open_views(app)
+    views.catch_up()
+
+    document = views.public.certificate(walk.number or "")
+
+    assert document is not None
+    assert set(document) == {"number", "status", "status_since", "suspension_ground", "organization", "scope",
+                             "levels", "basis", "issued_on", "valid_until", "issuer", "surveillance", "version",
+                             "renews", "renewed_by"}
+    text = repr(document)
+    for private in (str(walk.staff.leader), str(walk.staff.member), str(walk.case), "documents", "reasons"):
+        assert private not in text
+
+
+def test_staff_enrolled_before_the_views_exist_are_caught_up(app: Registry) -> None:
+    from registry.scenario import enrol_staff
+
+    enrol_staff(app, STAFF_SINCE)
+    views = open_views(app)
+    assert views.catch_up() == views.head()
+    assert views.lag()["lag"] == 0
