@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_START := pg_ctlcluster --skip-systemctl-redirect 15 main start
 
-.PHONY: run test setup postgres
+.PHONY: run test setup postgres browser
 
 $(BIN)/registry: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,13 @@ run: setup
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is down: starting it ($(PG_START))"; $(PG_START); }
 
-test: setup postgres
+# The /verify page tests drive Debian's headless Chromium (never `playwright install`: no network here), and its
+# screenshots need a Chinese font to be readable.
+browser:
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the page tests"; apt-get install -y chromium || (apt-get update && apt-get install -y chromium); }
+	@fc-list :lang=zh | grep -q . || { echo "installing a Chinese font for the page screenshots"; apt-get install -y fonts-wqy-zenhei || (apt-get update && apt-get install -y fonts-wqy-zenhei); }
+
+test: setup postgres browser
 	$(BIN)/ruff check registry projections api scheduler tests
 	$(BIN)/mypy
 	$(BIN)/pytest -q

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import problems
+from api import pages, problems
+from api.public_reads import CertificateReader, signed_extras
 from api.routers import cases, certificates, organizations, people, public, public_certificates
 from api.schemas import PROBLEM_RESPONSES
 from api.settings import Settings, get_settings
@@ -28,6 +30,29 @@ Each endpoint's roles are listed under `x-roles`.
 """
 
 
+class RequestId:
+    """Gives every request an id (``X-Request-ID``, kept when the client sends one), for logs and 500 problems.
+    Plain ASGI: Starlette's BaseHTTPMiddleware would cost the hot path a task and a queue per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), None)
+        request_id = given.decode("latin-1") if given else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode("latin-1"))]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
 def create_app(settings: Settings | None = None, registry: Registry | None = None,
                clock: Clock | None = None) -> FastAPI:
     """The app; ``registry`` is opened from ``settings`` at start-up unless one is given (tests)."""
@@ -37,11 +62,14 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = registry is None
         app.state.registry = registry or Registry(settings.registry_config(), clock)
-        app.state.views = open_views(app.state.registry)
+        app.state.views = open_views(app.state.registry, signed_extras(app.state.signer))
         app.state.runner = Runner(app.state.views).start() if settings.run_projections else None
+        app.state.reader = CertificateReader(app.state.registry.database, app.state.views.public)
+        await app.state.reader.open()
         try:
             yield
         finally:
+            await app.state.reader.close()
             if app.state.runner is not None:
                 app.state.runner.stop()
             if owned:
@@ -53,13 +81,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.state.signer = Signer(settings.signing_key, settings.public_base_url)  # reads the key when first used
     problems.install(app)
 
-    @app.middleware("http")
-    async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request.state.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request.state.request_id
-        return response
+    app.add_middleware(RequestId)
 
-    for module in (people, organizations, cases, certificates, public_certificates, public):
+    for module in (people, organizations, cases, certificates, public_certificates, public, pages):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     return app

@@ -410,3 +410,92 @@ class KeysPublic(BaseModel):
         "key_id": "3f9a2c71d04b8e65", "algorithm": "Ed25519",
         "public_key": "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", "use": "qr"}]}]})
     keys: list[KeyPublic]
+
+
+# Public
+
+
+class OrganizationPublic(BaseModel):
+    name: str
+    address: str
+    uscc: str
+
+
+class LevelPublic(BaseModel):
+    level: str
+    method: str
+
+
+class BasisPublic(BaseModel):
+    standard: str
+    version: str
+    sector_requirements: list[str]
+
+
+class IssuerPublic(BaseModel):
+    name: str
+    address: str
+    code: str
+
+
+class AuditPublic(BaseModel):
+    conducted_on: date
+    outcome: str
+
+
+class SurveillancePublic(BaseModel):
+    next_due_by: date
+    audits: list[AuditPublic]
+    overdue: bool
+
+
+class StatusChange(BaseModel):
+    since: date
+    status: str
+
+
+class PublicCertificate(BaseModel):
+    """One certificate as anyone may see it: the §10.1 contents, status and surveillance."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "number": "CB-CEMS-2026-00001", "status": "valid", "status_since": "2026-03-31", "suspension_ground": None,
+        "organization": {"name": "北京绿能电力有限公司", "address": "北京市海淀区中关村大街1号",
+                         "uscc": "91110000600037341L"},
+        "scope": "燃煤发电的碳排放管理活动", "levels": [{"level": "organization", "method": "iso_14064_1"}],
+        "basis": {"standard": "CCAI-S-C06", "version": "2023", "sector_requirements": []},
+        "issued_on": "2026-03-31", "valid_until": "2029-03-30",
+        "issuer": {"name": "示例认证有限公司", "address": "北京市朝阳区示例路1号", "code": "CB"},
+        "surveillance": {"next_due_by": "2027-03-31", "audits": [], "overdue": False},
+        "status_history": [{"since": "2026-03-31", "status": "valid"}], "version": 1, "renews": None,
+        "renewed_by": None, "verify_url": "https://registry.example/verify/CB-CEMS-2026-00001?t=…"}]})
+    number: str
+    status: str
+    status_since: date
+    suspension_ground: str | None = None
+    organization: OrganizationPublic
+    scope: str
+    levels: list[LevelPublic]
+    basis: BasisPublic
+    issued_on: date
+    valid_until: date
+    issuer: IssuerPublic
+    surveillance: SurveillancePublic
+    status_history: list[StatusChange] | None = None
+    version: int
+    renews: str | None = None
+    renewed_by: str | None = None
+    verify_url: str
+
+
+class SearchItem(BaseModel):
+    number: str
+    status: str
+    organization: dict[str, str]
+    valid_until: date
+
+
+class SearchResults(BaseModel):
+    items: list[SearchItem]
+    total: int
+    page: int
+    page_size: int

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date
 from functools import singledispatchmethod
 from typing import Any, cast
@@ -39,7 +40,8 @@ def public_document(view: CertificateView) -> dict[str, Any]:
         "issued_on": view.issued_on.isoformat(),
         "valid_until": view.valid_until.isoformat(),
         "issuer": dict(view.issuer),
-        "surveillance": plain(view.surveillance),
+        # As recorded; whoever serves it marks it overdue once the due date has passed (R-SURV-4).
+        "surveillance": {**plain(view.surveillance), "overdue": False},
         "version": view.version,
         "renews": view.renews,
         "renewed_by": view.renewed_by,
@@ -50,8 +52,8 @@ class PublicCertificatesView(View):
     name = "public_certificates"
     tables = {
         "public_certificates": "number TEXT PRIMARY KEY, uscc TEXT NOT NULL, name TEXT NOT NULL, "
-                               "status TEXT NOT NULL, valid_until TEXT NOT NULL, position BIGINT NOT NULL, "
-                               "document TEXT NOT NULL",
+                               "status TEXT NOT NULL, valid_until TEXT NOT NULL, next_due_by TEXT NOT NULL, "
+                               "position BIGINT NOT NULL, document TEXT NOT NULL",
         "certificate_status_timeline": "number TEXT NOT NULL, position BIGINT NOT NULL, effective_on TEXT NOT NULL, "
                                        "status TEXT NOT NULL, PRIMARY KEY (number, position)",
     }
@@ -60,18 +62,24 @@ class PublicCertificatesView(View):
 
     def save(self, document: dict[str, Any], position: int, status_changed: date | None,
              tracking: Tracking) -> None:
-        table = self.table("public_certificates")
+        """Stores the public document as served: its status history and any extras (``verify_url``) included."""
+        table, timeline = self.table("public_certificates"), self.table("certificate_status_timeline")
+        number = document["number"]
         with self.tracked(tracking) as curs:
-            curs.execute(f"DELETE FROM {table} WHERE number = %s", (document["number"],))
-            curs.execute(f"INSERT INTO {table} (number, uscc, name, status, valid_until, position, document) "
-                         "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                         (document["number"], document["organization"]["uscc"], document["organization"]["name"],
-                          document["status"], document["valid_until"], position,
-                          json.dumps(document, ensure_ascii=False, sort_keys=True)))
+            # A write first: SQLite cannot upgrade a reading transaction while another connection writes.
+            curs.execute(f"DELETE FROM {table} WHERE number = %s", (number,))
             if status_changed is not None:
-                curs.execute(f"INSERT INTO {self.table('certificate_status_timeline')} "
-                             "(number, position, effective_on, status) VALUES (%s, %s, %s, %s)",
-                             (document["number"], position, status_changed.isoformat(), document["status"]))
+                curs.execute(f"INSERT INTO {timeline} (number, position, effective_on, status) "
+                             "VALUES (%s, %s, %s, %s)", (number, position, status_changed.isoformat(),
+                                                         document["status"]))
+            curs.execute(f"SELECT effective_on, status FROM {timeline} WHERE number = %s ORDER BY position",
+                         (number,))
+            served = {**document, "status_history": [{"since": s, "status": st} for s, st in curs.fetchall()]}
+            curs.execute(f"INSERT INTO {table} (number, uscc, name, status, valid_until, next_due_by, position, "
+                         "document) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                         (number, document["organization"]["uscc"], document["organization"]["name"],
+                          document["status"], document["valid_until"], document["surveillance"]["next_due_by"],
+                          position, json.dumps(served, ensure_ascii=False, sort_keys=True)))
 
     def skip(self, tracking: Tracking) -> None:
         with self.tracked(tracking):
@@ -84,6 +92,14 @@ class PublicCertificatesView(View):
             curs.execute(f"SELECT document FROM {self.table('public_certificates')} WHERE number = %s", (number,))
             row = curs.fetchone()
         return json.loads(row[0]) if row else None
+
+    def certificate_row(self, number: str) -> tuple[str, str, str, str] | None:
+        """The stored document as served, with the columns that say whether a lapse has changed it since."""
+        with self.cursor() as curs:
+            curs.execute(f"SELECT document, status, valid_until, next_due_by FROM "
+                         f"{self.table('public_certificates')} WHERE number = %s", (number,))
+            row = curs.fetchone()
+        return (row[0], row[1], row[2], row[3]) if row else None
 
     def timeline(self, number: str) -> list[dict[str, Any]]:
         with self.cursor() as curs:
@@ -142,9 +158,11 @@ class PublicCertificatesProjection(Projection[Any]):
 
     name = "public_certificates"
 
-    def __init__(self, view: PublicCertificatesView, registry: Registry, cache_size: int = 10_000) -> None:
+    def __init__(self, view: PublicCertificatesView, registry: Registry,
+                 extras: Callable[[dict[str, Any]], dict[str, Any]] | None = None, cache_size: int = 10_000) -> None:
         super().__init__(view=view)
         self.registry = registry
+        self.extras = extras  # e.g. the signed verify_url, which only the edge can sign
         self._cache: OrderedDict[UUID, Certificate] = OrderedDict()
         self._cache_size = cache_size
 
@@ -160,6 +178,8 @@ class PublicCertificatesProjection(Projection[Any]):
         try:
             cert = cast(Certificate, event.mutate(cert))
             document = public_document(CertificateView.of(cert))
+            if self.extras is not None:
+                document.update(self.extras(document))
             changed = event.effective_on if type(event).__name__ in STATUS_EVENTS else None
             self.view.save(document, tracking.notification_id, changed, tracking)
         except BaseException:

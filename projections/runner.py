@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,7 +85,7 @@ class Views:
             tracking = "tracking" if self.public.is_sqlite else self.public.table(
                 self.public.tracking_table_name)  # type: ignore[attr-defined]
             curs.execute(f"DELETE FROM {tracking} WHERE application_name = %s", (self.tracking_name,))
-        self.projection = PublicCertificatesProjection(self.public, self.registry)
+        self.projection = PublicCertificatesProjection(self.public, self.registry, self.projection.extras)
         return self.catch_up()
 
     def wait(self, position: int, timeout: float) -> bool:
@@ -99,10 +100,12 @@ class Views:
         return True
 
 
-def open_views(registry: Registry) -> Views:
+def open_views(registry: Registry, extras: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> Views:
+    """The read models of ``registry``; ``extras`` adds fields to each public document (the edge's signed
+    verify_url), so what is stored is exactly what is served."""
     env = view_store_env(registry.database)
     public: Any = open_view(env, SQLitePublicCertificates, PostgresPublicCertificates, "public_certificates")
-    return Views(registry, public, PublicCertificatesProjection(public, registry))
+    return Views(registry, public, PublicCertificatesProjection(public, registry, extras))
 
 
 class Runner:

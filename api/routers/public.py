@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
 from api import qr
+from api.routers.public_certificates import wait_for
 from api.schemas import KeysPublic
 from api.signing import Signer
+from registry.errors import NotFound
 
 router = APIRouter(tags=["public · 公开查询"])
 CACHE_CONTROL = "public, max-age=86400"
@@ -28,11 +31,12 @@ def keys(request: Request) -> dict[str, Any]:
     ]}
 
 
-def _qr(request: Request, number: str, fmt: str) -> Response:
-    certificate = request.app.state.registry.get_certificate(number)  # NotFound: a 404 problem
-    url = _signer(request).verify_url(certificate.number, certificate.organization["uscc"], certificate.issued_on,
-                                      certificate.valid_until)
-    image = qr.images.image(url, fmt)
+async def _qr(request: Request, number: str, fmt: str) -> Response:
+    await wait_for(request, request.query_params.get("after") or request.headers.get("x-registry-after"))
+    row = await request.app.state.reader.get(number)  # the public read model, as the lookup reads it
+    if row is None:
+        raise NotFound(f"no certificate {number}")
+    image = qr.images.image(json.loads(row[0])["verify_url"], fmt)
     headers = {"Cache-Control": CACHE_CONTROL, "ETag": image.etag}
     wanted = {t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")}
     if image.etag in wanted or "*" in wanted:
@@ -48,11 +52,11 @@ _IMAGE: dict[int | str, dict[str, Any]] = {
 
 @router.get("/api/v1/public/certificates/{number}/qr.svg", response_class=Response, responses=_IMAGE,
             summary="The QR code of the certificate's verify_url, as SVG (1 mm per module)")
-def qr_svg(number: str, request: Request) -> Response:
-    return _qr(request, number, "svg")
+async def qr_svg(number: str, request: Request) -> Response:
+    return await _qr(request, number, "svg")
 
 
 @router.get("/api/v1/public/certificates/{number}/qr.png", response_class=Response, responses=_IMAGE,
             summary="The QR code of the certificate's verify_url, as PNG")
-def qr_png(number: str, request: Request) -> Response:
-    return _qr(request, number, "png")
+async def qr_png(number: str, request: Request) -> Response:
+    return await _qr(request, number, "png")

@@ -36,10 +36,11 @@ def client(registry: Registry, tmp_path: Path) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def number(registry: Registry) -> str:
+def number(registry: Registry, client: TestClient) -> str:
     staff = enrol_staff(registry, date(2020, 1, 1))
     walk = Walk(registry, staff, date(2026, 3, 2)).to_certificate()
     assert walk.number
+    assert client.app.state.views.wait(registry.recorder.max_notification_id(), 10)  # type: ignore[attr-defined]
     return walk.number
 
 
@@ -59,13 +60,13 @@ def decode_png(content: bytes) -> list[str]:
     return [b.text for b in zxingcpp.read_barcodes(Image.open(io.BytesIO(content)))]
 
 
-def decode_svg(content: bytes, scale: int = 4) -> list[str]:
-    """Rasterises qrcode's path SVG (one ``M x,y H… V… H… z`` square per dark module) and decodes it."""
+def decode_svg(content: bytes) -> list[str]:
+    """Rasterises the SVG's rectangles (``M x y h w v h h-w Z``, one per run of dark modules) and decodes it."""
     svg = content.decode()
-    size = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg).group(1))  # type: ignore[union-attr]
-    pixels = Image.new("L", (size * scale, size * scale), 255)
-    for x, y in re.findall(r"M(\d+),(\d+)H", svg):
-        pixels.paste(0, (int(x) * scale, int(y) * scale, (int(x) + 1) * scale, (int(y) + 1) * scale))
+    size = int(re.search(r'<svg width="(\d+)"', svg).group(1))  # type: ignore[union-attr]
+    pixels = Image.new("L", (size, size), 255)
+    for x, y, w, h in re.findall(r"M(\d+) (\d+)h(\d+)v(\d+)h-\d+Z", svg):
+        pixels.paste(0, (int(x), int(y), int(x) + int(w), int(y) + int(h)))
     return [b.text for b in zxingcpp.read_barcodes(pixels)]
 
 

@@ -41,8 +41,9 @@ def client(registry: Registry, key_path: Path) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def number(registry: Registry) -> str:
+def number(registry: Registry, client: TestClient) -> str:
     walk = Walk(registry, enrol_staff(registry, date(2020, 1, 1)), date(2026, 3, 2)).to_certificate()
+    assert client.app.state.views.wait(registry.recorder.max_notification_id(), 10)  # type: ignore[attr-defined]
     assert walk.number
     return walk.number
 

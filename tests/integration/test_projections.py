@@ -122,7 +122,7 @@ def test_nothing_private_is_ever_in_the_public_document(app: Registry, walk: Wal
     assert document is not None
     assert set(document) == {"number", "status", "status_since", "suspension_ground", "organization", "scope",
                              "levels", "basis", "issued_on", "valid_until", "issuer", "surveillance", "version",
-                             "renews", "renewed_by"}
+                             "renews", "renewed_by", "status_history"}
     text = repr(document)
     for private in (str(walk.staff.leader), str(walk.staff.member), str(walk.case), "documents", "reasons"):
         assert private not in text

@@ -1,0 +1,128 @@
+"""The public lookup's hot path: many concurrent lookups share one database round trip.
+
+Requests for certificates that arrive while a query is in flight are gathered and fetched together with
+``number = ANY(…)`` on an asyncio connection pool, so the cost of a round trip is spread over a whole batch. Rows
+hold the public document exactly as served (status history and signed ``verify_url`` included), so the common
+answer is the stored bytes; only a certificate whose surveillance or validity has lapsed since it was written is
+re-rendered (R-SURV-4, R-EXP-1: published at once). SQLite has no async driver here: it reads in the threadpool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from psycopg_pool import AsyncConnectionPool
+from starlette.concurrency import run_in_threadpool
+
+from api.signing import Signer
+from projections.public_certificates import PublicCertificatesView
+from registry.storage import Database
+
+Row = tuple[str, str, str, str]  # document, status, valid_until, next_due_by
+
+
+def signed_extras(signer: Signer) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The fields only the edge can add to a public document: the signed verify_url (the QR's content)."""
+
+    def extras(document: dict[str, Any]) -> dict[str, Any]:
+        return {"verify_url": signer.verify_url(document["number"], document["organization"]["uscc"],
+                                                date.fromisoformat(document["issued_on"]),
+                                                date.fromisoformat(document["valid_until"]))}
+
+    return extras
+
+
+def published(document: dict[str, Any], today: date) -> dict[str, Any]:
+    """A certificate whose validity or surveillance lapsed never shows as valid, even before the scheduler has
+    recorded the expiry or the suspension."""
+    doc = dict(document)
+    valid_until = date.fromisoformat(doc["valid_until"])
+    due = date.fromisoformat(doc["surveillance"]["next_due_by"])
+    if doc["status"] in ("valid", "suspended") and valid_until < today:
+        doc.update(status="expired", status_since=(valid_until + timedelta(days=1)).isoformat())
+    elif doc["status"] == "valid" and due < today:
+        doc.update(status="suspended", suspension_ground="surveillance_overdue",
+                   status_since=(due + timedelta(days=1)).isoformat())
+    doc["surveillance"] = {**doc["surveillance"],
+                           "overdue": due < today and doc["status"] not in ("withdrawn", "cancelled", "expired")}
+    return doc
+
+
+def needs_rendering(row: Row, today: str) -> bool:
+    _, status, valid_until, next_due_by = row
+    return status in ("valid", "suspended") and (valid_until < today or next_due_by < today)
+
+
+def as_served(row: Row, today: date) -> bytes:
+    """The answer for a row: its stored bytes, or re-rendered when a lapse since changed what it says."""
+    if needs_rendering(row, today.isoformat()):
+        return json.dumps(published(json.loads(row[0]), today), ensure_ascii=False, sort_keys=True).encode()
+    return row[0].encode()
+
+
+class CertificateReader:
+    """Reads public certificate rows; on PostgreSQL, gathers concurrent lookups into shared queries."""
+
+    def __init__(self, database: Database, view: PublicCertificatesView, in_flight: int = 2) -> None:
+        self._view = view
+        self._pool: AsyncConnectionPool | None = None
+        if database.kind == "postgres":
+            e = database.env
+            conninfo = (f"host={e['POSTGRES_HOST']} port={e['POSTGRES_PORT']} dbname={e['POSTGRES_DBNAME']} "
+                        f"user={e['POSTGRES_USER']} password={e['POSTGRES_PASSWORD']}")
+            self._pool = AsyncConnectionPool(conninfo, min_size=1, max_size=in_flight, open=False)
+            self._sql = (f"SELECT number, document, status, valid_until, next_due_by "
+                         f"FROM {view.table('public_certificates')} WHERE number = ANY(%s)")
+        self._pending: dict[str, list[asyncio.Future[Row | None]]] = {}
+        self._slots = asyncio.Semaphore(in_flight) if self._pool else None
+        self._flushing = False
+
+    async def open(self) -> None:
+        if self._pool is not None:
+            await self._pool.open()
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+
+    async def get(self, number: str) -> Row | None:
+        if self._pool is None:
+            return await run_in_threadpool(self._view.certificate_row, number)
+        future: asyncio.Future[Row | None] = asyncio.get_running_loop().create_future()
+        self._pending.setdefault(number, []).append(future)
+        if not self._flushing:
+            self._flushing = True
+            asyncio.get_running_loop().create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        assert self._slots is not None and self._pool is not None
+        try:
+            while self._pending:
+                await self._slots.acquire()
+                batch, self._pending = self._pending, {}
+                asyncio.get_running_loop().create_task(self._fetch(batch))
+        finally:
+            self._flushing = False
+
+    async def _fetch(self, batch: dict[str, list[asyncio.Future[Row | None]]]) -> None:
+        assert self._slots is not None and self._pool is not None
+        try:
+            async with self._pool.connection() as conn:
+                cursor = await conn.execute(self._sql, (list(batch),), prepare=True)
+                rows = {r[0]: (r[1], r[2], r[3], r[4]) for r in await cursor.fetchall()}
+            for number, futures in batch.items():
+                for future in futures:
+                    if not future.done():
+                        future.set_result(rows.get(number))
+        except BaseException as e:
+            for futures in batch.values():
+                for future in futures:
+                    if not future.done():
+                        future.set_exception(e)
+        finally:
+            self._slots.release()
