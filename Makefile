@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_START := pg_ctlcluster --skip-systemctl-redirect 15 main start
 
-.PHONY: run test setup postgres browser
+.PHONY: run test setup postgres bench browser browser
 
 $(BIN)/registry: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ postgres:
 browser:
 	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the page tests"; apt-get install -y chromium || (apt-get update && apt-get install -y chromium); }
 	@fc-list :lang=zh | grep -q . || { echo "installing a Chinese font for the page screenshots"; apt-get install -y fonts-wqy-zenhei || (apt-get update && apt-get install -y fonts-wqy-zenhei); }
+
+# The public lookup benchmark: 1,000,000 certificates in PostgreSQL (needs wrk: apt-get install -y wrk).
+bench: setup postgres
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python bench/public_lookup.py
 
 test: setup postgres browser
 	$(BIN)/ruff check registry projections api scheduler tests

@@ -59,7 +59,7 @@ def serve(args: argparse.Namespace) -> int:
     app = create_app(settings)
     app.state.signer.load()  # the signing key is generated on the first run; an unreadable one stops the start here
     uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port,
-                loop="uvloop", http="httptools", log_level="info")
+                loop="uvloop", http="httptools", log_level="info", access_log=settings.access_log)
     return 0
 
 

@@ -67,14 +67,15 @@ def as_served(row: Row, today: date) -> bytes:
 class CertificateReader:
     """Reads public certificate rows; on PostgreSQL, gathers concurrent lookups into shared queries."""
 
-    def __init__(self, database: Database, view: PublicCertificatesView, in_flight: int = 2) -> None:
+    def __init__(self, database: Database, view: PublicCertificatesView, in_flight: int = 4) -> None:
         self._view = view
         self._pool: AsyncConnectionPool | None = None
         if database.kind == "postgres":
             e = database.env
             conninfo = (f"host={e['POSTGRES_HOST']} port={e['POSTGRES_PORT']} dbname={e['POSTGRES_DBNAME']} "
                         f"user={e['POSTGRES_USER']} password={e['POSTGRES_PASSWORD']}")
-            self._pool = AsyncConnectionPool(conninfo, min_size=1, max_size=in_flight, open=False)
+            self._pool = AsyncConnectionPool(conninfo, min_size=in_flight, max_size=in_flight, open=False,
+                                              kwargs={"autocommit": True})  # one round trip per batch
             self._sql = (f"SELECT number, document, status, valid_until, next_due_by "
                          f"FROM {view.table('public_certificates')} WHERE number = ANY(%s)")
         self._pending: dict[str, list[asyncio.Future[Row | None]]] = {}

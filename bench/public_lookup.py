@@ -117,23 +117,27 @@ def main() -> int:
         qr_env = {**env, "BENCH_PATH": "/api/v1/public/certificates/%s/qr.png", "BENCH_CERTIFICATES": "1000"}
         wrk(base, 2, qr_env, script=True)  # renders each of 1,000 QR codes once
         qr = wrk(base, args.seconds, qr_env, script=True)
-        cold = []
-        for i in range(1000, 1100):
-            started = time.perf_counter()
-            n = f"CB-CEMS-{2020 + i % 7}-{i:07d}"
-            httpx.get(f"{base}/api/v1/public/certificates/{n}/qr.png")
-            cold.append((time.perf_counter() - started) * 1000)
+        cold, warm = [], []
+        with httpx.Client() as one_connection:
+            for i in range(1000, 1100):
+                n = f"CB-CEMS-{2020 + i % 7}-{i:07d}"
+                for times in (cold, warm):  # the first request renders, the second is answered from the cache
+                    started = time.perf_counter()
+                    one_connection.get(f"{base}/api/v1/public/certificates/{n}/qr.png").raise_for_status()
+                    times.append((time.perf_counter() - started) * 1000)
     finally:
         server.terminate()
         server.wait()
     cold.sort()
+    warm.sort()
     print(f"\n{args.certificates:,} certificates, PostgreSQL, 32 connections, {args.seconds} s each")
     print(f"{'endpoint':<34}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'non-2xx':>9}")
     for name, r in (("trivial GET /api/v1/ping", trivial), ("public lookup (random numbers)", lookup),
                     ("qr.png, cached (1,000 numbers)", qr)):
         print(f"{name:<34}{r['rps']:>10.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{r['rps'] / trivial['rps']:>8.2f}"
               f"{r['errors']:>9.0f}")
-    print(f"cold qr.png over HTTP, one at a time: p50 {cold[50]:.1f} ms, p99 {cold[98]:.1f} ms")
+    print(f"qr.png one at a time on one connection: cold (rendered) p50 {cold[50]:.2f} ms, p99 {cold[98]:.2f} ms; "
+          f"cached p50 {warm[50]:.2f} ms (the difference is the rendering)")
     print("targets: lookup ratio >= 0.8 and p99 <= 10 ms; cached QR ratio >= 0.8; cold QR <= 3 ms")
     return 0
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from starlette.routing import Route
 
 from api import qr
 from api.routers.public_certificates import wait_for
@@ -31,12 +31,23 @@ def keys(request: Request) -> dict[str, Any]:
     ]}
 
 
-async def _qr(request: Request, number: str, fmt: str) -> Response:
+def stored_verify_url(document: str) -> str:
+    """The verify_url in a stored public document, found without parsing it all (keys are sorted, URLs have no
+    quotes)."""
+    start = document.rindex('"verify_url": "') + len('"verify_url": "')
+    return document[start:document.index('"', start)]
+
+
+async def serve_qr(request: Request) -> Response:
+    """QR images, as plain Starlette endpoints (the hot path; see ``serve_certificate``)."""
+    number, fmt = request.path_params["number"], request.path_params["fmt"]
+    if fmt not in qr.MEDIA_TYPES:
+        raise NotFound(f"QR codes are qr.svg or qr.png, not qr.{fmt}")
     await wait_for(request, request.query_params.get("after") or request.headers.get("x-registry-after"))
     row = await request.app.state.reader.get(number)  # the public read model, as the lookup reads it
     if row is None:
         raise NotFound(f"no certificate {number}")
-    image = qr.images.image(json.loads(row[0])["verify_url"], fmt)
+    image = qr.images.image(stored_verify_url(row[0]), fmt)
     headers = {"Cache-Control": CACHE_CONTROL, "ETag": image.etag}
     wanted = {t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")}
     if image.etag in wanted or "*" in wanted:
@@ -53,10 +64,15 @@ _IMAGE: dict[int | str, dict[str, Any]] = {
 @router.get("/api/v1/public/certificates/{number}/qr.svg", response_class=Response, responses=_IMAGE,
             summary="The QR code of the certificate's verify_url, as SVG (1 mm per module)")
 async def qr_svg(number: str, request: Request) -> Response:
-    return await _qr(request, number, "svg")
+    request.scope["path_params"]["fmt"] = "svg"
+    return await serve_qr(request)
 
 
 @router.get("/api/v1/public/certificates/{number}/qr.png", response_class=Response, responses=_IMAGE,
             summary="The QR code of the certificate's verify_url, as PNG")
 async def qr_png(number: str, request: Request) -> Response:
-    return await _qr(request, number, "png")
+    request.scope["path_params"]["fmt"] = "png"
+    return await serve_qr(request)
+
+
+FAST_ROUTES = [Route("/api/v1/public/certificates/{number}/qr.{fmt:str}", serve_qr, methods=["GET"])]

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
 
 from api.problems import NotCaughtUp
 from api.public_reads import as_served, published, signed_extras
@@ -55,11 +56,11 @@ def public_certificate(request: Request, number: str, as_of: date | None = None)
     return served
 
 
-@router.get("/api/v1/public/certificates/{number}", summary="One certificate, as anyone may see it (§10.1)",
-            response_model=PublicCertificate)
-async def certificate(number: str, request: Request) -> Response:
-    """``?as_of=DATE``: as it stood at the end of that day. ``?after=POSITION`` (or ``X-Registry-After``): wait
-    until the views have caught up with that write."""
+async def serve_certificate(request: Request) -> Response:
+    """The lookup itself, as a plain Starlette endpoint: it is the hot path, and FastAPI's per-route machinery
+    (dependency solving, an exit stack per request) would cost it a fifth of its rate. ``FAST_ROUTES`` puts it
+    ahead of the documented route below, which answers the same by calling it."""
+    number = request.path_params["number"]
     query = request.query_params
     await wait_for(request, query.get("after") or request.headers.get("x-registry-after"))
     if "as_of" in query:
@@ -73,6 +74,19 @@ async def certificate(number: str, request: Request) -> Response:
     if row is None:
         raise NotFound(f"no certificate {number}")
     return Response(as_served(row, request.app.state.registry.clock.today()), media_type="application/json")
+
+
+FAST_ROUTES = [Route("/api/v1/public/certificates/{number}", serve_certificate, methods=["GET"])]
+
+
+@router.get("/api/v1/public/certificates/{number}", summary="One certificate, as anyone may see it (§10.1)",
+            response_model=PublicCertificate)
+async def certificate(number: str, request: Request, as_of: date | None = None, after: int | None = None,
+                      x_registry_after: Annotated[int | None, Header()] = None) -> Response:
+    """``?as_of=DATE``: as it stood at the end of that day. ``?after=POSITION`` (or ``X-Registry-After``): wait
+    until the views have caught up with that write. (Served by ``serve_certificate``; declared here for the
+    OpenAPI document.)"""
+    return await serve_certificate(request)
 
 
 @router.get("/api/v1/public/certificates", response_model=SearchResults,
