@@ -92,3 +92,19 @@ def answer(written: Written, replayed: bool, response: Response, **fields: str) 
 def role_doc(*roles: str) -> dict[str, Any]:
     """Marks an endpoint's roles in the OpenAPI document."""
     return {"x-roles": list(roles)}
+
+
+class WriteContext:
+    """Everything a write endpoint needs besides its body and actor: the registry, the idempotency key, and the
+    request and response to key on and answer through."""
+
+    def __init__(self, registry: RegistryDep, key: IdempotencyKey, request: Request, response: Response) -> None:
+        self.registry, self.key, self.request, self.response = registry, key, request, response
+
+    def run(self, actor: Actor, payload: Any, command: Callable[[], Written], **fields: str) -> dict[str, Any]:
+        """Runs ``command`` once per Idempotency-Key and answers the position and the ids named in ``fields``."""
+        written, replayed = once(self.registry, self.key, actor, self.request, payload, command)
+        return answer(written, replayed, self.response, **fields)
+
+
+Write = Annotated[WriteContext, Depends(WriteContext)]
