@@ -14,13 +14,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import pages, problems
 from api.public_reads import CertificateReader, signed_extras
-from api.routers import cases, certificates, organizations, people, public, public_certificates
+from api.routers import cases, certificates, deadlines, organizations, people, public, public_certificates
 from api.schemas import PROBLEM_RESPONSES
 from api.settings import Settings, get_settings
 from api.signing import Signer
 from projections.runner import Runner, open_views
 from registry.application import Registry
 from registry.clock import Clock
+from scheduler.service import background
 
 log = logging.getLogger("api")
 
@@ -69,6 +70,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         app.state.registry = registry or Registry(settings.registry_config(), clock)
         app.state.views = open_views(app.state.registry, signed_extras(app.state.signer))
         app.state.runner = Runner(app.state.views).start() if settings.run_projections else None
+        app.state.scheduler = (background(app.state.registry, app.state.views, settings.notice_lead_days)
+                               if settings.run_scheduler else None)
         app.state.reader = CertificateReader(app.state.registry.database, app.state.views.public)
         await app.state.reader.open()
         # Everything made at start-up lives as long as the process: keep it out of the collector's full scans,
@@ -79,6 +82,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
             yield
         finally:
             gc.unfreeze()  # what the app made becomes collectable again once it stops (tests start many apps)
+            if app.state.scheduler is not None:
+                app.state.scheduler.shutdown(wait=True)
             await app.state.reader.close()
             if app.state.runner is not None:
                 app.state.runner.stop()
@@ -94,7 +99,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.add_middleware(RequestId)
 
     # The public routes first: the router tries routes in order, and the public lookup is the hot path.
-    for module in (public_certificates, public, pages, people, organizations, cases, certificates):
+    for module in (public_certificates, public, pages, people, organizations, cases, certificates, deadlines):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     app.router.routes[0:0] = [*public_certificates.FAST_ROUTES, *public.FAST_ROUTES]
     return app

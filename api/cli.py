@@ -8,12 +8,14 @@ import logging
 import sys
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from api.settings import get_settings
+from api.settings import Settings, get_settings
 from api.signing import (
     ALGORITHM,
     InvalidToken,
@@ -26,6 +28,14 @@ from api.signing import (
 from registry.application import Registry
 from registry.demo import load_demo
 from registry.errors import RegistryError
+
+
+def _extras(settings: Settings) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """What the edge adds to every stored public document: the signed verify_url."""
+    from api.public_reads import signed_extras
+    from api.signing import Signer
+
+    return signed_extras(Signer(settings.signing_key, settings.public_base_url))
 
 
 def _open() -> Registry:
@@ -185,7 +195,7 @@ def projections_rebuild(_: argparse.Namespace) -> int:
 
     app = _open()
     try:
-        views = open_views(app)
+        views = open_views(app, _extras(get_settings()))
         started = time.monotonic()
         count = views.rebuild()
         print(f"rebuilt {views.projection.name} from {count} events in {time.monotonic() - started:.2f} s; "
@@ -200,7 +210,7 @@ def projections_run(_: argparse.Namespace) -> int:
     from projections.runner import Runner, open_views
 
     app = _open()
-    runner = Runner(open_views(app)).start()
+    runner = Runner(open_views(app, _extras(get_settings()))).start()
     try:
         while runner.running:
             time.sleep(0.5)
@@ -212,6 +222,42 @@ def projections_run(_: argparse.Namespace) -> int:
     if runner.error is not None:
         print(f"registry: {runner.error}", file=sys.stderr)
         return 1
+    return 0
+
+
+def tick(args: argparse.Namespace) -> int:
+    """Runs every scheduler duty once, as of a date (today by default); records go in date order."""
+    from projections.runner import open_views
+    from registry.clock import AsOfClock
+    from scheduler.duties import tick as run_tick
+
+    settings = get_settings()
+    clock = AsOfClock(date.fromisoformat(args.as_of)) if args.as_of else None
+    app = Registry(settings.registry_config(), clock)
+    try:
+        report = run_tick(app, open_views(app, _extras(settings)), settings.notice_lead_days)
+    finally:
+        app.close()
+    print(f"duties as of {report.as_of}: {report.candidates} certificates looked at; recorded "
+          + (", ".join(f"{n} {name}" for name, n in sorted(report.recorded.items())) or "nothing"))
+    for number in report.certificates:
+        print(f"  {number}")
+    return 0
+
+
+def scheduler_service(_: argparse.Namespace) -> int:
+    """Runs the scheduler alone (for deployments with several API workers): at start and daily after 00:05."""
+    from projections.runner import open_views
+    from scheduler.service import blocking
+
+    settings = get_settings()
+    app = _open()
+    try:
+        blocking(app, open_views(app, _extras(settings)), settings.notice_lead_days)
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        app.close()
     return 0
 
 
@@ -249,6 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--keys-url", metavar="URL",
                         help="fetch the keys from this URL (/api/v1/public/keys, or the registry's base URL)")
     verify.set_defaults(run=qr_verify)
+    tick_cmd = commands.add_parser("tick", help="run every scheduler duty once")
+    tick_cmd.add_argument("--as-of", help="the business date to run as (YYYY-MM-DD); today by default")
+    tick_cmd.set_defaults(run=tick)
+    commands.add_parser("scheduler", help="run the scheduler alone").set_defaults(run=scheduler_service)
     projections = commands.add_parser("projections", help="the read models").add_subparsers(
         dest="projections_command", required=True)
     projections.add_parser("rebuild", help="rebuild every read model from the log").set_defaults(

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 20 * 1024 * 1024
     access_log: bool = False  # uvicorn's per-request log line costs the hot path ~12 % (bench/public_lookup.py)
     run_projections: bool = True  # keep the read models current in this process
+    run_scheduler: bool = True  # the scheduler's duties inside `registry serve` (or alone: `registry scheduler`)
+    notice_lead_days: int = 30  # surveillance notice this many days before the due date (R-SURV-1)
     after_timeout: float = 5.0  # how long a read with ?after= waits for the views, in seconds
 
     def registry_config(self) -> RegistryConfig:

@@ -17,6 +17,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
+from projections.deadlines import Change, Deadline, case_changes, certificate_changes, is_case_event
 from projections.views import View
 from registry.application import Registry
 from registry.certificate import Certificate
@@ -56,12 +57,59 @@ class PublicCertificatesView(View):
                                "position BIGINT NOT NULL, document TEXT NOT NULL",
         "certificate_status_timeline": "number TEXT NOT NULL, position BIGINT NOT NULL, effective_on TEXT NOT NULL, "
                                        "status TEXT NOT NULL, PRIMARY KEY (number, position)",
+        # What the scheduler selects its candidates from (it never decides from it: the certificate does).
+        "certificate_schedule": "number TEXT PRIMARY KEY, status TEXT NOT NULL, next_due_by TEXT NOT NULL, "
+                                "valid_until TEXT NOT NULL, noticed_due_by TEXT, renewal_settled INTEGER NOT NULL",
+        "deadlines": "key TEXT PRIMARY KEY, rule TEXT NOT NULL, subject TEXT NOT NULL, due_on TEXT NOT NULL, "
+                     "state TEXT NOT NULL, done_on TEXT, position BIGINT NOT NULL",
     }
     indexes = ("public_certificates_uscc ON public_certificates (uscc)",
-               "public_certificates_name ON public_certificates (name)")
+               "public_certificates_name ON public_certificates (name)",
+               "certificate_schedule_due ON certificate_schedule (next_due_by)",
+               "certificate_schedule_until ON certificate_schedule (valid_until)",
+               "deadlines_state ON deadlines (state, due_on)")
 
-    def save(self, document: dict[str, Any], position: int, status_changed: date | None,
-             tracking: Tracking) -> None:
+    def _deadlines(self, curs: Any, changes: list[Change], position: int) -> None:
+        table = self.table("deadlines")
+        for change in changes:
+            if isinstance(change, Deadline):
+                curs.execute(f"DELETE FROM {table} WHERE key = %s", (change.key,))
+                curs.execute(f"INSERT INTO {table} (key, rule, subject, due_on, state, done_on, position) "
+                             "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                             (change.key, change.rule, change.subject, change.due_on.isoformat(), change.state,
+                              change.done_on.isoformat() if change.done_on else None, position))
+            elif change.drop:
+                curs.execute(f"DELETE FROM {table} WHERE key = %s AND state = 'open'", (change.key,))
+            else:
+                done = change.done_on.isoformat() if change.done_on else None
+                curs.execute(f"UPDATE {table} SET state = CASE WHEN %s <= due_on THEN 'met' ELSE 'missed' END, "
+                             "done_on = %s, position = %s WHERE key = %s AND state = 'open'",
+                             (done, done, position, change.key))
+
+    def save_deadlines(self, changes: list[Change], tracking: Tracking) -> None:
+        with self.tracked(tracking) as curs:
+            self._deadlines(curs, changes, tracking.notification_id)
+
+    def deadlines(self, state: str | None, today: date, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        where, params = "", []
+        if state in ("open", "overdue"):
+            where = f" WHERE state = 'open' AND due_on {'>=' if state == 'open' else '<'} %s"
+            params = [today.isoformat()]
+        elif state in ("met", "missed"):
+            where, params = " WHERE state = %s", [state]
+        table = self.table("deadlines")
+        with self.cursor() as curs:
+            curs.execute(f"SELECT COUNT(*) FROM {table}{where}", params)
+            total = cast(tuple[int], curs.fetchone())[0]
+            curs.execute(f"SELECT rule, subject, due_on, state, done_on FROM {table}{where} "
+                         "ORDER BY due_on, key LIMIT %s OFFSET %s", [*params, limit, offset])
+            rows = curs.fetchall()
+        t = today.isoformat()
+        return [{"rule": r, "subject": s, "due_on": d, "done_on": done,
+                 "state": "overdue" if st == "open" and d < t else st} for r, s, d, st, done in rows], total
+
+    def save(self, document: dict[str, Any], position: int, status_changed: date | None, tracking: Tracking,
+             schedule: tuple[str | None, bool] = (None, False), deadlines: list[Change] | None = None) -> None:
         """Stores the public document as served: its status history and any extras (``verify_url``) included."""
         table, timeline = self.table("public_certificates"), self.table("certificate_status_timeline")
         number = document["number"]
@@ -80,6 +128,12 @@ class PublicCertificatesView(View):
                          (number, document["organization"]["uscc"], document["organization"]["name"],
                           document["status"], document["valid_until"], document["surveillance"]["next_due_by"],
                           position, json.dumps(served, ensure_ascii=False, sort_keys=True)))
+            curs.execute(f"DELETE FROM {self.table('certificate_schedule')} WHERE number = %s", (number,))
+            curs.execute(f"INSERT INTO {self.table('certificate_schedule')} (number, status, next_due_by, "
+                         "valid_until, noticed_due_by, renewal_settled) VALUES (%s, %s, %s, %s, %s, %s)",
+                         (number, document["status"], document["surveillance"]["next_due_by"],
+                          document["valid_until"], schedule[0], int(schedule[1])))
+            self._deadlines(curs, deadlines or [], position)
 
     def skip(self, tracking: Tracking) -> None:
         with self.tracked(tracking):
@@ -133,6 +187,18 @@ class PublicCertificatesView(View):
                  for n, s, nm, u, v in rows]
         return items, total
 
+    def scheduler_candidates(self, today: date, notice_horizon: date, renewal_horizon: date) -> list[str]:
+        """Certificates that may have a duty due: a superset, by indexed columns; each certificate decides."""
+        t = today.isoformat()
+        with self.cursor() as curs:
+            curs.execute(f"SELECT number FROM {self.table('certificate_schedule')} "
+                         "WHERE status = 'expired' OR status IN ('valid', 'suspended') AND (valid_until < %s "
+                         "OR (status = 'valid' AND next_due_by <= %s AND (noticed_due_by IS NULL "
+                         "OR noticed_due_by <> next_due_by OR next_due_by < %s)) "
+                         "OR (renewal_settled = 0 AND valid_until <= %s)) ORDER BY number",
+                         (t, notice_horizon.isoformat(), t, renewal_horizon.isoformat()))
+            return [row[0] for row in curs.fetchall()]
+
     def rows(self) -> list[tuple[Any, ...]]:
         """Every row of every table, in a stable order: to compare a live view with a rebuild."""
         out: list[tuple[Any, ...]] = []
@@ -170,6 +236,8 @@ class PublicCertificatesProjection(Projection[Any]):
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         if isinstance(domain_event, Certificate.Event):
             self._certificate_event(domain_event, tracking)
+        elif is_case_event(domain_event) and (changes := case_changes(domain_event)):
+            self.view.save_deadlines(changes, tracking)
         else:
             self.view.skip(tracking)
 
@@ -181,7 +249,10 @@ class PublicCertificatesProjection(Projection[Any]):
             if self.extras is not None:
                 document.update(self.extras(document))
             changed = event.effective_on if type(event).__name__ in STATUS_EVENTS else None
-            self.view.save(document, tracking.notification_id, changed, tracking)
+            schedule = (cert.noticed_due_by.isoformat() if cert.noticed_due_by else None,
+                        cert.renewal_window_opened or cert.renewed_by is not None)
+            self.view.save(document, tracking.notification_id, changed, tracking, schedule,
+                           certificate_changes(event, cert))
         except BaseException:
             self._cache.pop(event.originator_id, None)  # never keep state the view did not record
             raise

@@ -8,10 +8,13 @@ are one transaction. A failing event stops the runner loudly, naming the event; 
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import threading
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +32,7 @@ from registry.application import Registry
 
 log = logging.getLogger(__name__)
 BATCH = 500
+_MEMORY_LOCKS: dict[int, threading.Lock] = {}
 
 
 class ProjectionFailed(RuntimeError):
@@ -58,6 +62,56 @@ class Views:
         head = self.head()
         position = self.position()
         return {"log_head": head, self.projection.name: position, "lag": head - position}
+
+    @contextmanager
+    def exclusive(self, wait: bool = True) -> Iterator[bool]:
+        """Holds the right to write the views: one process at a time, or one could write an older document over
+        a newer one. PostgreSQL: an advisory lock held on a connection of its own; SQLite: a lock file beside
+        the database; in memory: a lock of this process. Yields whether it got it (always, when ``wait``)."""
+        database = self.registry.database
+        if database.kind == "postgres":
+            import psycopg
+
+            e = database.env
+            key = zlib.crc32(f"{database.schema}:{self.tracking_name}".encode())
+            with psycopg.connect(host=e["POSTGRES_HOST"], port=e["POSTGRES_PORT"], dbname=e["POSTGRES_DBNAME"],
+                                 user=e["POSTGRES_USER"], password=e["POSTGRES_PASSWORD"], autocommit=True) as conn:
+                sql = "SELECT pg_advisory_lock(%s)" if wait else "SELECT pg_try_advisory_lock(%s)"
+                row = conn.execute(sql, (key,)).fetchone()
+                got = wait or bool(row and row[0])
+                try:
+                    yield got
+                finally:
+                    if got:
+                        conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+        elif database.kind == "sqlite":
+            with open(f"{database.env['SQLITE_DBNAME']}.projections.lock", "a+") as lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+                except BlockingIOError:
+                    yield False
+                    return
+                try:
+                    yield True
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+        else:
+            in_process = _MEMORY_LOCKS.setdefault(id(self.registry), threading.Lock())
+            got = in_process.acquire(blocking=wait)
+            try:
+                yield got
+            finally:
+                if got:
+                    in_process.release()
+
+    def bring_up_to_date(self, timeout: float = 30.0) -> None:
+        """Makes the views current: catches up itself, or waits for the process that holds them to do it."""
+        with self.exclusive(wait=False) as mine:
+            if mine:
+                self.catch_up()
+                return
+        if not self.wait(self.head(), timeout):
+            raise ProjectionFailed(f"the views did not reach log position {self.head()} within {timeout:g} s")
 
     def catch_up(self, stop: threading.Event | None = None) -> int:
         """Processes every event after the tracked position; answers how many."""
@@ -138,10 +192,16 @@ class Runner:
 
     def _run(self) -> None:
         try:
-            if self.views.registry.database.kind == "postgres":
-                self._follow_subscription()
-            else:
-                self._poll()
+            while not self._stop.is_set():
+                with self.views.exclusive(wait=False) as mine:
+                    if mine:
+                        if self.views.registry.database.kind == "postgres":
+                            self._follow_subscription()
+                        else:
+                            self._poll()
+                        return
+                # Another process keeps the views; take over if it stops.
+                self._stop.wait(max(self.poll_interval, 1.0))
         except BaseException as e:
             self.error = e
             log.critical("projections stopped: %s", e)

@@ -8,6 +8,7 @@ nothing is applied twice. SQL is written once with ``%s`` placeholders and adapt
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -99,6 +100,13 @@ def open_view(env: dict[str, str], sqlite_class: type[Any], postgres_class: type
     """Constructs the view's tracking recorder for the store, and its tables."""
     is_postgres = env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
     cls = postgres_class if is_postgres else sqlite_class
-    view: Any = InfrastructureFactory.construct(env=Environment(name, env)).tracking_recorder(cls)
-    view.create_view_tables()
-    return view  # type: ignore[no-any-return]
+    for attempt in range(5):
+        try:
+            view: Any = InfrastructureFactory.construct(env=Environment(name, env)).tracking_recorder(cls)
+            view.create_view_tables()
+            return view  # type: ignore[no-any-return]
+        except Exception:  # two processes creating the same tables at once: PostgreSQL's IF NOT EXISTS races
+            if attempt == 4:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")

@@ -7,6 +7,7 @@ transaction, so a refused command writes nothing and an accepted one is all-or-n
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError
 
 from registry import rules, transcodings
 from registry.base import RegistryAggregate
@@ -95,9 +96,18 @@ class Registry(Application[UUID], Records):
         check_pattern(self.config.number_pattern)
         self.clock: Clock = clock or SystemClock()
         self.database = Database.from_url(self.config.database_url)
-        self.database.prepare()
         self._write_listeners: list[Callable[[], None]] = []
-        super().__init__(env=self.database.env)
+        for attempt in range(5):
+            try:
+                self.database.prepare()
+                super().__init__(env=self.database.env)
+                break
+            except PersistenceError:
+                # Processes starting together create the same schema and tables at once, and PostgreSQL's
+                # IF NOT EXISTS is not safe against that race; the loser finds them made when it tries again.
+                if attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
         self.documents: DocumentStore = document_store(self.database, self.recorder)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -476,6 +486,22 @@ class Registry(Application[UUID], Records):
         cert.cancel(on, parse_enum(CancellationGround, ground, "ground"), detail, today=self._today(), actor=actor,
                     now=self.clock.now(), trigger_on=trigger_on)
         return self._commit(cert)
+
+    def run_duties(self, number: str, notice_lead_days: int = 30) -> Written | None:
+        """The scheduler's duties for one certificate, as of today, in date order (SPEC.md, Scheduler duties).
+
+        Idempotent: what is recorded already is not recorded again; when another scheduler records first, this
+        one looks again and finds nothing left to do."""
+        for _attempt in range(3):
+            cert = self.certificate_by_number(number)
+            done = cert.run_duties(self._today(), notice_lead_days, actor=SYSTEM, now=self.clock.now())
+            if not done:
+                return None
+            try:
+                return self._commit(cert, duties=done)
+            except ConcurrentChange:
+                continue
+        raise ConcurrentChange(f"certificate {number} kept changing while its duties were run")
 
     def expire_if_due(self, number: str) -> Written | None:
         """R-EXP-1, as the scheduler's duty: records the expiry on the day after the last day of validity."""

@@ -69,6 +69,8 @@ class Certificate(RegistryAggregate):
             cert.certificate_version = 1
             cert.change_requests = {}
             cert.expired_on = None
+            cert.noticed_due_by = None
+            cert.renewal_window_opened = False
             cert.versions = [{"version": 1, "since": self.dated, "organization": self.organization,
                               "scope": self.scope}]
 
@@ -156,6 +158,22 @@ class Certificate(RegistryAggregate):
         def apply(self, cert: Certificate) -> None:
             cert._set_status(Status.CANCELLED, self.dated)
 
+    class SurveillanceNoticeRaised(RegistryAggregate.Event):
+        """R-SURV-1: a surveillance audit falls due within the notice lead."""
+
+        due_by: date
+
+        def apply(self, cert: Certificate) -> None:
+            cert.noticed_due_by = self.due_by
+
+    class RenewalWindowOpened(RegistryAggregate.Event):
+        """R-RECERT-1: the 6 months before expiry, when a renewal application may come, have begun."""
+
+        expires_after: date
+
+        def apply(self, cert: Certificate) -> None:
+            cert.renewal_window_opened = True
+
     class RenewedBy(RegistryAggregate.Event):
         successor: str
         case_id: UUID
@@ -185,6 +203,8 @@ class Certificate(RegistryAggregate):
         certificate_version: int
         change_requests: dict[UUID, tuple[Changes, date, date | None]]
         expired_on: date | None
+        noticed_due_by: date | None
+        renewal_window_opened: bool
         versions: list[dict[str, Any]]
 
     def open_deadlines(self) -> list[dict[str, Any]]:
@@ -329,6 +349,7 @@ class Certificate(RegistryAggregate):
                      actor=actor, effective_on=on, now=now)
 
     def suspend_for_overdue_surveillance(self, today: date, *, actor: Actor, now: datetime) -> bool:
+        # ``today`` may be the day after the due date itself, when the scheduler catches up in date order.
         """R-SURV-4: a surveillance audit not held by its due date suspends the certificate on the next day."""
         if self.status is not Status.VALID or not self.overdue_on(today):
             return False
@@ -394,6 +415,53 @@ class Certificate(RegistryAggregate):
         due = rules.cancellation_due(trigger)
         self._record(self.Cancelled, ground=ground, detail=detail, trigger_on=trigger, due_by=due, late=on > due,
                      actor=actor, effective_on=on, now=now)
+
+    # The scheduler's duties (SPEC.md, Scheduler duties)
+
+    def run_duties(self, today: date, notice_lead_days: int, *, actor: Actor, now: datetime) -> list[str]:
+        """Records, in date order, every duty that has fallen due by ``today`` and is not recorded yet: the
+        surveillance notice, the renewal window, the suspension for a missed surveillance audit (R-SURV-4), and the
+        expiry with the cancellation it brings (R-EXP-1, R-CAN-1). Answers what it recorded; nothing twice."""
+        done: list[str] = []
+        while (duty := self._next_duty(today, notice_lead_days)) is not None:
+            on, name = duty
+            if name == "surveillance_notice":
+                self._record(self.SurveillanceNoticeRaised, due_by=self.next_due_by, actor=actor, effective_on=on,
+                             now=now)
+            elif name == "renewal_window":
+                self._record(self.RenewalWindowOpened, expires_after=self.valid_until, actor=actor,
+                             effective_on=on, now=now)
+            elif name == "surveillance_overdue":
+                self.suspend_for_overdue_surveillance(on, actor=actor, now=now)
+            else:
+                if name == "expiry":
+                    self._record(self.Expired, actor=actor, effective_on=on, now=now)
+                cancel_on = max(on, today) if name == "cancellation" else on
+                self._record(self.Cancelled, ground=CancellationGround.EXPIRED, detail="有效期届满 validity ended",
+                             trigger_on=self.expired_on or on, due_by=rules.cancellation_due(self.expired_on or on),
+                             late=cancel_on > rules.cancellation_due(self.expired_on or on), actor=actor,
+                             effective_on=cancel_on, now=now)
+            done.append(name)
+        return done
+
+    def _next_duty(self, today: date, lead_days: int) -> tuple[date, str] | None:
+        if self.status is Status.EXPIRED and self.expired_on is not None:
+            return self.expired_on, "cancellation"  # an expiry recorded without its cancellation (R-CAN-1)
+        if self.status not in (Status.VALID, Status.SUSPENDED):
+            return None
+        due: list[tuple[date, str]] = []
+        if today > self.valid_until:
+            due.append((add_days(self.valid_until, 1), "expiry"))
+        if self.status is Status.VALID:
+            if self.overdue_on(today):
+                due.append((add_days(self.next_due_by, 1), "surveillance_overdue"))
+            notice_on = add_days(self.next_due_by, -lead_days)
+            if self.noticed_due_by != self.next_due_by and notice_on <= today:
+                due.append((max(notice_on, self.status_since), "surveillance_notice"))
+        window_opens = rules.renewal_window_opens(self.valid_until)
+        if not self.renewal_window_opened and self.renewed_by is None and window_opens <= today:
+            due.append((window_opens, "renewal_window"))
+        return min(due) if due else None
 
     # Recertification (§9.2)
 

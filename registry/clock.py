@@ -31,6 +31,19 @@ class SystemClock:
         return self.now().astimezone(SHANGHAI).date()
 
 
+class AsOfClock:
+    """Real time for ``recorded_at``, a chosen business date for "today": ``registry tick --as-of DATE``."""
+
+    def __init__(self, today: date) -> None:
+        self._today = today
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        return self._today
+
+
 class FixedClock:
     """A clock that stands still until moved: for tests, demos and ``tick --as-of``."""
 

@@ -161,9 +161,14 @@ def check_transfer(transfer: TransferInfo, applied_on: date) -> None:
         raise RuleViolation("R-TRF-1", "§12", "the body that issued the certificate must be named")
 
 
+def renewal_window_opens(valid_until: date) -> date:
+    """R-RECERT-1: the window for a renewal application opens 6 months before expiry."""
+    return add_months(valid_until, -6)
+
+
 def renewal_window_gap(applied_on: date, valid_until: date) -> Gap | None:
     """R-RECERT-1: a renewal application comes within the 6 months before expiry."""
-    opens = add_months(valid_until, -6)
+    opens = renewal_window_opens(valid_until)
     if not opens <= applied_on <= valid_until:
         return Gap("R-RECERT-1", "§11.1",
                    f"a renewal application comes between {opens.isoformat()} and {valid_until.isoformat()} "

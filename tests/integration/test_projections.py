@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from api.public_reads import signed_extras
+from api.signing import Signer
 from projections.public_certificates import PublicCertificatesView
 from projections.runner import ProjectionFailed, Runner, open_views
 from registry.application import Registry
@@ -58,9 +60,11 @@ def test_a_projection_killed_mid_way_resumes_without_losing_or_doubling_a_row(ap
                                                                              database_url: str,
                                                                              tmp_path: Path) -> None:
     workload(app, walk, 40)
-    views = open_views(app)
+    key = tmp_path / "signing.key"
+    views = open_views(app, signed_extras(Signer(str(key), "http://127.0.0.1:8000")))  # as the subprocess signs
     head = views.head()
-    env = {**os.environ, "REGISTRY_DATABASE_URL": database_url}
+    env = {**os.environ, "REGISTRY_DATABASE_URL": database_url, "REGISTRY_SIGNING_KEY": str(key),
+           "REGISTRY_PUBLIC_BASE_URL": "http://127.0.0.1:8000"}
     exe = shutil.which("registry", path=str(Path(sys.executable).parent)) or "registry"
 
     # kill -9 while the view is part of the way through the log

@@ -45,7 +45,7 @@ from registry.values import (
     SuspensionGround,
     Team,
 )
-from tests.conftest import STAFF_SINCE
+from tests.conftest import STAFF_SINCE, TODAY
 from tests.factories import certified, invalid
 
 UNDATED = {"Person.Enrolled", "Organization.Registered", "NumberSequence.Started"}  # facts without a business date
@@ -338,6 +338,11 @@ def build_history(app: Registry, clock: FixedClock) -> dict[str, Any]:
     app.request_supplement(not_accepted.case, date(2026, 3, 3), [DocumentKind.CARBON_REVIEW_REPORT], "请补充",
                            actor=staff.intake)
     not_accepted.accept(accepted=False, reasons="资料不全")
+
+    # The scheduler's own records: a surveillance notice and the renewal window, among what is due by mid-2028.
+    clock.set(date(2028, 6, 1))
+    app.run_duties(renewal.number or "")
+    clock.set(TODAY)
 
     # Users and an idempotent command (their keys are records too).
     app.add_user("监管员甲", ["regulator"])

@@ -1,0 +1,44 @@
+"""One run of every scheduler duty (SPEC.md, Scheduler duties): a small entry point, no rules inside.
+
+The read model only says which certificates may have something due (an indexed superset); each certificate
+decides for itself, through one application call, and records what is due in date order. Running twice, or in two
+processes at once, records nothing twice: what is recorded is not due again, and a concurrent writer's events
+make the other look again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from projections.runner import Views
+from registry.application import Registry
+from registry.calendar import add_days, add_months
+
+DEFAULT_NOTICE_LEAD_DAYS = 30
+
+
+@dataclass(frozen=True)
+class TickReport:
+    as_of: str
+    candidates: int
+    recorded: dict[str, int] = field(default_factory=dict)
+    certificates: tuple[str, ...] = ()
+
+
+def tick(registry: Registry, views: Views, notice_lead_days: int = DEFAULT_NOTICE_LEAD_DAYS) -> TickReport:
+    """Runs every duty once, as of the registry's today (R-SURV-1/4, R-RECERT-1, R-EXP-1, R-CAN-1)."""
+    views.bring_up_to_date()
+    today = registry.clock.today()
+    # A superset by indexed columns: notices within the lead; the renewal window, 6 months and a few days ahead
+    # (month ends clamp); anything past its date.
+    numbers = views.public.scheduler_candidates(today, add_days(today, notice_lead_days),
+                                                add_days(add_months(today, 6), 3))
+    recorded: Counter[str] = Counter()
+    touched = []
+    for number in numbers:
+        written = registry.run_duties(number, notice_lead_days)
+        if written is not None:
+            recorded.update(written.ids["duties"])
+            touched.append(number)
+    return TickReport(today.isoformat(), len(numbers), dict(recorded), tuple(touched))
