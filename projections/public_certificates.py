@@ -155,13 +155,6 @@ class PublicCertificatesView(View):
             row = curs.fetchone()
         return (row[0], row[1], row[2], row[3]) if row else None
 
-    def timeline(self, number: str) -> list[dict[str, Any]]:
-        with self.cursor() as curs:
-            curs.execute(f"SELECT effective_on, status FROM {self.table('certificate_status_timeline')} "
-                         "WHERE number = %s ORDER BY position", (number,))
-            rows = curs.fetchall()
-        return [{"since": since, "status": status} for since, status in rows]
-
     def search(self, uscc: str | None, name: str | None, status: str | None, offset: int,
                limit: int) -> tuple[list[dict[str, Any]], int]:
         """Exact USCC, organisation name by substring (Chinese included), status; newest numbers first."""
