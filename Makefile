@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_START := pg_ctlcluster --skip-systemctl-redirect 15 main start
 
-.PHONY: run test setup postgres bench browser browser
+.PHONY: run test setup postgres bench bench-tick browser browser
 
 $(BIN)/registry: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ browser:
 bench: setup postgres
 	@command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python bench/public_lookup.py
+
+# One scheduler run over 100,000 certificates, nothing due and 1 % due.
+bench-tick: setup postgres
+	$(BIN)/python bench/scheduler_tick.py
 
 test: setup postgres browser
 	$(BIN)/ruff check registry projections api scheduler tests
