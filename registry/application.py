@@ -38,6 +38,7 @@ from registry.storage import (
     DocumentStore,
     content_address,
     document_store,
+    protect,
     select_positioned_events,
 )
 from registry.user import Unauthenticated, User, parse_token, user_id
@@ -101,6 +102,8 @@ class Registry(Application[UUID], Records):
             try:
                 self.database.prepare()
                 super().__init__(env=self.database.env)
+                self.documents: DocumentStore = document_store(self.database, self.recorder)
+                protect(self.database, self.recorder)  # R-REC-2 at the database
                 break
             except PersistenceError:
                 # Processes starting together create the same schema and tables at once, and PostgreSQL's
@@ -108,7 +111,6 @@ class Registry(Application[UUID], Records):
                 if attempt == 4:
                     raise
                 time.sleep(0.05 * (attempt + 1))
-        self.documents: DocumentStore = document_store(self.database, self.recorder)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
