@@ -92,19 +92,14 @@ class PublicCertificatesView(View):
             self._deadlines(curs, changes, tracking.notification_id)
 
     def deadlines(self, state: str | None, today: date, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-        where, params = "", []
+        where, params = "", list[str]()
         if state in ("open", "overdue"):
             where = f" WHERE state = 'open' AND due_on {'>=' if state == 'open' else '<'} %s"
             params = [today.isoformat()]
         elif state in ("met", "missed"):
             where, params = " WHERE state = %s", [state]
-        table = self.table("deadlines")
-        with self.cursor() as curs:
-            curs.execute(f"SELECT COUNT(*) FROM {table}{where}", params)
-            total = cast(tuple[int], curs.fetchone())[0]
-            curs.execute(f"SELECT rule, subject, due_on, state, done_on FROM {table}{where} "
-                         "ORDER BY due_on, key LIMIT %s OFFSET %s", [*params, limit, offset])
-            rows = curs.fetchall()
+        rows, total = self.page("rule, subject, due_on, state, done_on", "deadlines", where, params, "due_on, key",
+                                offset, limit)
         t = today.isoformat()
         return [{"rule": r, "subject": s, "due_on": d, "done_on": done,
                  "state": "overdue" if st == "open" and d < t else st} for r, s, d, st, done in rows], total
@@ -170,13 +165,8 @@ class PublicCertificatesView(View):
             where.append("status = %s")
             params.append(status)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        table = self.table("public_certificates")
-        with self.cursor() as curs:
-            curs.execute(f"SELECT COUNT(*) FROM {table}{clause}", params)
-            total = cast(tuple[int], curs.fetchone())[0]
-            curs.execute(f"SELECT number, status, name, uscc, valid_until FROM {table}{clause} "
-                         "ORDER BY number DESC LIMIT %s OFFSET %s", [*params, limit, offset])
-            rows = curs.fetchall()
+        rows, total = self.page("number, status, name, uscc, valid_until", "public_certificates", clause, params,
+                                "number DESC", offset, limit)
         items = [{"number": n, "status": s, "organization": {"name": nm, "uscc": u}, "valid_until": v}
                  for n, s, nm, u, v in rows]
         return items, total

@@ -80,6 +80,16 @@ class View:
             yield Cursor(curs, self.is_sqlite)
             self._insert_tracking(curs, tracking)
 
+    def page(self, columns: str, table: str, where: str, params: Sequence[Any], order: str, offset: int,
+             limit: int) -> tuple[list[tuple[Any, ...]], int]:
+        """One page of ``table``'s rows matching ``where`` (with its ``%s`` parameters), and how many match."""
+        with self.cursor() as curs:
+            curs.execute(f"SELECT COUNT(*) FROM {self.table(table)}{where}", params)
+            row = curs.fetchone()
+            curs.execute(f"SELECT {columns} FROM {self.table(table)}{where} ORDER BY {order} LIMIT %s OFFSET %s",
+                         [*params, limit, offset])
+            return curs.fetchall(), int(row[0]) if row else 0
+
     def clear(self) -> None:
         """Empties the view's tables (for a rebuild); its tracking is reset by the caller in the same way."""
         with self.cursor(commit=True) as curs:
