@@ -506,11 +506,13 @@ class Registry(Application[UUID], Records):
         raise ConcurrentChange(f"certificate {number} kept changing while its duties were run")
 
     def expire_if_due(self, number: str) -> Written | None:
-        """R-EXP-1, as the scheduler's duty: records the expiry on the day after the last day of validity."""
+        """R-EXP-1 alone: records the expiry on the day after the last day of validity, and no cancellation.
+        The scheduler uses ``run_duties``, which records both; this single step serves the demo and the tests."""
         return self._scheduled(number, lambda cert, now: cert.expire(self._today(), actor=SYSTEM, now=now))
 
     def suspend_if_surveillance_overdue(self, number: str) -> Written | None:
-        """R-SURV-4, as the scheduler's duty: suspends on the day after a missed surveillance due date."""
+        """R-SURV-4 alone: suspends on the day after a missed surveillance due date (the scheduler uses
+        ``run_duties``, which records every duty due, in date order)."""
         return self._scheduled(number, lambda cert, now: cert.suspend_for_overdue_surveillance(
             self._today(), actor=SYSTEM, now=now))
 
