@@ -14,10 +14,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import pages, problems
 from api.public_reads import CertificateReader, signed_extras
-from api.routers import cases, certificates, deadlines, organizations, people, public, public_certificates
+from api.routers import (
+    cases,
+    certificates,
+    deadlines,
+    organizations,
+    people,
+    public,
+    public_certificates,
+)
+from api.routers import (
+    log as log_routes,
+)
 from api.schemas import PROBLEM_RESPONSES
 from api.settings import Settings, get_settings
-from api.signing import Signer
+from api.signing import signers
+from projections.log import Checkpointing
 from projections.runner import Runner, open_views
 from registry.application import Registry
 from registry.clock import Clock
@@ -68,7 +80,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = registry is None
         app.state.registry = registry or Registry(settings.registry_config(), clock)
-        app.state.views = open_views(app.state.registry, signed_extras(app.state.signer))
+        app.state.views = open_views(app.state.registry, signed_extras(app.state.signer), Checkpointing(
+            app.state.checkpoint_signer, settings.origin, settings.checkpoint_interval))
         app.state.runner = Runner(app.state.views).start() if settings.run_projections else None
         app.state.scheduler = (background(app.state.registry, app.state.views, settings.notice_lead_days)
                                if settings.run_scheduler else None)
@@ -93,13 +106,16 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app = FastAPI(title="CEMS certificate registry · 碳排放管理体系认证证书登记系统", version="1",
                   description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
-    app.state.signer = Signer(settings.signing_key, settings.public_base_url)  # reads the key when first used
+    # Each reads its key when first used.
+    app.state.signer, app.state.checkpoint_signer = signers(settings.signing_key, settings.checkpoint_key,
+                                                            settings.public_base_url)
     problems.install(app)
 
     app.add_middleware(RequestId)
 
     # The public routes first: the router tries routes in order, and the public lookup is the hot path.
-    for module in (public_certificates, public, pages, people, organizations, cases, certificates, deadlines):
+    for module in (public_certificates, public, pages, people, organizations, cases, certificates, deadlines,
+                   log_routes):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     app.router.routes[0:0] = [*public_certificates.FAST_ROUTES, *public.FAST_ROUTES]
     return app

@@ -8,10 +8,10 @@ import logging
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -29,13 +29,21 @@ from registry.application import Registry
 from registry.demo import load_demo
 from registry.errors import RegistryError
 
+if TYPE_CHECKING:
+    from projections.runner import Views
 
-def _extras(settings: Settings) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """What the edge adds to every stored public document: the signed verify_url."""
+
+def _views(app: Registry, settings: Settings) -> Views:
+    """The read models, with what the edge adds to them: the signed verify_url of every public document, and
+    the signed checkpoints of the log."""
     from api.public_reads import signed_extras
-    from api.signing import Signer
+    from api.signing import signers
+    from projections.log import Checkpointing
+    from projections.runner import open_views
 
-    return signed_extras(Signer(settings.signing_key, settings.public_base_url))
+    qr, checkpoints = signers(settings.signing_key, settings.checkpoint_key, settings.public_base_url)
+    return open_views(app, signed_extras(qr),
+                      Checkpointing(checkpoints, settings.origin, settings.checkpoint_interval))
 
 
 def _open() -> Registry:
@@ -191,11 +199,9 @@ def qr_verify(args: argparse.Namespace) -> int:
 
 def projections_rebuild(_: argparse.Namespace) -> int:
     """Empties every read model and rebuilds it from the whole log."""
-    from projections.runner import open_views
-
     app = _open()
     try:
-        views = open_views(app, _extras(get_settings()))
+        views = _views(app, get_settings())
         started = time.monotonic()
         count = views.rebuild()
         print(f"rebuilt {views.projection.name} from {count} events in {time.monotonic() - started:.2f} s; "
@@ -207,10 +213,10 @@ def projections_rebuild(_: argparse.Namespace) -> int:
 
 def projections_run(_: argparse.Namespace) -> int:
     """Keeps the read models current until interrupted (for deployments that run them apart from the API)."""
-    from projections.runner import Runner, open_views
+    from projections.runner import Runner
 
     app = _open()
-    runner = Runner(open_views(app, _extras(get_settings()))).start()
+    runner = Runner(_views(app, get_settings())).start()
     try:
         while runner.running:
             time.sleep(0.5)
@@ -225,9 +231,65 @@ def projections_run(_: argparse.Namespace) -> int:
     return 0
 
 
+def log_export(args: argparse.Namespace) -> int:
+    """Writes the whole log, its kept checkpoints and the checkpoint key to one file (a checkpoint of the whole
+    log is signed first if the latest does not cover it)."""
+    from api.log_export import Flaw, export
+    from api.signing import signers
+
+    settings = get_settings()
+    app = _open()
+    try:
+        views = _views(app, settings)
+        keys = signers(settings.signing_key, settings.checkpoint_key, settings.public_base_url)[1].published()
+        try:
+            done = export(views, Path(args.file), keys)
+        except Flaw as e:
+            print(f"registry: {e}", file=sys.stderr)
+            return 1
+    finally:
+        app.close()
+    print(f"exported {done.entries} entries and {done.checkpoints} checkpoints to {done.path}")
+    print(f"root     {done.root_hash}")
+    if not done.reproduced:
+        print("registry: R-REC-4: the log as stored does not reproduce its latest signed checkpoint; "
+              f"`registry log verify {done.path}` names the first flaw", file=sys.stderr)
+        return 1
+    return 0
+
+
+def log_verify(args: argparse.Namespace) -> int:
+    """Verifies an export offline. Exit status: 0 it holds; 1 a flaw (named, with its line); 2 it cannot be
+    checked (no such file, an unreadable kept checkpoint or key)."""
+    from api.log_export import Flaw, read_kept, verify
+
+    try:
+        data = Path(args.file).read_bytes()
+        kept = read_kept(Path(args.checkpoint)) if args.checkpoint else None
+        trusted = None
+        if args.key:
+            trusted = {key_id(k): k for k in (public_key_from_base64(text) for text in args.key)}
+    except (OSError, ValueError) as e:
+        print(f"registry: cannot check: {e}", file=sys.stderr)
+        return 2
+    try:
+        verified = verify(data, kept, trusted)
+    except Flaw as e:
+        print(f"FLAW {args.file}: {e}", file=sys.stderr)
+        return 1
+    latest = verified.latest
+    print(f"OK {args.file}: {verified.entries} entries; every leaf and root recomputed; {verified.checkpoints} "
+          f"checkpoints, every signature holds")
+    print(f"latest   {latest['size']} leaves, root {latest['root_hash']}, signed {latest['timestamp']} by key "
+          f"{latest['key_id']} ({latest['origin']})")
+    if verified.kept is not None:
+        print(f"kept     consistent with the checkpoint of {verified.kept['size']} leaves signed "
+              f"{verified.kept['timestamp']}: nothing in it was altered since")
+    return 0
+
+
 def tick(args: argparse.Namespace) -> int:
     """Runs every scheduler duty once, as of a date (today by default); records go in date order."""
-    from projections.runner import open_views
     from registry.clock import AsOfClock
     from scheduler.duties import tick as run_tick
 
@@ -235,7 +297,7 @@ def tick(args: argparse.Namespace) -> int:
     clock = AsOfClock(date.fromisoformat(args.as_of)) if args.as_of else None
     app = Registry(settings.registry_config(), clock)
     try:
-        report = run_tick(app, open_views(app, _extras(settings)), settings.notice_lead_days)
+        report = run_tick(app, _views(app, settings), settings.notice_lead_days)
     finally:
         app.close()
     print(f"duties as of {report.as_of}: {report.candidates} certificates looked at; recorded "
@@ -247,13 +309,12 @@ def tick(args: argparse.Namespace) -> int:
 
 def scheduler_service(_: argparse.Namespace) -> int:
     """Runs the scheduler alone (for deployments with several API workers): at start and daily after 00:05."""
-    from projections.runner import open_views
     from scheduler.service import blocking
 
     settings = get_settings()
     app = _open()
     try:
-        blocking(app, open_views(app, _extras(settings)), settings.notice_lead_days)
+        blocking(app, _views(app, settings), settings.notice_lead_days)
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
@@ -305,6 +366,23 @@ def build_parser() -> argparse.ArgumentParser:
         run=projections_rebuild)
     projections.add_parser("run", help="keep the read models current until interrupted").set_defaults(
         run=projections_run)
+    log_cmd = commands.add_parser("log", help="the tamper-evident log (R-REC-4)").add_subparsers(
+        dest="log_command", required=True)
+    export_cmd = log_cmd.add_parser("export", help="export the log with its checkpoints to one file")
+    export_cmd.add_argument("file", metavar="FILE")
+    export_cmd.set_defaults(run=log_export)
+    verify_cmd = log_cmd.add_parser(
+        "verify", help="verify an export offline",
+        description="Recomputes every leaf and root of an export, checks every checkpoint's signatures, and, with "
+        "--checkpoint, that the export is consistent with a checkpoint kept from before. Exit status: 0 it holds; "
+        "1 a flaw, named with its line; 2 it cannot be checked.")
+    verify_cmd.add_argument("file", metavar="FILE")
+    verify_cmd.add_argument("--checkpoint", metavar="C",
+                            help="a checkpoint kept from before: the JSON GET /api/v1/log/checkpoint answered")
+    verify_cmd.add_argument("--key", metavar="BASE64_PUBLIC_KEY", action="append",
+                            help="trust only this checkpoint key (as /api/v1/public/keys publishes it), not the "
+                            "file's own; may be given more than once")
+    verify_cmd.set_defaults(run=log_verify)
     return parser
 
 

@@ -387,6 +387,8 @@ class HistoryEvent(BaseModel):
     recorded_at: datetime
     actor: dict[str, Any]
     data: dict[str, Any]
+    leaf_hash: str = Field(description="hex SHA-256: the event's leaf in the log's Merkle tree (RFC 9162), to ask "
+                                       "/api/v1/log/proofs/inclusion for its proof")
 
 
 class History(BaseModel):
@@ -394,7 +396,8 @@ class History(BaseModel):
         "position": 7, "type": "Suspended", "record": "certificate", "record_id": "0d5c…", "version": 3,
         "effective_on": "2026-10-01", "recorded_at": "2026-10-01T02:00:00+00:00",
         "actor": {"person": "6f1c…", "role": "decision"},
-        "data": {"ground": "enforcement_penalty", "detail": "受到行政处罚", "due_by": "2026-10-05", "late": False}}]}]})
+        "data": {"ground": "enforcement_penalty", "detail": "受到行政处罚", "due_by": "2026-10-05", "late": False},
+        "leaf_hash": "5d1e0b27f9c3a8e4b6d2f0a1c9e7b5d3a1f8e6c4b2a0d9f7e5c3b1a9f8e7d6c5"}]}]})
     events: list[HistoryEvent]
 
 
@@ -410,6 +413,63 @@ class KeysPublic(BaseModel):
         "key_id": "3f9a2c71d04b8e65", "algorithm": "Ed25519",
         "public_key": "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", "use": "qr"}]}]})
     keys: list[KeyPublic]
+
+
+# The log (R-REC-4)
+
+
+class CheckpointOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "size": 1024, "root_hash": "2bd5a3b3c4f0…", "timestamp": "2026-11-24T02:00:01Z", "key_id": "9c1e44d07a3b2f18",
+        "origin": "registry.example.cn/log", "note": "registry.example.cn/log\n1024\nK9Wjs8Tw…=\n",
+        "signature": "m3J0…==", "timestamp_signature": "Zk1v…=="}]})
+    size: int = Field(description="leaves in the tree")
+    root_hash: str = Field(description="hex SHA-256: the RFC 9162 root of the tree of `size` leaves")
+    timestamp: str = Field(description="ISO 8601 UTC, whole seconds")
+    key_id: str = Field(description="the signing key, as /api/v1/public/keys lists it (use checkpoint)")
+    origin: str = Field(description="the log's origin: the first line of the note")
+    note: str = Field(description="the signed text, a C2SP checkpoint body: origin, size, base64 root, each + \\n")
+    signature: str = Field(description="base64 Ed25519 over the UTF-8 bytes of `note`")
+    timestamp_signature: str = Field(description="base64 Ed25519 over 'cosignature/v1\\ntime <Unix seconds>\\n' "
+                                                 "followed by `note` (C2SP tlog-cosignature): the time, signed")
+
+
+class CheckpointsOut(BaseModel):
+    items: list[CheckpointOut]
+
+
+class LogEntry(BaseModel):
+    leaf_index: int = Field(description="0-based, no gaps")
+    position: int = Field(description="the event's log position (may have gaps)")
+    leaf_hash: str = Field(description="hex SHA-256(0x00 ‖ entry)")
+    entry: str = Field(description="base64 of the entry bytes (docs/API-NOTES.md: position, originator id, "
+                                   "version, topic, stored state)")
+    originator_id: str
+    version: int
+    topic: str
+
+
+class LogEntries(BaseModel):
+    start: int
+    end: int
+    tree_size: int
+    entries: list[LogEntry]
+
+
+class InclusionProof(BaseModel):
+    leaf_index: int = Field(description="0-based")
+    tree_size: int
+    leaf_hash: str
+    audit_path: list[str] = Field(description="hex, RFC 9162 §2.1.3.1 order (from the leaf up)")
+    root_hash: str = Field(description="the root the path leads to (compare it with a signed checkpoint's)")
+
+
+class ConsistencyProof(BaseModel):
+    first: int
+    second: int
+    consistency_path: list[str] = Field(description="hex, RFC 9162 §2.1.4.1")
+    first_root_hash: str
+    second_root_hash: str
 
 
 # Public

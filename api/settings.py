@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from registry.application import RegistryConfig
@@ -16,6 +18,9 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     public_base_url: str = "http://127.0.0.1:8000"
     signing_key: str = "registry-signing.key"
+    checkpoint_key: str = "registry-checkpoint.key"  # signs the log's checkpoints (R-REC-4); a key of its own
+    checkpoint_interval: float = 1.0  # a checkpoint at most this many seconds after the log grows
+    log_origin: str = ""  # the checkpoints' origin line; by default the public base URL's host and path + "/log"
     body_name: str = "示例认证有限公司 Example Certification Co., Ltd."
     body_address: str = "北京市朝阳区示例路1号 1 Example Road, Chaoyang, Beijing"
     body_code: str = "CB"
@@ -28,6 +33,13 @@ class Settings(BaseSettings):
     run_scheduler: bool = True  # the scheduler's duties inside `registry serve` (or alone: `registry scheduler`)
     notice_lead_days: int = 30  # surveillance notice this many days before the due date (R-SURV-1)
     after_timeout: float = 5.0  # how long a read with ?after= waits for the views, in seconds
+
+    @property
+    def origin(self) -> str:
+        if self.log_origin:
+            return self.log_origin
+        parts = urlsplit(self.public_base_url)
+        return f"{parts.netloc}{parts.path.rstrip('/')}/log"
 
     def registry_config(self) -> RegistryConfig:
         return RegistryConfig(

@@ -268,6 +268,15 @@ def _load(path: Path) -> Ed25519PrivateKey:
     return key
 
 
+def signers(qr_key: str | os.PathLike[str], checkpoint_key: str | os.PathLike[str],
+            public_base_url: str) -> tuple[Signer, Signer]:
+    """The QR tokens' signer and the checkpoints' signer: two keys, or one for both uses if both paths are one."""
+    if Path(qr_key).resolve() == Path(checkpoint_key).resolve():
+        both = Signer(qr_key, public_base_url, USES)
+        return both, both
+    return Signer(qr_key, public_base_url), Signer(checkpoint_key, public_base_url, ("checkpoint",))
+
+
 class Signer:
     """Signs QR tokens and builds verify URLs with the key in ``key_path`` for the given ``uses``.
 
@@ -320,6 +329,12 @@ class Signer:
 
     def verify_url(self, number: str, uscc: str, issued_on: date, valid_until: date) -> str:
         return verify_url(self.public_base_url, number, self.token(number, uscc, issued_on, valid_until))
+
+    def sign(self, data: bytes) -> bytes:
+        """An Ed25519 signature over ``data``: the log's checkpoint notes and their times (``use`` checkpoint)."""
+        if "checkpoint" not in self.uses:
+            raise ValueError("this key does not sign checkpoints")
+        return self._private_key().sign(data)
 
     def verify(self, token: str) -> TokenPayload:
         """The payload of a token signed by this key (the online check of ``/verify``)."""

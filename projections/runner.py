@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from eventsourcing.projection import ApplicationSubscription
 
+from projections.log import Checkpoint, Checkpointing, LogView, PostgresLog, SQLiteLog
 from projections.public_certificates import (
     PostgresPublicCertificates,
     PublicCertificatesProjection,
@@ -46,22 +46,36 @@ class Views:
     registry: Registry
     public: PublicCertificatesView
     projection: PublicCertificatesProjection
+    log: LogView
+    checkpointing: Checkpointing | None = None
 
     @property
     def tracking_name(self) -> str:
         # Views share SQLite's one tracking table, so each tracks under a name of its own.
         return f"{self.registry.name}:{self.projection.name}"
 
-    def position(self) -> int:
+    @property
+    def log_tracking_name(self) -> str:
+        return f"{self.registry.name}:{self.log.name}"
+
+    def public_position(self) -> int:
         return self.public.max_tracking_id(self.tracking_name) or 0  # type: ignore[attr-defined]
+
+    def log_position(self) -> int:
+        return self.log.max_tracking_id(self.log_tracking_name) or 0  # type: ignore[attr-defined]
+
+    def position(self) -> int:
+        """The log position every view has processed."""
+        return min(self.public_position(), self.log_position())
 
     def head(self) -> int:
         return self.registry.recorder.max_notification_id() or 0
 
     def lag(self) -> dict[str, int]:
         head = self.head()
-        position = self.position()
-        return {"log_head": head, self.projection.name: position, "lag": head - position}
+        public, log_view = self.public_position(), self.log_position()
+        return {"log_head": head, self.projection.name: public, self.log.name: log_view,
+                "lag": head - min(public, log_view)}
 
     @contextmanager
     def exclusive(self, wait: bool = True) -> Iterator[bool]:
@@ -117,30 +131,55 @@ class Views:
         """Processes every event after the tracked position; answers how many."""
         done = 0
         while stop is None or not stop.is_set():
-            batch = list(self.registry.recorder.select_notifications(self.position() + 1, BATCH))
+            public, log_view = self.public_position(), self.log_position()
+            batch = list(self.registry.recorder.select_notifications(min(public, log_view) + 1, BATCH))
             if not batch:
                 return done
             for notification in batch:
-                self.process(self.registry.mapper.to_domain_event(notification), notification.id)
-                done += 1
+                if notification.id > public:
+                    self.process_public(notification)
+            self.process_log([n for n in batch if n.id > log_view])
+            done += len(batch)
         return done
 
-    def process(self, event: Any, position: int) -> None:
+    def process(self, notification: Any) -> None:
+        """One stored event, live (each view has processed every event before it)."""
+        self.process_public(notification)
+        self.process_log([notification])
+
+    def process_public(self, notification: Any) -> None:
+        event = self.registry.mapper.to_domain_event(notification)
         try:
-            self.projection.process_event(event, Tracking(self.tracking_name, position))
+            self.projection.process_event(event, Tracking(self.tracking_name, notification.id))
         except Exception as e:
-            raise ProjectionFailed(f"{self.projection.name} stopped at log position {position} "
+            raise ProjectionFailed(f"{self.projection.name} stopped at log position {notification.id} "
                                    f"({type(event).__qualname__} of {event.originator_id}): {e!r}") from e
+
+    def process_log(self, notifications: list[Any]) -> None:
+        try:
+            self.log.append(notifications, self.log_tracking_name)
+        except Exception as e:
+            raise ProjectionFailed(f"{self.log.name} stopped before log position {notifications[0].id}: {e!r}") from e
+
+    def checkpoint(self) -> Checkpoint | None:
+        """Signs and keeps a checkpoint if the tree has grown since the latest (and a key is configured)."""
+        if self.checkpointing is None:
+            return None
+        c = self.checkpointing
+        return self.log.make_checkpoint(c.key, c.origin, self.registry.clock.now())
 
     def rebuild(self) -> int:
         """Empties every view and its tracking, and processes the whole log again."""
-        self.public.clear()
-        with self.public.cursor(commit=True) as curs:
-            tracking = "tracking" if self.public.is_sqlite else self.public.table(
-                self.public.tracking_table_name)  # type: ignore[attr-defined]
-            curs.execute(f"DELETE FROM {tracking} WHERE application_name = %s", (self.tracking_name,))
+        views: tuple[tuple[Any, str], ...] = ((self.public, self.tracking_name), (self.log, self.log_tracking_name))
+        for view, name in views:
+            view.clear()
+            with view.cursor(commit=True) as curs:
+                tracking = "tracking" if view.is_sqlite else view.table(view.tracking_table_name)
+                curs.execute(f"DELETE FROM {tracking} WHERE application_name = %s", (name,))
         self.projection = PublicCertificatesProjection(self.public, self.registry, self.projection.extras)
-        return self.catch_up()
+        done = self.catch_up()
+        self.log.verify_checkpoints()  # the rebuilt tree reproduces every root ever signed, or this says which not
+        return done
 
     def wait(self, position: int, timeout: float) -> bool:
         """Blocks until the views have processed ``position`` (True), or the timeout passes (False)."""
@@ -154,12 +193,14 @@ class Views:
         return True
 
 
-def open_views(registry: Registry, extras: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> Views:
+def open_views(registry: Registry, extras: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+               checkpointing: Checkpointing | None = None) -> Views:
     """The read models of ``registry``; ``extras`` adds fields to each public document (the edge's signed
-    verify_url), so what is stored is exactly what is served."""
+    verify_url), so what is stored is exactly what is served; ``checkpointing`` signs the log's checkpoints."""
     env = view_store_env(registry.database)
     public: Any = open_view(env, SQLitePublicCertificates, PostgresPublicCertificates, "public_certificates")
-    return Views(registry, public, PublicCertificatesProjection(public, registry, extras))
+    log_view: Any = open_view(env, SQLiteLog, PostgresLog, "log")
+    return Views(registry, public, PublicCertificatesProjection(public, registry, extras), log_view, checkpointing)
 
 
 class Runner:
@@ -171,8 +212,9 @@ class Runner:
         self.error: BaseException | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
-        self._subscription: ApplicationSubscription[Any] | None = None
+        self._subscription: Any = None
         self._thread = threading.Thread(target=self._run, name="projections", daemon=True)
+        self._checkpoints = threading.Thread(target=self._sign_checkpoints, name="checkpoints", daemon=True)
         views.registry.on_write(self._wake.set)
 
     def start(self) -> Runner:
@@ -185,6 +227,8 @@ class Runner:
         if self._subscription is not None:
             self._subscription.stop()
         self._thread.join(timeout=10)
+        if self._checkpoints.is_alive():
+            self._checkpoints.join(timeout=10)
 
     @property
     def running(self) -> bool:
@@ -195,6 +239,8 @@ class Runner:
             while not self._stop.is_set():
                 with self.views.exclusive(wait=False) as mine:
                     if mine:
+                        if self.views.checkpointing is not None:
+                            self._checkpoints.start()
                         if self.views.registry.database.kind == "postgres":
                             self._follow_subscription()
                         else:
@@ -206,6 +252,16 @@ class Runner:
             self.error = e
             log.critical("projections stopped: %s", e)
 
+    def _sign_checkpoints(self) -> None:
+        """Signs a checkpoint whenever the tree has grown, at most once an interval (while this process holds the
+        views); a failure is logged and tried again at the next interval, never fatal to the views."""
+        assert self.views.checkpointing is not None
+        while not self._stop.wait(self.views.checkpointing.interval):
+            try:
+                self.views.checkpoint()
+            except Exception:
+                log.exception("could not sign a checkpoint of the log; trying again")
+
     def _poll(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
@@ -214,11 +270,12 @@ class Runner:
 
     def _follow_subscription(self) -> None:
         self.views.catch_up(self._stop)
-        with ApplicationSubscription(app=self.views.registry, gt=self.views.position()) as subscription:
+        # The stored events themselves: the log view hashes their bytes as stored, the public view decodes them.
+        with self.views.registry.recorder.subscribe(gt=self.views.position()) as subscription:
             self._subscription = subscription
             if self._stop.is_set():  # stop() came before the subscription existed: it could not stop it
                 return
-            for event, tracking in subscription:
+            for notification in subscription:
                 if self._stop.is_set():
                     break
-                self.views.process(event, tracking.notification_id)
+                self.views.process(notification)

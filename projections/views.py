@@ -30,6 +30,9 @@ class Cursor:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self._curs.execute(sql.replace("%s", "?") if self._sqlite else sql, tuple(params))
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._curs.executemany(sql.replace("%s", "?") if self._sqlite else sql, [tuple(r) for r in rows])
+
     def fetchall(self) -> list[tuple[Any, ...]]:
         rows = self._curs.fetchall()
         return [tuple(r) if self._sqlite else tuple(r.values()) for r in rows]

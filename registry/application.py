@@ -24,6 +24,7 @@ from registry.base import RegistryAggregate
 from registry.case import Case
 from registry.certificate import Certificate
 from registry.clock import Clock, SystemClock
+from registry.entries import entry_of
 from registry.errors import AlreadyExists, ConcurrentChange, InvalidInput, NotFound, RegistryError
 from registry.history import HistoryEntry, entry, fold_as_of
 from registry.idempotency import IdempotencyKeyReused, IdempotencyRecord, idempotency_id
@@ -598,7 +599,7 @@ class Registry(Application[UUID], Records):
         return self._history([org.id, *org.cases, *(certificate_id(n) for n in org.certificates)])
 
     def _history(self, ids: list[UUID]) -> list[HistoryEntry]:
-        return [entry(n.id, cast(RegistryAggregate.Event, self.mapper.to_domain_event(n)))
+        return [entry(n.id, cast(RegistryAggregate.Event, self.mapper.to_domain_event(n)), entry_of(n).leaf_hash)
                 for n in select_positioned_events(self.database, self.recorder, ids)]
 
     def _as_of(self, cls: type[A], aggregate_id: UUID, as_of: date, what: str) -> A:

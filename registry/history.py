@@ -47,16 +47,18 @@ class HistoryEntry:
     recorded_at: datetime
     actor: dict[str, Any]
     data: dict[str, Any]
+    leaf_hash: str  # hex: the event's leaf in the log's Merkle tree (registry/entries.py), for inclusion proofs
 
 
-def entry(position: int, event: RegistryAggregate.Event) -> HistoryEntry:
+def entry(position: int, event: RegistryAggregate.Event, leaf_hash: bytes) -> HistoryEntry:
     qualname = type(event).__qualname__
     record, _, name = qualname.rpartition(".")
     data = {k: plain(v) for k, v in vars(event).items() if k not in _COMMON}
     return HistoryEntry(position=position, type=name, record=record.lower(), record_id=event.originator_id,
                         version=event.originator_version, effective_on=event.effective_on,
                         recorded_at=event.timestamp,
-                        actor={"person": plain(event.actor.person), "role": event.actor.role.value}, data=data)
+                        actor={"person": plain(event.actor.person), "role": event.actor.role.value}, data=data,
+                        leaf_hash=leaf_hash.hex())
 
 
 def day_of(event: RegistryAggregate.Event) -> date:

@@ -42,6 +42,19 @@ def range_hash(perfect: Subtree, start: int, end: int) -> bytes:
     return node_hash(range_hash(perfect, start, start + k), range_hash(perfect, start + k, end))
 
 
+def perfect_reads(compute: Callable[[Subtree], object]) -> list[tuple[int, int]]:
+    """The perfect subtrees ``compute`` reads through the lookup it is given, in order: a store fetches them all
+    in one query, then runs ``compute`` again over what it fetched."""
+    read: list[tuple[int, int]] = []
+
+    def record(start: int, end: int) -> bytes:
+        read.append((start, end))
+        return EMPTY_ROOT
+
+    compute(record)
+    return read
+
+
 def inclusion_path(subtree: Subtree, index: int, size: int) -> list[bytes]:
     """RFC 9162 §2.1.3.1: the audit path of leaf ``index`` in the tree of ``size`` leaves."""
     if not 0 <= index < size:

@@ -90,30 +90,36 @@ def protect(database: Database, recorder: Any) -> None:
     Privileges alone cannot do it on PostgreSQL: the library takes ``LOCK TABLE … IN EXCLUSIVE MODE`` on every
     insert, which needs UPDATE privilege (NOTES.md). Created with the tables; a no-op for the in-memory store.
     """
-    if database.kind == "sqlite":
-        with recorder.datastore.transaction(commit=True) as curs:
-            for table in (recorder.events_table_name, "registry_documents"):
+    if database.kind != "memory":
+        append_only(recorder.datastore, database.kind == "sqlite",
+                    (recorder.events_table_name, "registry_documents"))
+
+
+def append_only(datastore: Any, sqlite: bool, tables: tuple[str, ...]) -> None:
+    """Triggers that refuse UPDATE, DELETE (and on PostgreSQL TRUNCATE) on ``tables`` of the datastore's schema,
+    created only when missing: replacing them would lock the tables against writers at every start."""
+    if sqlite:
+        with datastore.transaction(commit=True) as curs:
+            for table in tables:
                 for action in ("UPDATE", "DELETE"):
                     curs.execute(f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} ON "
                                  f"{table} BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END")
-    elif database.kind == "postgres":
-        name = recorder.datastore.schema or "public"
-        schema = f'"{name}"'
-        with recorder.datastore.transaction(commit=True) as curs:
-            # Created only when missing: replacing them would lock the tables against writers at every start.
-            curs.execute("SELECT to_regprocedure(%s) IS NOT NULL AS made", (f"{schema}.registry_append_only()",))
-            if not curs.fetchone()["made"]:
-                curs.execute(f"CREATE OR REPLACE FUNCTION {schema}.registry_append_only() RETURNS trigger "
-                             f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{REFUSAL}'; END $$")
-            for table in (recorder.events_table_name, "registry_documents"):
-                curs.execute("SELECT count(*) AS n FROM pg_trigger WHERE tgrelid = to_regclass(%s) "
-                             "AND tgname IN ('append_only', 'append_only_truncate')", (f"{schema}.{table}",))
-                if curs.fetchone()["n"] == 2:
-                    continue
-                curs.execute(f"CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {schema}.{table} "
-                             f"FOR EACH ROW EXECUTE FUNCTION {schema}.registry_append_only()")
-                curs.execute(f"CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON {schema}.{table} "
-                             f"FOR EACH STATEMENT EXECUTE FUNCTION {schema}.registry_append_only()")
+        return
+    schema = f'"{datastore.schema or "public"}"'
+    with datastore.transaction(commit=True) as curs:
+        curs.execute("SELECT to_regprocedure(%s) IS NOT NULL AS made", (f"{schema}.registry_append_only()",))
+        if not curs.fetchone()["made"]:
+            curs.execute(f"CREATE OR REPLACE FUNCTION {schema}.registry_append_only() RETURNS trigger "
+                         f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{REFUSAL}'; END $$")
+        for table in tables:
+            curs.execute("SELECT count(*) AS n FROM pg_trigger WHERE tgrelid = to_regclass(%s) "
+                         "AND tgname IN ('append_only', 'append_only_truncate')", (f"{schema}.{table}",))
+            if curs.fetchone()["n"] == 2:
+                continue
+            curs.execute(f"CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {schema}.{table} "
+                         f"FOR EACH ROW EXECUTE FUNCTION {schema}.registry_append_only()")
+            curs.execute(f"CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON {schema}.{table} "
+                         f"FOR EACH STATEMENT EXECUTE FUNCTION {schema}.registry_append_only()")
 
 
 class DocumentStore(Protocol):

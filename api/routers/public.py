@@ -25,9 +25,10 @@ def _signer(request: Request) -> Signer:
 @router.get("/api/v1/public/keys", response_model=KeysPublic,
             summary="The published verification keys: Ed25519, base64 of the raw 32 bytes")
 def keys(request: Request) -> dict[str, Any]:
+    published = [*_signer(request).published(), *request.app.state.checkpoint_signer.published()]
     return {"keys": [
         {"key_id": k.key_id, "algorithm": k.algorithm, "public_key": k.public_key, "use": k.use}
-        for k in _signer(request).published()
+        for k in dict.fromkeys(published)  # one key for both uses is listed once per use
     ]}
 
 

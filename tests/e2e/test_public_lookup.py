@@ -126,4 +126,4 @@ def test_health_shows_the_log_head_and_each_views_position(client: TestClient, r
     health = client.get("/api/v1/health").json()
 
     assert health["status"] == "ok"
-    assert health["views"] == {"log_head": head, "public_certificates": head, "lag": 0}
+    assert health["views"] == {"log_head": head, "public_certificates": head, "log": head, "lag": 0}

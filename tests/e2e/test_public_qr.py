@@ -70,17 +70,19 @@ def decode_svg(content: bytes) -> list[str]:
     return [b.text for b in zxingcpp.read_barcodes(pixels)]
 
 
-def test_the_published_keys_name_the_qr_key_by_its_id(client: TestClient) -> None:
+def test_the_published_keys_name_each_key_by_its_id(client: TestClient) -> None:
     response = client.get("/api/v1/public/keys")
 
     assert response.status_code == 200
     body: dict[str, Any] = response.json()
-    assert [k["use"] for k in body["keys"]] == ["qr"]
-    [key] = body["keys"]
-    assert set(key) == {"key_id", "algorithm", "public_key", "use"}
-    raw = base64.b64decode(key["public_key"], validate=True)
-    assert len(raw) == 32 and key["algorithm"] == "Ed25519"
-    assert key["key_id"] == hashlib.sha256(raw).hexdigest()[:16]
+    assert [k["use"] for k in body["keys"]] == ["qr", "checkpoint"]
+    for key in body["keys"]:
+        assert set(key) == {"key_id", "algorithm", "public_key", "use"}
+        raw = base64.b64decode(key["public_key"], validate=True)
+        assert len(raw) == 32 and key["algorithm"] == "Ed25519"
+        assert key["key_id"] == hashlib.sha256(raw).hexdigest()[:16]
+    qr_key, checkpoint_key = body["keys"]
+    assert qr_key["key_id"] != checkpoint_key["key_id"]  # a key of its own for each use
 
 
 def test_the_png_decodes_to_exactly_the_verify_url(client: TestClient, registry: Registry, number: str) -> None:
@@ -102,7 +104,7 @@ def test_the_svg_encodes_the_same_verify_url(client: TestClient, registry: Regis
 
 def test_the_scanned_url_verifies_offline_against_the_published_key(client: TestClient, registry: Registry,
                                                                     number: str) -> None:
-    [key] = client.get("/api/v1/public/keys").json()["keys"]
+    [key] = [k for k in client.get("/api/v1/public/keys").json()["keys"] if k["use"] == "qr"]
     [url] = decode_png(client.get(QR.format(number, "png")).content)
 
     payload = check_verify_url(url, {key["key_id"]: public_key_from_base64(key["public_key"])})

@@ -1,0 +1,308 @@
+"""The log for a regulator's own machine (R-REC-4): ``registry log export FILE`` and ``registry log verify FILE``.
+
+An export is one self-contained file, format ``cems-log-export/1``: UTF-8 JSON Lines, each line one object in
+canonical JSON (keys sorted, no spaces, non-ASCII escaped) ending in "\\n", so a file has exactly one spelling and
+every byte of it is checked::
+
+    line 1          {"format": "cems-log-export/1", "keys": [the checkpoint keys, as /api/v1/public/keys lists them]}
+    then, per leaf  {"entry": base64 of the entry bytes, "leaf_index": 0, 1, 2, … "position": its log position}
+    then, per kept  {"checkpoint": {as GET /api/v1/log/checkpoint serves it}}, smallest first; the last one
+    checkpoint       covers every entry of the file
+
+Verification recomputes every leaf hash from its entry and the tree's root at each checkpoint's size, checks both
+signatures of every checkpoint (the note, and its time), and, given a checkpoint the regulator kept from before,
+that the export's tree still reproduces it and is consistent with it (RFC 9162 §2.1.4). The first flaw found is
+named, with its line. Altering, removing, adding or reordering an entry changes a leaf or the count and so a root
+that was signed; any other byte is covered by the canonical form or a signature.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from api.signing import ALGORITHM, PublishedKey, key_id, public_key_from_base64
+from projections.log import Checkpoint
+from projections.runner import Views
+from registry import merkle
+from registry.entries import Entry, MalformedEntry, checkpoint_note, entry_of, parse_note, timestamp_message
+
+FORMAT = "cems-log-export/1"
+CHECKPOINT_FIELDS = tuple(f.name for f in fields(Checkpoint))
+_HEX32 = re.compile(r"[0-9a-f]{64}")
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+BATCH = 1000
+
+
+class Flaw(Exception):
+    """What makes an export fail verification: the first flaw found, and where."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(f"line {line}: {message}" if line else message)
+        self.line = line
+
+
+def canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True) + "\n"
+
+
+# Export
+
+
+@dataclass(frozen=True)
+class Exported:
+    path: Path
+    entries: int
+    checkpoints: int
+    root_hash: str
+    reproduced: bool  # whether the log as stored reproduces the latest checkpoint's root
+
+
+def export(views: Views, path: Path, keys: list[PublishedKey]) -> Exported:
+    """Brings the log view up to date, signs a checkpoint of the whole log if it has grown, and writes the file
+    (whole, then renamed into place, read-only) with ``keys``, the published checkpoint keys."""
+    views.bring_up_to_date()
+    views.checkpoint()
+    latest = views.log.checkpoint()
+    if latest is None:
+        raise Flaw("the log is empty or has no signed checkpoint: nothing to export")
+    checkpoints = views.log.checkpoints(up_to=latest.size)
+    tree = merkle.Tree()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="ascii", newline="\n") as out:
+        out.write(canonical({"format": FORMAT, "keys": [
+            {"algorithm": k.algorithm, "key_id": k.key_id, "public_key": k.public_key, "use": k.use}
+            for k in keys if k.use == "checkpoint"]}))
+        for entry in _entries(views, latest.size):
+            data = entry.encode()
+            tree.append(merkle.leaf_hash(data))
+            out.write(canonical({"entry": base64.b64encode(data).decode("ascii"), "leaf_index": tree.size - 1,
+                                 "position": entry.position}))
+        for checkpoint in checkpoints:
+            out.write(canonical({"checkpoint": checkpoint.as_dict()}))
+        out.flush()
+        os.fsync(out.fileno())
+    os.chmod(tmp, 0o444)
+    os.replace(tmp, path)
+    root = tree.root().hex()
+    return Exported(path, tree.size, len(checkpoints), root, root == latest.root_hash)
+
+
+def _entries(views: Views, size: int) -> Iterator[Entry]:
+    """The first ``size`` stored events, in log order, as entries."""
+    recorder, start, done = views.registry.recorder, 1, 0
+    while done < size:
+        batch = list(recorder.select_notifications(start, min(BATCH, size - done)))
+        if not batch:
+            raise Flaw(f"the log holds {done} events but its checkpoint covers {size}")
+        for notification in batch:
+            yield entry_of(notification)
+        done += len(batch)
+        start = batch[-1].id + 1
+
+
+# Verify
+
+
+@dataclass(frozen=True)
+class Verified:
+    entries: int
+    checkpoints: int
+    root_hash: str
+    latest: dict[str, Any]
+    kept: dict[str, Any] | None  # the regulator's checkpoint the export was found consistent with
+
+
+def verify(data: bytes, kept: Mapping[str, Any] | None = None,
+           trusted: Mapping[str, Ed25519PublicKey] | None = None) -> Verified:
+    """Verifies an export; raises ``Flaw`` naming the first flaw. ``kept``: a checkpoint kept from before (as the
+    API served it); ``trusted``: the keys to trust (by key id), instead of those the file carries."""
+    if not data.endswith(b"\n"):
+        raise Flaw("the file does not end with a line break: it was cut short or added to")
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError as e:
+        raise Flaw(f"byte {e.start} is not ASCII: the file was altered") from None
+    lines = text.split("\n")[:-1]
+    header = _line(lines, 0)
+    if set(header) != {"format", "keys"} or header["format"] != FORMAT:
+        raise Flaw(f"the first line is not a {FORMAT} header", 1)
+    keys = _keys(header["keys"])
+    if trusted is not None:  # only the regulator's own keys vouch, not those the file brings
+        keys = dict(trusted)
+    tree, number, last_position = merkle.Tree(), 1, 0
+    while number < len(lines) and not lines[number].startswith('{"checkpoint":'):
+        record = _line(lines, number)
+        if set(record) != {"entry", "leaf_index", "position"}:
+            raise Flaw("an entry line holds entry, leaf_index and position, and nothing else", number + 1)
+        if record["leaf_index"] != tree.size:
+            raise Flaw(f"leaf {tree.size} was expected here, not leaf {record['leaf_index']}: entries were removed, "
+                       f"added or reordered", number + 1)
+        position = record["position"]
+        if not isinstance(position, int) or position <= last_position:
+            raise Flaw(f"log position {position} does not come after {last_position}: entries were reordered",
+                       number + 1)
+        entry_bytes = _b64(record["entry"], "the entry", number + 1)
+        try:
+            entry = Entry.decode(entry_bytes)
+        except MalformedEntry as e:
+            raise Flaw(f"the entry is malformed: {e}", number + 1) from None
+        if entry.position != position:
+            raise Flaw(f"the entry holds log position {entry.position}, the line says {position}", number + 1)
+        tree.append(merkle.leaf_hash(entry_bytes))
+        last_position, number = position, number + 1
+    if tree.size == 0:
+        raise Flaw("the export holds no entries")
+    checkpoints: list[Checkpoint] = []
+    for index in range(number, len(lines)):
+        checkpoints.append(_checkpoint(lines, index, tree, keys, checkpoints))
+    if not checkpoints:
+        raise Flaw("the export holds no checkpoint: nothing vouches for its entries")
+    if checkpoints[-1].size != tree.size:
+        raise Flaw(f"the last checkpoint covers {checkpoints[-1].size} leaves but the export holds {tree.size} "
+                   f"entries: entries were added after it", len(lines))
+    if kept is not None:
+        _kept(kept, tree, keys)
+    return Verified(tree.size, len(checkpoints), tree.root().hex(), checkpoints[-1].as_dict(),
+                    dict(kept) if kept is not None else None)
+
+
+def _line(lines: list[str], index: int) -> dict[str, Any]:
+    if index >= len(lines):
+        raise Flaw("the file is empty")
+    try:
+        obj = json.loads(lines[index])
+    except ValueError:
+        raise Flaw("not JSON: the line was altered", index + 1) from None
+    if not isinstance(obj, dict) or canonical(obj) != lines[index] + "\n":
+        raise Flaw("not in the canonical form (sorted keys, no spaces, ASCII): the line was altered", index + 1)
+    return obj
+
+
+def _b64(value: Any, what: str, line: int) -> bytes:
+    try:
+        raw = base64.b64decode(value, validate=True) if isinstance(value, str) else None
+    except binascii.Error:
+        raw = None
+    if raw is None or base64.b64encode(raw).decode("ascii") != value:
+        raise Flaw(f"{what} is not canonical base64", line)
+    return raw
+
+
+def _keys(listed: Any) -> dict[str, Ed25519PublicKey]:
+    if not isinstance(listed, list):
+        raise Flaw("the header's keys are not a list", 1)
+    keys = {}
+    for item in listed:
+        if not isinstance(item, dict) or set(item) != {"algorithm", "key_id", "public_key", "use"}:
+            raise Flaw("a key is algorithm, key_id, public_key and use", 1)
+        if item["algorithm"] != ALGORITHM or item["use"] != "checkpoint":
+            raise Flaw(f"a key is {ALGORITHM} for use checkpoint", 1)
+        _b64(item["public_key"], "a public key", 1)
+        try:
+            public = public_key_from_base64(item["public_key"])
+        except ValueError as e:
+            raise Flaw(f"a public key is unreadable: {e}", 1) from None
+        if key_id(public) != item["key_id"]:
+            raise Flaw(f"key {item['key_id']} is not the id of its public key", 1)
+        keys[item["key_id"]] = public
+    return keys
+
+
+def _checkpoint(lines: list[str], index: int, tree: merkle.Tree, keys: Mapping[str, Ed25519PublicKey],
+                before: list[Checkpoint]) -> Checkpoint:
+    line = index + 1
+    record = _line(lines, index)
+    body = record.get("checkpoint")
+    if set(record) != {"checkpoint"} or not isinstance(body, dict) or set(body) != set(CHECKPOINT_FIELDS):
+        raise Flaw(f"a checkpoint line holds a checkpoint of {', '.join(CHECKPOINT_FIELDS)} and nothing else "
+                   "(or an entry comes after the checkpoints)", line)
+    checkpoint = _read_checkpoint(body, line)
+    if before and checkpoint.size <= before[-1].size:
+        raise Flaw(f"checkpoints go smallest first: {checkpoint.size} after {before[-1].size}", line)
+    if before and checkpoint.unix_seconds < before[-1].unix_seconds:
+        raise Flaw(f"the checkpoint of {checkpoint.size} leaves is dated before the one of {before[-1].size}", line)
+    _check_signatures(checkpoint, keys, line)
+    if checkpoint.size > tree.size:
+        raise Flaw(f"the checkpoint covers {checkpoint.size} leaves but the export holds {tree.size} entries: "
+                   "entries were removed", line)
+    if tree.root(checkpoint.size).hex() != checkpoint.root_hash:
+        raise Flaw(f"the entries do not reproduce the root signed for the first {checkpoint.size} leaves: an entry "
+                   "among them was altered, removed, added or reordered", line)
+    return checkpoint
+
+
+def _read_checkpoint(body: Mapping[str, Any], line: int | None) -> Checkpoint:
+    """A checkpoint's fields, each in its one spelling, and its note agreeing with them."""
+    try:
+        checkpoint = Checkpoint(**{name: body[name] for name in CHECKPOINT_FIELDS})
+    except (KeyError, TypeError):
+        raise Flaw(f"a checkpoint has the fields {', '.join(CHECKPOINT_FIELDS)}", line) from None
+    if not isinstance(checkpoint.size, int) or isinstance(checkpoint.size, bool) or checkpoint.size < 1:
+        raise Flaw("a checkpoint's size is a whole number of leaves", line)
+    if not all(isinstance(getattr(checkpoint, f), str) for f in CHECKPOINT_FIELDS[1:]):
+        raise Flaw("a checkpoint's fields other than its size are text", line)
+    if not _HEX32.fullmatch(checkpoint.root_hash):
+        raise Flaw("a checkpoint's root hash is 64 lowercase hex digits", line)
+    if not _TIMESTAMP.fullmatch(checkpoint.timestamp):
+        raise Flaw("a checkpoint's timestamp is YYYY-MM-DDTHH:MM:SSZ", line)
+    try:
+        note = parse_note(checkpoint.note)
+        expected = checkpoint_note(checkpoint.origin, checkpoint.size, bytes.fromhex(checkpoint.root_hash))
+    except ValueError as e:
+        raise Flaw(f"the checkpoint's note: {e}", line) from None
+    if checkpoint.note != expected or note.origin != checkpoint.origin:
+        raise Flaw("the checkpoint's note does not say its origin, size and root hash", line)
+    return checkpoint
+
+
+def _check_signatures(checkpoint: Checkpoint, keys: Mapping[str, Ed25519PublicKey], line: int | None) -> None:
+    public = keys.get(checkpoint.key_id)
+    if public is None:
+        raise Flaw(f"the checkpoint of {checkpoint.size} leaves is signed by key {checkpoint.key_id}, which is not "
+                   f"among the keys checked against ({', '.join(sorted(keys)) or 'none'})", line)
+    stamp = datetime.strptime(checkpoint.timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    signed = ((checkpoint.note.encode("utf-8"), checkpoint.signature, "note"),
+              (timestamp_message(checkpoint.note, int(stamp.timestamp())), checkpoint.timestamp_signature, "time"))
+    for message, signature, what in signed:
+        try:
+            public.verify(_b64(signature, f"the {what} signature", line or 0), message)
+        except InvalidSignature:
+            raise Flaw(f"the {what} signature of the checkpoint of {checkpoint.size} leaves does not hold under key "
+                       f"{checkpoint.key_id}: it was forged or altered", line) from None
+
+
+def _kept(kept: Mapping[str, Any], tree: merkle.Tree, keys: Mapping[str, Ed25519PublicKey]) -> None:
+    """The regulator's own checkpoint: genuine, and the export's tree reproduces it and extends it."""
+    checkpoint = _read_checkpoint(kept, None)
+    _check_signatures(checkpoint, keys, None)
+    what = f"the kept checkpoint of {checkpoint.size} leaves ({checkpoint.timestamp})"
+    if checkpoint.size > tree.size:
+        raise Flaw(f"the export holds {tree.size} entries, fewer than {what} covers: entries were removed")
+    root = bytes.fromhex(checkpoint.root_hash)
+    proof = merkle.consistency_path(tree.subtree, checkpoint.size, tree.size)
+    if tree.root(checkpoint.size) != root or not merkle.verify_consistency(
+            checkpoint.size, tree.size, root, tree.root(), proof):
+        raise Flaw(f"the export is not consistent with {what}: the log was altered since it was signed")
+
+
+def read_kept(path: Path) -> dict[str, Any]:
+    """A checkpoint a regulator kept: the JSON /api/v1/log/checkpoint served, saved to a file."""
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ValueError(f"cannot read the checkpoint {path}: {e}") from None
+    if not isinstance(kept, dict):
+        raise ValueError(f"{path} does not hold a checkpoint (a JSON object)")
+    return kept

@@ -1,0 +1,146 @@
+"""The tamper-evident log (R-REC-4): signed checkpoints, the entries they cover, inclusion and consistency proofs.
+
+Leaf indexes are 0-based and have no gaps: leaf i is the (i+1)-th event of the log in log order. Log positions
+are the store's global order and may have gaps. Proofs are RFC 9162 §2.1.3 (inclusion) and §2.1.4 (consistency);
+hashes are hex, the entry bytes base64 (their encoding: ``registry/entries.py`` and docs/API-NOTES.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from api.deps import Reader, role_doc
+from api.problems import NotCaughtUp
+from api.schemas import (
+    CheckpointOut,
+    CheckpointsOut,
+    ConsistencyProof,
+    InclusionProof,
+    LogEntries,
+)
+from projections.log import Checkpoint, LogError, LogView, NotInTree
+from projections.runner import Views
+from registry.entries import entry_of
+from registry.errors import InvalidInput, NotFound
+
+router = APIRouter(prefix="/api/v1/log", tags=["log · 防篡改日志"])
+ROLES = role_doc("regulator", "any staff")
+MAX_ENTRIES = 1000
+Size = Annotated[int | None, Query(ge=0, description="a tree size (leaves); the latest checkpoint's by default")]
+
+
+def _log(request: Request) -> LogView:
+    view: LogView = request.app.state.views.log
+    return view
+
+
+def _latest(request: Request) -> Checkpoint:
+    checkpoint = _log(request).checkpoint()
+    if checkpoint is None:
+        raise NotFound("no checkpoint has been signed yet: the log is empty, or its first checkpoint is seconds away")
+    return checkpoint
+
+
+def _size(request: Request, size: int | None) -> int:
+    return _latest(request).size if size is None else size
+
+
+@router.get("/checkpoint", response_model=CheckpointOut, openapi_extra=ROLES,
+            summary="The latest signed checkpoint (or the one kept for ?size=); ?after=POSITION waits until one "
+                    "covers that log position")
+def checkpoint(request: Request, _: Reader, size: Annotated[int | None, Query(ge=1)] = None,
+               after: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+    log = _log(request)
+    if size is not None:
+        kept = log.checkpoint(size)
+        if kept is None:
+            raise NotFound(f"no checkpoint of {size} leaves is kept (GET /api/v1/log/checkpoints lists them)")
+        return kept.as_dict()
+    if after is not None:
+        return _covering(request, after).as_dict()
+    return _latest(request).as_dict()
+
+
+def _covering(request: Request, position: int) -> Checkpoint:
+    """The latest checkpoint once one covers log ``position``, waiting up to the configured ``after`` timeout."""
+    timeout: float = request.app.state.settings.after_timeout
+    deadline = time.monotonic() + timeout
+    views: Views = request.app.state.views
+    if not views.wait(position, timeout):
+        raise NotCaughtUp(f"the log view has not reached log position {position} within {timeout:g} s")
+    needed = views.log.leaves_through(position)
+    while True:
+        latest = views.log.checkpoint()
+        if latest is not None and latest.size >= needed:
+            return latest
+        if time.monotonic() >= deadline:
+            raise NotCaughtUp(f"no checkpoint covers log position {position} yet ({timeout:g} s)")
+        time.sleep(0.05)
+
+
+@router.get("/checkpoints", response_model=CheckpointsOut, openapi_extra=ROLES,
+            summary="Every kept checkpoint, smallest first: any two can be proved consistent")
+def checkpoints(request: Request, _: Reader, after_size: Annotated[int, Query(ge=0)] = 0,
+                limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
+    items = _log(request).checkpoints(after_size=after_size, limit=limit)
+    return {"items": [c.as_dict() for c in items]}
+
+
+@router.get("/entries", response_model=LogEntries, openapi_extra=ROLES,
+            summary="The log's entries by leaf index [start, end): each with its position and the bytes hashed")
+def entries(request: Request, _: Reader, start: Annotated[int, Query(ge=0)] = 0,
+            end: Annotated[int | None, Query(ge=0, description=f"exclusive; at most {MAX_ENTRIES} after start")]
+            = None) -> dict[str, Any]:
+    log = _log(request)
+    size = log.size()
+    end = min(size, start + 100) if end is None else end
+    if end < start or end - start > MAX_ENTRIES:
+        raise InvalidInput("end", f"end is at least start and at most {MAX_ENTRIES} after it")
+    if end > size:
+        raise InvalidInput("end", f"the tree has {size} leaves; leaf indexes run from 0 to {size - 1}")
+    leaves = log.leaves(start, end)
+    stored = []
+    if leaves:
+        recorder = request.app.state.registry.recorder
+        stored = list(recorder.select_notifications(leaves[0][1], len(leaves), stop=leaves[-1][1]))
+    out = []
+    for (index, position, leaf), notification in zip(leaves, stored, strict=True):
+        entry = entry_of(notification)
+        out.append({"leaf_index": index, "position": position, "leaf_hash": leaf.hex(),
+                    "entry": base64.b64encode(entry.encode()).decode("ascii"),
+                    "originator_id": str(entry.originator_id), "version": entry.version, "topic": entry.topic})
+    return {"start": start, "end": end, "tree_size": size, "entries": out}
+
+
+@router.get("/proofs/inclusion", response_model=InclusionProof, openapi_extra=ROLES,
+            summary="RFC 9162 inclusion proof of the event at log `position` in the tree of `size` leaves")
+def inclusion(request: Request, _: Reader, position: Annotated[int, Query(ge=1)], size: Size = None) -> dict[str, Any]:
+    tree_size = _size(request, size)
+    try:
+        index, leaf, path = _log(request).inclusion(position, tree_size)
+        root = _log(request).root(tree_size)
+    except NotInTree as e:
+        raise NotFound(str(e)) from None
+    except LogError as e:
+        raise InvalidInput("size", str(e)) from None
+    return {"leaf_index": index, "tree_size": tree_size, "leaf_hash": leaf.hex(),
+            "audit_path": [p.hex() for p in path], "root_hash": root.hex()}
+
+
+@router.get("/proofs/consistency", response_model=ConsistencyProof, openapi_extra=ROLES,
+            summary="RFC 9162 consistency proof that the tree of `first` leaves is a prefix of that of `second`")
+def consistency(request: Request, _: Reader, first: Annotated[int, Query(ge=1)],
+                second: Size = None) -> dict[str, Any]:
+    second_size = _size(request, second)
+    log = _log(request)
+    try:
+        path = log.consistency(first, second_size)
+        first_root, second_root = log.root(first), log.root(second_size)
+    except LogError as e:
+        raise InvalidInput("second" if first <= second_size else "first", str(e)) from None
+    return {"first": first, "second": second_size, "consistency_path": [p.hex() for p in path],
+            "first_root_hash": first_root.hex(), "second_root_hash": second_root.hex()}

@@ -1,0 +1,319 @@
+"""The Merkle log read model (R-REC-4): the hash of every perfect subtree over the event log, and the signed
+checkpoints.
+
+Each stored event is a leaf (its entry: ``registry/entries.py``). Appending a leaf writes its hash and the hash of
+every perfect subtree it completes, one per level on average, from the right edge of the tree held in memory:
+O(log n) per event, never a recomputation. Leaves and their tracking position are one transaction, like every
+view's, so a crash loses or doubles nothing. Any root or proof reads O(log n) stored hashes, in one query.
+
+Checkpoints are kept in a table of their own that a rebuild does not empty and no one may update or delete
+(R-REC-2): a rebuilt tree must reproduce every root ever signed, and ``verify_checkpoints`` says whether it does.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Protocol
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+
+from projections.views import Cursor, View
+from registry.entries import checkpoint_note, entry_of, timestamp_message
+from registry.merkle import (
+    Subtree,
+    consistency_path,
+    inclusion_path,
+    node_hash,
+    perfect_reads,
+    range_hash,
+)
+from registry.merkle import (
+    leaf_hash as hash_leaf,
+)
+from registry.storage import append_only
+
+
+class LogError(ValueError):
+    """A proof or range asked of the log that it cannot give (a size beyond the tree, a position not in it)."""
+
+
+class NotInTree(LogError):
+    """No event at that log position is a leaf of the tree (yet)."""
+
+
+class LogMismatch(RuntimeError):
+    """The tree does not reproduce a root that was signed: the log, or the view, is not what it was."""
+
+
+class CheckpointKey(Protocol):
+    """What signs checkpoints: an Ed25519 key (``api.signing.Signer`` with use ``checkpoint``)."""
+
+    @property
+    def key_id(self) -> str: ...
+
+    def sign(self, data: bytes) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A signed checkpoint, as ``GET /api/v1/log/checkpoint`` serves it (hashes hex, signatures base64)."""
+
+    size: int
+    root_hash: str
+    timestamp: str  # ISO 8601 UTC, whole seconds: the time the timestamp signature covers
+    key_id: str
+    origin: str
+    note: str
+    signature: str
+    timestamp_signature: str
+
+    @property
+    def unix_seconds(self) -> int:
+        return int(datetime.fromisoformat(self.timestamp).timestamp())
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Checkpointing:
+    """Who signs the log's checkpoints, under which origin, and how often at most (seconds)."""
+
+    key: CheckpointKey
+    origin: str
+    interval: float = 1.0
+
+
+def sign_checkpoint(key: CheckpointKey, origin: str, size: int, root: bytes, at: datetime) -> Checkpoint:
+    note = checkpoint_note(origin, size, root)
+    seconds = int(at.timestamp())
+    b64 = base64.b64encode
+    return Checkpoint(size=size, root_hash=root.hex(),
+                      timestamp=datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z"),
+                      key_id=key.key_id, origin=origin, note=note,
+                      signature=b64(key.sign(note.encode("utf-8"))).decode("ascii"),
+                      timestamp_signature=b64(key.sign(timestamp_message(note, seconds))).decode("ascii"))
+
+
+def _tables(blob: str) -> dict[str, str]:
+    return {
+        "log_leaves": "leaf_index BIGINT PRIMARY KEY, position BIGINT NOT NULL UNIQUE",
+        # level 0 holds the leaves' hashes; (level, idx) is the perfect subtree of the leaves
+        # [idx * 2**level, (idx + 1) * 2**level)
+        "log_nodes": f"level INTEGER NOT NULL, idx BIGINT NOT NULL, hash {blob} NOT NULL, PRIMARY KEY (level, idx)",
+    }
+
+
+CHECKPOINT_COLUMNS = "size, root_hash, timestamp, key_id, origin, note, signature, timestamp_signature"
+
+
+class LogView(View):
+    name = "log"
+    tables: ClassVar[dict[str, str]]
+
+    _edge: tuple[int, int, dict[int, bytes]] | None = None  # (size, last position, right edge) as last written
+
+    def create_view_tables(self) -> None:
+        super().create_view_tables()
+        with self.cursor(commit=True) as curs:
+            curs.execute(f"CREATE TABLE IF NOT EXISTS {self.table('log_checkpoints')} (size BIGINT PRIMARY KEY, "
+                         "root_hash TEXT NOT NULL, timestamp TEXT NOT NULL, key_id TEXT NOT NULL, "
+                         "origin TEXT NOT NULL, note TEXT NOT NULL, signature TEXT NOT NULL, "
+                         "timestamp_signature TEXT NOT NULL)")
+        append_only(self.datastore, self.is_sqlite, ("log_checkpoints",))
+
+    def clear(self) -> None:
+        super().clear()  # the leaves and nodes; the checkpoints stay, for the rebuilt tree to be checked against
+        self._edge = None
+
+    # Writing
+
+    def append(self, notifications: Sequence[Any], tracking_name: str) -> None:
+        """Appends stored events (``Notification``s, in log order, after the last leaf) as leaves, with the
+        tracking position of the last, in one transaction."""
+        if not notifications:
+            return
+        with self.tracked(Tracking(tracking_name, notifications[-1].id)) as curs:
+            # A write first: SQLite cannot upgrade a reading transaction while another connection writes.
+            curs.execute(f"DELETE FROM {self.table('log_leaves')} WHERE leaf_index < 0")
+            size, last, edge = self._right_edge(curs)
+            edge = dict(edge)
+            leaves, nodes = [], []
+            for n in notifications:
+                if n.id <= last:
+                    raise LogError(f"log position {n.id} is not after the last leaf's ({last})")
+                current = hash_leaf(entry_of(n).encode())
+                leaves.append((size, n.id))
+                nodes.append((0, size, current))
+                level, index = 0, size
+                while index & 1:  # completes the perfect subtree one level up
+                    current = node_hash(edge.pop(level), current)
+                    level, index = level + 1, index >> 1
+                    nodes.append((level, index, current))
+                edge[level] = current
+                size, last = size + 1, n.id
+            curs.executemany(f"INSERT INTO {self.table('log_leaves')} (leaf_index, position) VALUES (%s, %s)",
+                             leaves)
+            curs.executemany(f"INSERT INTO {self.table('log_nodes')} (level, idx, hash) VALUES (%s, %s, %s)", nodes)
+        self._edge = (size, last, edge)
+
+    def _right_edge(self, curs: Cursor) -> tuple[int, int, dict[int, bytes]]:
+        """The tree's size, last position and the hash of each perfect subtree on its right edge, by level,
+        as stored (what is held in memory is used only while it matches the table)."""
+        curs.execute(f"SELECT leaf_index, position FROM {self.table('log_leaves')} ORDER BY leaf_index DESC LIMIT 1")
+        row = curs.fetchone()
+        size, last = (int(row[0]) + 1, int(row[1])) if row else (0, 0)
+        if self._edge is not None and self._edge[:2] == (size, last):
+            return self._edge
+        wanted = [(h, (size >> h) - 1) for h in range(size.bit_length()) if size >> h & 1]
+        found = self._nodes(curs, wanted)
+        self._edge = (size, last, {h: found[(h, i)] for h, i in wanted})
+        return self._edge
+
+    def _nodes(self, curs: Cursor, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        wanted = list(dict.fromkeys(wanted))
+        if not wanted:
+            return {}
+        values = ", ".join("(%s, %s)" for _ in wanted)
+        curs.execute(f"SELECT level, idx, hash FROM {self.table('log_nodes')} WHERE (level, idx) IN (VALUES {values})",
+                     [v for pair in wanted for v in pair])
+        found = {(int(lv), int(i)): bytes(h) for lv, i, h in curs.fetchall()}
+        if len(found) != len(wanted):
+            raise LogMismatch(f"the log view is missing {len(wanted) - len(found)} stored subtree hashes")
+        return found
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> Checkpoint:
+        """Keeps a checkpoint; when one of that size is kept already (another process signed it first), that
+        one stays and is answered."""
+        conflict = "OR IGNORE " if self.is_sqlite else ""
+        suffix = "" if self.is_sqlite else " ON CONFLICT (size) DO NOTHING"
+        with self.cursor(commit=True) as curs:
+            curs.execute(f"INSERT {conflict}INTO {self.table('log_checkpoints')} ({CHECKPOINT_COLUMNS}) VALUES "
+                         f"(%s, %s, %s, %s, %s, %s, %s, %s){suffix}", list(asdict(checkpoint).values()))
+        kept = self.checkpoint(checkpoint.size)
+        assert kept is not None
+        return kept
+
+    # Reading
+
+    def size(self) -> int:
+        with self.cursor() as curs:
+            curs.execute(f"SELECT MAX(leaf_index) FROM {self.table('log_leaves')}")
+            row = curs.fetchone()
+        return int(row[0]) + 1 if row and row[0] is not None else 0
+
+    def _compute(self, curs: Cursor, compute: Callable[[Subtree], Any]) -> Any:
+        """Runs a tree computation over the stored perfect subtrees, read in one query."""
+        reads = perfect_reads(compute)
+        keys = {(s, e): ((e - s).bit_length() - 1, s >> ((e - s).bit_length() - 1)) for s, e in reads}
+        found = self._nodes(curs, keys.values())
+        return compute(lambda s, e: found[keys[(s, e)]])
+
+    def _check_size(self, size: int, curs: Cursor) -> None:
+        curs.execute(f"SELECT MAX(leaf_index) FROM {self.table('log_leaves')}")
+        row = curs.fetchone()
+        have = int(row[0]) + 1 if row and row[0] is not None else 0
+        if not 0 <= size <= have:
+            raise LogError(f"the tree has {have} leaves; there is no tree of {size}")
+
+    def root(self, size: int) -> bytes:
+        with self.cursor() as curs:
+            self._check_size(size, curs)
+            root: bytes = self._compute(curs, lambda perfect: range_hash(perfect, 0, size))
+        return root
+
+    def inclusion(self, position: int, size: int) -> tuple[int, bytes, list[bytes]]:
+        """The leaf index and hash of the event at log ``position`` and its audit path in the tree of ``size``."""
+        with self.cursor() as curs:
+            self._check_size(size, curs)
+            curs.execute(f"SELECT leaf_index FROM {self.table('log_leaves')} WHERE position = %s", (position,))
+            row = curs.fetchone()
+            if row is None:
+                raise NotInTree(f"no event at log position {position} is in the tree (yet)")
+            index = int(row[0])
+            if index >= size:
+                raise NotInTree(f"the event at log position {position} is leaf {index}, not in a tree of {size}")
+            leaf = self._nodes(curs, [(0, index)])[(0, index)]
+            path: list[bytes] = self._compute(curs, lambda perfect: inclusion_path(
+                lambda s, e: range_hash(perfect, s, e), index, size))
+        return index, leaf, path
+
+    def consistency(self, first: int, second: int) -> list[bytes]:
+        if not 0 < first <= second:
+            raise LogError(f"a consistency proof goes from a tree of 1 or more leaves to one as large or larger, "
+                           f"not from {first} to {second}")
+        with self.cursor() as curs:
+            self._check_size(second, curs)
+            proof: list[bytes] = self._compute(curs, lambda perfect: consistency_path(
+                lambda s, e: range_hash(perfect, s, e), first, second))
+        return proof
+
+    def leaves(self, start: int, end: int) -> list[tuple[int, int, bytes]]:
+        """(leaf index, position, leaf hash) of the leaves [start, end)."""
+        with self.cursor() as curs:
+            curs.execute(f"SELECT l.leaf_index, l.position, n.hash FROM {self.table('log_leaves')} l JOIN "
+                         f"{self.table('log_nodes')} n ON n.level = 0 AND n.idx = l.leaf_index "
+                         "WHERE l.leaf_index >= %s AND l.leaf_index < %s ORDER BY l.leaf_index", (start, end))
+            return [(int(i), int(p), bytes(h)) for i, p, h in curs.fetchall()]
+
+    def checkpoint(self, size: int | None = None) -> Checkpoint | None:
+        """The kept checkpoint of ``size`` leaves, or the latest."""
+        where, params = ("WHERE size = %s", [size]) if size is not None else ("", [])
+        with self.cursor() as curs:
+            curs.execute(f"SELECT {CHECKPOINT_COLUMNS} FROM {self.table('log_checkpoints')} {where} "
+                         "ORDER BY size DESC LIMIT 1", params)
+            row = curs.fetchone()
+        return Checkpoint(int(row[0]), *row[1:]) if row else None
+
+    def checkpoints(self, after_size: int = 0, up_to: int | None = None, limit: int | None = None) -> list[Checkpoint]:
+        """The kept checkpoints of more than ``after_size`` and at most ``up_to`` leaves, smallest first."""
+        sql = f"SELECT {CHECKPOINT_COLUMNS} FROM {self.table('log_checkpoints')} WHERE size > %s"
+        params: list[int] = [after_size]
+        if up_to is not None:
+            sql += " AND size <= %s"
+            params.append(up_to)
+        sql += " ORDER BY size"
+        if limit is not None:
+            sql += " LIMIT %s"
+            params.append(limit)
+        with self.cursor() as curs:
+            curs.execute(sql, params)
+            return [Checkpoint(int(r[0]), *r[1:]) for r in curs.fetchall()]
+
+    def leaves_through(self, position: int) -> int:
+        """How many leaves the tree needs to include the event at log ``position`` (and all before it)."""
+        with self.cursor() as curs:
+            curs.execute(f"SELECT MAX(leaf_index) FROM {self.table('log_leaves')} WHERE position <= %s", (position,))
+            row = curs.fetchone()
+        return int(row[0]) + 1 if row and row[0] is not None else 0
+
+    def make_checkpoint(self, key: CheckpointKey, origin: str, now: datetime) -> Checkpoint | None:
+        """Signs and keeps a checkpoint of the tree as it is, if it has grown since the latest; answers it."""
+        size = self.size()
+        latest = self.checkpoint()
+        if size == 0 or (latest is not None and latest.size >= size):
+            return None
+        if latest is not None and int(now.timestamp()) < latest.unix_seconds:
+            now = datetime.fromtimestamp(latest.unix_seconds, UTC)  # time never runs backwards between checkpoints
+        return self.add_checkpoint(sign_checkpoint(key, origin, size, self.root(size), now))
+
+    def verify_checkpoints(self) -> None:
+        """Raises ``LogMismatch`` naming the first kept checkpoint whose root the tree does not reproduce."""
+        size = self.size()
+        for checkpoint in self.checkpoints(up_to=size):
+            if self.root(checkpoint.size).hex() != checkpoint.root_hash:
+                raise LogMismatch(f"R-REC-4: the log no longer reproduces the root signed in the checkpoint of "
+                                  f"{checkpoint.size} leaves ({checkpoint.timestamp})")
+
+
+class SQLiteLog(LogView, SQLiteTrackingRecorder):
+    tables = _tables("BLOB")
+
+
+class PostgresLog(LogView, PostgresTrackingRecorder):
+    tables = _tables("BYTEA")
