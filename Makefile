@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_START := pg_ctlcluster --skip-systemctl-redirect 15 main start
 
-.PHONY: run test setup postgres bench bench-tick browser browser
+.PHONY: run test setup postgres bench bench-tick bench-log browser
 
 $(BIN)/registry: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: setup postgres
 # One scheduler run over 100,000 certificates, nothing due and 1 % due.
 bench-tick: setup postgres
 	$(BIN)/python bench/scheduler_tick.py
+
+# The Merkle log over 1,000,000 events: building the tree against hashlib alone, proofs at that size.
+bench-log: setup postgres
+	$(BIN)/python bench/merkle_log.py
 
 test: setup postgres browser
 	$(BIN)/ruff check registry projections api scheduler tests

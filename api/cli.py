@@ -199,13 +199,21 @@ def qr_verify(args: argparse.Namespace) -> int:
 
 def projections_rebuild(_: argparse.Namespace) -> int:
     """Empties every read model and rebuilds it from the whole log."""
+    from projections.log import LogMismatch
+
     app = _open()
     try:
         views = _views(app, get_settings())
         started = time.monotonic()
-        count = views.rebuild()
-        print(f"rebuilt {views.projection.name} from {count} events in {time.monotonic() - started:.2f} s; "
-              f"position {views.position()} of {views.head()}")
+        try:
+            count = views.rebuild()
+        except LogMismatch as e:
+            print(f"registry: {e}", file=sys.stderr)
+            return 1
+        kept = len(views.log.checkpoints())
+        print(f"rebuilt {views.projection.name} and {views.log.name} from {count} events in "
+              f"{time.monotonic() - started:.2f} s; position {views.position()} of {views.head()}; the tree "
+              f"reproduces all {kept} signed checkpoints")
     finally:
         app.close()
     return 0

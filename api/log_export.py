@@ -141,16 +141,17 @@ def verify(data: bytes, kept: Mapping[str, Any] | None = None,
     keys = _keys(header["keys"])
     if trusted is not None:  # only the regulator's own keys vouch, not those the file brings
         keys = dict(trusted)
-    tree, number, last_position = merkle.Tree(), 1, 0
+    leaves: list[bytes] = []
+    number, last_position = 1, 0
     while number < len(lines) and not lines[number].startswith('{"checkpoint":'):
         record = _line(lines, number)
         if set(record) != {"entry", "leaf_index", "position"}:
             raise Flaw("an entry line holds entry, leaf_index and position, and nothing else", number + 1)
-        if record["leaf_index"] != tree.size:
-            raise Flaw(f"leaf {tree.size} was expected here, not leaf {record['leaf_index']}: entries were removed, "
+        if type(record["leaf_index"]) is not int or record["leaf_index"] != len(leaves):
+            raise Flaw(f"leaf {len(leaves)} was expected here, not leaf {record['leaf_index']}: entries were removed, "
                        f"added or reordered", number + 1)
         position = record["position"]
-        if not isinstance(position, int) or position <= last_position:
+        if type(position) is not int or position <= last_position:
             raise Flaw(f"log position {position} does not come after {last_position}: entries were reordered",
                        number + 1)
         entry_bytes = _b64(record["entry"], "the entry", number + 1)
@@ -160,8 +161,10 @@ def verify(data: bytes, kept: Mapping[str, Any] | None = None,
             raise Flaw(f"the entry is malformed: {e}", number + 1) from None
         if entry.position != position:
             raise Flaw(f"the entry holds log position {entry.position}, the line says {position}", number + 1)
-        tree.append(merkle.leaf_hash(entry_bytes))
+        leaves.append(merkle.leaf_hash(entry_bytes))
         last_position, number = position, number + 1
+    tree = merkle.Tree()
+    tree.extend(leaves)
     if tree.size == 0:
         raise Flaw("the export holds no entries")
     checkpoints: list[Checkpoint] = []
@@ -255,8 +258,8 @@ def _read_checkpoint(body: Mapping[str, Any], line: int | None) -> Checkpoint:
         raise Flaw("a checkpoint's fields other than its size are text", line)
     if not _HEX32.fullmatch(checkpoint.root_hash):
         raise Flaw("a checkpoint's root hash is 64 lowercase hex digits", line)
-    if not _TIMESTAMP.fullmatch(checkpoint.timestamp):
-        raise Flaw("a checkpoint's timestamp is YYYY-MM-DDTHH:MM:SSZ", line)
+    if not _TIMESTAMP.fullmatch(checkpoint.timestamp) or _seconds(checkpoint.timestamp) is None:
+        raise Flaw("a checkpoint's timestamp is a time since 1970 as YYYY-MM-DDTHH:MM:SSZ", line)
     try:
         note = parse_note(checkpoint.note)
         expected = checkpoint_note(checkpoint.origin, checkpoint.size, bytes.fromhex(checkpoint.root_hash))
@@ -267,14 +270,24 @@ def _read_checkpoint(body: Mapping[str, Any], line: int | None) -> Checkpoint:
     return checkpoint
 
 
+def _seconds(timestamp: str) -> int | None:
+    """Unix seconds of a YYYY-MM-DDTHH:MM:SSZ time since 1970, or None when it names no such time."""
+    try:
+        seconds = int(datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
 def _check_signatures(checkpoint: Checkpoint, keys: Mapping[str, Ed25519PublicKey], line: int | None) -> None:
     public = keys.get(checkpoint.key_id)
     if public is None:
         raise Flaw(f"the checkpoint of {checkpoint.size} leaves is signed by key {checkpoint.key_id}, which is not "
                    f"among the keys checked against ({', '.join(sorted(keys)) or 'none'})", line)
-    stamp = datetime.strptime(checkpoint.timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    seconds = _seconds(checkpoint.timestamp)
+    assert seconds is not None  # _read_checkpoint let only real times through
     signed = ((checkpoint.note.encode("utf-8"), checkpoint.signature, "note"),
-              (timestamp_message(checkpoint.note, int(stamp.timestamp())), checkpoint.timestamp_signature, "time"))
+              (timestamp_message(checkpoint.note, seconds), checkpoint.timestamp_signature, "time"))
     for message, signature, what in signed:
         try:
             public.verify(_b64(signature, f"the {what} signature", line or 0), message)

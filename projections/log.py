@@ -13,7 +13,9 @@ Checkpoints are kept in a table of their own that a rebuild does not empty and n
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
@@ -25,15 +27,13 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from projections.views import Cursor, View
 from registry.entries import checkpoint_note, entry_of, timestamp_message
 from registry.merkle import (
+    RightEdge,
     Subtree,
     consistency_path,
     inclusion_path,
-    node_hash,
+    leaf_hashes,
     perfect_reads,
     range_hash,
-)
-from registry.merkle import (
-    leaf_hash as hash_leaf,
 )
 from registry.storage import append_only
 
@@ -116,7 +116,7 @@ class LogView(View):
     name = "log"
     tables: ClassVar[dict[str, str]]
 
-    _edge: tuple[int, int, dict[int, bytes]] | None = None  # (size, last position, right edge) as last written
+    _edge: tuple[int, RightEdge] | None = None  # (last position, right edge) as last written
 
     def create_view_tables(self) -> None:
         super().create_view_tables()
@@ -141,47 +141,45 @@ class LogView(View):
         with self.tracked(Tracking(tracking_name, notifications[-1].id)) as curs:
             # A write first: SQLite cannot upgrade a reading transaction while another connection writes.
             curs.execute(f"DELETE FROM {self.table('log_leaves')} WHERE leaf_index < 0")
-            size, last, edge = self._right_edge(curs)
-            edge = dict(edge)
-            leaves, nodes = [], []
-            for n in notifications:
-                if n.id <= last:
-                    raise LogError(f"log position {n.id} is not after the last leaf's ({last})")
-                current = hash_leaf(entry_of(n).encode())
-                leaves.append((size, n.id))
-                nodes.append((0, size, current))
-                level, index = 0, size
-                while index & 1:  # completes the perfect subtree one level up
-                    current = node_hash(edge.pop(level), current)
-                    level, index = level + 1, index >> 1
-                    nodes.append((level, index, current))
-                edge[level] = current
-                size, last = size + 1, n.id
+            last, stored = self._right_edge(curs)
+            edge = RightEdge(stored.size, stored.hashes)  # a copy: the stored edge stays as it is until commit
+            positions = [n.id for n in notifications]
+            if positions[0] <= last or any(a >= b for a, b in itertools.pairwise(positions)):
+                raise LogError(f"log positions {positions[0]}…{positions[-1]} do not follow the last leaf's ({last}) "
+                               "in order")
+            leaves = list(zip(range(edge.size, edge.size + len(positions)), positions, strict=True))
+            nodes = edge.extend(leaf_hashes(entry_of(n).encode() for n in notifications))
+            last = positions[-1]
             curs.executemany(f"INSERT INTO {self.table('log_leaves')} (leaf_index, position) VALUES (%s, %s)",
                              leaves)
             curs.executemany(f"INSERT INTO {self.table('log_nodes')} (level, idx, hash) VALUES (%s, %s, %s)", nodes)
-        self._edge = (size, last, edge)
+        self._edge = (last, edge)
 
-    def _right_edge(self, curs: Cursor) -> tuple[int, int, dict[int, bytes]]:
-        """The tree's size, last position and the hash of each perfect subtree on its right edge, by level,
-        as stored (what is held in memory is used only while it matches the table)."""
+    def _right_edge(self, curs: Cursor) -> tuple[int, RightEdge]:
+        """The last leaf's position and the tree's right edge as stored (what is held in memory is used only
+        while it matches the table)."""
         curs.execute(f"SELECT leaf_index, position FROM {self.table('log_leaves')} ORDER BY leaf_index DESC LIMIT 1")
         row = curs.fetchone()
         size, last = (int(row[0]) + 1, int(row[1])) if row else (0, 0)
-        if self._edge is not None and self._edge[:2] == (size, last):
+        if self._edge is not None and self._edge[0] == last and self._edge[1].size == size:
             return self._edge
         wanted = [(h, (size >> h) - 1) for h in range(size.bit_length()) if size >> h & 1]
         found = self._nodes(curs, wanted)
-        self._edge = (size, last, {h: found[(h, i)] for h, i in wanted})
+        self._edge = (last, RightEdge(size, {h: found[(h, i)] for h, i in wanted}))
         return self._edge
 
     def _nodes(self, curs: Cursor, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         wanted = list(dict.fromkeys(wanted))
         if not wanted:
             return {}
-        values = ", ".join("(%s, %s)" for _ in wanted)
-        curs.execute(f"SELECT level, idx, hash FROM {self.table('log_nodes')} WHERE (level, idx) IN (VALUES {values})",
-                     [v for pair in wanted for v in pair])
+        if self.is_sqlite:
+            values = ", ".join("(%s, %s)" for _ in wanted)
+            curs.execute(f"SELECT level, idx, hash FROM {self.table('log_nodes')} WHERE (level, idx) IN "
+                         f"(VALUES {values})", [v for pair in wanted for v in pair])
+        else:  # one statement text whatever the count, so the driver prepares it once
+            curs.execute(f"SELECT level, idx, hash FROM {self.table('log_nodes')} WHERE (level, idx) IN "
+                         "(SELECT * FROM unnest(%s::integer[], %s::bigint[]))",
+                         [[lv for lv, _ in wanted], [i for _, i in wanted]])
         found = {(int(lv), int(i)): bytes(h) for lv, i, h in curs.fetchall()}
         if len(found) != len(wanted):
             raise LogMismatch(f"the log view is missing {len(wanted) - len(found)} stored subtree hashes")
@@ -201,8 +199,14 @@ class LogView(View):
 
     # Reading
 
-    def size(self) -> int:
+    @contextmanager
+    def reading(self) -> Iterator[Cursor]:
+        """A cursor for reads; every hash once written never changes, so reads need no snapshot of their own."""
         with self.cursor() as curs:
+            yield curs
+
+    def size(self) -> int:
+        with self.reading() as curs:
             curs.execute(f"SELECT MAX(leaf_index) FROM {self.table('log_leaves')}")
             row = curs.fetchone()
         return int(row[0]) + 1 if row and row[0] is not None else 0
@@ -214,48 +218,59 @@ class LogView(View):
         found = self._nodes(curs, keys.values())
         return compute(lambda s, e: found[keys[(s, e)]])
 
-    def _check_size(self, size: int, curs: Cursor) -> None:
-        curs.execute(f"SELECT MAX(leaf_index) FROM {self.table('log_leaves')}")
+    def _check_size(self, size: int, curs: Cursor, position: int = 0) -> int | None:
+        """Refuses a size beyond the tree; answers the leaf index of the event at ``position``, if in it."""
+        leaves = self.table("log_leaves")
+        curs.execute(f"SELECT (SELECT MAX(leaf_index) FROM {leaves}), "
+                     f"(SELECT leaf_index FROM {leaves} WHERE position = %s)", (position,))
         row = curs.fetchone()
-        have = int(row[0]) + 1 if row and row[0] is not None else 0
+        assert row is not None
+        have = int(row[0]) + 1 if row[0] is not None else 0
         if not 0 <= size <= have:
             raise LogError(f"the tree has {have} leaves; there is no tree of {size}")
+        return None if row[1] is None else int(row[1])
 
     def root(self, size: int) -> bytes:
-        with self.cursor() as curs:
+        with self.reading() as curs:
             self._check_size(size, curs)
             root: bytes = self._compute(curs, lambda perfect: range_hash(perfect, 0, size))
         return root
 
     def inclusion(self, position: int, size: int) -> tuple[int, bytes, list[bytes]]:
         """The leaf index and hash of the event at log ``position`` and its audit path in the tree of ``size``."""
-        with self.cursor() as curs:
-            self._check_size(size, curs)
-            curs.execute(f"SELECT leaf_index FROM {self.table('log_leaves')} WHERE position = %s", (position,))
-            row = curs.fetchone()
-            if row is None:
+        return self.prove_inclusion(position, size)[:3]
+
+    def prove_inclusion(self, position: int, size: int) -> tuple[int, bytes, list[bytes], bytes]:
+        """``inclusion``, and the root the path leads to: two queries in one transaction."""
+        with self.reading() as curs:
+            index = self._check_size(size, curs, position)
+            if index is None:
                 raise NotInTree(f"no event at log position {position} is in the tree (yet)")
-            index = int(row[0])
             if index >= size:
                 raise NotInTree(f"the event at log position {position} is leaf {index}, not in a tree of {size}")
-            leaf = self._nodes(curs, [(0, index)])[(0, index)]
-            path: list[bytes] = self._compute(curs, lambda perfect: inclusion_path(
-                lambda s, e: range_hash(perfect, s, e), index, size))
-        return index, leaf, path
+            proof: tuple[int, bytes, list[bytes], bytes] = self._compute(curs, lambda perfect: (
+                index, perfect(index, index + 1),
+                inclusion_path(lambda s, e: range_hash(perfect, s, e), index, size), range_hash(perfect, 0, size)))
+        return proof
 
     def consistency(self, first: int, second: int) -> list[bytes]:
+        return self.prove_consistency(first, second)[0]
+
+    def prove_consistency(self, first: int, second: int) -> tuple[list[bytes], bytes, bytes]:
+        """The consistency proof from ``first`` to ``second`` and both roots: two queries in one transaction."""
         if not 0 < first <= second:
             raise LogError(f"a consistency proof goes from a tree of 1 or more leaves to one as large or larger, "
                            f"not from {first} to {second}")
-        with self.cursor() as curs:
+        with self.reading() as curs:
             self._check_size(second, curs)
-            proof: list[bytes] = self._compute(curs, lambda perfect: consistency_path(
-                lambda s, e: range_hash(perfect, s, e), first, second))
+            proof: tuple[list[bytes], bytes, bytes] = self._compute(curs, lambda perfect: (
+                consistency_path(lambda s, e: range_hash(perfect, s, e), first, second),
+                range_hash(perfect, 0, first), range_hash(perfect, 0, second)))
         return proof
 
     def leaves(self, start: int, end: int) -> list[tuple[int, int, bytes]]:
         """(leaf index, position, leaf hash) of the leaves [start, end)."""
-        with self.cursor() as curs:
+        with self.reading() as curs:
             curs.execute(f"SELECT l.leaf_index, l.position, n.hash FROM {self.table('log_leaves')} l JOIN "
                          f"{self.table('log_nodes')} n ON n.level = 0 AND n.idx = l.leaf_index "
                          "WHERE l.leaf_index >= %s AND l.leaf_index < %s ORDER BY l.leaf_index", (start, end))
@@ -264,7 +279,7 @@ class LogView(View):
     def checkpoint(self, size: int | None = None) -> Checkpoint | None:
         """The kept checkpoint of ``size`` leaves, or the latest."""
         where, params = ("WHERE size = %s", [size]) if size is not None else ("", [])
-        with self.cursor() as curs:
+        with self.reading() as curs:
             curs.execute(f"SELECT {CHECKPOINT_COLUMNS} FROM {self.table('log_checkpoints')} {where} "
                          "ORDER BY size DESC LIMIT 1", params)
             row = curs.fetchone()
@@ -281,13 +296,13 @@ class LogView(View):
         if limit is not None:
             sql += " LIMIT %s"
             params.append(limit)
-        with self.cursor() as curs:
+        with self.reading() as curs:
             curs.execute(sql, params)
             return [Checkpoint(int(r[0]), *r[1:]) for r in curs.fetchall()]
 
     def leaves_through(self, position: int) -> int:
         """How many leaves the tree needs to include the event at log ``position`` (and all before it)."""
-        with self.cursor() as curs:
+        with self.reading() as curs:
             curs.execute(f"SELECT MAX(leaf_index) FROM {self.table('log_leaves')} WHERE position <= %s", (position,))
             row = curs.fetchone()
         return int(row[0]) + 1 if row and row[0] is not None else 0
@@ -303,9 +318,14 @@ class LogView(View):
         return self.add_checkpoint(sign_checkpoint(key, origin, size, self.root(size), now))
 
     def verify_checkpoints(self) -> None:
-        """Raises ``LogMismatch`` naming the first kept checkpoint whose root the tree does not reproduce."""
+        """Raises ``LogMismatch`` naming the first kept checkpoint whose root the tree does not reproduce, or
+        that covers more leaves than the tree holds. Call it when the view has caught up with the whole log."""
         size = self.size()
-        for checkpoint in self.checkpoints(up_to=size):
+        for checkpoint in self.checkpoints():
+            if checkpoint.size > size:
+                raise LogMismatch(f"R-REC-4: the log holds {size} events, fewer than the checkpoint of "
+                                  f"{checkpoint.size} leaves ({checkpoint.timestamp}) was signed over: events were "
+                                  "removed")
             if self.root(checkpoint.size).hex() != checkpoint.root_hash:
                 raise LogMismatch(f"R-REC-4: the log no longer reproduces the root signed in the checkpoint of "
                                   f"{checkpoint.size} leaves ({checkpoint.timestamp})")
@@ -317,3 +337,13 @@ class SQLiteLog(LogView, SQLiteTrackingRecorder):
 
 class PostgresLog(LogView, PostgresTrackingRecorder):
     tables = _tables("BYTEA")
+
+    @contextmanager
+    def reading(self) -> Iterator[Cursor]:
+        # Autocommit: a proof's two queries are two round trips, not four (BEGIN and ROLLBACK around them).
+        # Harmless to the library's own transactions on these connections: they begin theirs explicitly.
+        with self.datastore.get_connection() as conn:
+            if not conn.autocommit:
+                conn.autocommit = True
+            with conn.cursor() as curs:
+                yield Cursor(curs, False)

@@ -55,6 +55,8 @@ class Entry:
         topic = self.topic.encode("utf-8")
         if len(topic) > 0xFFFF or len(self.state) > 0xFFFFFFFF:
             raise ValueError("a topic is at most 65535 bytes and a state at most 4 GiB")
+        if not (0 <= self.position < 1 << 64 and 0 <= self.version < 1 << 64):
+            raise ValueError("a position and a version are whole numbers from 0 to 2**64 - 1")
         return (_HEAD.pack(ENTRY_FORMAT, self.position, self.originator_id.bytes, self.version, len(topic)) + topic
                 + _STATE_LENGTH.pack(len(self.state)) + self.state)
 

@@ -121,8 +121,7 @@ def entries(request: Request, _: Reader, start: Annotated[int, Query(ge=0)] = 0,
 def inclusion(request: Request, _: Reader, position: Annotated[int, Query(ge=1)], size: Size = None) -> dict[str, Any]:
     tree_size = _size(request, size)
     try:
-        index, leaf, path = _log(request).inclusion(position, tree_size)
-        root = _log(request).root(tree_size)
+        index, leaf, path, root = _log(request).prove_inclusion(position, tree_size)
     except NotInTree as e:
         raise NotFound(str(e)) from None
     except LogError as e:
@@ -138,8 +137,7 @@ def consistency(request: Request, _: Reader, first: Annotated[int, Query(ge=1)],
     second_size = _size(request, second)
     log = _log(request)
     try:
-        path = log.consistency(first, second_size)
-        first_root, second_root = log.root(first), log.root(second_size)
+        path, first_root, second_root = log.prove_consistency(first, second_size)
     except LogError as e:
         raise InvalidInput("second" if first <= second_size else "first", str(e)) from None
     return {"first": first, "second": second_size, "consistency_path": [p.hex() for p in path],

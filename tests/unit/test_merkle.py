@@ -7,6 +7,7 @@ import pytest
 
 from registry.merkle import (
     EMPTY_ROOT,
+    RightEdge,
     Tree,
     consistency_path,
     inclusion_path,
@@ -147,3 +148,35 @@ def test_r_rec_4_out_of_range_requests_are_refused(tree64: Tree) -> None:
         consistency_path(tree64.subtree, 0, 5)
     with pytest.raises(ValueError):
         root_from_inclusion(1, 8, LEAVES[1], inclusion_path(tree64.subtree, 1, 8)[:-1])
+
+
+def test_r_rec_4_the_right_edge_appends_the_same_subtrees_and_root_as_the_tree(tree64: Tree) -> None:
+    edge, completed = RightEdge(), list[tuple[int, int, bytes]]()
+    for size in range(1, 65):
+        edge.append(tree64.levels[0][size - 1], completed)
+        assert edge.root() == tree64.root(size)
+        resumed = RightEdge(size, dict(edge.hashes))  # as a store reloads it after a restart
+        assert resumed.root() == edge.root()
+    assert RightEdge().root() == EMPTY_ROOT
+    for level, index, digest in completed:
+        assert tree64.levels[level][index] == digest
+    assert len(completed) == sum(len(level) for level in tree64.levels)
+
+
+def test_r_rec_4_a_right_edge_that_does_not_fit_its_size_is_refused() -> None:
+    with pytest.raises(ValueError, match="right edge"):
+        RightEdge(3, {0: b"\x00" * 32})
+
+
+@pytest.mark.parametrize("batches", [[64], [1] * 64, [3, 5, 1, 7, 16, 32], [2, 30, 1, 1, 30], [63, 1]])
+def test_r_rec_4_extending_in_batches_equals_appending_one_by_one(tree64: Tree, batches: list[int]) -> None:
+    leaves = tree64.levels[0]
+    edge, tree, start = RightEdge(), Tree(), 0
+    completed: list[tuple[int, int, bytes]] = []
+    for size in batches:
+        completed += edge.extend(leaves[start:start + size])
+        tree.extend(leaves[start:start + size])
+        start += size
+        assert edge.root() == tree.root() == tree64.root(start)
+    assert tree.levels == tree64.levels
+    assert sorted(completed) == sorted((h, i, d) for h, level in enumerate(tree64.levels) for i, d in enumerate(level))
