@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_START := pg_ctlcluster --skip-systemctl-redirect 15 main start
 
-.PHONY: run test setup postgres bench bench-tick bench-log browser
+.PHONY: run test setup postgres bench bench-tick bench-log browser pdf
 
 $(BIN)/registry: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(BIN)/registry: pyproject.toml
 setup: $(BIN)/registry
 
 # Serves the registry on the embedded default store (SQLite, ./registry.db) with the demo data set loaded.
-run: setup
+run: setup pdf
 	$(BIN)/registry serve --demo
 
 # PostgreSQL 15 on 127.0.0.1:5432 is part of every machine; start it if it is down.
@@ -27,6 +27,12 @@ postgres:
 browser:
 	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the page tests"; apt-get install -y chromium || (apt-get update && apt-get install -y chromium); }
 	@fc-list :lang=zh | grep -q . || { echo "installing a Chinese font for the page screenshots"; apt-get install -y fonts-wqy-zenhei || (apt-get update && apt-get install -y fonts-wqy-zenhei); }
+
+# The certificate PDF (WeasyPrint) needs Pango and a Chinese font; its tests read the PDF back with poppler.
+pdf:
+	@ldconfig -p | grep -q libpangoft2-1.0 || { echo "installing Pango for the certificate PDF"; apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 || (apt-get update && apt-get install -y libpango-1.0-0 libpangoft2-1.0-0); }
+	@fc-list :lang=zh | grep -q . || { echo "installing a Chinese font for the certificate PDF"; apt-get install -y fonts-wqy-zenhei || (apt-get update && apt-get install -y fonts-wqy-zenhei); }
+	@command -v pdftoppm >/dev/null || { echo "installing poppler-utils (pdftoppm, pdftotext) for the certificate tests"; apt-get install -y poppler-utils || (apt-get update && apt-get install -y poppler-utils); }
 
 # The public lookup benchmark: 1,000,000 certificates in PostgreSQL (needs wrk: apt-get install -y wrk).
 bench: setup postgres
@@ -41,7 +47,7 @@ bench-tick: setup postgres
 bench-log: setup postgres
 	$(BIN)/python bench/merkle_log.py
 
-test: setup postgres browser
+test: setup postgres browser pdf
 	$(BIN)/ruff check registry projections api scheduler tests
 	$(BIN)/mypy
 	$(BIN)/pytest -q

@@ -296,6 +296,30 @@ def log_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def certificate_pdf(args: argparse.Namespace) -> int:
+    """Writes a certificate's document (A4 PDF/A-3b) to FILE."""
+    from api.certificate_pdf import CJKFontMissing, render
+    from api.signing import Signer
+
+    settings = get_settings()
+    app = _open()
+    try:
+        view = app.get_certificate(args.number)
+    finally:
+        app.close()
+    signer = Signer(settings.signing_key, settings.public_base_url)
+    try:
+        pdf = render(view, signer.verify_url(view.number, view.organization["uscc"], view.issued_on,
+                                             view.valid_until))
+    except CJKFontMissing as e:
+        print(f"registry: {e}", file=sys.stderr)
+        return 2
+    Path(args.file).write_bytes(pdf)
+    print(f"wrote certificate {view.number} (version {view.version}, {view.status}) to {args.file}: "
+          f"{len(pdf):,} bytes, PDF/A-3b")
+    return 0
+
+
 def tick(args: argparse.Namespace) -> int:
     """Runs every scheduler duty once, as of a date (today by default); records go in date order."""
     from registry.clock import AsOfClock
@@ -374,6 +398,12 @@ def build_parser() -> argparse.ArgumentParser:
         run=projections_rebuild)
     projections.add_parser("run", help="keep the read models current until interrupted").set_defaults(
         run=projections_run)
+    certificate = commands.add_parser("certificate", help="certificate documents").add_subparsers(
+        dest="certificate_command", required=True)
+    pdf_cmd = certificate.add_parser("pdf", help="write a certificate as an A4 PDF/A document")
+    pdf_cmd.add_argument("number", metavar="NUMBER")
+    pdf_cmd.add_argument("file", metavar="FILE")
+    pdf_cmd.set_defaults(run=certificate_pdf)
     log_cmd = commands.add_parser("log", help="the tamper-evident log (R-REC-4)").add_subparsers(
         dest="log_command", required=True)
     export_cmd = log_cmd.add_parser("export", help="export the log with its checkpoints to one file")

@@ -42,6 +42,10 @@ class NotCaughtUp(RegistryError):
     """A read asked to wait for a write (``after``) that the views have not reached in time."""
 
 
+class NotInstalled(RegistryError):
+    """Something the server needs for this answer is not installed (a Chinese font for the certificate PDF)."""
+
+
 def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": f"urn:cems-registry:problem:{slug}", "title": title, "status": status, "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
@@ -71,6 +75,8 @@ def registry_error(_: Request, exc: Exception) -> JSONResponse:
         return problem(409, "conflict", "Conflict", exc.detail)
     if isinstance(exc, NotCaughtUp):
         return problem(503, "not-caught-up", "Not caught up yet", exc.detail)
+    if isinstance(exc, NotInstalled):
+        return problem(503, "not-installed", "Not installed on the server", exc.detail)
     if isinstance(exc, PayloadTooLarge):
         return problem(413, "too-large", "Payload too large", exc.detail)
     return problem(400, "bad-request", "Bad request", str(exc))

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
+from api.certificate_pdf import CJKFontMissing, render
 from api.deps import Admin, Auditor, Decision, Intake, Reader, RegistryDep, Write, role_doc
+from api.problems import NotInstalled
 from api.schemas import (
     CancellationCreate,
     ChangeCreate,
@@ -30,6 +33,23 @@ DECISION = role_doc("decision")
             summary="A certificate: the §10.1 contents, status, surveillance, case ids, deadlines, versions")
 def get(number: str, registry: RegistryDep, _: Reader, as_of: date | None = None) -> CertificateView:
     return registry.get_certificate(number, as_of)
+
+
+@router.get("/{number}/certificate.pdf", response_class=Response, openapi_extra=role_doc("any staff", "regulator"),
+             responses={200: {"content": {"application/pdf": {}}, "description": "the certificate, PDF/A-3b"}},
+             summary="The certificate document: A4 PDF/A, Chinese first, §10.1 contents, the mark with the number "
+                     "beneath it, the QR code of verify_url")
+def certificate_pdf(number: str, request: Request, registry: RegistryDep, _: Reader) -> Response:
+    view = registry.get_certificate(number)
+    signer = request.app.state.signer
+    url = signer.verify_url(view.number, view.organization["uscc"], view.issued_on, view.valid_until)
+    try:
+        pdf = render(view, url)
+    except CJKFontMissing as e:
+        raise NotInstalled(str(e)) from None
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f"inline; filename=\"{quote(number, safe='')}.pdf\"",
+        "Cache-Control": "no-store"})
 
 
 @router.get("/{number}/history", response_model=History, openapi_extra=role_doc("regulator", "any staff"),
