@@ -19,6 +19,7 @@ from typing import Any
 
 from api import qr
 from api.pages import LEVELS, METHODS, OUTCOMES, STATUSES, templates
+from api.signing import Signer
 from registry.history import plain
 from registry.views import CertificateView
 
@@ -62,11 +63,12 @@ def context(view: CertificateView, verify_url: str) -> dict[str, Any]:
             "qr": svg, "mark": _mark(), "font": cjk_font(), "verify_page": verify_url.split("?", 1)[0]}
 
 
-def render(view: CertificateView, verify_url: str) -> bytes:
-    """The certificate as PDF/A-3b bytes."""
+def render(view: CertificateView, signer: Signer) -> bytes:
+    """The certificate as PDF/A-3b bytes, its QR holding the verify_url ``signer`` signs for it."""
     from weasyprint import HTML  # imported when a certificate is rendered: it loads Pango at import
 
-    html = templates.get_template("certificate.html").render(**context(view, verify_url))
+    url = signer.verify_url(view.number, view.organization["uscc"], view.issued_on, view.valid_until)
+    html = templates.get_template("certificate.html").render(**context(view, url))
     pdf: bytes = HTML(string=html, base_url=str(MARK.parent)).write_pdf(
         pdf_variant="pdf/a-3b", pdf_identifier=view.number.encode("utf-8"), uncompressed_pdf=False)
     return pdf

@@ -307,10 +307,8 @@ def certificate_pdf(args: argparse.Namespace) -> int:
         view = app.get_certificate(args.number)
     finally:
         app.close()
-    signer = Signer(settings.signing_key, settings.public_base_url)
     try:
-        pdf = render(view, signer.verify_url(view.number, view.organization["uscc"], view.issued_on,
-                                             view.valid_until))
+        pdf = render(view, Signer(settings.signing_key, settings.public_base_url))
     except CJKFontMissing as e:
         print(f"registry: {e}", file=sys.stderr)
         return 2

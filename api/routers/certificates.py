@@ -41,10 +41,8 @@ def get(number: str, registry: RegistryDep, _: Reader, as_of: date | None = None
                      "beneath it, the QR code of verify_url")
 def certificate_pdf(number: str, request: Request, registry: RegistryDep, _: Reader) -> Response:
     view = registry.get_certificate(number)
-    signer = request.app.state.signer
-    url = signer.verify_url(view.number, view.organization["uscc"], view.issued_on, view.valid_until)
     try:
-        pdf = render(view, url)
+        pdf = render(view, request.app.state.signer)
     except CJKFontMissing as e:
         raise NotInstalled(str(e)) from None
     return Response(pdf, media_type="application/pdf", headers={
