@@ -11,7 +11,7 @@ import urllib.request
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -76,8 +76,13 @@ def serve(args: argparse.Namespace) -> int:
         demo(args)
     app = create_app(settings)
     app.state.signer.load()  # the signing key is generated on the first run; an unreadable one stops the start here
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port,
-                loop="uvloop", http="httptools", log_level="info", access_log=settings.access_log)
+    options: dict[str, Any] = dict(host=args.host or settings.host, port=args.port or settings.port, loop="uvloop",
+                                   http="httptools", log_level="info", access_log=settings.access_log)
+    workers = args.workers or settings.workers
+    if workers > 1:  # each worker process builds its own app from the same REGISTRY_* variables
+        uvicorn.run("api.app:create_app", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(app, **options)
     return 0
 
 
@@ -361,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--host")
     serve_cmd.add_argument("--port", type=int)
     serve_cmd.add_argument("--demo", action="store_true", help="load the demo data set first (once)")
+    serve_cmd.add_argument("--workers", type=int, help="worker processes (REGISTRY_WORKERS, default 1)")
     serve_cmd.set_defaults(run=serve)
     user = commands.add_parser("user", help="users and their tokens").add_subparsers(dest="user_command",
                                                                                     required=True)

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     number_pattern: str = DEFAULT_PATTERN
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = 1  # uvicorn worker processes of `registry serve`
     max_upload_bytes: int = 20 * 1024 * 1024
     access_log: bool = False  # uvicorn's per-request log line costs the hot path ~12 % (bench/public_lookup.py)
     run_projections: bool = True  # keep the read models current in this process
