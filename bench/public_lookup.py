@@ -12,14 +12,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx2 as httpx
 import psycopg
+from live import served, wrk  # this folder
 
 from api.public_reads import signed_extras
 from api.signing import Signer
@@ -69,21 +68,6 @@ def load(database: str, count: int, key: Path) -> None:
     print(f"loaded {count:,} certificates in {time.monotonic() - started:.0f} s", flush=True)
 
 
-def wrk(url: str, seconds: int, env: dict[str, str], script: bool) -> dict[str, float]:
-    cmd = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency"]
-    if script:
-        cmd += ["-s", str(ROOT / "bench" / "lookup.lua")]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, env=env, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-
-    def pct(p: str) -> float:
-        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-    return {"rps": rps, "p50": pct("50"), "p99": pct("99"), "errors": float(errors.group(1)) if errors else 0.0}
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--certificates", type=int, default=1_000_000)
@@ -99,24 +83,16 @@ def main() -> int:
     env = {**os.environ, "REGISTRY_DATABASE_URL": f"{PG}/{args.database}",
            "REGISTRY_SIGNING_KEY": str(KEY), "REGISTRY_PUBLIC_BASE_URL": "http://127.0.0.1:8000",
            "BENCH_CERTIFICATES": str(args.certificates)}
-    exe = str(Path(sys.executable).parent / "registry")
-    server = subprocess.Popen([exe, "serve", "--port", str(args.port)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(200):
-            try:
-                httpx.get(f"{base}/api/v1/ping", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    lookup_script = ROOT / "bench" / "lookup.lua"
+    with served(env, args.port):
         sample = httpx.get(f"{base}/api/v1/public/certificates/CB-CEMS-2020-0000000")
         assert sample.status_code == 200, sample.text
-        wrk(f"{base}/api/v1/ping", 2, env, script=False)  # warm up
-        trivial = wrk(f"{base}/api/v1/ping", args.seconds, env, script=False)
-        lookup = wrk(base, args.seconds, env, script=True)
+        wrk(f"{base}/api/v1/ping", 2, env)  # warm up
+        trivial = wrk(f"{base}/api/v1/ping", args.seconds, env)
+        lookup = wrk(base, args.seconds, env, lookup_script)
         qr_env = {**env, "BENCH_PATH": "/api/v1/public/certificates/%s/qr.png", "BENCH_CERTIFICATES": "1000"}
-        wrk(base, 2, qr_env, script=True)  # renders each of 1,000 QR codes once
-        qr = wrk(base, args.seconds, qr_env, script=True)
+        wrk(base, 2, qr_env, lookup_script)  # renders each of 1,000 QR codes once
+        qr = wrk(base, args.seconds, qr_env, lookup_script)
         cold, warm = [], []
         with httpx.Client() as one_connection:
             for i in range(1000, 1100):
@@ -125,9 +101,6 @@ def main() -> int:
                     started = time.perf_counter()
                     one_connection.get(f"{base}/api/v1/public/certificates/{n}/qr.png").raise_for_status()
                     times.append((time.perf_counter() - started) * 1000)
-    finally:
-        server.terminate()
-        server.wait()
     cold.sort()
     warm.sort()
     print(f"\n{args.certificates:,} certificates, PostgreSQL, 32 connections, {args.seconds} s each")

@@ -1,0 +1,353 @@
+"""Benchmark at scale (issue 9): a realistic data set in PostgreSQL, and one table of figures against baselines.
+
+The data set: ``--certificates`` certifications (1,000,000 by default), each walked through the application from
+application to certificate exactly as staff would record it (organisation, application, the eleven documents,
+acceptance, agreement, programme, team, stage 1, stage 2, report, decision), decided over the three years to
+2026-11-24, with the yearly surveillance audits each has had since: about 27 events per certificate. Commands run
+through ``Registry`` itself, every rule checked; only their saving is batched (``--batch`` certifications per
+transaction), one process per year of decision so that no two processes share a number sequence.
+
+Then, each figure beside a baseline measured in the same run:
+
+- projection rebuild (``Views.rebuild``: the public view and the Merkle log) vs reading the raw notification log;
+- public lookup requests/s vs the app's trivial endpoint, wrk with 32 connections (``registry serve``, one worker);
+- back-office commands/s over HTTP (whole certifications walked by 8 clients) vs the event store's raw save of the
+  very events those commands wrote, one command's events per transaction, from 8 threads;
+- resident memory of the API worker at that scale.
+
+    .venv/bin/python bench/scale.py [--certificates N] [--skip-load] [--seconds S]
+
+Nothing is asserted: the figures are printed, and recorded in bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import multiprocessing
+import os
+import queue
+import re
+import sys
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import httpx2 as httpx
+import psycopg
+from eventsourcing.persistence import StoredEvent
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the HTTP walk of the end-to-end tests
+
+from live import served, wrk  # noqa: E402  (this folder)
+
+from api.public_reads import signed_extras  # noqa: E402
+from api.signing import Signer  # noqa: E402
+from projections.runner import BATCH, open_views  # noqa: E402
+from registry.application import Registry, RegistryConfig  # noqa: E402
+from registry.calendar import add_months  # noqa: E402
+from registry.clock import FixedClock  # noqa: E402
+from registry.numbering import NumberSequence  # noqa: E402
+from registry.person import Person  # noqa: E402
+from registry.scenario import Staff, Walk, enrol_staff  # noqa: E402
+from registry.values import Written  # noqa: E402
+from tests.e2e.conftest import Caller, Callers  # noqa: E402
+from tests.e2e.http_walk import HttpWalk  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+PG = "postgresql://postgres@127.0.0.1:5432"
+SIGNING_KEY = ROOT / "bench" / ".bench-signing.key"
+CHECKPOINT_KEY = ROOT / "bench" / ".bench-checkpoint.key"
+TODAY = date(2026, 11, 24)
+YEARS = (2024, 2025, 2026)
+STAFF_SINCE = date(2020, 1, 1)
+CLIENTS = 8  # concurrent back-office clients, and threads of the raw-save baseline
+
+
+class BatchedRegistry(Registry):
+    """The application, its commands unchanged, with their saving deferred: what each command would save is kept
+    in memory (and read back from there by the next command) until ``flush()`` saves it all in one transaction."""
+
+    name = "Registry"  # the library names an application's tables after its class name unless told
+
+    def __init__(self, config: RegistryConfig, clock: FixedClock) -> None:
+        super().__init__(config, clock)
+        self._pending: dict[UUID, Any] = {}
+        self._shared: dict[UUID, Any] = {}  # the staff and the number sequence: read once, kept across flushes
+        self._stored: set[bytes] = set()
+
+    def _keep(self, aggregate: Any) -> None:
+        (self._shared if isinstance(aggregate, Person | NumberSequence) else self._pending)[aggregate.id] = aggregate
+
+    def _get(self, cls: Any, aggregate_id: UUID, what: str) -> Any:
+        held = self._pending.get(aggregate_id) or self._shared.get(aggregate_id)
+        if held is not None:
+            return held
+        aggregate = super()._get(cls, aggregate_id, what)
+        self._keep(aggregate)
+        return aggregate
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return aggregate_id in self._pending or aggregate_id in self._shared or super()._exists(aggregate_id)
+
+    def _commit(self, *aggregates: Any, **ids: Any) -> Written:
+        for aggregate in aggregates:
+            if aggregate is not None:
+                self._keep(aggregate)
+        return Written(position=0, ids=ids)
+
+    def _commit_with_bytes(self, content: bytes, *aggregates: Any, **ids: Any) -> Written:
+        if content not in self._stored:  # the same few documents for every case: store each once
+            self.documents.put(content)
+            self._stored.add(content)
+        return self._commit(*aggregates, **ids)
+
+    def flush(self) -> int:
+        recordings = self.save(*self._pending.values(), *self._shared.values())
+        self._pending.clear()
+        return len(recordings)
+
+
+class SameDocuments(Walk):
+    """Every case receives the same eleven files (their bytes are not what this benchmark is about)."""
+
+    def documents(self, on: date | None = None, skip: tuple[Any, ...] = ()) -> Walk:
+        from registry.values import DocumentKind
+
+        for kind in DocumentKind:
+            self.app.receive_document(self.case, kind, on or self.day(1), f"%PDF-1.7 {kind.value}".encode(),
+                                      content_type="application/pdf", filename=f"{kind.value}.pdf",
+                                      actor=self.staff.intake)
+        return self
+
+
+def year_span(year: int) -> int:
+    """Days on which a certification decided in ``year`` (30 days after its application) may start."""
+    last = min(date(year, 12, 31), TODAY) - timedelta(days=31)
+    return (last - date(year, 1, 1)).days + 1
+
+
+def generate(database_url: str, staff: Staff, year: int, count: int, batch: int, progress: Any) -> int:
+    """``count`` certifications decided in ``year``, with their surveillance audits; answers the events written."""
+    app = BatchedRegistry(RegistryConfig(database_url=database_url), FixedClock(TODAY))
+    span, events = year_span(year), 0
+    try:
+        for i in range(count):
+            walk = SameDocuments(app, staff, date(year, 1, 1) + timedelta(days=i * 7919 % span)).to_certificate()
+            assert walk.number is not None
+            held = add_months(walk.day(30), 11)
+            while held <= TODAY - timedelta(days=7):  # every surveillance audit due so far, each in time
+                app.record_surveillance_audit(walk.number, held, staff.leader, [staff.member],
+                                              actor=staff.leader_actor)
+                held = add_months(held, 11)
+            if (i + 1) % batch == 0 or i + 1 == count:
+                written = app.flush()
+                events += written
+                progress.put(written)
+    finally:
+        app.close()
+    return events
+
+
+def load(database: str, certificates: int, batch: int) -> tuple[dict[int, int], Callers]:
+    with psycopg.connect(f"{PG}/test", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{database}"')
+    url = f"{PG}/{database}"
+    app = Registry(RegistryConfig(database_url=url), FixedClock(TODAY))
+    staff = enrol_staff(app, STAFF_SINCE)
+    callers = make_callers(app, staff, "load")
+    app.close()
+    counts = {year: certificates // len(YEARS) + (1 if k < certificates % len(YEARS) else 0)
+              for k, year in enumerate(YEARS)}
+    started = time.monotonic()
+    context = multiprocessing.get_context("spawn")
+    progress = context.Manager().Queue()
+    with context.Pool(len(YEARS)) as pool:
+        results = [pool.apply_async(generate, (url, staff, year, n, batch, progress)) for year, n in counts.items()]
+        events, reported = 0, 0.0
+        while not all(r.ready() for r in results):
+            try:
+                events += progress.get(timeout=1)
+            except queue.Empty:
+                continue
+            if time.monotonic() - reported > 30:
+                reported = time.monotonic()
+                print(f"  … {events:,} events in {reported - started:.0f} s", flush=True)
+        total = sum(r.get() for r in results)
+    seconds = time.monotonic() - started
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+    print(f"generated {certificates:,} certifications, {total:,} events through the application in {seconds:.0f} s "
+          f"({total / seconds:,.0f} events/s, batches of {batch} certifications, {len(YEARS)} processes)",
+          flush=True)
+    return counts, callers
+
+
+def make_callers(app: Registry, staff: Staff, suffix: str) -> Callers:
+    """A user for each role, bound to the qualified staff of ``enrol_staff``."""
+
+    def user(name: str, role: str, person: UUID | None) -> Caller:
+        written, token = app.add_user(f"bench-{name}-{suffix}", [role], person)
+        return Caller(token, written.ids["person"])
+
+    assert staff.admin.person and staff.intake.person and staff.decision.person
+    return Callers(admin=user("admin", "admin", staff.admin.person),
+                   intake=user("intake", "intake", staff.intake.person), leader=user("leader", "auditor", staff.leader),
+                   member=user("member", "auditor", staff.member),
+                   decision=user("decision", "decision", staff.decision.person),
+                   regulator=user("regulator", "regulator", None), outsider=user("outsider", "auditor", None))
+
+
+def read_raw(registry: Registry) -> tuple[int, float]:
+    """The baseline of the rebuild: every stored event read from the log, in the batches a catch-up reads."""
+    started, position, count = time.perf_counter(), 0, 0
+    while batch := list(registry.recorder.select_notifications(position + 1, BATCH)):
+        count += len(batch)
+        position = batch[-1].id
+    return count, time.perf_counter() - started
+
+
+def http_commands(base: str, callers: Callers, seconds: int) -> tuple[list[int], float]:
+    """Whole certifications walked over HTTP by CLIENTS clients for ``seconds``; answers every acknowledged
+    write's log position and the time taken (each client finishes the certification it is in)."""
+    deadline = time.monotonic() + seconds
+    positions: list[int] = []
+    lock = threading.Lock()
+    days = itertools.count()
+
+    def client() -> None:
+        with httpx.Client(base_url=base, timeout=30) as http:
+            while time.monotonic() < deadline:
+                walk = HttpWalk(http, callers, start=date(2026, 1, 5) + timedelta(days=next(days) % 280))  # type: ignore[arg-type]
+                walk.to_certificate()
+                with lock:
+                    positions.extend(a["position"] for a in walk.answers.values())
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(positions), time.monotonic() - started
+
+
+def raw_saves(registry: Registry, head: int, positions: list[int], url: str) -> float:
+    """The baseline of the commands: the events they wrote, read back and saved again by the event store's own
+    ``insert_events`` into an empty schema, one command's events per transaction, from CLIENTS threads. The
+    log was at ``head`` before the commands, and each answered the position of its last event."""
+    notifications = {n.id: n for n in registry.recorder.select_notifications(head + 1, positions[-1] - head)}
+    groups, start = [], head
+    for end in positions:
+        groups.append([StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)
+                       for i, n in notifications.items() if start < i <= end])
+        start = end
+    raw = Registry(RegistryConfig(database_url=f"{url}?schema=raw_{int(time.time())}"))
+    work: queue.SimpleQueue[list[StoredEvent]] = queue.SimpleQueue()
+    for group in groups:
+        work.put(group)
+
+    def saver() -> None:
+        while True:
+            try:
+                group = work.get_nowait()
+            except queue.Empty:
+                return
+            raw.recorder.insert_events(group)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=saver) for _ in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seconds = time.monotonic() - started
+    raw.close()
+    return seconds
+
+
+def memory(pid: int) -> tuple[float, float]:
+    status = Path(f"/proc/{pid}/status").read_text()
+    rss = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
+    peak = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
+    return rss / 1024, peak / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--certificates", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=100, help="certifications per transaction while loading")
+    parser.add_argument("--seconds", type=int, default=15, help="length of each load run")
+    parser.add_argument("--database", default="bench_scale")
+    parser.add_argument("--skip-load", action="store_true", help="reuse the database of an earlier run")
+    parser.add_argument("--port", type=int, default=8798)
+    args = parser.parse_args()
+    url = f"{PG}/{args.database}"
+    if args.skip_load:
+        with psycopg.connect(url) as conn:
+            row = conn.execute("SELECT current_setting('registry.bench_years', true)").fetchone()
+        counts = {y: int(n) for y, n in (p.split(":") for p in (row[0] if row and row[0] else "").split(",") if p)}
+        callers = None
+    else:
+        counts, callers = load(args.database, args.certificates, args.batch)
+        with psycopg.connect(f"{PG}/test", autocommit=True) as admin:
+            years = ",".join(f"{y}:{n}" for y, n in counts.items())
+            admin.execute(f'ALTER DATABASE "{args.database}" SET registry.bench_years = \'{years}\'')
+
+    registry = Registry(RegistryConfig(database_url=url), FixedClock(TODAY))
+    raw_events, raw_seconds = read_raw(registry)
+    print(f"read the raw log: {raw_events:,} events in {raw_seconds:.1f} s", flush=True)
+    views = open_views(registry, signed_extras(Signer(SIGNING_KEY, "http://127.0.0.1:8000")))
+    started = time.perf_counter()
+    rebuilt = views.rebuild()
+    rebuild_seconds = time.perf_counter() - started
+    print(f"rebuilt the views: {rebuilt:,} events in {rebuild_seconds:.1f} s", flush=True)
+    if callers is None:  # --skip-load: users of this run's own
+        callers = make_callers(registry, enrol_staff(registry, STAFF_SINCE), os.urandom(3).hex())
+    head = registry.recorder.max_notification_id() or 0
+    registry.close()
+
+    base = f"http://127.0.0.1:{args.port}"
+    env = {**os.environ, "REGISTRY_DATABASE_URL": url, "REGISTRY_SIGNING_KEY": str(SIGNING_KEY),
+           "REGISTRY_CHECKPOINT_KEY": str(CHECKPOINT_KEY), "REGISTRY_PUBLIC_BASE_URL": "http://127.0.0.1:8000",
+           "REGISTRY_RUN_SCHEDULER": "false", "BENCH_YEARS": ",".join(f"{y}:{n}" for y, n in counts.items())}
+    with served(env, args.port) as server:
+        year, count = next(iter(counts.items()))
+        sample = httpx.get(f"{base}/api/v1/public/certificates/CB-CEMS-{year}-{count:05d}")
+        assert sample.status_code == 200, sample.text
+        wrk(f"{base}/api/v1/ping", 2, env)  # warm up
+        trivial = wrk(f"{base}/api/v1/ping", args.seconds, env)
+        lookup = wrk(base, args.seconds, env, ROOT / "bench" / "scale.lua")
+        positions, http_seconds = http_commands(base, callers, args.seconds)
+        rss, peak = memory(server.pid)
+    registry = Registry(RegistryConfig(database_url=url), FixedClock(TODAY))
+    raw_seconds_saves = raw_saves(registry, head, positions, url)
+    registry.close()
+
+    commands = len(positions)
+    http_rate, raw_rate = commands / http_seconds, commands / raw_seconds_saves
+    rebuild_rate, raw_read_rate = rebuilt / rebuild_seconds, raw_events / raw_seconds
+    certificates = sum(counts.values())
+    print(f"\n{certificates:,} certificates, {raw_events:,} events, PostgreSQL 15, {os.cpu_count()} CPUs")
+    print(f"{'figure':<52}{'value':>14}{'baseline':>14}{'ratio':>8}  target")
+    print(f"{'projection rebuild, events/s (vs raw log read)':<52}{rebuild_rate:>14,.0f}{raw_read_rate:>14,.0f}"
+          f"{rebuild_rate / raw_read_rate:>8.2f}  >= 0.25")
+    print(f"{'public lookup, req/s at 32 connections (vs ping)':<52}{lookup['rps']:>14,.0f}{trivial['rps']:>14,.0f}"
+          f"{lookup['rps'] / trivial['rps']:>8.2f}  >= 0.8")
+    print(f"{'public lookup p99, ms (ping p99)':<52}{lookup['p99']:>14.2f}{trivial['p99']:>14.2f}{'':>8}  <= 10 ms")
+    print(f"{'back-office commands/s over HTTP (vs raw save)':<52}{http_rate:>14,.1f}{raw_rate:>14,.1f}"
+          f"{http_rate / raw_rate:>8.2f}  >= 0.5")
+    print(f"{'API worker resident memory, MB (peak)':<52}{rss:>14.0f}{peak:>14.0f}{'':>8}  <= 200 MB")
+    print(f"non-2xx: ping {trivial['errors']:.0f}, lookup {lookup['errors']:.0f}; {commands:,} commands "
+          f"({CLIENTS} clients, whole certifications) in {http_seconds:.1f} s; raw save of their events in "
+          f"{raw_seconds_saves:.1f} s")
+    return 0
+
+
+
+if __name__ == "__main__":
+    sys.exit(main())
