@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_START := pg_ctlcluster --skip-systemctl-redirect 15 main start
 
-.PHONY: run test setup postgres bench bench-tick bench-log browser pdf
+.PHONY: run test setup postgres bench bench-tick bench-log bench-scale browser pdf
 
 $(BIN)/registry: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,14 @@ bench-tick: setup postgres
 # The Merkle log over 1,000,000 events: building the tree against hashlib alone, proofs at that size.
 bench-log: setup postgres
 	$(BIN)/python bench/merkle_log.py
+
+# At scale (issue 9): 1,000,000 certifications walked through the application into PostgreSQL, then the rebuild,
+# the lookup, HTTP commands and the API worker's memory, each against a baseline of the same run. CERTIFICATES=N
+# for a smaller set.
+CERTIFICATES ?= 1000000
+bench-scale: setup postgres
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python bench/scale.py --certificates $(CERTIFICATES)
 
 test: setup postgres browser pdf
 	$(BIN)/ruff check registry projections api scheduler tests
