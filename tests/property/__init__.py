@@ -1,0 +1,1 @@
+"""Property-based tests: random command sequences against the registry's invariants."""
