@@ -83,6 +83,10 @@ def certificate_changes(event: Any, cert: Certificate) -> list[Change]:
     return []
 
 
+# The only case events that change a deadline: the public view decodes no other case event.
+DEADLINE_CASE_EVENTS = frozenset(("DocumentReceived", "Accepted", "NotAccepted"))
+
+
 def case_changes(event: Any) -> list[Change]:
     name = type(event).__name__
     key = f"case:{event.originator_id}:acceptance-notice"

@@ -150,9 +150,8 @@ class LogView(View):
             leaves = list(zip(range(edge.size, edge.size + len(positions)), positions, strict=True))
             nodes = edge.extend(leaf_hashes(entry_of(n).encode() for n in notifications))
             last = positions[-1]
-            curs.executemany(f"INSERT INTO {self.table('log_leaves')} (leaf_index, position) VALUES (%s, %s)",
-                             leaves)
-            curs.executemany(f"INSERT INTO {self.table('log_nodes')} (level, idx, hash) VALUES (%s, %s, %s)", nodes)
+            curs.insert_rows(self.table("log_leaves"), ("leaf_index", "position"), leaves)
+            curs.insert_rows(self.table("log_nodes"), ("level", "idx", "hash"), nodes)
         self._edge = (last, edge)
 
     def _right_edge(self, curs: Cursor) -> tuple[int, RightEdge]:

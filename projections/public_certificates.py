@@ -17,9 +17,17 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
-from projections.deadlines import Change, Deadline, case_changes, certificate_changes, is_case_event
+from projections.deadlines import (
+    DEADLINE_CASE_EVENTS,
+    Change,
+    Deadline,
+    case_changes,
+    certificate_changes,
+    is_case_event,
+)
 from projections.views import View
 from registry.application import Registry
+from registry.case import Case
 from registry.certificate import Certificate
 from registry.history import plain
 from registry.views import CertificateView
@@ -220,6 +228,16 @@ class PublicCertificatesProjection(Projection[Any]):
         self.extras = extras  # e.g. the signed verify_url, which only the edge can sign
         self._cache: OrderedDict[UUID, Certificate] = OrderedDict()
         self._cache_size = cache_size
+
+    def wants(self, topic: str) -> bool:
+        """Whether an event of this topic (``module:Class.Event``) can change the view: the others are passed over
+        without being decoded, which is most of a rebuild's work otherwise."""
+        cls, _, name = topic.rpartition(":")[2].rpartition(".")
+        return cls == Certificate.__name__ or (cls == Case.__name__ and name in DEADLINE_CASE_EVENTS)
+
+    def forget(self) -> None:
+        """Drops the cached certificates (after a transaction they were recorded in was undone)."""
+        self._cache.clear()
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:

@@ -135,9 +135,7 @@ class Views:
             batch = list(self.registry.recorder.select_notifications(min(public, log_view) + 1, BATCH))
             if not batch:
                 return done
-            for notification in batch:
-                if notification.id > public:
-                    self.process_public(notification)
+            self.process_public_batch([n for n in batch if n.id > public])
             self.process_log([n for n in batch if n.id > log_view])
             done += len(batch)
         return done
@@ -147,7 +145,24 @@ class Views:
         self.process_public(notification)
         self.process_log([notification])
 
+    def process_public_batch(self, notifications: list[Any]) -> None:
+        """Many events in one transaction of the public view. If one fails, the batch is undone and done again
+        event by event, so the view stops exactly at the event before the failing one, naming it."""
+        if not notifications:
+            return
+        try:
+            with self.public.batched():
+                for notification in notifications:
+                    self.process_public(notification)
+        except ProjectionFailed:
+            self.projection.forget()  # the cache may hold what the undone transaction recorded
+            for notification in notifications:
+                self.process_public(notification)
+
     def process_public(self, notification: Any) -> None:
+        if not self.projection.wants(notification.topic):
+            self.public.skip(Tracking(self.tracking_name, notification.id))
+            return
         event = self.registry.mapper.to_domain_event(notification)
         try:
             self.projection.process_event(event, Tracking(self.tracking_name, notification.id))

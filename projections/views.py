@@ -8,6 +8,7 @@ nothing is applied twice. SQL is written once with ``%s`` placeholders and adapt
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -33,6 +34,18 @@ class Cursor:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self._curs.executemany(sql.replace("%s", "?") if self._sqlite else sql, [tuple(r) for r in rows])
 
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Many rows into ``table``: PostgreSQL's COPY (a stream, where one INSERT per row costs a round trip's
+        worth of work each even pipelined), SQLite's executemany."""
+        if self._sqlite:
+            marks = ", ".join("?" for _ in columns)
+            self._curs.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                                   [tuple(r) for r in rows])
+            return
+        with self._curs.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def fetchall(self) -> list[tuple[Any, ...]]:
         rows = self._curs.fetchall()
         return [tuple(r) if self._sqlite else tuple(r.values()) for r in rows]
@@ -42,6 +55,12 @@ class Cursor:
         if row is None:
             return None
         return tuple(row) if self._sqlite else tuple(row.values())
+
+
+class _Batch:
+    def __init__(self, cursor: Cursor) -> None:
+        self.cursor = cursor
+        self.last: Tracking | None = None
 
 
 class View:
@@ -78,10 +97,40 @@ class View:
 
     @contextmanager
     def tracked(self, tracking: Tracking) -> Iterator[Cursor]:
-        """A transaction that writes rows and records ``tracking`` together, or nothing at all."""
+        """A transaction that writes rows and records ``tracking`` together, or nothing at all. Inside
+        ``batched()``, the batch's transaction, which records the last tracking position when it commits."""
+        batch = self._batch()
+        if batch is not None:
+            yield batch.cursor
+            batch.last = tracking
+            return
         with self.datastore.transaction(commit=True) as curs:
             yield Cursor(curs, self.is_sqlite)
             self._insert_tracking(curs, tracking)
+
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """One transaction for every event processed inside it, in this thread: their rows and the position of
+        the last of them commit together, or nothing does. A catch-up over millions of events would otherwise
+        spend most of its time committing one transaction per event."""
+        with self.datastore.transaction(commit=True) as curs:
+            batch = _Batch(Cursor(curs, self.is_sqlite))
+            self._local().batch = batch
+            try:
+                yield
+            finally:
+                self._local().batch = None
+            if batch.last is not None:
+                self._insert_tracking(curs, batch.last)
+
+    def _local(self) -> threading.local:
+        local: threading.local | None = self.__dict__.get("_thread_local")
+        if local is None:
+            local = self.__dict__.setdefault("_thread_local", threading.local())
+        return local
+
+    def _batch(self) -> _Batch | None:
+        return getattr(self._local(), "batch", None)
 
     def page(self, columns: str, table: str, where: str, params: Sequence[Any], order: str, offset: int,
              limit: int) -> tuple[list[tuple[Any, ...]], int]:

@@ -273,15 +273,15 @@ def test_r_rec_4_a_batch_failing_midway_writes_nothing_and_the_next_catch_up_com
     calls: list[str] = []
 
     if fails_at == "nodes":  # after the leaves are written, at the nodes
-        executemany = Cursor.executemany
+        insert_rows = Cursor.insert_rows
 
-        def failing(self: Cursor, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-            calls.append(sql)
-            if "log_nodes" in sql:
+        def failing(self: Cursor, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+            calls.append(table)
+            if "log_nodes" in table:
                 raise RuntimeError("the disk is full")
-            executemany(self, sql, rows)
+            insert_rows(self, table, columns, rows)
 
-        monkeypatch.setattr(Cursor, "executemany", failing)
+        monkeypatch.setattr(Cursor, "insert_rows", failing)
     else:  # after the leaves and nodes are written, at the tracking position
         def no_tracking(curs: Any, tracking: Any) -> None:
             calls.append("tracking")
