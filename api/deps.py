@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
+import psycopg
 from fastapi import Depends, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -19,7 +20,24 @@ from registry.views import UserView
 _bearer = HTTPBearer(auto_error=False, description="A token from `registry user add`")
 
 
+def store_back(request: Request) -> None:
+    """While the database is known to be down (a request found it so, or the projections lost their connection
+    to it), a quick probe answers 503 (psycopg's OperationalError) at once: otherwise each request would wait out
+    the store library's retries (ten pool waits) before its 503. A probe that connects lets requests through."""
+    state = request.app.state
+    runner = getattr(state, "runner", None)
+    if not getattr(state, "store_down", False) and (runner is None or runner.interrupted is None):
+        return
+    database = state.registry.database
+    if database.kind == "postgres":
+        e = database.env
+        psycopg.connect(host=e["POSTGRES_HOST"], port=e["POSTGRES_PORT"], dbname=e["POSTGRES_DBNAME"],
+                        user=e["POSTGRES_USER"], password=e["POSTGRES_PASSWORD"], connect_timeout=2).close()
+    state.store_down = False
+
+
 def get_registry(request: Request) -> Registry:
+    store_back(request)
     registry: Registry = request.app.state.registry
     return registry
 

@@ -6,6 +6,7 @@ import logging
 import uuid
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import OperationalError, PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -117,6 +118,7 @@ def http_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    request.app.state.store_down = True  # the next requests probe it first (deps.store_back), rather than wait
     request_id = getattr(request.state, "request_id", None)
     log.error("store unavailable (request %s): %s", request_id, exc)
     return problem(503, "unavailable", "Service unavailable", "the registry's database is not answering; try again",
@@ -135,5 +137,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(OperationalError, store_unavailable)
+    # The driver's own, where no library wraps it (the public lookup's pool: a lost connection, PoolTimeout):
+    # a database that is down is a 503, never a 500.
+    app.add_exception_handler(psycopg.OperationalError, store_unavailable)
     app.add_exception_handler(PersistenceError, unexpected)
     app.add_exception_handler(Exception, unexpected)

@@ -12,17 +12,20 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
+import psycopg
 from psycopg_pool import AsyncConnectionPool
 from starlette.concurrency import run_in_threadpool
 
 from api.signing import Signer
 from projections.public_certificates import PublicCertificatesView
 from registry.storage import Database
+from registry.views import lapse
 
 Row = tuple[str, str, str, str]  # document, status, valid_until, next_due_by
+CONNECTION_WAIT = 2.0  # seconds a lookup waits for a pooled connection
 
 
 def signed_extras(signer: Signer) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -40,13 +43,13 @@ def published(document: dict[str, Any], today: date) -> dict[str, Any]:
     """A certificate whose validity or surveillance lapsed never shows as valid, even before the scheduler has
     recorded the expiry or the suspension."""
     doc = dict(document)
-    valid_until = date.fromisoformat(doc["valid_until"])
     due = date.fromisoformat(doc["surveillance"]["next_due_by"])
-    if doc["status"] in ("valid", "suspended") and valid_until < today:
-        doc.update(status="expired", status_since=(valid_until + timedelta(days=1)).isoformat())
-    elif doc["status"] == "valid" and due < today:
-        doc.update(status="suspended", suspension_ground="surveillance_overdue",
-                   status_since=(due + timedelta(days=1)).isoformat())
+    shown = lapse(doc["status"], date.fromisoformat(doc["valid_until"]), due, today)
+    if shown is not None:
+        status, since, ground = shown
+        doc.update(status=status, status_since=since.isoformat())
+        if status == "suspended":
+            doc["suspension_ground"] = ground
     doc["surveillance"] = {**doc["surveillance"],
                            "overdue": due < today and doc["status"] not in ("withdrawn", "cancelled", "expired")}
     return doc
@@ -74,8 +77,13 @@ class CertificateReader:
             e = database.env
             conninfo = (f"host={e['POSTGRES_HOST']} port={e['POSTGRES_PORT']} dbname={e['POSTGRES_DBNAME']} "
                         f"user={e['POSTGRES_USER']} password={e['POSTGRES_PASSWORD']}")
+            # One round trip per batch. While the database is down a lookup waits a couple of seconds for a
+            # connection and answers 503, rather than hang for the pool's default 30 s; and a connection that cannot
+            # be made is given up after as long (and made anew on demand), so that the pool's reconnection backoff,
+            # which grows with the outage, does not keep lookups failing long after the database is back.
             self._pool = AsyncConnectionPool(conninfo, min_size=in_flight, max_size=in_flight, open=False,
-                                              kwargs={"autocommit": True})  # one round trip per batch
+                                              kwargs={"autocommit": True}, timeout=CONNECTION_WAIT,
+                                              reconnect_timeout=CONNECTION_WAIT)
             self._sql = (f"SELECT number, document, status, valid_until, next_due_by "
                          f"FROM {view.table('public_certificates')} WHERE number = ANY(%s)")
         self._pending: dict[str, list[asyncio.Future[Row | None]]] = {}
@@ -113,9 +121,7 @@ class CertificateReader:
     async def _fetch(self, batch: dict[str, list[asyncio.Future[Row | None]]]) -> None:
         assert self._slots is not None and self._pool is not None
         try:
-            async with self._pool.connection() as conn:
-                cursor = await conn.execute(self._sql, (list(batch),), prepare=True)
-                rows = {r[0]: (r[1], r[2], r[3], r[4]) for r in await cursor.fetchall()}
+            rows = await self._rows(list(batch))
             for number, futures in batch.items():
                 for future in futures:
                     if not future.done():
@@ -127,3 +133,19 @@ class CertificateReader:
                         future.set_exception(e)
         finally:
             self._slots.release()
+
+    async def _rows(self, numbers: list[str]) -> dict[str, Row]:
+        assert self._pool is not None
+        for attempt in (1, 2):
+            conn: psycopg.AsyncConnection[Any] | None = None
+            try:
+                async with self._pool.connection() as conn:
+                    cursor = await conn.execute(self._sql, (numbers,), prepare=True)
+                    return {r[0]: (r[1], r[2], r[3], r[4]) for r in await cursor.fetchall()}
+            except psycopg.OperationalError:
+                # A connection lost since it was pooled (the database restarted): the others are likely lost too.
+                # Drop every dead one (the pool reconnects) and try once more, rather than fail a lookup for each.
+                if attempt == 2 or conn is None or not conn.broken:
+                    raise
+                await self._pool.check()
+        raise AssertionError("unreachable")

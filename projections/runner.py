@@ -219,12 +219,20 @@ def open_views(registry: Registry, extras: Callable[[dict[str, Any]], dict[str, 
 
 
 class Runner:
-    """Runs the projections in a thread of their own; ``error`` holds what stopped them, if anything."""
+    """Runs the projections in a thread of their own; ``error`` holds what stopped them, if anything.
+
+    An event a view cannot take stops them for good, naming it. A lost database connection does not: they try
+    again with backoff until the database answers, and resume from their tracked positions.
+    """
+
+    MIN_BACKOFF = 0.1
+    MAX_BACKOFF = 2.0  # seconds: the views resume at most this long after the database is back
 
     def __init__(self, views: Views, poll_interval: float = 0.5) -> None:
         self.views = views
         self.poll_interval = poll_interval
-        self.error: BaseException | None = None
+        self.error: BaseException | None = None  # what stopped them for good
+        self.interrupted: BaseException | None = None  # the lost connection they are waiting out, if any
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._subscription: Any = None
@@ -250,11 +258,14 @@ class Runner:
         return self._thread.is_alive()
 
     def _run(self) -> None:
-        try:
-            while not self._stop.is_set():
+        backoff = self.MIN_BACKOFF
+        while not self._stop.is_set():
+            try:
                 with self.views.exclusive(wait=False) as mine:
                     if mine:
-                        if self.views.checkpointing is not None:
+                        self.interrupted, backoff = None, self.MIN_BACKOFF  # the database answers again
+                        # Started once: after a lost connection the views are taken up again, the thread goes on.
+                        if self.views.checkpointing is not None and self._checkpoints.ident is None:
                             self._checkpoints.start()
                         if self.views.registry.database.kind == "postgres":
                             self._follow_subscription()
@@ -263,9 +274,33 @@ class Runner:
                         return
                 # Another process keeps the views; take over if it stops.
                 self._stop.wait(max(self.poll_interval, 1.0))
-        except BaseException as e:
-            self.error = e
-            log.critical("projections stopped: %s", e)
+            except BaseException as e:
+                if not self.lost_connection(e):
+                    self.error = e  # an event a view cannot take: stop for good, never skip it
+                    log.critical("projections stopped: %s", e)
+                    return
+                # The database went away (a restart, a failover): the views keep their tracked positions, so
+                # they carry on from there once it answers again; the API meanwhile answers 503.
+                self.interrupted = e
+                log.warning("projections lost the database (%s); trying again in %.1f s", e, backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, self.MAX_BACKOFF)
+
+    @staticmethod
+    def lost_connection(error: BaseException) -> bool:
+        """Whether ``error`` comes of the PostgreSQL server not answering (psycopg's OperationalError, anywhere in
+        its chain: the store library and the views wrap what failed), rather than of an event. SQLite's
+        OperationalError also means a missing table or bad SQL, so a failure there stops the views as before."""
+        import psycopg  # only ever needed once something failed
+
+        seen: set[int] = set()
+        current: BaseException | None = error
+        while current is not None and id(current) not in seen:
+            if isinstance(current, psycopg.OperationalError):
+                return True
+            seen.add(id(current))
+            current = current.__cause__ or current.__context__
+        return False
 
     def _sign_checkpoints(self) -> None:
         """Signs a checkpoint whenever the tree has grown, at most once an interval (while this process holds the
@@ -274,23 +309,64 @@ class Runner:
         while not self._stop.wait(self.views.checkpointing.interval):
             try:
                 self.views.checkpoint()
-            except Exception:
+            except Exception as e:
+                if self.lost_connection(e):  # the views' thread says so already, once per attempt
+                    continue
                 log.exception("could not sign a checkpoint of the log; trying again")
 
     def _poll(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
-            self.views.catch_up(self._stop)
+            self._catch_up()
             self._wake.wait(self.poll_interval)
 
     def _follow_subscription(self) -> None:
-        self.views.catch_up(self._stop)
+        self._catch_up()
         # The stored events themselves: the log view hashes their bytes as stored, the public view decodes them.
         with self.views.registry.recorder.subscribe(gt=self.views.position()) as subscription:
             self._subscription = subscription
             if self._stop.is_set():  # stop() came before the subscription existed: it could not stop it
                 return
-            for notification in subscription:
-                if self._stop.is_set():
-                    break
-                self.views.process(notification)
+            try:
+                for notification in subscription:
+                    if self._stop.is_set():
+                        break
+                    self._take(notification)
+            except BaseException as e:
+                if self.lost_connection(e):  # said at once: leaving the subscription may wait out its retries
+                    self.interrupted = e
+                raise
+
+    def _catch_up(self) -> None:
+        """Catches up in batches. A batch that fails for another reason than the connection is taken again event
+        by event, so that what stops the views names the very event (a batch's failure may not)."""
+        while not self._stop.is_set():
+            try:
+                self.views.catch_up(self._stop)
+                return
+            except Exception as e:
+                if self.lost_connection(e):
+                    raise
+                public, log_view = self.views.public_position(), self.views.log_position()
+                batch = self.views.registry.recorder.select_notifications(min(public, log_view) + 1, BATCH)
+                if not batch:
+                    raise
+                for notification in batch:
+                    if self._stop.is_set():
+                        return
+                    self._take(notification, public, log_view)
+                # Every event of the batch went in one by one: it was not an event's fault; carry on.
+
+    def _take(self, notification: Any, public: int = 0, log_view: int = 0) -> None:
+        """One stored event, into each view that has not taken it yet; a failure names the event's log position
+        and topic (the views stay at the event before it)."""
+        try:
+            if notification.id > public:
+                self.views.process_public(notification)
+            if notification.id > log_view:
+                self.views.process_log([notification])
+        except Exception as e:
+            if self.lost_connection(e):
+                raise
+            raise ProjectionFailed(f"the event at log position {notification.id} ({notification.topic}) stopped the "
+                                   f"projections at the event before it: {e}") from e

@@ -51,6 +51,9 @@ class Database:
                 "POSTGRES_SCHEMA": schema,
                 # Writes wait for the log's table lock rather than fail at once under concurrent decisions.
                 "POSTGRES_LOCK_TIMEOUT": "10",
+                # A database that went away: a pool wait of 1 s (the library tries ten times; 30 s each by default,
+                # so requests hung for minutes), and each pooled connection checked before use (a restart kills all).
+                "POSTGRES_CONNECT_TIMEOUT": "1", "POSTGRES_PRE_PING": "y",
             }
             return cls(url, "postgres", env, schema)
         if parts.scheme == "memory":

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
+from api.deps import store_back
 from api.problems import NotCaughtUp
 from api.public_reads import as_served, published, signed_extras
 from api.schemas import PublicCertificate, SearchResults
@@ -103,6 +104,7 @@ async def search(request: Request, uscc: str | None = None, name: str | None = N
 
 @router.get("/api/v1/health", summary="Health: the log head and each view's position (their lag)")
 def health(request: Request) -> dict[str, Any]:
+    store_back(request)  # while the database is down: 503 at once
     views = _views(request)
     runner = request.app.state.runner
     body: dict[str, Any] = {"status": "ok", "views": views.lag()}
