@@ -30,7 +30,7 @@ browser:
 
 # The certificate PDF (WeasyPrint) needs Pango and a Chinese font; its tests read the PDF back with poppler.
 pdf:
-	@ldconfig -p | grep -q libpangoft2-1.0 || { echo "installing Pango for the certificate PDF"; apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 || (apt-get update && apt-get install -y libpango-1.0-0 libpangoft2-1.0-0); }
+	@{ ldconfig -p | grep -q libpangoft2-1.0 && ldconfig -p | grep -q libharfbuzz-subset; } || { echo "installing Pango and HarfBuzz-Subset for the certificate PDF"; apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 || (apt-get update && apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0); }
 	@fc-list :lang=zh | grep -q . || { echo "installing a Chinese font for the certificate PDF"; apt-get install -y fonts-wqy-zenhei || (apt-get update && apt-get install -y fonts-wqy-zenhei); }
 	@command -v pdftoppm >/dev/null || { echo "installing poppler-utils (pdftoppm, pdftotext) for the certificate tests"; apt-get install -y poppler-utils || (apt-get update && apt-get install -y poppler-utils); }
 

@@ -639,7 +639,7 @@ class Registry(Application[UUID], Records):
         cert = self.certificate_by_number(number)
         if as_of is not None:
             cert = self._as_of(Certificate, cert.id, as_of, f"certificate {number}")
-        return CertificateView.of(cert)
+        return CertificateView.of(cert).as_shown(as_of or self._today())
 
     def document(self, sha256: str) -> bytes:
         content = self.documents.get(sha256)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -131,6 +131,16 @@ class CertificateView:
     versions: tuple[dict[str, Any], ...]
     deadlines: tuple[dict[str, Any], ...]
 
+    def as_shown(self, today: date) -> CertificateView:
+        """The certificate as it must be shown on ``today``: a lapsed validity or surveillance never shows as valid,
+        even before the scheduler has recorded the expiry or the suspension (R-SURV-4, R-EXP-1)."""
+        shown = lapse(self.status, self.valid_until, self.surveillance["next_due_by"], today)
+        if shown is None:
+            return self
+        status, since, ground = shown
+        return replace(self, status=status, status_since=since,
+                       suspension_ground=ground if status == "suspended" else self.suspension_ground)
+
     @classmethod
     def of(cls, c: Certificate) -> CertificateView:
         return cls(
@@ -153,3 +163,13 @@ class CertificateView:
                                              "uscc": v["organization"].uscc}} for v in c.versions),
             deadlines=tuple(c.open_deadlines()),
         )
+
+
+def lapse(status: str, valid_until: date, next_due_by: date, today: date) -> tuple[str, date, str | None] | None:
+    """What a certificate whose validity or surveillance has lapsed by ``today`` shows, before the scheduler records
+    it: (status, since, suspension ground), or None when nothing has lapsed (R-EXP-1, R-SURV-4)."""
+    if status in ("valid", "suspended") and valid_until < today:
+        return "expired", valid_until + timedelta(days=1), None
+    if status == "valid" and next_due_by < today:
+        return "suspended", next_due_by + timedelta(days=1), "surveillance_overdue"
+    return None

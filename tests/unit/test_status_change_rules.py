@@ -9,7 +9,7 @@ and clause and nothing is written.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -248,7 +248,22 @@ def test_r_exp_1_nothing_happens_on_the_last_day_of_validity(app: Registry, cloc
     before = app.recorder.max_notification_id()
     assert app.expire_if_due(number) is None
     assert app.recorder.max_notification_id() == before
+    # not expired; it shows suspended only because its surveillance lapsed long before (R-SURV-4)
+    assert app.get_certificate(number).status == "suspended"
+
+
+def test_r_surv_4_the_staff_view_never_shows_a_lapsed_surveillance_as_valid(app: Registry, clock: FixedClock,
+                                                                         number: str) -> None:
+    due = app.get_certificate(number).surveillance["next_due_by"]
+    clock.set(due)  # the last day for the audit: still valid
     assert app.get_certificate(number).status == "valid"
+    clock.set(due + timedelta(days=1))  # the day after, before any scheduler has run
+    before = app.recorder.max_notification_id()
+    shown = app.get_certificate(number)
+    assert (shown.status, shown.status_since, shown.suspension_ground) == (
+        "suspended", due + timedelta(days=1), "surveillance_overdue")
+    assert app.get_certificate(number, as_of=due).status == "valid"  # as it stood then
+    assert app.recorder.max_notification_id() == before  # shown so, recorded by the scheduler only
 
 
 def test_r_exp_1_the_day_after_the_last_day_the_certificate_expires_once(app: Registry, clock: FixedClock,
