@@ -163,12 +163,14 @@ class Views:
         if not self.projection.wants(notification.topic):
             self.public.skip(Tracking(self.tracking_name, notification.id))
             return
-        event = self.registry.mapper.to_domain_event(notification)
-        try:
+        try:  # an event that cannot even be decoded is as much a poisoned event as one that cannot be applied
+            event = self.registry.mapper.to_domain_event(notification)
             self.projection.process_event(event, Tracking(self.tracking_name, notification.id))
         except Exception as e:
+            if Runner.lost_connection(e):
+                raise  # the database, not the event: the runner waits for it and goes on
             raise ProjectionFailed(f"{self.projection.name} stopped at log position {notification.id} "
-                                   f"({type(event).__qualname__} of {event.originator_id}): {e!r}") from e
+                                   f"({notification.topic} of {notification.originator_id}): {e!r}") from e
 
     def process_log(self, notifications: list[Any]) -> None:
         try:
