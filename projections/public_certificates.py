@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from functools import singledispatchmethod
 from typing import Any, cast
@@ -25,7 +26,7 @@ from projections.deadlines import (
     certificate_changes,
     is_case_event,
 )
-from projections.views import View
+from projections.views import Cursor, View
 from registry.application import Registry
 from registry.case import Case
 from registry.certificate import Certificate
@@ -96,6 +97,11 @@ class PublicCertificatesView(View):
                              (done, done, position, change.key))
 
     def save_deadlines(self, changes: list[Change], tracking: Tracking) -> None:
+        batch = self.deferring()
+        if batch is not None:
+            with self.tracked(tracking):
+                self._deferred(batch).deadlines.append((changes, tracking.notification_id))
+            return
         with self.tracked(tracking) as curs:
             self._deadlines(curs, changes, tracking.notification_id)
 
@@ -117,6 +123,17 @@ class PublicCertificatesView(View):
         """Stores the public document as served: its status history and any extras (``verify_url``) included."""
         table, timeline = self.table("public_certificates"), self.table("certificate_status_timeline")
         number = document["number"]
+        batch = self.deferring()
+        if batch is not None:  # written once per certificate when the batch ends (flush_batch)
+            with self.tracked(tracking):
+                deferred = self._deferred(batch)
+                position = tracking.notification_id
+                if status_changed is not None:
+                    deferred.timeline.append((number, position, status_changed.isoformat(), document["status"]))
+                deferred.documents[number] = (document, position, schedule)
+                if deadlines:
+                    deferred.deadlines.append((deadlines, position))
+            return
         with self.tracked(tracking) as curs:
             # A write first: SQLite cannot upgrade a reading transaction while another connection writes.
             curs.execute(f"DELETE FROM {table} WHERE number = %s", (number,))
@@ -138,6 +155,72 @@ class PublicCertificatesView(View):
                          (number, document["status"], document["surveillance"]["next_due_by"],
                           document["valid_until"], schedule[0], int(schedule[1])))
             self._deadlines(curs, deadlines or [], position)
+
+    @staticmethod
+    def _deferred(batch: Any) -> _Deferred:
+        if batch.deferred is None:
+            batch.deferred = _Deferred()
+        deferred: _Deferred = batch.deferred
+        return deferred
+
+    def flush_batch(self, curs: Cursor, deferred: _Deferred) -> None:
+        """A batch's writes, the same rows ``save`` writes event by event, in a few statements: the new timeline
+        entries, then each certificate's latest document (with its whole status history) and schedule row, then the
+        deadline changes in log order."""
+        table, timeline = self.table("public_certificates"), self.table("certificate_status_timeline")
+        schedule = self.table("certificate_schedule")
+        curs.insert_rows(timeline, ("number", "position", "effective_on", "status"), deferred.timeline)
+        numbers = list(deferred.documents)
+        if numbers:
+            curs.execute(f"SELECT number, effective_on, status FROM {timeline} WHERE number = ANY(%s) "
+                         "ORDER BY number, position", (numbers,))
+            history: dict[str, list[dict[str, str]]] = {}
+            for number, since, status in curs.fetchall():
+                history.setdefault(number, []).append({"since": since, "status": status})
+            rows, schedules = [], []
+            for number, (document, position, (noticed, settled)) in deferred.documents.items():
+                served = {**document, "status_history": history.get(number, [])}
+                rows.append((number, document["organization"]["uscc"], document["organization"]["name"],
+                             document["status"], document["valid_until"], document["surveillance"]["next_due_by"],
+                             position, json.dumps(served, ensure_ascii=False, sort_keys=True)))
+                schedules.append((number, document["status"], document["surveillance"]["next_due_by"],
+                                  document["valid_until"], noticed, int(settled)))
+            curs.execute(f"DELETE FROM {table} WHERE number = ANY(%s)", (numbers,))
+            curs.insert_rows(table, ("number", "uscc", "name", "status", "valid_until", "next_due_by", "position",
+                                     "document"), rows)
+            curs.execute(f"DELETE FROM {schedule} WHERE number = ANY(%s)", (numbers,))
+            curs.insert_rows(schedule, ("number", "status", "next_due_by", "valid_until", "noticed_due_by",
+                                        "renewal_settled"), schedules)
+        self._deadlines_at_once(curs, deferred.deadlines)
+
+    def _deadlines_at_once(self, curs: Cursor, batches: list[tuple[list[Change], int]]) -> None:
+        """The changes ``_deadlines`` makes one statement each, made in memory in the same order over the rows they
+        touch, then written with one DELETE and one COPY."""
+        keys = list(dict.fromkeys(change.key for changes, _ in batches for change in changes))
+        if not keys:
+            return
+        table = self.table("deadlines")
+        columns = ("key", "rule", "subject", "due_on", "state", "done_on", "position")
+        curs.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE key = ANY(%s)", (keys,))
+        rows: dict[str, list[Any] | None] = {r[0]: list(r) for r in curs.fetchall()}
+        for changes, position in batches:
+            for change in changes:
+                row = rows.get(change.key)
+                if isinstance(change, Deadline):
+                    rows[change.key] = [change.key, change.rule, change.subject, change.due_on.isoformat(),
+                                        change.state, change.done_on.isoformat() if change.done_on else None,
+                                        position]
+                elif row is None or row[4] != "open":
+                    continue
+                elif change.drop:
+                    rows[change.key] = None
+                else:
+                    done = change.done_on.isoformat() if change.done_on else None
+                    # as the SQL does it: ISO dates compare as text, and no date is never in time
+                    row[4] = "met" if done is not None and done <= row[3] else "missed"
+                    row[5], row[6] = done, position
+        curs.execute(f"DELETE FROM {table} WHERE key = ANY(%s)", (keys,))
+        curs.insert_rows(table, columns, [row for row in rows.values() if row is not None])
 
     def skip(self, tracking: Tracking) -> None:
         with self.tracked(tracking):
@@ -206,6 +289,15 @@ class PublicCertificatesView(View):
         return out
 
 
+@dataclass
+class _Deferred:
+    """A batch's writes to the public view, held until the batch ends."""
+
+    timeline: list[tuple[str, int, str, str]] = field(default_factory=list)
+    documents: dict[str, tuple[dict[str, Any], int, tuple[str | None, bool]]] = field(default_factory=dict)
+    deadlines: list[tuple[list[Change], int]] = field(default_factory=list)
+
+
 class SQLitePublicCertificates(PublicCertificatesView, SQLiteTrackingRecorder):
     pass
 
@@ -229,11 +321,17 @@ class PublicCertificatesProjection(Projection[Any]):
         self._cache: OrderedDict[UUID, Certificate] = OrderedDict()
         self._cache_size = cache_size
 
-    def wants(self, topic: str) -> bool:
-        """Whether an event of this topic (``module:Class.Event``) can change the view: the others are passed over
-        without being decoded, which is most of a rebuild's work otherwise."""
+    def wants(self, topic: str, state: bytes = b"") -> bool:
+        """Whether an event of this topic (``module:Class.Event``) with this stored state can change the view: the
+        others are passed over without being decoded, which is most of a rebuild's work otherwise. A document
+        received that says, as stored, that it does not complete the checklist changes no deadline (R-ACC-2): a
+        case receives a dozen, one of which completes it. (Stored otherwise, it is decoded: never wrongly passed.)"""
         cls, _, name = topic.rpartition(":")[2].rpartition(".")
-        return cls == Certificate.__name__ or (cls == Case.__name__ and name in DEADLINE_CASE_EVENTS)
+        if cls == Certificate.__name__:
+            return True
+        if cls != Case.__name__ or name not in DEADLINE_CASE_EVENTS:
+            return False
+        return not (name == "DocumentReceived" and b'"completes_checklist":false' in state)
 
     def forget(self) -> None:
         """Drops the cached certificates (after a transaction they were recorded in was undone)."""

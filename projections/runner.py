@@ -160,7 +160,7 @@ class Views:
                 self.process_public(notification)
 
     def process_public(self, notification: Any) -> None:
-        if not self.projection.wants(notification.topic):
+        if not self.projection.wants(notification.topic, notification.state):
             self.public.skip(Tracking(self.tracking_name, notification.id))
             return
         try:  # an event that cannot even be decoded is as much a poisoned event as one that cannot be applied

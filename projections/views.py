@@ -61,6 +61,7 @@ class _Batch:
     def __init__(self, cursor: Cursor) -> None:
         self.cursor = cursor
         self.last: Tracking | None = None
+        self.deferred: Any = None  # what a view chose to write once, when the batch ends (``flush_batch``)
 
 
 class View:
@@ -118,16 +119,27 @@ class View:
             self._local().batch = batch
             try:
                 yield
+                if batch.deferred is not None:
+                    self.flush_batch(batch.cursor, batch.deferred)
             finally:
                 self._local().batch = None
             if batch.last is not None:
                 self._insert_tracking(curs, batch.last)
+
+    def flush_batch(self, curs: Cursor, deferred: Any) -> None:
+        """Writes what the view deferred during a batch, in the batch's transaction (views that defer say how)."""
+        raise NotImplementedError
 
     def _local(self) -> threading.local:
         local: threading.local | None = self.__dict__.get("_thread_local")
         if local is None:
             local = self.__dict__.setdefault("_thread_local", threading.local())
         return local
+
+    def deferring(self) -> _Batch | None:
+        """The batch this thread is in, if the view may defer its writes to the batch's end: on PostgreSQL, where
+        a statement per event costs a round trip each (SQLite has none to save)."""
+        return None if self.is_sqlite else self._batch()
 
     def _batch(self) -> _Batch | None:
         return getattr(self._local(), "batch", None)
