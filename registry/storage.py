@@ -54,6 +54,10 @@ class Database:
                 # A database that went away: a pool wait of 1 s (the library tries ten times; 30 s each by default,
                 # so requests hung for minutes), and each pooled connection checked before use (a restart kills all).
                 "POSTGRES_CONNECT_TIMEOUT": "1", "POSTGRES_PRE_PING": "y",
+                # Each process opens three of the library's pools (the log and each view): two connections held
+                # each, up to ten under load. The library's 5 + 10 held 15 idle per process, and the production
+                # layout's four processes with a test run beside them went past PostgreSQL's 100 connections.
+                "POSTGRES_POOL_SIZE": "2", "POSTGRES_MAX_OVERFLOW": "8",
             }
             return cls(url, "postgres", env, schema)
         if parts.scheme == "memory":
