@@ -211,6 +211,17 @@ def read_raw(registry: Registry) -> tuple[int, float]:
     return count, time.perf_counter() - started
 
 
+def in_threads(work: Any) -> float:
+    """Runs ``work`` in CLIENTS threads at once; answers the seconds until the last has finished."""
+    started = time.monotonic()
+    threads = [threading.Thread(target=work) for _ in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.monotonic() - started
+
+
 def http_commands(base: str, callers: Callers, seconds: int) -> tuple[list[int], float]:
     """Whole certifications walked over HTTP by CLIENTS clients for ``seconds``; answers every acknowledged
     write's log position and the time taken (each client finishes the certification it is in)."""
@@ -227,13 +238,8 @@ def http_commands(base: str, callers: Callers, seconds: int) -> tuple[list[int],
                 with lock:
                     positions.extend(a["position"] for a in walk.answers.values())
 
-    started = time.monotonic()
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sorted(positions), time.monotonic() - started
+    seconds = in_threads(client)
+    return sorted(positions), seconds
 
 
 def raw_saves(registry: Registry, head: int, positions: list[int], url: str) -> float:
@@ -259,13 +265,7 @@ def raw_saves(registry: Registry, head: int, positions: list[int], url: str) -> 
                 return
             raw.recorder.insert_events(group)
 
-    started = time.monotonic()
-    threads = [threading.Thread(target=saver) for _ in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    seconds = time.monotonic() - started
+    seconds = in_threads(saver)
     raw.close()
     return seconds
 

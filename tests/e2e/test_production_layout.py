@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from api.cli import build_parser
 from api.settings import Settings
-from tests.e2e.test_readme_walkthrough import free_port
+from tests.live import answers, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -101,13 +101,7 @@ def layout(pg_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str], l
             logs.append(log)
             started.append(subprocess.Popen([exe, *command], cwd=tmp_path, env=env, stdout=log, stderr=log))
         base = f"http://127.0.0.1:{port}"
-        for _ in range(150):
-            try:
-                httpx.get(f"{base}/api/v1/ping", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
+        if not answers(f"{base}/api/v1/ping", 15):
             pytest.fail(f"registry serve did not start: {(tmp_path / 'api.log').read_text()}")
         yield base, {**os.environ, **local, "REGISTRY": exe, "API": f"{base}/api/v1"}, started
     finally:

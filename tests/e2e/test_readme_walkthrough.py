@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx2 as httpx
 import pytest
+
+from tests.live import answers, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -35,13 +28,7 @@ def live_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         server = subprocess.Popen([exe, "serve", "--port", str(port)], cwd=tmp_path, env=env,
                                   stdout=subprocess.DEVNULL, stderr=err)
         try:
-            for _ in range(100):
-                try:
-                    httpx.get(f"{base}/openapi.json", timeout=1)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            else:
+            if not answers(f"{base}/openapi.json", 10):
                 pytest.fail(f"registry serve did not start: {log.read_text()}")
             yield base, {**env, "REGISTRY": exe, "API": f"{base}/api/v1"}
         finally:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import threading
 import time
 import uuid
@@ -32,6 +31,7 @@ from registry.application import Registry, RegistryConfig
 from registry.clock import FixedClock
 from tests.conftest import TODAY
 from tests.e2e.test_verify_page import certified
+from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -49,12 +49,6 @@ class Site:
     suspended: str
     forged: str  # the valid certificate's URL with one character of the token's signature changed
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def forge(url: str) -> str:

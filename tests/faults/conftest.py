@@ -12,7 +12,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,17 +31,12 @@ from registry.application import Registry, RegistryConfig
 from registry.scenario import enrol_staff
 from tests.conftest import STAFF_SINCE
 from tests.e2e.conftest import Caller, Callers
+from tests.live import free_port
 
 PG_BIN = Path(os.environ.get("REGISTRY_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
 REGISTRY = shutil.which("registry", path=str(Path(sys.executable).parent)) or "registry"
 PUBLIC_BASE_URL = "http://127.0.0.1:8000"  # fixed, so every process signs the same verify_url into the views
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def tail(path: Path, lines: int = 40) -> str:

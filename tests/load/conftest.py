@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,16 +22,11 @@ from registry.clock import SystemClock
 from registry.scenario import Staff, Walk, enrol_staff
 from tests.conftest import STAFF_SINCE
 from tests.e2e.conftest import Caller, Callers
+from tests.live import free_port
 
 SEEDED = 3  # certificates issued before the server starts
 START_TIMEOUT = 60.0  # seconds; the machine is shared with other test runs
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def walk_start() -> date:
