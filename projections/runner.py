@@ -35,6 +35,22 @@ BATCH = 500
 _MEMORY_LOCKS: dict[int, threading.Lock] = {}
 
 
+def lost_connection(error: BaseException) -> bool:
+    """Whether ``error`` comes of the PostgreSQL server not answering (psycopg's OperationalError, anywhere in
+    its chain: the store library and the views wrap what failed), rather than of an event. SQLite's
+    OperationalError also means a missing table or bad SQL, so a failure there stops the views as before."""
+    import psycopg  # only ever needed once something failed
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, psycopg.OperationalError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 class ProjectionFailed(RuntimeError):
     """A view could not take an event; it has stopped at the event before."""
 
@@ -135,29 +151,44 @@ class Views:
             batch = list(self.registry.recorder.select_notifications(min(public, log_view) + 1, BATCH))
             if not batch:
                 return done
-            self.process_public_batch([n for n in batch if n.id > public])
-            self.process_log([n for n in batch if n.id > log_view])
+            try:
+                self.process_public_batch([n for n in batch if n.id > public])
+                self.process_log([n for n in batch if n.id > log_view])
+            except Exception as e:
+                if lost_connection(e):
+                    raise  # the database, not an event: whoever runs the views waits for it
+                # A batch's failure may not say which event: the batch (undone where it failed) is done again
+                # event by event, so the views stop exactly at the event before the failing one, naming it.
+                self.projection.forget()  # the cache may hold what an undone transaction recorded
+                public, log_view = self.public_position(), self.log_position()
+                for notification in batch:
+                    if stop is not None and stop.is_set():
+                        return done
+                    self.take(notification, public, log_view)
+                # every event went in one by one: it was no event's fault; carry on
             done += len(batch)
         return done
 
-    def process(self, notification: Any) -> None:
-        """One stored event, live (each view has processed every event before it)."""
-        self.process_public(notification)
-        self.process_log([notification])
+    def take(self, notification: Any, public: int = 0, log_view: int = 0) -> None:
+        """One stored event, into each view that has not taken it (each has taken every event before it); a
+        failure names the event's log position and topic, and the views stay at the event before it."""
+        try:
+            if notification.id > public:
+                self.process_public(notification)
+            if notification.id > log_view:
+                self.process_log([notification])
+        except Exception as e:
+            if lost_connection(e):
+                raise
+            raise ProjectionFailed(f"the event at log position {notification.id} ({notification.topic}) stopped the "
+                                   f"projections at the event before it: {e}") from e
 
     def process_public_batch(self, notifications: list[Any]) -> None:
-        """Many events in one transaction of the public view. If one fails, the batch is undone and done again
-        event by event, so the view stops exactly at the event before the failing one, naming it."""
-        if not notifications:
-            return
-        try:
+        """Many events in one transaction of the public view: all of them, or none."""
+        if notifications:
             with self.public.batched():
                 for notification in notifications:
                     self.process_public(notification)
-        except ProjectionFailed:
-            self.projection.forget()  # the cache may hold what the undone transaction recorded
-            for notification in notifications:
-                self.process_public(notification)
 
     def process_public(self, notification: Any) -> None:
         if not self.projection.wants(notification.topic, notification.state):
@@ -167,7 +198,7 @@ class Views:
             event = self.registry.mapper.to_domain_event(notification)
             self.projection.process_event(event, Tracking(self.tracking_name, notification.id))
         except Exception as e:
-            if Runner.lost_connection(e):
+            if lost_connection(e):
                 raise  # the database, not the event: the runner waits for it and goes on
             raise ProjectionFailed(f"{self.projection.name} stopped at log position {notification.id} "
                                    f"({notification.topic} of {notification.originator_id}): {e!r}") from e
@@ -277,7 +308,7 @@ class Runner:
                 # Another process keeps the views; take over if it stops.
                 self._stop.wait(max(self.poll_interval, 1.0))
             except BaseException as e:
-                if not self.lost_connection(e):
+                if not lost_connection(e):
                     self.error = e  # an event a view cannot take: stop for good, never skip it
                     log.critical("projections stopped: %s", e)
                     return
@@ -288,22 +319,6 @@ class Runner:
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, self.MAX_BACKOFF)
 
-    @staticmethod
-    def lost_connection(error: BaseException) -> bool:
-        """Whether ``error`` comes of the PostgreSQL server not answering (psycopg's OperationalError, anywhere in
-        its chain: the store library and the views wrap what failed), rather than of an event. SQLite's
-        OperationalError also means a missing table or bad SQL, so a failure there stops the views as before."""
-        import psycopg  # only ever needed once something failed
-
-        seen: set[int] = set()
-        current: BaseException | None = error
-        while current is not None and id(current) not in seen:
-            if isinstance(current, psycopg.OperationalError):
-                return True
-            seen.add(id(current))
-            current = current.__cause__ or current.__context__
-        return False
-
     def _sign_checkpoints(self) -> None:
         """Signs a checkpoint whenever the tree has grown, at most once an interval (while this process holds the
         views); a failure is logged and tried again at the next interval, never fatal to the views."""
@@ -312,18 +327,18 @@ class Runner:
             try:
                 self.views.checkpoint()
             except Exception as e:
-                if self.lost_connection(e):  # the views' thread says so already, once per attempt
+                if lost_connection(e):  # the views' thread says so already, once per attempt
                     continue
                 log.exception("could not sign a checkpoint of the log; trying again")
 
     def _poll(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
-            self._catch_up()
+            self.views.catch_up(self._stop)
             self._wake.wait(self.poll_interval)
 
     def _follow_subscription(self) -> None:
-        self._catch_up()
+        self.views.catch_up(self._stop)
         # The stored events themselves: the log view hashes their bytes as stored, the public view decodes them.
         with self.views.registry.recorder.subscribe(gt=self.views.position()) as subscription:
             self._subscription = subscription
@@ -333,42 +348,8 @@ class Runner:
                 for notification in subscription:
                     if self._stop.is_set():
                         break
-                    self._take(notification)
+                    self.views.take(notification)
             except BaseException as e:
-                if self.lost_connection(e):  # said at once: leaving the subscription may wait out its retries
+                if lost_connection(e):  # said at once: leaving the subscription may wait out its retries
                     self.interrupted = e
                 raise
-
-    def _catch_up(self) -> None:
-        """Catches up in batches. A batch that fails for another reason than the connection is taken again event
-        by event, so that what stops the views names the very event (a batch's failure may not)."""
-        while not self._stop.is_set():
-            try:
-                self.views.catch_up(self._stop)
-                return
-            except Exception as e:
-                if self.lost_connection(e):
-                    raise
-                public, log_view = self.views.public_position(), self.views.log_position()
-                batch = self.views.registry.recorder.select_notifications(min(public, log_view) + 1, BATCH)
-                if not batch:
-                    raise
-                for notification in batch:
-                    if self._stop.is_set():
-                        return
-                    self._take(notification, public, log_view)
-                # Every event of the batch went in one by one: it was not an event's fault; carry on.
-
-    def _take(self, notification: Any, public: int = 0, log_view: int = 0) -> None:
-        """One stored event, into each view that has not taken it yet; a failure names the event's log position
-        and topic (the views stay at the event before it)."""
-        try:
-            if notification.id > public:
-                self.views.process_public(notification)
-            if notification.id > log_view:
-                self.views.process_log([notification])
-        except Exception as e:
-            if self.lost_connection(e):
-                raise
-            raise ProjectionFailed(f"the event at log position {notification.id} ({notification.topic}) stopped the "
-                                   f"projections at the event before it: {e}") from e
