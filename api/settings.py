@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from registry.application import RegistryConfig
@@ -28,6 +29,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1  # uvicorn worker processes of `registry serve`
+    writers: int = Field(4, ge=1)  # commands run at once in one worker; the others wait their turn
     max_upload_bytes: int = 20 * 1024 * 1024
     access_log: bool = False  # uvicorn's per-request log line costs the hot path ~12 % (bench/public_lookup.py)
     run_projections: bool = True  # keep the read models current in this process
