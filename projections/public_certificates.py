@@ -223,6 +223,10 @@ class PublicCertificatesView(View):
         curs.insert_rows(table, columns, [row for row in rows.values() if row is not None])
 
     def skip(self, tracking: Tracking) -> None:
+        batch = self._batch()
+        if batch is not None:  # most events of a catch-up: only the batch's last position moves
+            batch.last = tracking
+            return
         with self.tracked(tracking):
             pass
 

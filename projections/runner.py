@@ -8,8 +8,10 @@ are one transaction. A failing event stops the runner loudly, naming the event; 
 
 from __future__ import annotations
 
+import concurrent.futures
 import fcntl
 import logging
+import multiprocessing
 import threading
 import time
 import zlib
@@ -28,10 +30,12 @@ from projections.public_certificates import (
     SQLitePublicCertificates,
 )
 from projections.views import open_view, view_store_env
-from registry.application import Registry
+from registry.application import Registry, RegistryConfig
 
 log = logging.getLogger(__name__)
-BATCH = 500
+BATCH = 500  # events read and written per transaction while following the log
+REBUILD_BATCH = 2000  # and while rebuilding: fewer transactions, position reads and COPY set-ups per event
+PARALLEL_REBUILD_FROM = 100_000  # log events from which a rebuild on PostgreSQL uses a second process
 _MEMORY_LOCKS: dict[int, threading.Lock] = {}
 
 
@@ -143,29 +147,40 @@ class Views:
         if not self.wait(self.head(), timeout):
             raise ProjectionFailed(f"the views did not reach log position {self.head()} within {timeout:g} s")
 
-    def catch_up(self, stop: threading.Event | None = None) -> int:
-        """Processes every event after the tracked position; answers how many."""
+    def catch_up(self, stop: threading.Event | None = None, views: tuple[str, ...] = ("public", "log"),
+                 batch_size: int = BATCH) -> int:
+        """Processes every event after the tracked position of each of ``views`` ("public", "log"); answers how
+        many events it read."""
         done = 0
+        public = self.public_position() if "public" in views else None
+        log_view = self.log_position() if "log" in views else None
         while stop is None or not stop.is_set():
-            public, log_view = self.public_position(), self.log_position()
-            batch = list(self.registry.recorder.select_notifications(min(public, log_view) + 1, BATCH))
+            start = min(p for p in (public, log_view) if p is not None)
+            batch = list(self.registry.recorder.select_notifications(start + 1, batch_size))
             if not batch:
                 return done
             try:
-                self.process_public_batch([n for n in batch if n.id > public])
-                self.process_log([n for n in batch if n.id > log_view])
+                if public is not None:
+                    self.process_public_batch([n for n in batch if n.id > public])
+                if log_view is not None:
+                    self.process_log([n for n in batch if n.id > log_view])
             except Exception as e:
                 if lost_connection(e):
                     raise  # the database, not an event: whoever runs the views waits for it
                 # A batch's failure may not say which event: the batch (undone where it failed) is done again
                 # event by event, so the views stop exactly at the event before the failing one, naming it.
                 self.projection.forget()  # the cache may hold what an undone transaction recorded
-                public, log_view = self.public_position(), self.log_position()
+                public = self.public_position() if public is not None else None
+                log_view = self.log_position() if log_view is not None else None
                 for notification in batch:
                     if stop is not None and stop.is_set():
                         return done
-                    self.take(notification, public, log_view)
+                    self.take(notification, public if public is not None else notification.id,
+                              log_view if log_view is not None else notification.id)
                 # every event went in one by one: it was no event's fault; carry on
+            # Both views committed the batch (their tracking with it): no need to read their positions again.
+            public = batch[-1].id if public is not None else None
+            log_view = batch[-1].id if log_view is not None else None
             done += len(batch)
         return done
 
@@ -216,8 +231,10 @@ class Views:
         c = self.checkpointing
         return self.log.make_checkpoint(c.key, c.origin, self.registry.clock.now())
 
-    def rebuild(self) -> int:
-        """Empties every view and its tracking, and processes the whole log again."""
+    def rebuild(self, parallel: bool | None = None) -> int:
+        """Empties every view and its tracking, and processes the whole log again. On PostgreSQL, with a long log
+        (or ``parallel``), the log view is rebuilt by a second process while this one rebuilds the public view:
+        the two are independent, and each alone keeps one core busy."""
         views: tuple[tuple[Any, str], ...] = ((self.public, self.tracking_name), (self.log, self.log_tracking_name))
         for view, name in views:
             view.clear()
@@ -225,7 +242,17 @@ class Views:
                 tracking = "tracking" if view.is_sqlite else view.table(view.tracking_table_name)
                 curs.execute(f"DELETE FROM {tracking} WHERE application_name = %s", (name,))
         self.projection = PublicCertificatesProjection(self.public, self.registry, self.projection.extras)
-        done = self.catch_up()
+        if parallel is None:
+            parallel = (self.registry.database.kind == "postgres"
+                        and self.head() >= PARALLEL_REBUILD_FROM)
+        if parallel and self.registry.database.kind == "postgres":
+            context = multiprocessing.get_context("spawn")  # a fresh interpreter: no pools or threads inherited
+            with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+                other = pool.submit(_catch_up_log, self.registry.config)
+                done = self.catch_up(views=("public",), batch_size=REBUILD_BATCH)
+                other.result()  # the log view's failure, if any, raised here as it was raised there
+        else:
+            done = self.catch_up(batch_size=REBUILD_BATCH)
         self.log.verify_checkpoints()  # the rebuilt tree reproduces every root ever signed, or this says which not
         return done
 
@@ -239,6 +266,15 @@ class Views:
             time.sleep(delay)
             delay = min(delay * 2, 0.1)
         return True
+
+
+def _catch_up_log(config: RegistryConfig) -> int:
+    """In a process of its own: the log view of the registry ``config`` names, caught up (``Views.rebuild``)."""
+    registry = Registry(config)
+    try:
+        return open_views(registry).catch_up(views=("log",), batch_size=REBUILD_BATCH)
+    finally:
+        registry.close()
 
 
 def open_views(registry: Registry, extras: Callable[[dict[str, Any]], dict[str, Any]] | None = None,

@@ -56,6 +56,28 @@ def test_the_live_view_equals_a_rebuild_after_a_mixed_workload(app: Registry, wa
     assert len([r for r in live if r[0] == "public_certificates"]) == 8  # 5 demo certificates + 3
 
 
+def test_a_rebuild_in_two_processes_equals_a_rebuild_in_one(app: Registry, walk: Walk) -> None:
+    """On PostgreSQL a long log's log view is rebuilt by a second process (``Views.rebuild``): the same rows, the
+    same tree (every checkpoint's root reproduced) and the same positions as one process rebuilding both."""
+    if app.database.kind != "postgres":
+        pytest.skip("the second process is for PostgreSQL only; SQLite rebuilds in one")
+    workload(app, walk, 3)
+    views = open_views(app)
+    assert views.rebuild(parallel=False) == views.head()
+
+    def state() -> tuple[Any, ...]:
+        size = views.log.size()
+        return (views.public.rows(), size, views.log.root(size), views.log.leaves(0, size),
+                views.public_position(), views.log_position())
+
+    one = state()
+
+    assert views.rebuild(parallel=True) == views.head()
+
+    assert state() == one
+    assert one[-1] == one[-2] == views.head() and one[1] > 0
+
+
 def test_a_projection_killed_mid_way_resumes_without_losing_or_doubling_a_row(app: Registry, walk: Walk,
                                                                              database_url: str,
                                                                              tmp_path: Path) -> None:
