@@ -139,8 +139,8 @@ class LogView(View):
         if not notifications:
             return
         with self.tracked(Tracking(tracking_name, notifications[-1].id)) as curs:
-            # A write first: SQLite cannot upgrade a reading transaction while another connection writes.
-            curs.execute(f"DELETE FROM {self.table('log_leaves')} WHERE leaf_index < 0")
+            if self.is_sqlite:  # a write first: SQLite cannot upgrade a reading transaction while another writes
+                curs.execute(f"DELETE FROM {self.table('log_leaves')} WHERE leaf_index < 0")
             last, stored = self._right_edge(curs)
             edge = RightEdge(stored.size, stored.hashes)  # a copy: the stored edge stays as it is until commit
             positions = [n.id for n in notifications]
