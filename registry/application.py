@@ -196,14 +196,16 @@ class Registry(Application[UUID], Records):
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))
 
-    def _commit(self, *aggregates: RegistryAggregate | None, **ids: Any) -> Written:
+    def _commit(self, *aggregates: RegistryAggregate | None, documents: Sequence[bytes] = (), **ids: Any) -> Written:
+        """Saves the aggregates' new events (and ``documents``, where the store takes them with the events) in one
+        transaction; answers ``ids`` and the log position of the last event."""
         idempotency = _IDEMPOTENCY.get()
         if idempotency is not None:
             scope, key, digest, actor = idempotency
             aggregates = (*aggregates, IdempotencyRecord.record(scope, key, digest, dict(ids), actor=actor,
                                                                 now=self.clock.now()))
         try:
-            recordings = self.save(*aggregates)
+            recordings = self.save(*aggregates, **({"documents": documents} if documents else {}))
         except IntegrityError:
             raise ConcurrentChange("another command changed the same record first; nothing was written") from None
         position = recordings[-1].notification.id if recordings else self.recorder.max_notification_id() or 0
@@ -325,8 +327,10 @@ class Registry(Application[UUID], Records):
         return self._commit_with_bytes(content, case, sha256=sha256)
 
     def _commit_with_bytes(self, content: bytes, *aggregates: RegistryAggregate, **ids: Any) -> Written:
-        # The command was checked already; the bytes go in before the event that refers to them, since bytes
-        # nobody refers to are harmless and an event without its bytes is not.
+        if self.database.kind == "postgres":  # in the events' own transaction (registry.recorders)
+            return self._commit(*aggregates, documents=(content,), **ids)
+        # Elsewhere the bytes go in first, in a transaction of their own: bytes nobody refers to are harmless, an
+        # event without its bytes is not. (The command was checked already.)
         self.documents.put(content)
         return self._commit(*aggregates, **ids)
 

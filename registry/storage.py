@@ -58,6 +58,8 @@ class Database:
                 # each, up to ten under load. The library's 5 + 10 held 15 idle per process, and the production
                 # layout's four processes with a test run beside them went past PostgreSQL's 100 connections.
                 "POSTGRES_POOL_SIZE": "2", "POSTGRES_MAX_OVERFLOW": "8",
+                # Document bytes go in with their command's events (registry.recorders; imported only when used).
+                "APPLICATION_RECORDER_TOPIC": "registry.recorders:PostgresRegistryRecorder",
             }
             return cls(url, "postgres", env, schema)
         if parts.scheme == "memory":
@@ -173,22 +175,32 @@ class SQLiteDocumentStore:
         return bytes(row[0]) if row else None
 
 
+def postgres_documents(schema: str) -> str:
+    """The documents table of the schema (the search path's when none is named)."""
+    return f'"{schema}".registry_documents' if schema else "registry_documents"
+
+
+def put_document(curs: Any, table: str, content: bytes) -> str:
+    """Stores ``content`` under its SHA-256 (once) in a PostgreSQL transaction; answers the digest."""
+    digest = hashlib.sha256(content).hexdigest()
+    curs.execute(f"INSERT INTO {table} (sha256, size, content) VALUES (%s, %s, %s) ON CONFLICT (sha256) DO NOTHING",
+                 (digest, len(content), bytes(content)))
+    return digest
+
+
 class PostgresDocumentStore:
     """Documents in the registry's PostgreSQL database (its schema), through the library's datastore."""
 
     def __init__(self, datastore: Any, schema: str) -> None:
         self._datastore = datastore
-        self._table = f'"{schema}".registry_documents' if schema else "registry_documents"
+        self._table = postgres_documents(schema)
         with datastore.transaction(commit=True) as curs:
             curs.execute(f"CREATE TABLE IF NOT EXISTS {self._table} "
                          "(sha256 text PRIMARY KEY, size bigint NOT NULL, content bytea NOT NULL)")
 
     def put(self, content: bytes) -> str:
-        digest = hashlib.sha256(content).hexdigest()
         with self._datastore.transaction(commit=True) as curs:
-            curs.execute(f"INSERT INTO {self._table} (sha256, size, content) VALUES (%s, %s, %s) "
-                         "ON CONFLICT (sha256) DO NOTHING", (digest, len(content), bytes(content)))
-        return digest
+            return put_document(curs, self._table, content)
 
     def get(self, sha256: str) -> bytes | None:
         with self._datastore.transaction(commit=False) as curs:

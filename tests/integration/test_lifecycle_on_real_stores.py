@@ -6,9 +6,12 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
+import pytest
+
 from registry.application import Registry
+from registry.errors import ConcurrentChange
 from registry.scenario import Walk
-from registry.values import Changes
+from registry.values import Changes, DocumentKind
 from tests.integration.conftest import OpenRegistry
 
 
@@ -44,3 +47,26 @@ def test_documents_are_kept_in_the_same_database_by_sha256(walk: Walk, open_regi
     assert sha == hashlib.sha256(content).hexdigest()
     assert open_registry().document(sha) == content
     assert open_registry().get_case(walk.case).documents["carbon_review_report"] == sha
+
+
+def test_on_postgresql_a_documents_bytes_commit_with_its_event_or_not_at_all(walk: Walk) -> None:
+    """R-APP-4: the bytes are stored in the transaction of the event that records them, so a command refused at
+    the last moment (another command changed the case first) leaves neither behind."""
+    app = walk.app
+    if app.database.kind != "postgres":
+        pytest.skip("SQLite stores the bytes first, in a transaction of their own (an orphan is harmless)")
+    walk.organization().apply()
+    stale = app.case_by_id(walk.case)  # loaded before another command changes the case
+    app.receive_document(walk.case, "carbon_review_report", date(2026, 3, 3), b"first", actor=walk.staff.intake)
+    content = "工艺流程图 — 2026".encode()
+    digest = hashlib.sha256(content).hexdigest()
+    stale.receive_document(DocumentKind.PROCESS_FLOW_CHART, date(2026, 3, 3), digest, len(content), "text/plain",
+                           "flow.txt", today=app.clock.today(), actor=walk.staff.intake, now=app.clock.now())
+
+    with pytest.raises(ConcurrentChange):
+        app._commit_with_bytes(content, stale, sha256=digest)
+
+    assert app.documents.get(digest) is None
+    assert app.receive_document(walk.case, "process_flow_chart", date(2026, 3, 3), content,
+                                actor=walk.staff.intake).ids["sha256"] == digest
+    assert app.document(digest) == content
