@@ -243,8 +243,7 @@ class Views:
                 curs.execute(f"DELETE FROM {tracking} WHERE application_name = %s", (name,))
         self.projection = PublicCertificatesProjection(self.public, self.registry, self.projection.extras)
         if parallel is None:
-            parallel = (self.registry.database.kind == "postgres"
-                        and self.head() >= PARALLEL_REBUILD_FROM)
+            parallel = self.head() >= PARALLEL_REBUILD_FROM
         if parallel and self.registry.database.kind == "postgres":
             context = multiprocessing.get_context("spawn")  # a fresh interpreter: no pools or threads inherited
             with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
