@@ -10,6 +10,7 @@ re-rendered (R-SURV-4, R-EXP-1: published at once). SQLite has no async driver h
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Callable
 from datetime import date
@@ -29,12 +30,19 @@ CONNECTION_WAIT = 2.0  # seconds a lookup waits for a pooled connection
 
 
 def signed_extras(signer: Signer) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """The fields only the edge can add to a public document: the signed verify_url (the QR's content)."""
+    """The fields only the edge can add to a public document: the signed verify_url (the QR's content).
+
+    An Ed25519 signature is a function of the key and the signed bytes alone (RFC 8032), and the token signs only
+    the number, USCC and dates, which most of a certificate's events leave as they were: the URLs of the
+    certificates seen last are kept, and a surveillance audit or a suspension is not signed again."""
+
+    @functools.lru_cache(maxsize=4096)
+    def url(number: str, uscc: str, issued_on: str, valid_until: str) -> str:
+        return signer.verify_url(number, uscc, date.fromisoformat(issued_on), date.fromisoformat(valid_until))
 
     def extras(document: dict[str, Any]) -> dict[str, Any]:
-        return {"verify_url": signer.verify_url(document["number"], document["organization"]["uscc"],
-                                                date.fromisoformat(document["issued_on"]),
-                                                date.fromisoformat(document["valid_until"]))}
+        return {"verify_url": url(document["number"], document["organization"]["uscc"], document["issued_on"],
+                                  document["valid_until"])}
 
     return extras
 

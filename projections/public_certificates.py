@@ -9,7 +9,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import singledispatchmethod
+from functools import partial, singledispatchmethod
 from typing import Any, cast
 from uuid import UUID
 
@@ -118,22 +118,26 @@ class PublicCertificatesView(View):
         return [{"rule": r, "subject": s, "due_on": d, "done_on": done,
                  "state": "overdue" if st == "open" and d < t else st} for r, s, d, st, done in rows], total
 
-    def save(self, document: dict[str, Any], position: int, status_changed: date | None, tracking: Tracking,
-             schedule: tuple[str | None, bool] = (None, False), deadlines: list[Change] | None = None) -> None:
-        """Stores the public document as served: its status history and any extras (``verify_url``) included."""
+    def save(self, number: str, status: str, render: Callable[[], dict[str, Any]], position: int,
+             status_changed: date | None, tracking: Tracking, schedule: tuple[str | None, bool] = (None, False),
+             deadlines: list[Change] | None = None) -> None:
+        """Stores the public document ``render()`` makes, as served: its status history and any extras
+        (``verify_url``) included. Inside a batch, only each certificate's last document is written, so only that
+        one is rendered, when the batch ends: ``render`` must then make the certificate as it stands at the end
+        of the batch (the projection's does: it reads the certificate its events go on changing)."""
         table, timeline = self.table("public_certificates"), self.table("certificate_status_timeline")
-        number = document["number"]
         batch = self.deferring()
         if batch is not None:  # written once per certificate when the batch ends (flush_batch)
             with self.tracked(tracking):
                 deferred = self._deferred(batch)
                 position = tracking.notification_id
                 if status_changed is not None:
-                    deferred.timeline.append((number, position, status_changed.isoformat(), document["status"]))
-                deferred.documents[number] = (document, position, schedule)
+                    deferred.timeline.append((number, position, status_changed.isoformat(), status))
+                deferred.documents[number] = (render, position, schedule)
                 if deadlines:
                     deferred.deadlines.append((deadlines, position))
             return
+        document = render()
         with self.tracked(tracking) as curs:
             # A write first: SQLite cannot upgrade a reading transaction while another connection writes.
             curs.execute(f"DELETE FROM {table} WHERE number = %s", (number,))
@@ -178,7 +182,8 @@ class PublicCertificatesView(View):
             for number, since, status in curs.fetchall():
                 history.setdefault(number, []).append({"since": since, "status": status})
             rows, schedules = [], []
-            for number, (document, position, (noticed, settled)) in deferred.documents.items():
+            for number, (render, position, (noticed, settled)) in deferred.documents.items():
+                document = render()
                 served = {**document, "status_history": history.get(number, [])}
                 rows.append((number, document["organization"]["uscc"], document["organization"]["name"],
                              document["status"], document["valid_until"], document["surveillance"]["next_due_by"],
@@ -298,7 +303,8 @@ class _Deferred:
     """A batch's writes to the public view, held until the batch ends."""
 
     timeline: list[tuple[str, int, str, str]] = field(default_factory=list)
-    documents: dict[str, tuple[dict[str, Any], int, tuple[str | None, bool]]] = field(default_factory=dict)
+    documents: dict[str, tuple[Callable[[], dict[str, Any]], int, tuple[str | None, bool]]] = field(
+        default_factory=dict)
     deadlines: list[tuple[list[Change], int]] = field(default_factory=list)
 
 
@@ -354,14 +360,11 @@ class PublicCertificatesProjection(Projection[Any]):
         cert = self._before(event)
         try:
             cert = cast(Certificate, event.mutate(cert))
-            document = public_document(CertificateView.of(cert))
-            if self.extras is not None:
-                document.update(self.extras(document))
             changed = event.effective_on if type(event).__name__ in STATUS_EVENTS else None
             schedule = (cert.noticed_due_by.isoformat() if cert.noticed_due_by else None,
                         cert.renewal_window_opened or cert.renewed_by is not None)
-            self.view.save(document, tracking.notification_id, changed, tracking, schedule,
-                           certificate_changes(event, cert))
+            self.view.save(cert.number, cert.status.value, partial(self._render, cert), tracking.notification_id,
+                           changed, tracking, schedule, certificate_changes(event, cert))
         except BaseException:
             self._cache.pop(event.originator_id, None)  # never keep state the view did not record
             raise
@@ -369,6 +372,12 @@ class PublicCertificatesProjection(Projection[Any]):
         self._cache.move_to_end(cert.id)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+
+    def _render(self, cert: Certificate) -> dict[str, Any]:
+        document = public_document(CertificateView.of(cert))
+        if self.extras is not None:
+            document.update(self.extras(document))
+        return document
 
     def _before(self, event: Certificate.Event) -> Certificate | None:
         if event.originator_version == 1:
