@@ -1,9 +1,9 @@
 """Keeping the read models up to date with the log, exactly once.
 
-On PostgreSQL a view follows the log through the event store library's subscription (LISTEN/NOTIFY and batched
-pulls). The library has no subscription for SQLite, so there a polling loop reads the log after the view's
-tracked position, woken at once by writes of this process. Either way each event's rows and tracking position
-are one transaction. A failing event stops the runner loudly, naming the event; it is never skipped.
+The views catch up from their tracked positions in batches, each batch's rows and tracking position one
+transaction. They are woken at once by writes of this process and, on PostgreSQL, by the NOTIFY the event store
+sends with every write of any process (a LISTEN on a connection of their own); they poll besides. A failing event
+stops the runner loudly, naming the event; it is never skipped.
 """
 
 from __future__ import annotations
@@ -55,6 +55,17 @@ def lost_connection(error: BaseException) -> bool:
     return False
 
 
+def connect(registry: Registry) -> Any:
+    """A PostgreSQL connection of its own (autocommit), outside the store's pools: for what holds a connection
+    for as long as the views run (their advisory lock, their LISTEN)."""
+    import psycopg
+
+    e = registry.database.env
+    return psycopg.connect(host=e["POSTGRES_HOST"], port=e["POSTGRES_PORT"], dbname=e["POSTGRES_DBNAME"],
+                           user=e["POSTGRES_USER"], password=e["POSTGRES_PASSWORD"], autocommit=True,
+                           connect_timeout=int(e.get("POSTGRES_CONNECT_TIMEOUT") or 5))
+
+
 class ProjectionFailed(RuntimeError):
     """A view could not take an event; it has stopped at the event before."""
 
@@ -104,12 +115,8 @@ class Views:
         the database; in memory: a lock of this process. Yields whether it got it (always, when ``wait``)."""
         database = self.registry.database
         if database.kind == "postgres":
-            import psycopg
-
-            e = database.env
             key = zlib.crc32(f"{database.schema}:{self.tracking_name}".encode())
-            with psycopg.connect(host=e["POSTGRES_HOST"], port=e["POSTGRES_PORT"], dbname=e["POSTGRES_DBNAME"],
-                                 user=e["POSTGRES_USER"], password=e["POSTGRES_PASSWORD"], autocommit=True) as conn:
+            with connect(self.registry) as conn:
                 sql = "SELECT pg_advisory_lock(%s)" if wait else "SELECT pg_try_advisory_lock(%s)"
                 row = conn.execute(sql, (key,)).fetchone()
                 got = wait or bool(row and row[0])
@@ -303,7 +310,6 @@ class Runner:
         self.interrupted: BaseException | None = None  # the lost connection they are waiting out, if any
         self._stop = threading.Event()
         self._wake = threading.Event()
-        self._subscription: Any = None
         self._thread = threading.Thread(target=self._run, name="projections", daemon=True)
         self._checkpoints = threading.Thread(target=self._sign_checkpoints, name="checkpoints", daemon=True)
         views.registry.on_write(self._wake.set)
@@ -315,8 +321,6 @@ class Runner:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        if self._subscription is not None:
-            self._subscription.stop()
         self._thread.join(timeout=10)
         if self._checkpoints.is_alive():
             self._checkpoints.join(timeout=10)
@@ -336,7 +340,7 @@ class Runner:
                         if self.views.checkpointing is not None and self._checkpoints.ident is None:
                             self._checkpoints.start()
                         if self.views.registry.database.kind == "postgres":
-                            self._follow_subscription()
+                            self._follow_notifications()
                         else:
                             self._poll()
                         return
@@ -372,19 +376,47 @@ class Runner:
             self.views.catch_up(self._stop)
             self._wake.wait(self.poll_interval)
 
-    def _follow_subscription(self) -> None:
-        self.views.catch_up(self._stop)
-        # The stored events themselves: the log view hashes their bytes as stored, the public view decodes them.
-        with self.views.registry.recorder.subscribe(gt=self.views.position()) as subscription:
-            self._subscription = subscription
-            if self._stop.is_set():  # stop() came before the subscription existed: it could not stop it
-                return
+    def _follow_notifications(self) -> None:
+        """PostgreSQL: every write to the log, from any process, sends a notification on the store's channel. A
+        connection of its own LISTENs and wakes the views, which catch up in batches (one transaction per batch,
+        not per event: under a write load, many events arrive between two wakes)."""
+        done = threading.Event()
+        listener = threading.Thread(target=self._listen, args=(done,), name="projections-listen", daemon=True)
+        listener.start()
+        try:
+            self._poll()
+        finally:
+            done.set()
+            listener.join(timeout=5)
+
+    def _listen(self, done: threading.Event) -> None:
+        """Sets the wake event on each notification; while the database is away it tries again (the views'
+        own reads meanwhile fail, and ``_run`` waits them out), and the views poll regardless."""
+        from psycopg import sql
+
+        recorder: Any = self.views.registry.recorder  # PostgresApplicationRecorder: it NOTIFYs on every write
+        channel = sql.SQL("LISTEN {0}").format(sql.Identifier(recorder.channel_name))
+        lost: BaseException | None = None
+        backoff = self.MIN_BACKOFF
+        while not done.is_set():
             try:
-                for notification in subscription:
-                    if self._stop.is_set():
-                        break
-                    self.views.take(notification)
-            except BaseException as e:
-                if lost_connection(e):  # said at once: leaving the subscription may wait out its retries
-                    self.interrupted = e
-                raise
+                with connect(self.views.registry) as conn:
+                    conn.execute(channel)
+                    if lost is not None and self.interrupted is lost:
+                        self.interrupted = None  # only this connection had been lost (the views' own is fine)
+                    backoff = self.MIN_BACKOFF
+                    self._wake.set()  # whatever was written before the LISTEN is caught up too
+                    while not done.is_set():
+                        for _ in conn.notifies(timeout=0.1, stop_after=1):
+                            self._wake.set()
+            except Exception as e:
+                if not lost_connection(e):
+                    log.exception("projections stopped listening for writes; polling every %.1f s",
+                                  self.poll_interval)
+                    return
+                # Said at once, as the first to know: the API answers 503 promptly rather than wait out the store
+                # library's retries; the views find out at their next read (woken now).
+                lost = self.interrupted = e
+                self._wake.set()
+                done.wait(backoff)
+                backoff = min(backoff * 2, self.MAX_BACKOFF)
