@@ -13,7 +13,7 @@ from functools import partial, singledispatchmethod
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from eventsourcing.sqlite import SQLiteTrackingRecorder
@@ -342,6 +342,26 @@ class PublicCertificatesProjection(Projection[Any]):
         if cls != Case.__name__ or name not in DEADLINE_CASE_EVENTS:
             return False
         return not (name == "DocumentReceived" and b'"completes_checklist":false' in state)
+
+    def select_wanted(self, recorder: Any, start: int, stop: int) -> list[Notification]:
+        """PostgreSQL: the stored events at positions ``start`` to ``stop`` that ``wants`` may take, chosen by the
+        database (so the four in five a rebuild would pass over are never sent or made into objects). The
+        condition is ``wants`` in SQL, a superset of it at worst: every event it answers is still asked."""
+        marker = b'"completes_checklist":false'
+        received = f"%:{Case.__name__}.DocumentReceived"
+        schema = recorder.datastore.schema or "public"
+        with recorder.datastore.transaction(commit=False) as curs:
+            curs.execute(f'SELECT notification_id, originator_id, originator_version, topic, state FROM "{schema}".'
+                         f'"{recorder.events_table_name}" WHERE notification_id BETWEEN %s AND %s AND (topic LIKE %s '
+                         "OR (topic LIKE ANY(%s) AND NOT (topic LIKE %s AND position(%s::bytea IN state) > 0))) "
+                         "ORDER BY notification_id",
+                         (start, stop, f"%:{Certificate.__name__}.%",
+                          [f"%:{Case.__name__}.{name}" for name in sorted(DEADLINE_CASE_EVENTS)], received, marker),
+                         prepare=True)
+            rows = curs.fetchall()
+        return [Notification(id=r["notification_id"], originator_id=r["originator_id"],
+                             originator_version=r["originator_version"], topic=r["topic"], state=bytes(r["state"]))
+                for r in rows]
 
     def forget(self) -> None:
         """Drops the cached certificates (after a transaction they were recorded in was undone)."""

@@ -35,6 +35,7 @@ from registry.application import Registry, RegistryConfig
 log = logging.getLogger(__name__)
 BATCH = 500  # events read and written per transaction while following the log
 REBUILD_BATCH = 2000  # and while rebuilding: fewer transactions, position reads and COPY set-ups per event
+SPAN_PER_BATCH = 4  # positions spanned per batch, in batches, when the database picks out the public view's events
 PARALLEL_REBUILD_FROM = 100_000  # log events from which a rebuild on PostgreSQL uses a second process
 _MEMORY_LOCKS: dict[int, threading.Lock] = {}
 
@@ -161,14 +162,25 @@ class Views:
         done = 0
         public = self.public_position() if "public" in views else None
         log_view = self.log_position() if "log" in views else None
+        # The public view alone (a rebuild's, beside the log view's process) on PostgreSQL: the database picks out
+        # the events it takes, among a span of positions up to the head (positions below the head are settled:
+        # the store writes them in order, under a table lock).
+        chosen = log_view is None and self.registry.database.kind == "postgres"
         while stop is None or not stop.is_set():
             start = min(p for p in (public, log_view) if p is not None)
-            batch = list(self.registry.recorder.select_notifications(start + 1, batch_size))
-            if not batch:
-                return done
+            if chosen:
+                last = min(start + SPAN_PER_BATCH * batch_size, self.head())
+                if last <= start:
+                    return done
+                batch = self.projection.select_wanted(self.registry.recorder, start + 1, last)
+            else:
+                batch = list(self.registry.recorder.select_notifications(start + 1, batch_size))
+                if not batch:
+                    return done
+                last = batch[-1].id
             try:
                 if public is not None:
-                    self.process_public_batch([n for n in batch if n.id > public])
+                    self.process_public_batch([n for n in batch if n.id > public], last)
                 if log_view is not None:
                     self.process_log([n for n in batch if n.id > log_view])
             except Exception as e:
@@ -186,8 +198,8 @@ class Views:
                               log_view if log_view is not None else notification.id)
                 # every event went in one by one: it was no event's fault; carry on
             # Both views committed the batch (their tracking with it): no need to read their positions again.
-            public = batch[-1].id if public is not None else None
-            log_view = batch[-1].id if log_view is not None else None
+            public = last if public is not None else None
+            log_view = last if log_view is not None else None
             done += len(batch)
         return done
 
@@ -205,12 +217,15 @@ class Views:
             raise ProjectionFailed(f"the event at log position {notification.id} ({notification.topic}) stopped the "
                                    f"projections at the event before it: {e}") from e
 
-    def process_public_batch(self, notifications: list[Any]) -> None:
-        """Many events in one transaction of the public view: all of them, or none."""
-        if notifications:
+    def process_public_batch(self, notifications: list[Any], last: int | None = None) -> None:
+        """Many events in one transaction of the public view: all of them, or none; with the position ``last``
+        tracked, when the events were picked out of positions up to it."""
+        if notifications or last is not None:
             with self.public.batched():
                 for notification in notifications:
                     self.process_public(notification)
+                if last is not None:
+                    self.public.skip(Tracking(self.tracking_name, last))
 
     def process_public(self, notification: Any) -> None:
         if not self.projection.wants(notification.topic, notification.state):
@@ -255,8 +270,8 @@ class Views:
             context = multiprocessing.get_context("spawn")  # a fresh interpreter: no pools or threads inherited
             with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
                 other = pool.submit(_catch_up_log, self.registry.config)
-                done = self.catch_up(views=("public",), batch_size=REBUILD_BATCH)
-                other.result()  # the log view's failure, if any, raised here as it was raised there
+                self.catch_up(views=("public",), batch_size=REBUILD_BATCH)
+                done = other.result()  # every event (the log view reads each); its failure raised here as there
         else:
             done = self.catch_up(batch_size=REBUILD_BATCH)
         self.log.verify_checkpoints()  # the rebuilt tree reproduces every root ever signed, or this says which not

@@ -56,6 +56,34 @@ def test_the_live_view_equals_a_rebuild_after_a_mixed_workload(app: Registry, wa
     assert len([r for r in live if r[0] == "public_certificates"]) == 8  # 5 demo certificates + 3
 
 
+def test_the_events_postgresql_picks_out_for_the_public_view_are_the_ones_it_takes(app: Registry,
+                                                                                   walk: Walk) -> None:
+    """A rebuild's public view reads only what the database picks out by ``wants`` in SQL, a span of positions
+    at a time: the same events as ``wants`` over the whole log, and the same rows and position, with spans that
+    hold none of them (a span of 8 positions here)."""
+    if app.database.kind != "postgres":
+        pytest.skip("the database picks out events on PostgreSQL only")
+    workload(app, walk, 2)
+    views = open_views(app)
+    head = views.head()
+    every = list(app.recorder.select_notifications(1, head))
+    wanted = [n.id for n in every if views.projection.wants(n.topic, n.state)]
+    assert 0 < len(wanted) < len(every) / 2
+    assert [n.id for n in views.projection.select_wanted(app.recorder, 1, head)] == wanted
+    assert views.rebuild(parallel=False) == head
+    one = (views.public.rows(), views.public_position())
+
+    views.public.clear()
+    with views.public.cursor(commit=True) as curs:
+        curs.execute(f"DELETE FROM {views.public.table(views.public.tracking_table_name)} "  # type: ignore[attr-defined]
+                     "WHERE application_name = %s", (views.tracking_name,))
+    views.projection.forget()
+    assert views.public_position() == 0
+    views.catch_up(views=("public",), batch_size=2)
+
+    assert (views.public.rows(), views.public_position()) == one
+
+
 def test_a_rebuild_in_two_processes_equals_a_rebuild_in_one(app: Registry, walk: Walk) -> None:
     """On PostgreSQL a long log's log view is rebuilt by a second process (``Views.rebuild``): the same rows, the
     same tree (every checkpoint's root reproduced) and the same positions as one process rebuilding both."""
