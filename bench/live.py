@@ -14,11 +14,19 @@ import httpx2 as httpx
 
 
 @contextmanager
-def served(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """``registry serve`` on ``port`` with ``env``, once it answers; stopped on leaving."""
+def served(env: dict[str, str], port: int, workers: int = 1,
+           projections_apart: bool = False) -> Iterator[subprocess.Popen[bytes]]:
+    """``registry serve`` on ``port`` with ``env``, once it answers; stopped on leaving. ``projections_apart``:
+    the production layout of the README, the read models kept by one ``registry projections run`` of their own
+    and the API's ``workers`` without them."""
     exe = str(Path(sys.executable).parent / "registry")
-    server = subprocess.Popen([exe, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    apart = None
+    if projections_apart:
+        env = {**env, "REGISTRY_RUN_PROJECTIONS": "false"}
+        apart = subprocess.Popen([exe, "projections", "run"], env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+    server = subprocess.Popen([exe, "serve", "--port", str(port), "--workers", str(workers)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(300):
             try:
@@ -30,6 +38,9 @@ def served(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
     finally:
         server.terminate()
         server.wait()
+        if apart is not None:
+            apart.terminate()
+            apart.wait()
 
 
 def wrk(url: str, seconds: int, env: dict[str, str], script: Path | None = None) -> dict[str, float]:
