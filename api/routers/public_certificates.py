@@ -102,13 +102,17 @@ async def search(request: Request, uscc: str | None = None, name: str | None = N
     return {"items": items, "total": total, "page": page, "page_size": page_size}
 
 
-@router.get("/api/v1/health", summary="Health: the log head and each view's position (their lag)")
-def health(request: Request) -> dict[str, Any]:
+@router.get("/api/v1/health", summary="Health: the log head and each view's position (their lag)",
+            responses={503: {"description": "the projections this process runs have stopped (the body says why)"}})
+def health(request: Request, response: Response) -> dict[str, Any]:
     store_back(request)  # while the database is down: 503 at once
     views = _views(request)
     runner = request.app.state.runner
     body: dict[str, Any] = {"status": "ok", "views": views.lag()}
     if runner is not None and (runner.error is not None or not runner.running):
+        # Unhealthy, for a load balancer or a monitor that reads only the status code: what it serves no longer
+        # follows the log, and will not until someone looks at the event named here.
+        response.status_code = 503
         body["status"] = "projections stopped"
         body["error"] = str(runner.error) if runner.error else "not running"
     return body

@@ -107,12 +107,15 @@ def test_a_live_servers_health_names_the_bad_event_and_the_server_goes_on_answer
 
 
 def stopped(server: Server, timeout: float = 20) -> dict[str, Any]:
-    """The server's health once it says the projections have stopped."""
+    """The server's health once it says the projections have stopped: a 503, which a load balancer notices."""
     deadline = time.monotonic() + timeout
     health: dict[str, Any] = {}
     while time.monotonic() < deadline:
-        health = server.health()
+        answer = httpx.get(f"{server.base}/api/v1/health", timeout=10)
+        health = answer.json()
         if health.get("status") == "projections stopped":
+            assert answer.status_code == 503, answer.text
             return health
+        assert answer.status_code == 200, answer.text
         time.sleep(0.1)
     raise AssertionError(f"the projections did not stop within {timeout} s: {health}")
