@@ -31,6 +31,7 @@ from projections.public_certificates import (
 )
 from projections.views import open_view, view_store_env
 from registry.application import Registry, RegistryConfig
+from registry.storage import Database
 
 log = logging.getLogger(__name__)
 BATCH = 500  # events read and written per transaction while following the log
@@ -69,6 +70,24 @@ def connect(registry: Registry) -> Any:
 
 class ProjectionFailed(RuntimeError):
     """A view could not take an event; it has stopped at the event before."""
+
+
+def select_log(database: Database, recorder: Any, start: int, limit: int) -> list[Any]:
+    """Up to ``limit`` stored events from log position ``start`` on, in order (``Notification`` objects), as the
+    library's ``select_notifications`` reads them. On PostgreSQL rows come as tuples: the library has each made
+    into a dict first, a quarter of the reading process's time when the views catch up a long log."""
+    if database.kind != "postgres":
+        return list(recorder.select_notifications(start, limit))
+    from eventsourcing.persistence import Notification
+    from psycopg.rows import tuple_row
+
+    schema = recorder.datastore.schema or "public"
+    with recorder.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+        curs.execute(f'SELECT notification_id, originator_id, originator_version, topic, state FROM "{schema}".'
+                     f'"{recorder.events_table_name}" WHERE notification_id >= %s ORDER BY notification_id LIMIT %s',
+                     (start, limit), prepare=True)
+        return [Notification(id=i, originator_id=o, originator_version=v, topic=t, state=bytes(s))
+                for i, o, v, t, s in curs.fetchall()]
 
 
 @dataclass
@@ -174,7 +193,7 @@ class Views:
                     return done
                 batch = self.projection.select_wanted(self.registry.recorder, start + 1, last)
             else:
-                batch = list(self.registry.recorder.select_notifications(start + 1, batch_size))
+                batch = select_log(self.registry.database, self.registry.recorder, start + 1, batch_size)
                 if not batch:
                     return done
                 last = batch[-1].id

@@ -17,7 +17,7 @@ import pytest
 from api.public_reads import signed_extras
 from api.signing import Signer
 from projections.public_certificates import PublicCertificatesView
-from projections.runner import ProjectionFailed, Runner, open_views
+from projections.runner import ProjectionFailed, Runner, open_views, select_log
 from registry.application import Registry
 from registry.demo import load_demo
 from registry.scenario import Walk
@@ -82,6 +82,16 @@ def test_the_events_postgresql_picks_out_for_the_public_view_are_the_ones_it_tak
     views.catch_up(views=("public",), batch_size=2)
 
     assert (views.public.rows(), views.public_position()) == one
+
+
+def test_the_views_read_the_log_as_the_library_reads_it(app: Registry, walk: Walk) -> None:
+    """``select_log`` (rows as tuples on PostgreSQL) gives what the library's ``select_notifications`` gives, a
+    page at a time from any position."""
+    workload(app, walk, 1)
+    head = app.recorder.max_notification_id()
+    for start, limit in ((1, head), (1, 7), (5, 3), (head, 10), (head + 1, 10)):
+        assert (select_log(app.database, app.recorder, start, limit)
+                == list(app.recorder.select_notifications(start, limit))), (start, limit)
 
 
 def test_a_rebuild_in_two_processes_equals_a_rebuild_in_one(app: Registry, walk: Walk) -> None:
