@@ -9,6 +9,7 @@ import threading
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,7 +30,7 @@ from api.routers import (
 )
 from api.schemas import PROBLEM_RESPONSES
 from api.settings import Settings, get_settings
-from api.signing import signers
+from api.signing import KeyFileError, signers
 from projections.log import Checkpointing
 from projections.runner import Runner, open_views
 from registry.application import Registry
@@ -72,6 +73,36 @@ class RequestId:
         await self.app(scope, receive, send_with_id)
 
 
+class ReadOnly:
+    """A read replica's API (``REGISTRY_READ_ONLY``): every write is answered 405 before anything runs, naming
+    where writes go. Reads (GET, HEAD) pass."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        response = problems.problem(
+            405, "read-only", "Read-only replica",
+            "this server reads a replica of the registry's database and takes no writes (REGISTRY_READ_ONLY): "
+            "send them to the primary's API; nothing was written", method=scope["method"])
+        response.headers["Allow"] = "GET, HEAD"
+        await response(scope, receive, send)
+
+
+def check_read_only(settings: Settings) -> None:
+    """A replica publishes the primary's keys and the views the primary signed with them: it never makes a key
+    of its own, so each must be there."""
+    if settings.read_only:
+        for what, path in (("REGISTRY_SIGNING_KEY", settings.signing_key),
+                           ("REGISTRY_CHECKPOINT_KEY", settings.checkpoint_key)):
+            if not Path(path).is_file():
+                raise KeyFileError(f"{what}: no key file at {path}; a read-only replica serves the primary's keys "
+                                   "and never makes its own (give it the same key files)")
+
+
 def create_app(settings: Settings | None = None, registry: Registry | None = None,
                clock: Clock | None = None) -> FastAPI:
     """The app; ``registry`` is opened from ``settings`` at start-up unless one is given (tests)."""
@@ -80,12 +111,15 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = registry is None
+        check_read_only(settings)
         app.state.registry = registry or Registry(settings.registry_config(), clock)
         app.state.views = open_views(app.state.registry, signed_extras(app.state.signer), Checkpointing(
             app.state.checkpoint_signer, settings.origin, settings.checkpoint_interval))
-        app.state.runner = Runner(app.state.views).start() if settings.run_projections else None
+        # A replica's views are the primary's, copied by PostgreSQL; its scheduler is the primary's too.
+        writer = not settings.read_only
+        app.state.runner = Runner(app.state.views).start() if settings.run_projections and writer else None
         app.state.scheduler = (background(app.state.registry, app.state.views, settings.notice_lead_days)
-                               if settings.run_scheduler else None)
+                               if settings.run_scheduler and writer else None)
         app.state.reader = CertificateReader(app.state.registry.database, app.state.views.public)
         await app.state.reader.open()
         # Everything made at start-up lives as long as the process: keep it out of the collector's full scans,
@@ -115,6 +149,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
                                                             settings.public_base_url)
     problems.install(app)
 
+    if settings.read_only:
+        app.add_middleware(ReadOnly)
     app.add_middleware(RequestId)
 
     # The public routes first: the router tries routes in order, and the public lookup is the hot path.

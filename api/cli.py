@@ -27,7 +27,7 @@ from api.signing import (
 )
 from registry.application import Registry
 from registry.demo import load_demo
-from registry.errors import RegistryError
+from registry.errors import InvalidInput, RegistryError
 
 if TYPE_CHECKING:
     from projections.runner import Views
@@ -69,9 +69,13 @@ def serve(args: argparse.Namespace) -> int:
     """Serves the API with uvicorn (uvloop, httptools); loads the demo set first with --demo."""
     import uvicorn
 
-    from api.app import create_app
+    from api.app import check_read_only, create_app
 
     settings = get_settings()
+    if settings.read_only and args.demo:
+        raise InvalidInput("--demo", "a read-only replica (REGISTRY_READ_ONLY) cannot load the demo set: load it on "
+                                     "the primary")
+    check_read_only(settings)
     if args.demo:
         demo(args)
     app = create_app(settings)
@@ -428,10 +432,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What writes to the registry's database, and so has no place on a read replica (REGISTRY_READ_ONLY).
+WRITERS = (demo, user_add, user_revoke, tick, scheduler_service, projections_rebuild, projections_run)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
+        if args.run in WRITERS and get_settings().read_only:
+            name = " ".join(v for k, v in vars(args).items() if k.endswith("command") and isinstance(v, str))
+            raise InvalidInput("REGISTRY_READ_ONLY", f"`registry {name}` writes to the registry's database, and a "
+                               "read-only replica takes no writes: run it against the primary")
         code: int = args.run(args)
     except (RegistryError, KeyFileError) as e:
         print(f"registry: {e}", file=sys.stderr)

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     run_scheduler: bool = True  # the scheduler's duties inside `registry serve` (or alone: `registry scheduler`)
     notice_lead_days: int = 30  # surveillance notice this many days before the due date (R-SURV-1)
     after_timeout: float = 5.0  # how long a read with ?after= waits for the views, in seconds
+    # A read replica's API (a PostgreSQL hot standby): creates nothing, keeps no read model, runs no scheduler, and
+    # answers every write 405, to be sent to the primary's API. The keys are the primary's, never made here.
+    read_only: bool = False
 
     @property
     def origin(self) -> str:
@@ -49,6 +52,7 @@ class Settings(BaseSettings):
             database_url=self.database_url,
             issuer=Issuer(name=self.body_name, address=self.body_address, code=self.body_code),
             number_pattern=self.number_pattern,
+            read_only=self.read_only,
         )
 
 

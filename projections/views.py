@@ -177,7 +177,8 @@ def open_view(env: dict[str, str], sqlite_class: type[Any], postgres_class: type
     for attempt in range(5):
         try:
             view: Any = InfrastructureFactory.construct(env=Environment(name, env)).tracking_recorder(cls)
-            view.create_view_tables()
+            if not Database("", "", env).read_only:  # a read replica's views are the primary's, copied
+                view.create_view_tables()
             return view  # type: ignore[no-any-return]
         except Exception:  # two processes creating the same tables at once: PostgreSQL's IF NOT EXISTS races
             if attempt == 4:

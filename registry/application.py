@@ -97,6 +97,7 @@ class RegistryConfig:
     issuer: Issuer = field(default_factory=lambda: Issuer(name="示例认证有限公司 Example Certification Co., Ltd.",
                                                           address="北京市朝阳区示例路1号", code="CB"))
     number_pattern: str = DEFAULT_PATTERN
+    read_only: bool = False  # a read replica's: nothing is created in the database (commands fail there)
 
 
 def fold(aggregate: Any, events: Iterable[Any]) -> Any:
@@ -143,6 +144,8 @@ class Registry(Application[UUID], Records):
         check_pattern(self.config.number_pattern)
         self.clock: Clock = clock or SystemClock()
         self.database = Database.from_url(self.config.database_url)
+        if self.config.read_only:
+            self.database = self.database.as_read_only()
         self._write_listeners: list[Callable[[], None]] = []
         for attempt in range(5):
             try:

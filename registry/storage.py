@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -27,6 +27,15 @@ class Database:
     kind: str  # "sqlite" | "postgres" | "memory"
     env: dict[str, str]
     schema: str = ""
+
+    @property
+    def read_only(self) -> bool:
+        """Whether nothing may be created in it (a read replica): the library's own switch, ``CREATE_TABLE``,
+        which covers its tables, and is read here for the registry's and the views' as well."""
+        return self.env.get("CREATE_TABLE", "").lower() in ("false", "n", "no", "0", "off")
+
+    def as_read_only(self) -> Database:
+        return replace(self, env={**self.env, "CREATE_TABLE": "false"})
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -69,7 +78,7 @@ class Database:
 
     def prepare(self) -> None:
         """Creates the PostgreSQL schema named in the URL, so the library can create its tables in it."""
-        if self.kind != "postgres" or not self.schema:
+        if self.kind != "postgres" or not self.schema or self.read_only:
             return
         from eventsourcing.postgres import PostgresDatastore
 
@@ -99,7 +108,7 @@ def protect(database: Database, recorder: Any) -> None:
     Privileges alone cannot do it on PostgreSQL: the library takes ``LOCK TABLE … IN EXCLUSIVE MODE`` on every
     insert, which needs UPDATE privilege (NOTES.md). Created with the tables; a no-op for the in-memory store.
     """
-    if database.kind != "memory":
+    if database.kind != "memory" and not database.read_only:
         append_only(recorder.datastore, database.kind == "sqlite",
                     (recorder.events_table_name, "registry_documents"))
 
@@ -155,8 +164,10 @@ class MemoryDocumentStore:
 class SQLiteDocumentStore:
     """Documents in the registry's SQLite file, through the library's datastore."""
 
-    def __init__(self, datastore: Any) -> None:
+    def __init__(self, datastore: Any, create: bool = True) -> None:
         self._datastore = datastore
+        if not create:
+            return
         with datastore.transaction(commit=True) as curs:
             curs.execute("CREATE TABLE IF NOT EXISTS registry_documents "
                          "(sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, content BLOB NOT NULL)")
@@ -191,9 +202,11 @@ def put_document(curs: Any, table: str, content: bytes) -> str:
 class PostgresDocumentStore:
     """Documents in the registry's PostgreSQL database (its schema), through the library's datastore."""
 
-    def __init__(self, datastore: Any, schema: str) -> None:
+    def __init__(self, datastore: Any, schema: str, create: bool = True) -> None:
         self._datastore = datastore
         self._table = postgres_documents(schema)
+        if not create:
+            return
         with datastore.transaction(commit=True) as curs:
             curs.execute(f"CREATE TABLE IF NOT EXISTS {self._table} "
                          "(sha256 text PRIMARY KEY, size bigint NOT NULL, content bytea NOT NULL)")
@@ -211,9 +224,9 @@ class PostgresDocumentStore:
 
 def document_store(database: Database, recorder: Any) -> DocumentStore:
     if database.kind == "sqlite":
-        return SQLiteDocumentStore(recorder.datastore)
+        return SQLiteDocumentStore(recorder.datastore, create=not database.read_only)
     if database.kind == "postgres":
-        return PostgresDocumentStore(recorder.datastore, database.schema)
+        return PostgresDocumentStore(recorder.datastore, database.schema, create=not database.read_only)
     return MemoryDocumentStore()
 
 
