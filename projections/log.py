@@ -136,19 +136,25 @@ class LogView(View):
     def append(self, notifications: Sequence[Any], tracking_name: str) -> None:
         """Appends stored events (``Notification``s, in log order, after the last leaf) as leaves, with the
         tracking position of the last, in one transaction."""
-        if not notifications:
+        if notifications:
+            self.append_leaves([n.id for n in notifications],
+                               leaf_hashes(entry_of(n).encode() for n in notifications), tracking_name)
+
+    def append_leaves(self, positions: Sequence[int], hashes: Sequence[bytes], tracking_name: str) -> None:
+        """Appends leaves, given as the stored events' log positions and leaf hashes (in log order, after the last
+        leaf), with the tracking position of the last, in one transaction."""
+        if not positions:
             return
-        with self.tracked(Tracking(tracking_name, notifications[-1].id)) as curs:
+        with self.tracked(Tracking(tracking_name, positions[-1])) as curs:
             if self.is_sqlite:  # a write first: SQLite cannot upgrade a reading transaction while another writes
                 curs.execute(f"DELETE FROM {self.table('log_leaves')} WHERE leaf_index < 0")
             last, stored = self._right_edge(curs)
             edge = RightEdge(stored.size, stored.hashes)  # a copy: the stored edge stays as it is until commit
-            positions = [n.id for n in notifications]
             if positions[0] <= last or any(a >= b for a, b in itertools.pairwise(positions)):
                 raise LogError(f"log positions {positions[0]}…{positions[-1]} do not follow the last leaf's ({last}) "
                                "in order")
             leaves = list(zip(range(edge.size, edge.size + len(positions)), positions, strict=True))
-            nodes = edge.extend(leaf_hashes(entry_of(n).encode() for n in notifications))
+            nodes = edge.extend(list(hashes))
             last = positions[-1]
             curs.insert_rows(self.table("log_leaves"), ("leaf_index", "position"), leaves)
             curs.insert_rows(self.table("log_nodes"), ("level", "idx", "hash"), nodes)

@@ -31,6 +31,7 @@ from projections.public_certificates import (
 )
 from projections.views import open_view, view_store_env
 from registry.application import Registry, RegistryConfig
+from registry.entries import POSTGRES_LEAF_HASH
 from registry.storage import Database
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,19 @@ def select_log(database: Database, recorder: Any, start: int, limit: int) -> lis
                      (start, limit), prepare=True)
         return [Notification(id=i, originator_id=o, originator_version=v, topic=t, state=bytes(s))
                 for i, o, v, t, s in curs.fetchall()]
+
+
+def select_leaf_hashes(recorder: Any, start: int, limit: int) -> list[tuple[int, bytes]]:
+    """Up to ``limit`` (log position, leaf hash) pairs from position ``start`` on, in order, PostgreSQL computing
+    each leaf hash from its row (``registry.entries.POSTGRES_LEAF_HASH``): what the log view needs of a stored
+    event, and 32 bytes of it instead of the whole event. Rebuilding a long log's view, the reading and hashing were
+    two thirds of its process's time."""
+    schema = recorder.datastore.schema or "public"
+    with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
+        curs.execute(f'SELECT notification_id, {POSTGRES_LEAF_HASH} AS leaf FROM "{schema}".'
+                     f'"{recorder.events_table_name}" WHERE notification_id >= %s ORDER BY notification_id LIMIT %s',
+                     (start, limit), prepare=True)
+        return [(row["notification_id"], bytes(row["leaf"])) for row in curs.fetchall()]
 
 
 @dataclass
@@ -185,26 +199,42 @@ class Views:
         # the events it takes, among a span of positions up to the head (positions below the head are settled:
         # the store writes them in order, under a table lock).
         chosen = log_view is None and self.registry.database.kind == "postgres"
+        # The log view alone (the rebuild's second process) on PostgreSQL: the database hashes each event into its
+        # leaf, and only the hashes are read.
+        hashed = public is None and self.registry.database.kind == "postgres"
+        recorder = self.registry.recorder
         while stop is None or not stop.is_set():
             start = min(p for p in (public, log_view) if p is not None)
+            leaves: list[tuple[int, bytes]] = []
+            batch: list[Any] = []
             if chosen:
                 last = min(start + SPAN_PER_BATCH * batch_size, self.head())
                 if last <= start:
                     return done
-                batch = self.projection.select_wanted(self.registry.recorder, start + 1, last)
+                batch = self.projection.select_wanted(recorder, start + 1, last)
+            elif hashed:
+                leaves = select_leaf_hashes(recorder, start + 1, batch_size)
+                if not leaves:
+                    return done
+                last = leaves[-1][0]
             else:
-                batch = select_log(self.registry.database, self.registry.recorder, start + 1, batch_size)
+                batch = select_log(self.registry.database, recorder, start + 1, batch_size)
                 if not batch:
                     return done
                 last = batch[-1].id
             try:
-                if public is not None:
-                    self.process_public_batch([n for n in batch if n.id > public], last)
-                if log_view is not None:
-                    self.process_log([n for n in batch if n.id > log_view])
+                if hashed:
+                    self.process_leaves(leaves)
+                else:
+                    if public is not None:
+                        self.process_public_batch([n for n in batch if n.id > public], last)
+                    if log_view is not None:
+                        self.process_log([n for n in batch if n.id > log_view])
             except Exception as e:
                 if lost_connection(e):
                     raise  # the database, not an event: whoever runs the views waits for it
+                if hashed:  # the events themselves, to be taken one by one below
+                    batch = select_log(self.registry.database, recorder, start + 1, len(leaves))
                 # A batch's failure may not say which event: the batch (undone where it failed) is done again
                 # event by event, so the views stop exactly at the event before the failing one, naming it.
                 self.projection.forget()  # the cache may hold what an undone transaction recorded
@@ -219,7 +249,7 @@ class Views:
             # Both views committed the batch (their tracking with it): no need to read their positions again.
             public = last if public is not None else None
             log_view = last if log_view is not None else None
-            done += len(batch)
+            done += len(leaves) if hashed else len(batch)
         return done
 
     def take(self, notification: Any, public: int = 0, log_view: int = 0) -> None:
@@ -264,6 +294,12 @@ class Views:
             self.log.append(notifications, self.log_tracking_name)
         except Exception as e:
             raise ProjectionFailed(f"{self.log.name} stopped before log position {notifications[0].id}: {e!r}") from e
+
+    def process_leaves(self, leaves: list[tuple[int, bytes]]) -> None:
+        try:
+            self.log.append_leaves([p for p, _ in leaves], [h for _, h in leaves], self.log_tracking_name)
+        except Exception as e:
+            raise ProjectionFailed(f"{self.log.name} stopped before log position {leaves[0][0]}: {e!r}") from e
 
     def checkpoint(self) -> Checkpoint | None:
         """Signs and keeps a checkpoint if the tree has grown since the latest (and a key is configured)."""

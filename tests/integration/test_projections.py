@@ -11,15 +11,18 @@ import time
 from datetime import date
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 
 from api.public_reads import signed_extras
 from api.signing import Signer
 from projections.public_certificates import PublicCertificatesView
-from projections.runner import ProjectionFailed, Runner, open_views, select_log
+from projections.runner import ProjectionFailed, Runner, open_views, select_leaf_hashes, select_log
 from registry.application import Registry
 from registry.demo import load_demo
+from registry.entries import entry_of
 from registry.scenario import Walk
 from tests.conftest import STAFF_SINCE
 
@@ -92,6 +95,21 @@ def test_the_views_read_the_log_as_the_library_reads_it(app: Registry, walk: Wal
     for start, limit in ((1, head), (1, 7), (5, 3), (head, 10), (head + 1, 10)):
         assert (select_log(app.database, app.recorder, start, limit)
                 == list(app.recorder.select_notifications(start, limit))), (start, limit)
+
+
+def test_postgresql_hashes_each_event_into_the_leaf_the_entry_format_gives(app: Registry, walk: Walk) -> None:
+    """The rebuild's log view takes its leaves as PostgreSQL hashes them (``POSTGRES_LEAF_HASH``): each the same
+    as ``Entry.leaf_hash`` of the stored event, a multi-byte topic and a state of any bytes included."""
+    if app.database.kind != "postgres":
+        pytest.skip("the database hashes the leaves on PostgreSQL only")
+    workload(app, walk, 1)
+    app.recorder.insert_events([StoredEvent(originator_id=uuid4(), originator_version=2**40, topic="测试:事件",
+                                            state=bytes(range(256)) * 3)])
+    head = app.recorder.max_notification_id()
+    every = list(app.recorder.select_notifications(1, head))
+    expected = [(n.id, entry_of(n).leaf_hash) for n in every]
+    assert select_leaf_hashes(app.recorder, 1, head) == expected
+    assert select_leaf_hashes(app.recorder, 3, 4) == expected[2:6]
 
 
 def test_a_rebuild_in_two_processes_equals_a_rebuild_in_one(app: Registry, walk: Walk) -> None:
