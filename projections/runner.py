@@ -189,10 +189,9 @@ class Views:
             raise ProjectionFailed(f"the views did not reach log position {self.head()} within {timeout:g} s")
 
     def catch_up(self, stop: threading.Event | None = None, views: tuple[str, ...] = ("public", "log"),
-                 batch_size: int = BATCH) -> int:
+                 batch_size: int = BATCH, read_ahead: bool = False) -> int:
         """Processes every event after the tracked position of each of ``views`` ("public", "log"); answers how
-        many events it read."""
-        done = 0
+        many events it read. With ``read_ahead`` (a rebuild's), the next batch is read while one is processed."""
         public = self.public_position() if "public" in views else None
         log_view = self.log_position() if "log" in views else None
         # The public view alone (a rebuild's, beside the log view's process) on PostgreSQL: the database picks out
@@ -203,25 +202,47 @@ class Views:
         # leaf, and only the hashes are read.
         hashed = public is None and self.registry.database.kind == "postgres"
         recorder = self.registry.recorder
-        while stop is None or not stop.is_set():
-            start = min(p for p in (public, log_view) if p is not None)
-            leaves: list[tuple[int, bytes]] = []
-            batch: list[Any] = []
+
+        def read(start: int) -> tuple[int, list[Any], list[tuple[int, bytes]]]:
+            """What follows position ``start``: the last position it covers (``start`` when there is nothing),
+            and its events, or its leaves (``hashed``)."""
             if chosen:
                 last = min(start + SPAN_PER_BATCH * batch_size, self.head())
-                if last <= start:
-                    return done
-                batch = self.projection.select_wanted(recorder, start + 1, last)
-            elif hashed:
+                return (last, self.projection.select_wanted(recorder, start + 1, last), []) if last > start else (
+                    start, [], [])
+            if hashed:
                 leaves = select_leaf_hashes(recorder, start + 1, batch_size)
-                if not leaves:
-                    return done
-                last = leaves[-1][0]
+                return (leaves[-1][0] if leaves else start), [], leaves
+            batch = select_log(self.registry.database, recorder, start + 1, batch_size)
+            return (batch[-1].id if batch else start), batch, []
+
+        # A rebuild on PostgreSQL reads the next batch while this one is processed: the database works on the read
+        # as this process works on the events, each on a core of its own.
+        ahead = (concurrent.futures.ThreadPoolExecutor(1, "read-ahead")
+                 if read_ahead and self.registry.database.kind == "postgres" else None)
+        try:
+            return self._catch_up(stop, public, log_view, hashed, read, ahead)
+        finally:
+            if ahead is not None:
+                ahead.shutdown(cancel_futures=True)
+
+    def _catch_up(self, stop: threading.Event | None, public: int | None, log_view: int | None, hashed: bool,
+                  read: Callable[[int], tuple[int, list[Any], list[tuple[int, bytes]]]],
+                  ahead: concurrent.futures.ThreadPoolExecutor | None) -> int:
+        done = 0
+        recorder = self.registry.recorder
+        following: tuple[int, concurrent.futures.Future[Any]] | None = None
+        while stop is None or not stop.is_set():
+            start = min(p for p in (public, log_view) if p is not None)
+            if following is not None and following[0] == start:
+                last, batch, leaves = following[1].result()
             else:
-                batch = select_log(self.registry.database, recorder, start + 1, batch_size)
-                if not batch:
-                    return done
-                last = batch[-1].id
+                last, batch, leaves = read(start)
+            following = None
+            if last == start:
+                return done
+            if ahead is not None:
+                following = (last, ahead.submit(read, last))
             try:
                 if hashed:
                     self.process_leaves(leaves)
@@ -325,10 +346,10 @@ class Views:
             context = multiprocessing.get_context("spawn")  # a fresh interpreter: no pools or threads inherited
             with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
                 other = pool.submit(_catch_up_log, self.registry.config)
-                self.catch_up(views=("public",), batch_size=REBUILD_BATCH)
+                self.catch_up(views=("public",), batch_size=REBUILD_BATCH, read_ahead=True)
                 done = other.result()  # every event (the log view reads each); its failure raised here as there
         else:
-            done = self.catch_up(batch_size=REBUILD_BATCH)
+            done = self.catch_up(batch_size=REBUILD_BATCH, read_ahead=True)
         self.log.verify_checkpoints()  # the rebuilt tree reproduces every root ever signed, or this says which not
         return done
 
@@ -348,7 +369,7 @@ def _catch_up_log(config: RegistryConfig) -> int:
     """In a process of its own: the log view of the registry ``config`` names, caught up (``Views.rebuild``)."""
     registry = Registry(config)
     try:
-        return open_views(registry).catch_up(views=("log",), batch_size=REBUILD_BATCH)
+        return open_views(registry).catch_up(views=("log",), batch_size=REBUILD_BATCH, read_ahead=True)
     finally:
         registry.close()
 

@@ -86,6 +86,16 @@ def test_the_events_postgresql_picks_out_for_the_public_view_are_the_ones_it_tak
 
     assert (views.public.rows(), views.public_position()) == one
 
+    # The same, reading each span while the one before it is processed (as a rebuild does).
+    views.public.clear()
+    with views.public.cursor(commit=True) as curs:
+        curs.execute(f"DELETE FROM {views.public.table(views.public.tracking_table_name)} "  # type: ignore[attr-defined]
+                     "WHERE application_name = %s", (views.tracking_name,))
+    views.projection.forget()
+    views.catch_up(views=("public",), batch_size=2, read_ahead=True)
+
+    assert (views.public.rows(), views.public_position()) == one
+
 
 def test_the_views_read_the_log_as_the_library_reads_it(app: Registry, walk: Walk) -> None:
     """``select_log`` (rows as tuples on PostgreSQL) gives what the library's ``select_notifications`` gives, a
@@ -132,6 +142,15 @@ def test_a_rebuild_in_two_processes_equals_a_rebuild_in_one(app: Registry, walk:
 
     assert state() == one
     assert one[-1] == one[-2] == views.head() and one[1] > 0
+
+    # The log view alone, as the second process takes it, a few leaves at a time, each batch read ahead.
+    views.log.clear()
+    with views.log.cursor(commit=True) as curs:
+        curs.execute(f"DELETE FROM {views.log.table(views.log.tracking_table_name)} "  # type: ignore[attr-defined]
+                     "WHERE application_name = %s", (views.log_tracking_name,))
+    assert views.catch_up(views=("log",), batch_size=7, read_ahead=True) == views.head()
+    views.log.verify_checkpoints()
+    assert state() == one
 
 
 def test_a_projection_killed_mid_way_resumes_without_losing_or_doubling_a_row(app: Registry, walk: Walk,
