@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import signal
@@ -19,7 +20,7 @@ from eventsourcing.persistence import StoredEvent
 from api.public_reads import signed_extras
 from api.signing import Signer
 from projections.public_certificates import PublicCertificatesView
-from projections.runner import ProjectionFailed, Runner, open_views, select_leaf_hashes, select_log
+from projections.runner import ProjectionFailed, Runner, few_collections, open_views, select_leaf_hashes, select_log
 from registry.application import Registry
 from registry.demo import load_demo
 from registry.entries import entry_of
@@ -236,3 +237,11 @@ def test_staff_enrolled_before_the_views_exist_are_caught_up(app: Registry) -> N
     views = open_views(app)
     assert views.catch_up() == views.head()
     assert views.lag()["lag"] == 0
+
+
+def test_a_rebuild_runs_the_collector_rarely_and_leaves_it_as_it_was() -> None:
+    before = gc.get_threshold()
+    with pytest.raises(ZeroDivisionError), few_collections():
+        assert gc.get_threshold()[0] >= 100 * before[0]
+        _ = 1 / 0
+    assert gc.get_threshold() == before
