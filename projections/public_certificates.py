@@ -31,6 +31,7 @@ from registry.application import Registry
 from registry.case import Case
 from registry.certificate import Certificate
 from registry.history import plain
+from registry.storage import postgres_events
 from registry.views import CertificateView
 
 STATUS_EVENTS = ("Issued", "Suspended", "Reinstated", "Withdrawn", "Expired", "Cancelled")
@@ -349,10 +350,9 @@ class PublicCertificatesProjection(Projection[Any]):
         condition is ``wants`` in SQL, a superset of it at worst: every event it answers is still asked."""
         marker = b'"completes_checklist":false'
         received = f"%:{Case.__name__}.DocumentReceived"
-        schema = recorder.datastore.schema or "public"
         with recorder.datastore.transaction(commit=False) as curs:
-            curs.execute(f'SELECT notification_id, originator_id, originator_version, topic, state FROM "{schema}".'
-                         f'"{recorder.events_table_name}" WHERE notification_id BETWEEN %s AND %s AND (topic LIKE %s '
+            curs.execute(f"SELECT notification_id, originator_id, originator_version, topic, state FROM "
+                         f"{postgres_events(recorder)} WHERE notification_id BETWEEN %s AND %s AND (topic LIKE %s "
                          "OR (topic LIKE ANY(%s) AND NOT (topic LIKE %s AND position(%s::bytea IN state) > 0))) "
                          "ORDER BY notification_id",
                          (start, stop, f"%:{Certificate.__name__}.%",

@@ -33,7 +33,7 @@ from projections.public_certificates import (
 from projections.views import open_view, view_store_env
 from registry.application import Registry, RegistryConfig
 from registry.entries import POSTGRES_LEAF_HASH
-from registry.storage import Database
+from registry.storage import Database, postgres_events
 
 log = logging.getLogger(__name__)
 BATCH = 500  # events read and written per transaction while following the log
@@ -83,10 +83,9 @@ def select_log(database: Database, recorder: Any, start: int, limit: int) -> lis
     from eventsourcing.persistence import Notification
     from psycopg.rows import tuple_row
 
-    schema = recorder.datastore.schema or "public"
     with recorder.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-        curs.execute(f'SELECT notification_id, originator_id, originator_version, topic, state FROM "{schema}".'
-                     f'"{recorder.events_table_name}" WHERE notification_id >= %s ORDER BY notification_id LIMIT %s',
+        curs.execute(f"SELECT notification_id, originator_id, originator_version, topic, state FROM "
+                     f"{postgres_events(recorder)} WHERE notification_id >= %s ORDER BY notification_id LIMIT %s",
                      (start, limit), prepare=True)
         return [Notification(id=i, originator_id=o, originator_version=v, topic=t, state=bytes(s))
                 for i, o, v, t, s in curs.fetchall()]
@@ -111,10 +110,9 @@ def select_leaf_hashes(recorder: Any, start: int, limit: int) -> list[tuple[int,
     each leaf hash from its row (``registry.entries.POSTGRES_LEAF_HASH``): what the log view needs of a stored
     event, and 32 bytes of it instead of the whole event. Rebuilding a long log's view, the reading and hashing were
     two thirds of its process's time."""
-    schema = recorder.datastore.schema or "public"
     with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
-        curs.execute(f'SELECT notification_id, {POSTGRES_LEAF_HASH} AS leaf FROM "{schema}".'
-                     f'"{recorder.events_table_name}" WHERE notification_id >= %s ORDER BY notification_id LIMIT %s',
+        curs.execute(f"SELECT notification_id, {POSTGRES_LEAF_HASH} AS leaf FROM {postgres_events(recorder)} "
+                     "WHERE notification_id >= %s ORDER BY notification_id LIMIT %s",
                      (start, limit), prepare=True)
         return [(row["notification_id"], bytes(row["leaf"])) for row in curs.fetchall()]
 

@@ -230,6 +230,11 @@ def document_store(database: Database, recorder: Any) -> DocumentStore:
     return MemoryDocumentStore()
 
 
+def postgres_events(recorder: Any) -> str:
+    """The event store's table on PostgreSQL, qualified by its schema, for the queries the library has no call for."""
+    return f'"{recorder.datastore.schema or "public"}"."{recorder.events_table_name}"'
+
+
 def select_positioned_events(database: Database, recorder: Any, originator_ids: list[Any]) -> list[Any]:
     """The stored events of these aggregates with their log positions, in log order (``Notification`` objects).
 
@@ -251,10 +256,9 @@ def select_positioned_events(database: Database, recorder: Any, originator_ids: 
             rows = curs.fetchall()
         return [Notification(id=r[0], originator_id=recorder.convert_originator_id(r[1]), originator_version=r[2],
                              topic=r[3], state=bytes(r[4])) for r in rows]
-    schema = recorder.datastore.schema or "public"
     with recorder.datastore.transaction(commit=False) as curs:
-        curs.execute(f'SELECT notification_id, originator_id, originator_version, topic, state FROM "{schema}".'
-                     f'"{recorder.events_table_name}" WHERE originator_id = ANY(%s) ORDER BY notification_id',
+        curs.execute(f"SELECT notification_id, originator_id, originator_version, topic, state FROM "
+                     f"{postgres_events(recorder)} WHERE originator_id = ANY(%s) ORDER BY notification_id",
                      (list(originator_ids),))
         rows = curs.fetchall()
     return [Notification(id=r["notification_id"], originator_id=r["originator_id"],
