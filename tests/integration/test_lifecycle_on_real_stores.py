@@ -10,6 +10,7 @@ import pytest
 
 from registry.application import Registry
 from registry.errors import ConcurrentChange
+from registry.recorders import INSERT_FUNCTION
 from registry.scenario import Walk
 from registry.values import Changes, DocumentKind
 from tests.integration.conftest import OpenRegistry
@@ -70,3 +71,24 @@ def test_on_postgresql_a_documents_bytes_commit_with_its_event_or_not_at_all(wal
     assert app.receive_document(walk.case, "process_flow_chart", date(2026, 3, 3), content,
                                 actor=walk.staff.intake).ids["sha256"] == digest
     assert app.document(digest) == content
+
+
+def test_on_postgresql_a_log_made_before_the_insert_function_is_given_it_when_opened(
+        walk: Walk, open_registry: OpenRegistry) -> None:
+    """A database from before ``registry.recorders`` wrote each command in one call: the first process to open it
+    creates the function, and the positions it answers are the log's."""
+    app = walk.app
+    if app.database.kind != "postgres":
+        pytest.skip("the insert function is PostgreSQL's")
+    walk.organization()
+    function = f'"{app.recorder.datastore.schema}".{INSERT_FUNCTION}'
+    with app.recorder.datastore.transaction(commit=True) as curs:
+        curs.execute(f"DROP FUNCTION {function}")
+
+    again = open_registry()
+    written = walk.apply().app.receive_document(walk.case, "carbon_review_report", date(2026, 3, 3), b"report",
+                                                 actor=walk.staff.intake)
+
+    assert written.position == again.recorder.max_notification_id()
+    assert again.document(written.ids["sha256"]) == b"report"
+    assert [n.id for n in again.recorder.select_notifications(1, 1000)][-1] == written.position
