@@ -11,8 +11,8 @@ Then, each figure beside a baseline measured in the same run:
 
 - projection rebuild (``Views.rebuild``: the public view and the Merkle log) vs reading the raw notification log;
 - public lookup requests/s vs the app's trivial endpoint, wrk with 32 connections (``registry serve``, one worker);
-- back-office commands/s over HTTP (whole certifications walked by 8 clients) vs the event store's raw save of the
-  very events those commands wrote, one command's events per transaction, from 8 threads;
+- back-office commands/s over HTTP (whole certifications walked by 8 clients) vs the library's ``save`` of the
+  very events those commands wrote, with its own PostgreSQL recorder, one command's events per call, from 8 threads;
 - resident memory of the API worker at that scale.
 
     .venv/bin/python bench/scale.py [--certificates N] [--skip-load] [--seconds S]
@@ -33,7 +33,7 @@ import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 import httpx2 as httpx
@@ -268,18 +268,32 @@ def http_commands(base: str, callers: Callers, seconds: int) -> tuple[list[int],
     return sorted(positions), seconds
 
 
+class LibrarySave(Registry):
+    """The baseline's application: the registry's transcodings, so the events encode as its commands encoded them,
+    with the library's own PostgreSQL recorder (not ``registry.recorders``) and no snapshots."""
+
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {}
+
+    def construct_env(self, name: str, env: Any = None) -> Any:
+        environment = super().construct_env(name, env)
+        environment["APPLICATION_RECORDER_TOPIC"] = "eventsourcing.postgres:PostgresApplicationRecorder"
+        return environment
+
+
 def raw_saves(registry: Registry, head: int, positions: list[int], url: str) -> float:
-    """The baseline of the commands: the events they wrote, read back and saved again by the event store's own
-    ``insert_events`` into an empty schema, one command's events per transaction, from CLIENTS threads. The
-    log was at ``head`` before the commands, and each answered the position of its last event."""
+    """The baseline of the commands: the library's ``save`` of the very events they wrote (read back and decoded
+    beforehand), with the library's own recorder, into an empty schema, one command's events per call, from
+    CLIENTS threads. The log was at ``head`` before the commands, and each answered the position of its last
+    event."""
     notifications = {n.id: n for n in registry.recorder.select_notifications(head + 1, positions[-1] - head)}
     groups, start = [], head
     for end in positions:
-        groups.append([StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)
+        groups.append([registry.mapper.to_domain_event(StoredEvent(n.originator_id, n.originator_version, n.topic,
+                                                                   n.state))
                        for i, n in notifications.items() if start < i <= end])
         start = end
-    raw = Registry(RegistryConfig(database_url=f"{url}?schema=raw_{int(time.time())}"))
-    work: queue.SimpleQueue[list[StoredEvent]] = queue.SimpleQueue()
+    raw = LibrarySave(RegistryConfig(database_url=f"{url}?schema=raw_{int(time.time())}"))
+    work: queue.SimpleQueue[list[Any]] = queue.SimpleQueue()
     for group in groups:
         work.put(group)
 
@@ -289,7 +303,7 @@ def raw_saves(registry: Registry, head: int, positions: list[int], url: str) -> 
                 group = work.get_nowait()
             except queue.Empty:
                 return
-            raw.recorder.insert_events(group)
+            raw.save(*group)
 
     seconds = in_threads(saver)
     raw.close()
