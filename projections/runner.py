@@ -408,6 +408,11 @@ class Runner:
 
     MIN_BACKOFF = 0.1
     MAX_BACKOFF = 2.0  # seconds: the views resume at most this long after the database is back
+    # While writes keep coming, a wake waits this long for more before the views catch up: one batch then takes
+    # what would have been many catch-ups of a command or two each (a transaction per view, each with its
+    # tracking row), which at 400 commands/s cost the projections process a quarter of a core. A write after a
+    # quiet spell is caught up at once.
+    GATHER = 0.02
 
     def __init__(self, views: Views, poll_interval: float = 0.5) -> None:
         self.views = views
@@ -479,8 +484,9 @@ class Runner:
     def _poll(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
-            self.views.catch_up(self._stop)
-            self._wake.wait(self.poll_interval)
+            busy = self.views.catch_up(self._stop) > 0
+            if self._wake.wait(self.poll_interval) and busy:
+                self._stop.wait(self.GATHER)
 
     def _follow_notifications(self) -> None:
         """PostgreSQL: every write to the log, from any process, sends a notification on the store's channel. A

@@ -60,6 +60,40 @@ def test_the_live_view_equals_a_rebuild_after_a_mixed_workload(app: Registry, wa
     assert len([r for r in live if r[0] == "public_certificates"]) == 8  # 5 demo certificates + 3
 
 
+def test_while_writes_keep_coming_the_views_catch_up_in_gathered_batches(app: Registry, walk: Walk) -> None:
+    """Under a stream of writes a wake waits ``Runner.GATHER`` for more, so one catch-up takes many commands; the
+    first write after a quiet spell is caught up at once, and nothing is left behind."""
+    views = open_views(app)
+    runner = Runner(views).start()
+    calls: list[int] = []
+    catch_up = views.catch_up
+
+    def counted(*args: Any, **kwargs: Any) -> int:
+        read = catch_up(*args, **kwargs)
+        calls.append(read)
+        return read
+
+    views.catch_up = counted  # type: ignore[method-assign]
+    try:
+        assert views.wait(views.head(), timeout=20)
+        calls.clear()
+        started = time.monotonic()
+        walk.organization()  # after a quiet spell
+        assert views.wait(views.head(), timeout=5)
+        first = time.monotonic() - started
+        calls.clear()
+        commands = 40
+        for _ in range(commands):  # a write every 5 ms: longer than a catch-up takes, shorter than GATHER
+            Walk(app, walk.staff, date(2026, 3, 2)).organization()
+            time.sleep(0.005)
+        assert views.wait(views.head(), timeout=20)
+    finally:
+        runner.stop()
+    assert runner.error is None
+    assert first < 0.2, first  # not made to wait for company
+    assert 0 < len([n for n in calls if n]) < commands / 2, (len(calls), commands)
+
+
 def test_the_events_postgresql_picks_out_for_the_public_view_are_the_ones_it_takes(app: Registry,
                                                                                    walk: Walk) -> None:
     """A rebuild's public view reads only what the database picks out by ``wants`` in SQL, a span of positions
