@@ -412,7 +412,7 @@ class Runner:
     # what would have been many catch-ups of a command or two each (a transaction per view, each with its
     # tracking row), which at 400 commands/s cost the projections process a quarter of a core. A write after a
     # quiet spell is caught up at once.
-    GATHER = 0.02
+    GATHER = 0.05
 
     def __init__(self, views: Views, poll_interval: float = 0.5) -> None:
         self.views = views
