@@ -14,6 +14,8 @@ from eventsourcing.persistence import InterfaceError, OperationalError, StoredEv
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 
+from registry.storage import postgres_documents
+
 # The function's name carries its version: it is created only where missing (replacing it at every start would
 # race between processes starting together), so a changed body must take a new name.
 INSERT_FUNCTION = "registry_insert_events_v1"
@@ -41,7 +43,7 @@ class PostgresRegistryRecorder(PostgresApplicationRecorder):
             f"PERFORM set_config('lock_timeout', '{int(self.datastore.lock_timeout)}s', true); "
             f"LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
             f'NOTIFY "{self.channel_name}"; '
-            f"INSERT INTO {schema}.registry_documents (sha256, size, content) "
+            f"INSERT INTO {postgres_documents(self.datastore.schema)} (sha256, size, content) "
             "SELECT encode(sha256(d), 'hex'), octet_length(d), d FROM unnest(documents) AS d "
             "ON CONFLICT (sha256) DO NOTHING; "
             f"RETURN QUERY INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
@@ -62,7 +64,7 @@ class PostgresRegistryRecorder(PostgresApplicationRecorder):
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], *, documents: Sequence[bytes] = (),
                       **kwargs: Any) -> Sequence[int] | None:
-        if not stored_events:
+        if not stored_events and not documents:
             return []
         events = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
                   for e in stored_events]
