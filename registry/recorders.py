@@ -14,7 +14,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError, StoredEv
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 
-from registry.storage import postgres_documents
+from registry.storage import postgres_documents, postgres_events
 
 # The function's name carries its version: it is created only where missing (replacing it at every start would
 # race between processes starting together), so a changed body must take a new name.
@@ -34,29 +34,28 @@ class PostgresRegistryRecorder(PostgresApplicationRecorder):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        schema, table = f'"{self.datastore.schema}"', f'"{self.events_table_name}"'
+        schema, events = f'"{self.datastore.schema}"', postgres_events(self)
         self._function = f"{schema}.{INSERT_FUNCTION}"
+        self._signature = f'{self._function}({schema}."{self.stored_event_type_name}"[], bytea[])'
         self._insert_call = f"SELECT * FROM {self._function}(%s, %s::bytea[])"
         self._create_function = (
             f'CREATE OR REPLACE FUNCTION {self._function}(events {schema}."{self.stored_event_type_name}"[], '
             "documents bytea[]) RETURNS SETOF bigint LANGUAGE plpgsql AS $$ BEGIN "
             f"PERFORM set_config('lock_timeout', '{int(self.datastore.lock_timeout)}s', true); "
-            f"LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+            f"LOCK TABLE {events} IN EXCLUSIVE MODE; "
             f'NOTIFY "{self.channel_name}"; '
             f"INSERT INTO {postgres_documents(self.datastore.schema)} (sha256, size, content) "
             "SELECT encode(sha256(d), 'hex'), octet_length(d), d FROM unnest(documents) AS d "
             "ON CONFLICT (sha256) DO NOTHING; "
-            f"RETURN QUERY INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            f"RETURN QUERY INSERT INTO {events} (originator_id, originator_version, topic, state) "
             "SELECT originator_id, originator_version, topic, state FROM unnest(events) "
             "RETURNING notification_id; "
             "END $$")
 
     def create_table(self) -> None:
         super().create_table()
-        schema = self.datastore.schema
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute("SELECT to_regprocedure(%s) IS NOT NULL AS made",
-                         (f'{self._function}("{schema}".{self.stored_event_type_name}[], bytea[])',))
+            curs.execute("SELECT to_regprocedure(%s) IS NOT NULL AS made", (self._signature,))
             made = curs.fetchone()
             if not (made and made["made"]):
                 curs.execute(self._create_function)
