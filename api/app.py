@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import itertools
 import logging
-import threading
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +14,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import pages, problems
+from api.deps import command_threads
 from api.public_reads import CertificateReader, signed_extras
 from api.routers import (
     cases,
@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         owned = registry is None
         check_read_only(settings)
         app.state.registry = registry or Registry(settings.registry_config(), clock)
+        app.state.commands = command_threads(settings)
         app.state.views = open_views(app.state.registry, signed_extras(app.state.signer), Checkpointing(
             app.state.checkpoint_signer, settings.origin, settings.checkpoint_interval))
         # A replica's views are the primary's, copied by PostgreSQL; its scheduler is the primary's too.
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
             if app.state.scheduler is not None:
                 app.state.scheduler.shutdown(wait=True)
             await app.state.reader.close()
+            app.state.commands.shutdown(wait=True)
             if app.state.runner is not None:
                 app.state.runner.stop()
             if owned:
@@ -141,9 +143,6 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app = FastAPI(title="CEMS certificate registry · 碳排放管理体系认证证书登记系统", version="1",
                   description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
-    # Commands run in the server's thread pool; more than a few at once only take the interpreter's lock from one
-    # another (8 clients: 335 commands/s unbounded, 435 with 4 at once; bench/scale.py).
-    app.state.writing = threading.BoundedSemaphore(settings.writers)
     # Each reads its key when first used.
     app.state.signer, app.state.checkpoint_signer = signers(settings.signing_key, settings.checkpoint_key,
                                                             settings.public_base_url)

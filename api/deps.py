@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import psycopg
@@ -13,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from api.problems import RoleNotAllowed
+from api.settings import Settings
 from registry.application import Registry
 from registry.user import Unauthenticated
 from registry.values import Actor, Role, Written
@@ -65,14 +70,33 @@ def current_user(registry: RegistryDep,
 UserDep = Annotated[UserView, Depends(current_user)]
 
 
-def acting_as(role: Role) -> Callable[[UserView], Actor]:
-    """The caller, acting in ``role``; 403 when the user does not hold it."""
+@dataclass(frozen=True)
+class Claim:
+    """Who a write says it is (its bearer token) and the role it acts in. The token is checked in the command's
+    own thread, just before the command runs (``WriteContext.run``): checking it in a dependency of its own cost
+    every write a second hop into a thread, a tenth of a worker's time (bench/scale.py). A request without a token
+    is refused here at once; only ``actor`` makes an ``Actor``, so a write cannot act on an unchecked claim."""
 
-    async def dependency(user: UserDep) -> Actor:
-        if role.value not in user.roles:
-            raise RoleNotAllowed(f"this endpoint needs the {role.value} role; {user.name} holds "
+    token: str
+    role: Role
+
+    def actor(self, registry: Registry) -> Actor:
+        """The user holding the token, acting in the role: 401 for an unknown or revoked token, 403 when the user
+        does not hold the role."""
+        user = registry.authenticate(self.token)
+        if self.role.value not in user.roles:
+            raise RoleNotAllowed(f"this endpoint needs the {self.role.value} role; {user.name} holds "
                                  f"{', '.join(user.roles)}")
-        return Actor(user.person, role)
+        return Actor(user.person, self.role)
+
+
+def acting_as(role: Role) -> Callable[[HTTPAuthorizationCredentials | None], Coroutine[Any, Any, Claim]]:
+    """The caller's claim to act in ``role``: 401 at once without a token; checked when the write runs."""
+
+    async def dependency(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Claim:
+        if credentials is None:
+            raise Unauthenticated("this endpoint needs a bearer token")
+        return Claim(credentials.credentials, role)
 
     return dependency
 
@@ -82,10 +106,10 @@ async def _reader(user: UserDep) -> UserView:
     return user
 
 
-Intake = Annotated[Actor, Depends(acting_as(Role.INTAKE))]
-Auditor = Annotated[Actor, Depends(acting_as(Role.AUDITOR))]
-Decision = Annotated[Actor, Depends(acting_as(Role.DECISION))]
-Admin = Annotated[Actor, Depends(acting_as(Role.ADMIN))]
+Intake = Annotated[Claim, Depends(acting_as(Role.INTAKE))]
+Auditor = Annotated[Claim, Depends(acting_as(Role.AUDITOR))]
+Decision = Annotated[Claim, Depends(acting_as(Role.DECISION))]
+Admin = Annotated[Claim, Depends(acting_as(Role.ADMIN))]
 Reader = Annotated[UserView, Depends(_reader)]
 async def _idempotency_key(key: Annotated[str | None, Header(
         alias="Idempotency-Key", max_length=200,
@@ -122,17 +146,32 @@ def role_doc(*roles: str) -> dict[str, Any]:
     return {"x-roles": list(roles)}
 
 
+def command_threads(settings: Settings) -> ThreadPoolExecutor:
+    """The threads a worker runs its commands in. More than a few at once only take the interpreter's lock from
+    one another (8 clients: 335 commands/s unbounded, 435 with 4 at once; bench/scale.py): the others wait their
+    turn in its queue, holding no thread of the server's own pool, which the reads keep."""
+    return ThreadPoolExecutor(settings.writers, thread_name_prefix="command")
+
+
 class WriteContext:
-    """Everything a write endpoint needs besides its body and actor: the registry, the idempotency key, and the
+    """Everything a write endpoint needs besides its body and claim: the registry, the idempotency key, and the
     request and response to key on and answer through."""
 
     def __init__(self, registry: RegistryDep, key: IdempotencyKey, request: Request, response: Response) -> None:
         self.registry, self.key, self.request, self.response = registry, key, request, response
 
-    def run(self, actor: Actor, payload: Any, command: Callable[[], Written], **fields: str) -> dict[str, Any]:
-        """Runs ``command`` once per Idempotency-Key and answers the position and the ids named in ``fields``."""
-        with self.request.app.state.writing:
-            written, replayed = once(self.registry, self.key, actor, self.request, payload, command)
+    async def run(self, claim: Claim, payload: Any, command: Callable[[Actor], Written],
+                  **fields: str) -> dict[str, Any]:
+        """Checks the claim and runs ``command`` as its actor, once per Idempotency-Key, in one of the worker's
+        command threads; answers the position and the ids named in ``fields``."""
+
+        def checked() -> tuple[Written, bool]:
+            actor = claim.actor(self.registry)
+            return once(self.registry, self.key, actor, self.request, payload, lambda: command(actor))
+
+        threads: ThreadPoolExecutor = self.request.app.state.commands
+        # In a copy of this request's context, as the server's own threads run a request's functions.
+        written, replayed = await asyncio.get_running_loop().run_in_executor(threads, copy_context().run, checked)
         return answer(written, replayed, self.response, **fields)
 
 

@@ -58,56 +58,56 @@ def history(number: str, registry: RegistryDep, _: Reader) -> dict[str, Any]:
 
 @router.post("/{number}/surveillance-audits", status_code=201, response_model=Written, openapi_extra=role_doc(
              "auditor (on the surveillance team)"), summary="Record a surveillance audit (R-SURV-1..3)")
-def surveillance(number: str, body: SurveillanceCreate, actor: Auditor, w: Write) -> dict[str, Any]:
-    return w.run(actor, body.model_dump(mode="json"),
-                 lambda: w.registry.record_surveillance_audit(
-                     number, body.conducted_on, body.team.leader, body.team.members, body.outcome,
-                     body.additional, body.reason, actor=actor))
+async def surveillance(number: str, body: SurveillanceCreate, claim: Auditor, w: Write) -> dict[str, Any]:
+    return await w.run(claim, body.model_dump(mode="json"),
+                       lambda actor: w.registry.record_surveillance_audit(
+                           number, body.conducted_on, body.team.leader, body.team.members, body.outcome,
+                           body.additional, body.reason, actor=actor))
 
 
 @router.post("/{number}/change-requests", status_code=201, response_model=Written, openapi_extra=role_doc("intake"),
              summary="The client's change request, due within 15 days of the change (R-CHG-1)")
-def change_request(number: str, body: ChangeRequestCreate, actor: Intake, w: Write) -> dict[str, Any]:
+async def change_request(number: str, body: ChangeRequestCreate, claim: Intake, w: Write) -> dict[str, Any]:
     changes = Changes(**body.changes.model_dump())
-    return w.run(actor, body.model_dump(mode="json"),
-                 lambda: w.registry.request_change(number, body.requested_on, body.changed_on, changes,
-                                                 actor=actor), id="request")
+    return await w.run(claim, body.model_dump(mode="json"),
+                       lambda actor: w.registry.request_change(number, body.requested_on, body.changed_on, changes,
+                                                               actor=actor), id="request")
 
 
 @router.post("/{number}/changes", response_model=Written, openapi_extra=role_doc("admin"),
              summary="Change the certificate within 30 days of the request; the number stays (R-CHG-1)")
-def change(number: str, body: ChangeCreate, actor: Admin, w: Write) -> dict[str, Any]:
-    return w.run(actor, body.model_dump(mode="json"),
-                 lambda: w.registry.change_certificate(number, body.request_id, body.changed_on, actor=actor),
-                 version="version")
+async def change(number: str, body: ChangeCreate, claim: Admin, w: Write) -> dict[str, Any]:
+    return await w.run(claim, body.model_dump(mode="json"),
+                       lambda actor: w.registry.change_certificate(number, body.request_id, body.changed_on,
+                                                                   actor=actor), version="version")
 
 
 @router.post("/{number}/suspension", response_model=Written, openapi_extra=DECISION,
              summary="Suspend, within 7 days of the ground becoming known (R-SUS-1)")
-def suspension(number: str, body: MeasureCreate, actor: Decision, w: Write) -> dict[str, Any]:
-    return w.run(actor, body.model_dump(mode="json"),
-                 lambda: w.registry.suspend(number, body.on, body.known_on, body.ground, body.detail,
-                                          actor=actor))
+async def suspension(number: str, body: MeasureCreate, claim: Decision, w: Write) -> dict[str, Any]:
+    return await w.run(claim, body.model_dump(mode="json"),
+                       lambda actor: w.registry.suspend(number, body.on, body.known_on, body.ground, body.detail,
+                                                        actor=actor))
 
 
 @router.post("/{number}/reinstatement", response_model=Written, openapi_extra=DECISION,
              summary="Reinstate a suspended certificate once the cause is corrected (R-SUS-2, R-SURV-4)")
-def reinstatement(number: str, body: ReinstatementCreate, actor: Decision, w: Write) -> dict[str, Any]:
-    return w.run(actor, body.model_dump(mode="json"),
-                 lambda: w.registry.reinstate(number, body.on, body.evidence, actor=actor))
+async def reinstatement(number: str, body: ReinstatementCreate, claim: Decision, w: Write) -> dict[str, Any]:
+    return await w.run(claim, body.model_dump(mode="json"),
+                       lambda actor: w.registry.reinstate(number, body.on, body.evidence, actor=actor))
 
 
 @router.post("/{number}/withdrawal", response_model=Written, openapi_extra=DECISION,
              summary="Withdraw, within 7 days of the ground becoming known (R-SUS-1); terminal")
-def withdrawal(number: str, body: MeasureCreate, actor: Decision, w: Write) -> dict[str, Any]:
-    return w.run(actor, body.model_dump(mode="json"),
-                 lambda: w.registry.withdraw(number, body.on, body.known_on, body.ground, body.detail,
-                                           actor=actor))
+async def withdrawal(number: str, body: MeasureCreate, claim: Decision, w: Write) -> dict[str, Any]:
+    return await w.run(claim, body.model_dump(mode="json"),
+                       lambda actor: w.registry.withdraw(number, body.on, body.known_on, body.ground, body.detail,
+                                                         actor=actor))
 
 
 @router.post("/{number}/cancellation", response_model=Written, openapi_extra=DECISION,
              summary="Cancel within 30 days of its ground (R-CAN-1); terminal")
-def cancellation(number: str, body: CancellationCreate, actor: Decision, w: Write) -> dict[str, Any]:
-    return w.run(actor, body.model_dump(mode="json"),
-                 lambda: w.registry.cancel(number, body.on, body.ground, body.detail, body.trigger_on,
-                                         actor=actor))
+async def cancellation(number: str, body: CancellationCreate, claim: Decision, w: Write) -> dict[str, Any]:
+    return await w.run(claim, body.model_dump(mode="json"),
+                       lambda actor: w.registry.cancel(number, body.on, body.ground, body.detail, body.trigger_on,
+                                                       actor=actor))

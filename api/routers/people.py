@@ -16,9 +16,9 @@ ADMIN = role_doc("admin")
 
 
 @router.post("", status_code=201, response_model=Written, openapi_extra=ADMIN, summary="Enrol a person (admin)")
-def enrol(body: PersonCreate, actor: Admin, w: Write) -> dict[str, Any]:
-    return w.run(actor, body.model_dump(mode="json"),
-                 lambda: w.registry.enrol_person(body.name, actor=actor), id="person")
+async def enrol(body: PersonCreate, claim: Admin, w: Write) -> dict[str, Any]:
+    return await w.run(claim, body.model_dump(mode="json"),
+                       lambda actor: w.registry.enrol_person(body.name, actor=actor), id="person")
 
 
 @router.get("/{person_id}", response_model=PersonView, openapi_extra=role_doc("any staff", "regulator"),
@@ -29,29 +29,29 @@ def get(person_id: UUID, registry: RegistryDep, _: Reader) -> PersonView:
 
 @router.post("/{person_id}/registrations", status_code=201, response_model=Written, openapi_extra=ADMIN,
              summary="Record a registration (CCAA CEMS auditor, EnMS auditor, GHG verifier)")
-def registration(person_id: UUID, body: RegistrationCreate, actor: Admin, w: Write) -> dict[str, Any]:
-    return w.run(actor, body.model_dump(mode="json"),
-                 lambda: w.registry.record_registration(person_id, body.kind, body.number, body.valid_from,
-                                                      body.valid_until, actor=actor))
+async def registration(person_id: UUID, body: RegistrationCreate, claim: Admin, w: Write) -> dict[str, Any]:
+    return await w.run(claim, body.model_dump(mode="json"),
+                       lambda actor: w.registry.record_registration(person_id, body.kind, body.number, body.valid_from,
+                                                                    body.valid_until, actor=actor))
 
 
 @router.post("/{person_id}/violations", status_code=201, response_model=Written, openapi_extra=ADMIN,
              summary="Record a violation (bars audits and decisions for 2 years, §5.1)")
-def violation(person_id: UUID, body: ViolationCreate, actor: Admin, w: Write) -> dict[str, Any]:
-    return w.run(actor, body.model_dump(mode="json"),
-                 lambda: w.registry.record_violation(person_id, body.on, body.description, actor=actor))
+async def violation(person_id: UUID, body: ViolationCreate, claim: Admin, w: Write) -> dict[str, Any]:
+    return await w.run(claim, body.model_dump(mode="json"),
+                       lambda actor: w.registry.record_violation(person_id, body.on, body.description, actor=actor))
 
 
 @router.post("/{person_id}/evaluations", status_code=201, response_model=Written, openapi_extra=ADMIN,
              summary="Record a competence evaluation by the body (§5.4)")
-def evaluation(person_id: UUID, body: EvaluationCreate, actor: Admin, w: Write) -> dict[str, Any]:
-    return w.run(actor, body.model_dump(mode="json"),
-                 lambda: w.registry.record_evaluation(person_id, body.on, body.sectors, actor=actor))
+async def evaluation(person_id: UUID, body: EvaluationCreate, claim: Admin, w: Write) -> dict[str, Any]:
+    return await w.run(claim, body.model_dump(mode="json"),
+                       lambda actor: w.registry.record_evaluation(person_id, body.on, body.sectors, actor=actor))
 
 
 @router.post("/{person_id}/services", status_code=201, response_model=Written, openapi_extra=ADMIN,
              summary="Record training or consulting given to a client (R-SOD-1)")
-def service(person_id: UUID, body: ServiceCreate, actor: Admin, w: Write) -> dict[str, Any]:
-    return w.run(actor, body.model_dump(mode="json"),
-                 lambda: w.registry.record_service(person_id, body.client_uscc, body.kind, body.on,
-                                                 actor=actor))
+async def service(person_id: UUID, body: ServiceCreate, claim: Admin, w: Write) -> dict[str, Any]:
+    return await w.run(claim, body.model_dump(mode="json"),
+                       lambda actor: w.registry.record_service(person_id, body.client_uscc, body.kind, body.on,
+                                                               actor=actor))
