@@ -74,8 +74,8 @@ UserDep = Annotated[UserView, Depends(current_user)]
 class Claim:
     """Who a write says it is (its bearer token) and the role it acts in. The token is checked in the command's
     own thread, just before the command runs (``WriteContext.run``): checking it in a dependency of its own cost
-    every write a second hop into a thread, a tenth of a worker's time (bench/scale.py). A request without a token
-    is refused here at once; only ``actor`` makes an ``Actor``, so a write cannot act on an unchecked claim."""
+    every write a second hop between threads, a third of its throughput (bench/RESULTS.md). A request without a
+    token is refused at once; only ``actor`` makes an ``Actor``, so no command can act on an unchecked claim."""
 
     token: str
     role: Role
@@ -93,10 +93,15 @@ class Claim:
 def acting_as(role: Role) -> Callable[[HTTPAuthorizationCredentials | None], Coroutine[Any, Any, Claim]]:
     """The caller's claim to act in ``role``: 401 at once without a token; checked when the write runs."""
 
-    async def dependency(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Claim:
+    async def dependency(request: Request,
+                         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Claim:
         if credentials is None:
             raise Unauthenticated("this endpoint needs a bearer token")
-        return Claim(credentials.credentials, role)
+        claim = Claim(credentials.credentials, role)
+        # Until the command checks it: a request refused before then is answered for its caller first
+        # (problems.unchecked_caller).
+        request.state.claim = claim
+        return claim
 
     return dependency
 
@@ -166,6 +171,7 @@ class WriteContext:
         command threads; answers the position and the ids named in ``fields``."""
 
         def checked() -> tuple[Written, bool]:
+            self.request.state.claim = None
             actor = claim.actor(self.registry)
             return once(self.registry, self.key, actor, self.request, payload, lambda: command(actor))
 

@@ -54,8 +54,25 @@ def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> JS
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def registry_error(_: Request, exc: Exception) -> JSONResponse:
+def unchecked_caller(request: Request) -> JSONResponse | None:
+    """Who sends a write is judged before what it says. A write's claim (its token and role) is checked with its
+    command (``deps.Claim``): when the request is refused before then (its body, an upload too large), the claim is
+    checked first, and a refused claim is the answer."""
+    claim = getattr(request.state, "claim", None)
+    if claim is None:
+        return None
+    request.state.claim = None
+    try:
+        claim.actor(request.app.state.registry)
+    except (Unauthenticated, RoleNotAllowed) as e:
+        return registry_error(request, e)
+    return None
+
+
+def registry_error(request: Request, exc: Exception) -> JSONResponse:
     """Domain errors, most specific first."""
+    if not isinstance(exc, Unauthenticated | RoleNotAllowed) and (refused := unchecked_caller(request)) is not None:
+        return refused
     if isinstance(exc, SeparationOfDuties):
         return problem(403, "separation-of-duties", "Separation of duties", exc.detail, rule=exc.rule,
                        clause=exc.clause)
@@ -99,6 +116,8 @@ def _unauthenticated(request: Request) -> str | None:
 
 def validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if (refused := unchecked_caller(request)) is not None:
+        return refused
     reason = _unauthenticated(request)
     if reason is not None:
         return problem(401, "unauthenticated", "Unauthenticated", reason)

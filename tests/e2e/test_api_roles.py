@@ -219,3 +219,31 @@ def test_a_revoked_token_no_longer_works(client: TestClient, callers: Callers, r
     assert response.headers["www-authenticate"] == "Bearer"
     assert log_size(registry) == before
     problem(client.get(f"{API}/organizations/{body['uscc']}/history", headers=callers.intake.headers), 401)
+
+
+def test_a_write_is_refused_for_its_caller_before_its_body(client: TestClient, callers: Callers,
+                                                          registry: Registry) -> None:
+    """docs/API-NOTES.md, "Who before what": the token is checked with the command, but a write refused before then
+    (a malformed body) is answered for its caller first: 401 for a bad token, 403 for a role not held."""
+    before = log_size(registry)
+    well_formed = {"uscc": new_uscc(), "name": "顺序公司", "address": "某地"}
+    malformed = {**well_formed, "name": ["not", "a", "name"]}
+    for headers, refusal in (({}, 401), (bearer("reg_00000000000000000000000000000000_secret"), 401),
+                             (callers.decision.headers, 403)):
+        problem(client.post(f"{API}/organizations", headers=headers, json=malformed), refusal)
+        problem(client.post(f"{API}/organizations", headers=headers, json=well_formed), refusal)
+    problem(client.post(f"{API}/organizations", headers=callers.intake.headers, json=malformed), 422)
+    assert log_size(registry) == before
+
+
+def test_an_oversized_upload_is_refused_for_its_caller_first(client: TestClient, callers: Callers,
+                                                             registry: Registry) -> None:
+    walk = HttpWalk(client, callers).organization().apply()
+    before = log_size(registry)
+    limit = client.app.state.settings.max_upload_bytes  # type: ignore[attr-defined]
+    for caller, refusal in ((callers.decision, 403), (callers.intake, 413)):
+        response = client.post(f"{API}/cases/{walk.case}/documents", headers=caller.headers,
+                               data={"kind": "application_form", "received_on": iso(walk.start)},
+                               files={"file": ("big.pdf", b"x" * (limit + 1), "application/pdf")})
+        problem(response, refusal)
+    assert log_size(registry) == before
