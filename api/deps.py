@@ -172,8 +172,9 @@ class WriteContext:
 
         def checked() -> tuple[Written, bool]:
             self.request.state.claim = None
-            actor = claim.actor(self.registry)
-            return once(self.registry, self.key, actor, self.request, payload, lambda: command(actor))
+            with self.registry.one_connection():
+                actor = claim.actor(self.registry)
+                return once(self.registry, self.key, actor, self.request, payload, lambda: command(actor))
 
         threads: ThreadPoolExecutor = self.request.app.state.commands
         # In a copy of this request's context, as the server's own threads run a request's functions.

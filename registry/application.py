@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
@@ -185,6 +186,12 @@ class Registry(Application[UUID], Records):
         super()._notify(recordings)
         for listener in self._write_listeners:
             listener()
+
+    def one_connection(self) -> AbstractContextManager[None]:
+        """Runs a block of commands and reads on one connection of the store's pool, where the store keeps one
+        (PostgreSQL: ``registry.recorders``); elsewhere the block runs as it would."""
+        one = getattr(self.recorder, "one_connection", None)
+        return one() if one is not None else nullcontext()
 
     def _get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         try:

@@ -7,7 +7,9 @@ where PostgreSQL is used.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
@@ -34,6 +36,7 @@ class PostgresRegistryRecorder(PostgresApplicationRecorder):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._pin_connections()
         schema, events = f'"{self.datastore.schema}"', postgres_events(self)
         self._function = f"{schema}.{INSERT_FUNCTION}"
         self._signature = f'{self._function}({schema}."{self.stored_event_type_name}"[], bytea[])'
@@ -70,3 +73,42 @@ class PostgresRegistryRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._insert_call, (events, [bytes(d) for d in documents]), prepare=True)
             return [row[INSERT_FUNCTION] for row in curs.fetchall()]
+
+    def _pin_connections(self) -> None:
+        """Makes ``one_connection`` work: while a thread holds a connection of its own, every read and write of
+        the store in that thread uses it. The library takes a connection from its pool for each statement, checks
+        each one with a round trip first (the pre-ping that finds a connection a database restart broke), and
+        gives no way to keep one; so the pool's ``connection`` is wrapped, once, on this recorder's pool (which the
+        snapshots share). Everything the library does around it (the error mapping, the type adapters) stays."""
+        pool: Any = self.datastore.pool
+        if isinstance(getattr(pool, "pinned", None), threading.local):
+            self._pinned: threading.local = pool.pinned
+            return
+        self._pinned = pool.pinned = threading.local()
+        take = pool.connection
+
+        @contextmanager
+        def connection(timeout: float | None = None) -> Iterator[Any]:
+            held = getattr(self._pinned, "connection", None)
+            if held is not None:
+                yield held
+            else:
+                with take(timeout) as conn:
+                    yield conn
+
+        pool.connection = connection
+
+    @contextmanager
+    def one_connection(self) -> Iterator[None]:
+        """Runs the block on one pooled connection: a command's loads, its checks and its insert take it once (and
+        check it once) rather than three or four times (bench/RESULTS.md). A connection lost in the block fails
+        what is left of it; the next block takes a sound one."""
+        if getattr(self._pinned, "connection", None) is not None:
+            yield
+            return
+        with self.datastore.get_connection() as conn:
+            self._pinned.connection = conn
+            try:
+                yield
+            finally:
+                self._pinned.connection = None

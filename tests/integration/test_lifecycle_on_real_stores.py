@@ -7,6 +7,7 @@ import hashlib
 from datetime import date
 
 import pytest
+from eventsourcing.persistence import OperationalError
 
 from registry.application import Registry
 from registry.errors import ConcurrentChange
@@ -92,3 +93,33 @@ def test_on_postgresql_a_log_made_before_the_insert_function_is_given_it_when_op
     assert written.position == again.recorder.max_notification_id()
     assert again.document(written.ids["sha256"]) == b"report"
     assert [n.id for n in again.recorder.select_notifications(1, 1000)][-1] == written.position
+
+
+def test_on_postgresql_a_block_of_commands_takes_one_connection_and_a_lost_one_is_not_kept(walk: Walk) -> None:
+    """``Registry.one_connection`` (every write over HTTP runs in one): the loads, the checks and the insert of a
+    command take one connection from the pool, checked once, not one per statement. A connection lost in a
+    block fails what is left of it (503 over HTTP), and the next block takes a sound one."""
+    app = walk.app
+    if app.database.kind != "postgres":
+        pytest.skip("the pool is PostgreSQL's")
+    walk.organization().apply()
+    pool = app.recorder.datastore.pool  # type: ignore[attr-defined]
+
+    def receive(kind: str) -> int:
+        """Records a document; answers the connections it took from the pool."""
+        before = pool.get_stats()["requests_num"]
+        app.receive_document(walk.case, kind, date(2026, 3, 3), kind.encode(), actor=walk.staff.intake)
+        return int(pool.get_stats()["requests_num"] - before)
+
+    assert receive("application_form") > 1  # loads, checks and the insert, each on a connection of its own
+    before = pool.get_stats()["requests_num"]
+    with app.one_connection():
+        assert receive("business_licences") == 0  # all on the block's own, taken once
+    assert pool.get_stats()["requests_num"] - before == 1
+
+    datastore = app.recorder.datastore  # type: ignore[attr-defined]
+    with pytest.raises(OperationalError), app.one_connection(), datastore.transaction(commit=True) as curs:
+        curs.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    with app.one_connection():
+        receive("sites_list")
+    assert app.get_case(walk.case).documents.keys() >= {"application_form", "business_licences", "sites_list"}
