@@ -177,6 +177,10 @@ def open_view(env: dict[str, str], sqlite_class: type[Any], postgres_class: type
     for attempt in range(5):
         try:
             view: Any = InfrastructureFactory.construct(env=Environment(name, env)).tracking_recorder(cls)
+            if is_postgres:
+                from registry.recorders import check_quietly  # the library's PostgreSQL module, where it is used
+
+                check_quietly(view.datastore.pool)
             if not Database("", "", env).read_only:  # a read replica's views are the primary's, copied
                 view.create_view_tables()
             return view  # type: ignore[no-any-return]

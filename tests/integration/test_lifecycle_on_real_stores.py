@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from typing import Any
 
+import psycopg
 import pytest
 from eventsourcing.persistence import OperationalError
 
 from registry.application import Registry
 from registry.errors import ConcurrentChange
-from registry.recorders import INSERT_FUNCTION
+from registry.recorders import INSERT_FUNCTION, QuietCheck
 from registry.scenario import Walk
 from registry.values import Changes, DocumentKind
+from tests.conftest import PG
 from tests.integration.conftest import OpenRegistry
 
 
@@ -123,3 +126,31 @@ def test_on_postgresql_a_block_of_commands_takes_one_connection_and_a_lost_one_i
     with app.one_connection():
         receive("sites_list")
     assert app.get_case(walk.case).documents.keys() >= {"application_form", "business_licences", "sites_list"}
+
+
+def test_on_postgresql_the_pool_pings_only_a_connection_its_server_left(walk: Walk) -> None:
+    """The pool's pre-ping is a round trip per checkout; ``registry.recorders`` pings only a connection with
+    something waiting on its socket. Commands on sound connections ping nothing; connections whose backends were
+    terminated while idle in the pool are pinged, found lost and replaced, and the next command succeeds."""
+    app = walk.app
+    if app.database.kind != "postgres":
+        pytest.skip("the pool is PostgreSQL's")
+    pool: Any = app.recorder.datastore.pool  # type: ignore[attr-defined]
+    check = pool._check
+    assert isinstance(check, QuietCheck)
+    library_ping, pings = check.ping, []
+    check.ping = lambda conn: (pings.append(conn), library_ping(conn))
+    walk.organization().apply()
+    assert pings == []
+
+    held = [pool.getconn() for _ in range(pool.get_stats()["pool_size"])]
+    pids = [conn.info.backend_pid for conn in held]
+    for conn in held:
+        pool.putconn(conn)
+    with psycopg.connect(PG, autocommit=True) as admin:
+        for pid in pids:
+            admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+
+    app.receive_document(walk.case, "application_form", date(2026, 3, 3), b"form", actor=walk.staff.intake)
+    assert pings, "a lost connection was handed out unchecked"
+    assert "application_form" in app.get_case(walk.case).documents
