@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import date, datetime
 from typing import Any
 
@@ -50,6 +51,12 @@ class RegistryAggregate(Aggregate):
         sha256: str
         description: str
         held_at: str
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        """The copy a command works on, of the cached aggregate (the event store library's repository copies it so
+        that a refused command leaves the cache as it was): a round trip through pickle, which copies the same plain
+        data (dates, decimals, UUIDs, tuples, dicts) in two thirds of ``copy.deepcopy``'s time."""
+        return pickle.loads(pickle.dumps(self, pickle.HIGHEST_PROTOCOL))
 
     def record_correction(self, corrects_version: int, detail: str, *, on: date, actor: Actor,
                           now: datetime) -> None:

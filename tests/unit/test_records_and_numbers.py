@@ -407,3 +407,19 @@ def test_round_trip_every_event_type_survives_storage(tmp_path: Path, clock: Fix
         assert isinstance(case, Case | CaseIntake) and case.kind is CaseKind.INITIAL
         assert all(isinstance(k, DocumentKind) for k in case.documents)
         assert second.person(audit.team.leader).registrations[0].kind is RegistrationKind.CCAA_CEMS_AUDITOR
+
+
+def test_a_command_works_on_a_copy_of_the_cached_aggregate(app: Registry, walk: Walk) -> None:
+    """The repository copies a cached aggregate for each command (``RegistryAggregate.__deepcopy__``): the copy
+    equals it and shares nothing mutable with it, so a refused command leaves the cache as it was."""
+    walk.organization().apply().documents()
+    cached = app.repository.get(walk.case, deepcopy_from_cache=False)
+    copy = app.repository.get(walk.case)
+    assert copy is not cached and type(copy) is type(cached)
+    assert copy.__dict__ == cached.__dict__
+    for name, value in vars(cached).items():
+        if isinstance(value, dict | list | set):
+            assert vars(copy)[name] is not value, name
+    with pytest.raises(InvalidInput):
+        app.receive_document(walk.case, "no such kind", date(2026, 3, 3), b"x", actor=walk.staff.intake)
+    assert app.repository.get(walk.case).__dict__ == cached.__dict__
