@@ -90,7 +90,7 @@ class Claim:
         return Actor(user.person, self.role)
 
 
-def acting_as(role: Role) -> Callable[[HTTPAuthorizationCredentials | None], Coroutine[Any, Any, Claim]]:
+def acting_as(role: Role) -> Callable[..., Coroutine[Any, Any, Claim]]:
     """The caller's claim to act in ``role``: 401 at once without a token; checked when the write runs."""
 
     async def dependency(request: Request,

@@ -83,10 +83,7 @@ class PostgresRegistryRecorder(PostgresApplicationRecorder):
         snapshots share). Everything the library does around it (the error mapping, the type adapters) stays. The
         pool checks the connections it hands out quietly (``check_quietly``)."""
         pool: Any = self.datastore.pool
-        if isinstance(getattr(pool, "pinned", None), threading.local):
-            self._pinned: threading.local = pool.pinned
-            return
-        self._pinned = pool.pinned = threading.local()
+        self._pinned = threading.local()
         take = pool.connection
 
         @contextmanager
