@@ -141,7 +141,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
                 app.state.registry.close()
 
     app = FastAPI(title="CEMS certificate registry · 碳排放管理体系认证证书登记系统", version="1",
-                  description=DESCRIPTION, lifespan=lifespan)
+                  description=DESCRIPTION, lifespan=lifespan,
+                  telemetry=None if settings.opentelemetry else {"tracing": False, "metrics": False, "logs": False})
     app.state.settings = settings
     # Each reads its key when first used.
     app.state.signer, app.state.checkpoint_signer = signers(settings.signing_key, settings.checkpoint_key,
