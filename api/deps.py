@@ -164,7 +164,7 @@ class WriteContext:
 
         def checked() -> tuple[Written, bool]:
             self.request.state.claim = None
-            with self.registry.one_connection():
+            with self.registry.one_connection(), self.registry.following():
                 actor = claim.actor(self.registry)
                 return once(self.registry, self.key, actor, self.request, payload, lambda: command(actor))
 

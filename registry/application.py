@@ -28,6 +28,7 @@ from registry.certificate import Certificate
 from registry.clock import Clock, SystemClock
 from registry.entries import entry_of
 from registry.errors import AlreadyExists, ConcurrentChange, InvalidInput, NotFound, RegistryError
+from registry.following import LogFollower
 from registry.history import HistoryEntry, entry, fold_as_of
 from registry.idempotency import IdempotencyKeyReused, IdempotencyRecord, idempotency_id
 from registry.identifiers import certificate_id, number_sequence_id, organization_id, validate_uscc
@@ -113,14 +114,22 @@ class RegistryRepository(Repository[UUID]):
     """The library's repository, folding with ``fold``, and asking the snapshot store only for the aggregates
     that have snapshots: otherwise every load of a case, a person or a user paid a query that finds nothing."""
 
+    follower: LogFollower | None = None  # set by the registry: the cache kept up to date from the log's tail
+
     def get(self, aggregate_id: UUID, *, version: int | None = None, projector_func: Any = fold,
             fastforward_skipping: bool = False, deepcopy_from_cache: bool = True, snapshotted: bool = True) -> Any:
-        token = _SNAPSHOTTED.set(snapshotted)
-        try:
-            return super().get(aggregate_id, version=version, projector_func=projector_func,
-                               fastforward_skipping=fastforward_skipping, deepcopy_from_cache=deepcopy_from_cache)
-        finally:
-            _SNAPSHOTTED.reset(token)
+        def load() -> Any:
+            token = _SNAPSHOTTED.set(snapshotted)
+            try:
+                return Repository.get(self, aggregate_id, version=version, projector_func=projector_func,
+                                      fastforward_skipping=fastforward_skipping,
+                                      deepcopy_from_cache=deepcopy_from_cache)
+            finally:
+                _SNAPSHOTTED.reset(token)
+
+        if self.follower is None or version is not None or self.cache is None:
+            return load()
+        return self.follower.get(aggregate_id, load, copy=deepcopy_from_cache and self.deepcopy_from_cache)
 
     def _reconstruct_aggregate(self, aggregate_id: UUID, version: int | None, projector_func: Any) -> Any:
         if _SNAPSHOTTED.get():
@@ -170,6 +179,8 @@ class Registry(Application[UUID], Records):
                                         fastforward_skipping=library.fastforward_skipping,
                                         deepcopy_from_cache=library.deepcopy_from_cache)
         repository.cache = library.cache
+        if repository.cache is not None:
+            repository.follower = LogFollower(repository, self.recorder, fresh_limit=2 * AGGREGATE_CACHE_SIZE)
         return repository
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -192,6 +203,12 @@ class Registry(Application[UUID], Records):
         (PostgreSQL: ``registry.recorders``); elsewhere the block runs as it would."""
         one = getattr(self.recorder, "one_connection", None)
         return one() if one is not None else nullcontext()
+
+    def following(self) -> AbstractContextManager[None]:
+        """Runs a command with the cached records it loads brought up to date from the log in one read at its start
+        (``registry.following``); elsewhere each load asks the log for what its record gained."""
+        follower = cast(RegistryRepository, self.repository).follower
+        return follower.following() if follower is not None else nullcontext()
 
     def _get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         try:
