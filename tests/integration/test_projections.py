@@ -94,6 +94,37 @@ def test_while_writes_keep_coming_the_views_catch_up_in_gathered_batches(app: Re
     assert 0 < len([n for n in calls if n]) < commands / 2, (len(calls), commands)
 
 
+def test_under_a_steady_stream_of_writes_a_catch_up_is_one_batch_every_gather(app: Registry, walk: Walk) -> None:
+    """A catch-up that reached the head does not read again at once what came while it worked: it waits
+    ``Runner.GATHER`` like any wake, so a steady stream of writes costs the views one batch (a transaction per view)
+    every GATHER, not one per command or two."""
+    views = open_views(app)
+    runner = Runner(views).start()
+    batches: list[int] = []
+    process_log = views.process_log
+
+    def counted(notifications: list[Any]) -> None:
+        batches.append(len(notifications))
+        process_log(notifications)
+
+    views.process_log = counted  # type: ignore[method-assign]
+    try:
+        assert views.wait(views.head(), timeout=20)
+        batches.clear()
+        started = time.monotonic()
+        commands = 0
+        while time.monotonic() - started < 1.0:  # as fast as one writer goes, without a pause
+            Walk(app, walk.staff, date(2026, 3, 2)).organization()
+            commands += 1
+        seconds = time.monotonic() - started
+        assert views.wait(views.head(), timeout=20)
+    finally:
+        runner.stop()
+    assert runner.error is None
+    assert sum(batches) >= commands
+    assert len(batches) <= seconds / Runner.GATHER + 3, (len(batches), commands, seconds)
+
+
 def test_the_events_postgresql_picks_out_for_the_public_view_are_the_ones_it_takes(app: Registry,
                                                                                    walk: Walk) -> None:
     """A rebuild's public view reads only what the database picks out by ``wants`` in SQL, a span of positions
