@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, Repository
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent, Repository
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError
 
 from registry import rules, transcodings
@@ -140,6 +140,22 @@ class RegistryRepository(Repository[UUID]):
         return aggregate
 
 
+class Collected(ProcessingEvent[UUID]):
+    """The library's processing event, collecting the events of the registry's own aggregates without its two
+    isinstance checks against runtime Protocols (23 µs an aggregate, 2 % of a command's worker time); anything else
+    is collected as the library does."""
+
+    def collect_events(self, *objs: Any, **kwargs: Any) -> None:
+        if not all(obj is None or isinstance(obj, RegistryAggregate) for obj in objs):
+            super().collect_events(*objs, **kwargs)
+            return
+        for obj in objs:
+            if obj is not None:
+                self.events.extend(obj.collect_events())
+                self.aggregates[obj.id] = obj
+        self.saved_kwargs.update(kwargs)
+
+
 class Registry(Application[UUID], Records):
     """The certificate registry. ``config`` chooses the store and the issuer; ``clock`` gives today."""
 
@@ -192,6 +208,16 @@ class Registry(Application[UUID], Records):
     def on_write(self, listener: Callable[[], None]) -> None:
         """Calls ``listener`` after each write of this process (the projections wake on it)."""
         self._write_listeners.append(listener)
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Any]:
+        """The library's ``save``, step for step, collecting into ``Collected``."""
+        processing_event = Collected()
+        processing_event.collect_events(*objs, **kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # the library's deprecated hook, called as its own save calls it
+        return recordings
 
     def _notify(self, recordings: list[Any]) -> None:
         super()._notify(recordings)

@@ -423,3 +423,30 @@ def test_a_command_works_on_a_copy_of_the_cached_aggregate(app: Registry, walk: 
     with pytest.raises(InvalidInput):
         app.receive_document(walk.case, "no such kind", date(2026, 3, 3), b"x", actor=walk.staff.intake)
     assert app.repository.get(walk.case).__dict__ == cached.__dict__
+
+
+def test_the_registrys_save_collects_its_aggregates_as_the_librarys_does(app: Registry, walk: Walk,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Collected`` takes the events of the registry's own aggregates without the library's runtime-Protocol
+    checks; the same events are stored, with their positions, and anything else goes the library's way."""
+    from eventsourcing.application import ProcessingEvent
+
+    library = ProcessingEvent.collect_events
+    used: list[int] = []
+
+    def counted(self: Any, *objs: Any, **kwargs: Any) -> None:
+        used.append(len(objs))
+        library(self, *objs, **kwargs)
+
+    monkeypatch.setattr(ProcessingEvent, "collect_events", counted)
+    person = Person.enrol("王五", actor=SYSTEM, now=app.clock.now())
+    pending = len(person._pending_events)  # type: ignore[attr-defined]
+    recordings = app.save(person, None)
+    assert used == []
+    assert [r.domain_event.originator_version for r in recordings] == list(range(1, pending + 1))
+    assert app.person(person.id).name == "王五"
+
+    event = Person.enrol("赵六", actor=SYSTEM, now=app.clock.now()).collect_events()[0]
+    app.save(event)  # a bare event: the library's own collecting
+    assert used == [1]
+    assert app.recorder.select_events(event.originator_id)
