@@ -70,7 +70,6 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import check_read_only, create_app
-    from api.transport import GatheringHttpTools
 
     settings = get_settings()
     if settings.read_only and args.demo:
@@ -82,7 +81,7 @@ def serve(args: argparse.Namespace) -> int:
     app = create_app(settings)
     app.state.signer.load()  # the signing key is generated on the first run; an unreadable one stops the start here
     options: dict[str, Any] = dict(host=args.host or settings.host, port=args.port or settings.port, loop="uvloop",
-                                   http=GatheringHttpTools, log_level="info", access_log=settings.access_log)
+                                   http="httptools", log_level="info", access_log=settings.access_log)
     workers = args.workers or settings.workers
     if workers > 1:  # each worker process builds its own app from the same REGISTRY_* variables
         uvicorn.run("api.app:create_app", factory=True, workers=workers, **options)
