@@ -151,6 +151,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
 
     if settings.read_only:
         app.add_middleware(ReadOnly)
+    app.add_middleware(public_certificates.PublicLookup)
     app.add_middleware(RequestId)
 
     # The router tries each router's routes in order: the public lookup first (the hot path), then the routers
