@@ -80,10 +80,10 @@ A = TypeVar("A", bound=RegistryAggregate)
 SYSTEM = Actor(person=None, role=Role.SYSTEM)
 DECISION_ATTEMPTS = 20  # a grant's tries at the next certificate number while concurrent decisions take them
 
-# Aggregates kept in each process's memory, most recently used first. A cached one is brought up to date from the
-# log on every load (the library's fast-forward: one query, usually answering nothing), so other processes' writes
-# are seen, and commands work on a copy of it. A case is loaded from its 20-odd events in about 2 ms, from the cache
-# in about 0.3 ms (bench/scale.py, HTTP commands).
+# Aggregates kept in each process's memory, most recently used first, so other processes' writes are seen: a
+# command over HTTP reads the log's tail once and applies it (registry.following); any other load brings its cached
+# aggregate up to date with a query of its own (the library's fast-forward). Commands work on a copy. A case is
+# loaded from its 20-odd events in about 2 ms, from the cache in about 0.3 ms (bench/scale.py, HTTP commands).
 AGGREGATE_CACHE_SIZE = 2000
 
 # Whether the load running in this context looks for a snapshot first (only number sequences have them).
