@@ -73,10 +73,15 @@ async def serve_certificate(request: Request) -> Response:
             raise InvalidInput("as_of", f"{query['as_of']!r} is not a date (YYYY-MM-DD)") from None
         document = await run_in_threadpool(public_certificate, request, number, as_of)
         return Response(json.dumps(document, ensure_ascii=False, sort_keys=True), media_type="application/json")
-    row = await request.app.state.reader.get(number)
+    return await stored_answer(request.app.state, number)
+
+
+async def stored_answer(state: Any, number: str) -> Response:
+    """A certificate's public document as its row holds it (re-rendered after a lapse since), or NotFound."""
+    row = await state.reader.get(number)
     if row is None:
         raise NotFound(f"no certificate {number}")
-    return Response(as_served(row, request.app.state.registry.clock.today()), media_type="application/json")
+    return Response(as_served(row, state.registry.clock.today()), media_type="application/json")
 
 
 FAST_ROUTES = [Route("/api/v1/public/certificates/{number}", serve_certificate, methods=["GET"])]
@@ -103,10 +108,7 @@ class PublicLookup:
             return
         app: Starlette = scope["app"]
         try:
-            row = await app.state.reader.get(number)
-            if row is None:
-                raise NotFound(f"no certificate {number}")
-            response = Response(as_served(row, app.state.registry.clock.today()), media_type="application/json")
+            response = await stored_answer(app.state, number)
         except Exception as exc:
             handler = next((app.exception_handlers[c] for c in type(exc).__mro__ if c in app.exception_handlers),
                            None)
