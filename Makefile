@@ -6,10 +6,11 @@ PG_START := pg_ctlcluster --skip-systemctl-redirect 15 main start
 
 .PHONY: run test setup postgres bench bench-tick bench-log bench-scale browser pdf
 
-$(BIN)/registry: pyproject.toml
+# Rebuilt when either file changes: the floors in pyproject.toml, the exact versions in constraints.txt.
+$(BIN)/registry: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
 setup: $(BIN)/registry
