@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pickle
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Self
 
 from eventsourcing.domain import Aggregate
 
+from registry import text
 from registry.errors import InvalidInput
 from registry.values import Actor
 
@@ -60,6 +61,7 @@ class RegistryAggregate(Aggregate):
 
     def record_correction(self, corrects_version: int, detail: str, *, on: date, actor: Actor,
                           now: datetime) -> None:
+        text.check("detail", detail, text.PROSE)
         if not 1 <= corrects_version <= self.version:
             raise InvalidInput("corrects_version", f"this record has versions 1 to {self.version}")
         if not detail.strip():
@@ -69,11 +71,19 @@ class RegistryAggregate(Aggregate):
 
     def file_paper_original(self, sha256: str, description: str, held_at: str, *, on: date, actor: Actor,
                             now: datetime) -> None:
-        if not held_at.strip():
+        text.check("description", description, text.PROSE)
+        if not text.check("held_at", held_at, text.LINE).strip():
             raise InvalidInput("held_at", "where the signed original is held must be recorded (R-REC-3)")
         self._record(self.PaperOriginalFiled, sha256=sha256, description=description, held_at=held_at,
                      actor=actor, effective_on=on, now=now)
 
+    @classmethod
+    def _create(cls, event_class: type[Any], **kwargs: Any) -> Self:
+        # Every event of the registry begins here or in ``_record``: none is recorded that a store could not take.
+        text.check_storable(kwargs)
+        return super()._create(event_class, **kwargs)
+
     def _record(self, event_class: type[Any], *, actor: Actor, effective_on: date | None, now: datetime,
                 **fields: Any) -> None:
+        text.check_storable(fields)
         self.trigger_event(event_class, actor=actor, effective_on=effective_on, timestamp=now, **fields)

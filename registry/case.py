@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from uuid import UUID
 
-from registry import rules
+from registry import rules, text
 from registry.errors import InvalidInput, NotPermitted, OutOfOrder, RuleViolation
 from registry.intake import CaseIntake, Stage
 from registry.person import Person
@@ -108,6 +108,8 @@ class Case(CaseIntake):
     def appoint_team(self, leader: Person, members: Sequence[Person], experts: Sequence[Person], on: date, *,
                      today: date, actor: Actor, now: datetime) -> None:
         """R-TEAM-1, R-TEAM-2 (as of the appointment date) and R-SOD-1 for every person on the team."""
+        text.check_count("members", members)
+        text.check_count("experts", experts)
         if self.stage in (Stage.ACCEPTED, Stage.CONTRACTED):
             raise OutOfOrder("the audit programme comes before the team (R-PREP-1)")
         self._require(Stage.PLANNED, Stage.TEAM_APPOINTED, Stage.STAGE1_DONE, step="team appointment")
@@ -137,6 +139,8 @@ class Case(CaseIntake):
                        justification: str, findings: str, team: Sequence[Person], *, today: date, actor: Actor,
                        now: datetime) -> None:
         """R-PREP-1, R-S1-1, R-TEAM-2: stage 1, on site unless a ground of §8.4.1 (1) is recorded."""
+        text.check("justification", justification, text.PROSE)
+        text.check("findings", findings, text.PROSE)
         if self.kind is CaseKind.TRANSFER:
             raise OutOfOrder("a transfer has no stage 1; an on-site audit is recorded as stage 2")
         if self.stage is Stage.ACCEPTED:
@@ -155,6 +159,8 @@ class Case(CaseIntake):
     def conduct_stage2(self, conducted_on: date, on_site: bool, nonconformities: Sequence[Nonconformity],
                        team: Sequence[Person], *, today: date, actor: Actor, now: datetime) -> None:
         """R-S2-1, R-TEAM-2: stage 2, on site, after stage 1 (for a transfer: the on-site audit, where done)."""
+        text.check_records("nonconformities", nonconformities, text.FINDINGS, ref=text.CODE,
+                           description=text.PROSE)
         if self.kind is CaseKind.TRANSFER:
             self._require(Stage.TEAM_APPOINTED, step="the transfer's on-site audit")
         else:
@@ -175,6 +181,8 @@ class Case(CaseIntake):
     def close_nonconformity(self, ref: str, closed_on: date, evidence: str, *, today: date, actor: Actor,
                             now: datetime) -> None:
         """Closes a stage 2 nonconformity with its evidence (R-DEC-1 needs every major one closed)."""
+        text.check("ref", ref, text.CODE)
+        text.check("evidence", evidence, text.PROSE)
         self._require(Stage.STAGE2_DONE, Stage.REPORTED, step="nonconformity closure")
         if self.team is None or actor.person not in self.team.everyone:
             raise NotPermitted("only a member of the case's audit team records a closure")
@@ -193,6 +201,12 @@ class Case(CaseIntake):
                       improvement_evaluation: str, cycle_effectiveness: str, actual_reductions: str, *,
                       today: date, actor: Actor, now: datetime) -> None:
         """R-REP-1: the report is recorded as submitted; what it lacks is recorded and bars a grant."""
+        text.check_mapping("focus_points", focus_points, text.CODE, text.PROSE)
+        text.check_records("quantified_performance", quantified_performance, indicator=text.NAME, unit=text.CODE)
+        for name, value in (("measurement_and_verification", measurement_and_verification),
+                            ("improvement_evaluation", improvement_evaluation),
+                            ("cycle_effectiveness", cycle_effectiveness), ("actual_reductions", actual_reductions)):
+            text.check(name, value, text.PROSE)
         self._require(Stage.STAGE2_DONE, Stage.REPORTED, step="audit report")
         if self.team is None or actor.person not in self.team.everyone:
             raise NotPermitted("only a member of the case's audit team submits its report")
@@ -212,6 +226,7 @@ class Case(CaseIntake):
     def check_decision(self, decided_on: date, grant: bool, conditions: dict[str, bool | None],
                        decision_maker: Person, *, today: date) -> list[str]:
         """R-DEC-1, R-REP-1, R-SOD-1: everything a decision needs; returns the unmet §8.5.2 conditions."""
+        text.check_mapping("conditions", conditions, text.CODE, None)
         audited = self.kind is not CaseKind.TRANSFER or self.stage2_on is not None
         if audited:
             if self.stage is Stage.STAGE2_DONE:
@@ -248,12 +263,13 @@ class Case(CaseIntake):
     def grant(self, decided_on: date, conditions: dict[str, bool | None], reasons: str, certificate_id: UUID,
               certificate_number: str, *, actor: Actor, now: datetime) -> None:
         """Records a grant already checked by ``check_decision``; the certificate is issued beside it."""
+        text.check("reasons", reasons, text.PROSE)
         self._record(self.Granted, conditions=dict(conditions), reasons=reasons, certificate_id=certificate_id,
                      certificate_number=certificate_number, actor=actor, effective_on=decided_on, now=now)
 
     def refuse(self, decided_on: date, conditions: dict[str, bool | None], reasons: str, unmet: Sequence[str], *,
                actor: Actor, now: datetime) -> None:
-        if not reasons.strip() and not unmet:
+        if not text.check("reasons", reasons, text.PROSE).strip() and not unmet:
             raise InvalidInput("reasons", "a refusal gives its reasons")
         self._record(self.Refused, conditions=dict(conditions), reasons=reasons, unmet=tuple(unmet), actor=actor,
                      effective_on=decided_on, now=now)

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID, uuid4
 
-from registry import rules
+from registry import rules, text
 from registry.base import RegistryAggregate
 from registry.calendar import add_days
 from registry.errors import InvalidInput, NotPermitted, OutOfOrder, RuleViolation
@@ -269,6 +269,8 @@ class Certificate(RegistryAggregate):
                                   reason: str, *, today: date, actor: Actor, now: datetime,
                                   recertification_case: UUID | None = None) -> None:
         """R-SURV-1..3: a surveillance audit by a qualified team resets the next due date to 12 months on."""
+        text.check_count("members", members)
+        text.check("reason", reason, text.PROSE)
         self._require("surveillance audit", Status.VALID, Status.SUSPENDED)
         self._within_validity("conducted_on", conducted_on, today)
         if conducted_on > self.valid_until:
@@ -296,6 +298,8 @@ class Certificate(RegistryAggregate):
     def request_change(self, requested_on: date, changed_on: date, changes: Changes, *, today: date,
                        actor: Actor, now: datetime) -> UUID:
         """R-CHG-1: the client's request, due within 15 days of the change (late requests are flagged)."""
+        text.check_record("changes", changes, name=text.NAME, address=text.LINE, scope=text.SCOPE,
+                          process=text.PROSE, materials=text.PROSE)
         self._require("change request", Status.VALID, Status.SUSPENDED)
         self._within_validity("requested_on", requested_on, today)
         rules.check_not_future("changed_on", changed_on, today)
@@ -343,6 +347,7 @@ class Certificate(RegistryAggregate):
     def suspend(self, on: date, known_on: date, ground: SuspensionGround, detail: str, *, today: date,
                 actor: Actor, now: datetime) -> None:
         """R-SUS-1: suspension on a ground of §11.3, due within 7 days of it becoming known; published at once."""
+        text.check("detail", detail, text.PROSE)
         self._require("suspension", Status.VALID)
         due, late = self._measure(on, known_on, ground, today)
         self._record(self.Suspended, known_on=known_on, ground=ground, detail=detail, due_by=due, late=late,
@@ -361,6 +366,7 @@ class Certificate(RegistryAggregate):
 
     def reinstate(self, on: date, evidence: str, *, today: date, actor: Actor, now: datetime) -> None:
         """R-SUS-2 and R-SURV-4: a suspended certificate is reinstated once its cause is corrected."""
+        text.check("evidence", evidence, text.PROSE)
         if self.status is Status.WITHDRAWN:
             raise RuleViolation("R-SUS-2", "§11.3", f"certificate {self.number} was withdrawn; it is never "
                                 "reinstated")
@@ -381,6 +387,7 @@ class Certificate(RegistryAggregate):
     def withdraw(self, on: date, known_on: date, ground: SuspensionGround, detail: str, *, today: date,
                  actor: Actor, now: datetime) -> None:
         """R-SUS-1: withdrawal on a ground of §11.3, due within 7 days of it becoming known; terminal."""
+        text.check("detail", detail, text.PROSE)
         self._require("withdrawal", Status.VALID, Status.SUSPENDED)
         due, late = self._measure(on, known_on, ground, today)
         self._record(self.Withdrawn, known_on=known_on, ground=ground, detail=detail, due_by=due, late=late,
@@ -398,6 +405,7 @@ class Certificate(RegistryAggregate):
     def cancel(self, on: date, ground: CancellationGround, detail: str, *, today: date, actor: Actor,
                now: datetime, trigger_on: date | None = None) -> None:
         """R-CAN-1: cancellation within 30 days of expiry, the client's request or another ground; terminal."""
+        text.check("detail", detail, text.PROSE)
         self._require("cancellation", Status.VALID, Status.SUSPENDED, Status.EXPIRED)
         rules.check_not_future("on", on, today)
         rules.check_not_before("on", on, "the status change", self.status_since)

@@ -14,7 +14,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Self
 from uuid import UUID, uuid4
 
-from registry import rules
+from registry import rules, text
 from registry.base import RegistryAggregate
 from registry.errors import InvalidInput, OutOfOrder, RuleViolation
 from registry.person import Person
@@ -208,6 +208,8 @@ class CaseIntake(RegistryAggregate):
              renewal_status_valid: bool = True, transfer: TransferInfo | None = None,
              today: date, actor: Actor, now: datetime) -> Self:
         """Records an application. Structural faults are refused; eligibility gaps are recorded for acceptance."""
+        _check_application_text(scope, levels, basis, other_certifications, permits, compliance_information,
+                                renewal_of, transfer)
         rules.check_not_future("applied_on", applied_on, today)
         if cems_operating_since > applied_on:
             raise InvalidInput("cems_operating_since", "the CEMS cannot start running after the application")
@@ -263,6 +265,8 @@ class CaseIntake(RegistryAggregate):
     def receive_document(self, kind: DocumentKind, received_on: date, sha256: str, size: int, content_type: str,
                          filename: str, *, today: date, actor: Actor, now: datetime) -> None:
         """R-APP-4: a checklist document, stored by its SHA-256. Completing the checklist starts R-ACC-2's clock."""
+        text.check_media_type("content_type", content_type)
+        text.check_file_name("filename", filename)
         self._require(Stage.APPLIED, step="a document for the application checklist")
         self._dated("received_on", received_on, today, "applied_on", self.applied_on)
         completes = self.documents_complete_on is None and self.missing_documents == [kind]
@@ -277,6 +281,8 @@ class CaseIntake(RegistryAggregate):
     def request_supplement(self, requested_on: date, missing: Sequence[DocumentKind], note: str, *, today: date,
                            actor: Actor, now: datetime) -> None:
         """R-ACC-2: a supplement request names what is missing."""
+        text.check_count("missing", missing)
+        text.check("note", note, text.PROSE)
         self._require(Stage.APPLIED, step="supplement request")
         self._dated("requested_on", requested_on, today, "applied_on", self.applied_on)
         if not missing:
@@ -292,6 +298,7 @@ class CaseIntake(RegistryAggregate):
     def decide_acceptance(self, decided_on: date, accepted: bool, review: Review, reasons: str, reviewer: Person,
                           *, today: date, actor: Actor, now: datetime) -> None:
         """R-ACC-1..2, R-APP-2..4, R-SOD-1: accept an eligible, complete application on a full review."""
+        text.check("reasons", reasons, text.PROSE)
         self._require(Stage.APPLIED, step="acceptance decision")
         self._dated("decided_on", decided_on, today, "applied_on", self.applied_on)
         rules.check_separate(reviewer, "intake review", self.organization_uscc, decided_on)
@@ -326,6 +333,7 @@ class CaseIntake(RegistryAggregate):
     def plan_programme(self, planned_on: date, person_days: Decimal, integrated_with: Sequence[IntegratedSystem],
                        cems_standalone_person_days: Decimal, *, today: date, actor: Actor, now: datetime) -> None:
         """R-PREP-1, R-TIME-1, R-TIME-2: the audit programme and its time, before any audit."""
+        text.check_records("integrated_with", integrated_with, system=text.NAME)
         if self.stage in (Stage.ACCEPTED,):
             raise RuleViolation("R-ACC-3", "§8.2",
                                 "the certification agreement is signed and the fee paid before audit work starts")
@@ -339,3 +347,19 @@ class CaseIntake(RegistryAggregate):
         self._record(self.ProgrammePlanned, person_days=person_days,
                      cems_standalone_person_days=cems_standalone_person_days, integrated_with=tuple(integrated_with),
                      actor=actor, effective_on=planned_on, now=now)
+
+
+def _check_application_text(scope: str, levels: Sequence[ScopeLevel], basis: Basis,
+                            other_certifications: Sequence[OtherCertification], permits: str,
+                            compliance_information: str, renewal_of: str | None,
+                            transfer: TransferInfo | None) -> None:
+    text.check("scope", scope, text.SCOPE)
+    text.check_records("levels", levels, reference=text.LINE)
+    text.check_record("basis", basis, standard=text.NAME, version=text.CODE)
+    text.check_each("basis.sector_requirements", basis.sector_requirements, text.NAME)
+    text.check_records("other_certifications", other_certifications, system=text.NAME,
+                       certificate_number=text.CODE)
+    text.check("permits", permits, text.PROSE)
+    text.check("compliance_information", compliance_information, text.PROSE)
+    text.check_optional("renewal_of", renewal_of, text.NUMBER)
+    text.check_record("transfer", transfer, from_body=text.NAME, certificate_number=text.CODE, reason=text.PROSE)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from registry import rules
+from registry import rules, text
 from registry.base import RegistryAggregate
 from registry.errors import InvalidInput, RuleViolation
 from registry.identifiers import organization_id, validate_uscc
@@ -76,6 +76,7 @@ class Organization(RegistryAggregate):
     def register(cls, uscc: str, name: str, address: str, *, actor: Actor, now: datetime) -> Organization:
         """R-ID-1 and R-APP-1: a legal entity with a valid USCC, a name and an address."""
         code = validate_uscc(uscc)
+        _check_details(name, address)
         rules.check_legal_entity(name, address)
         return cls._create(cls.Registered, id=organization_id(code), uscc=code, name=name.strip(),
                            address=address.strip(), actor=actor, effective_on=None, timestamp=now)
@@ -91,6 +92,7 @@ class Organization(RegistryAggregate):
 
     def change_details(self, name: str, address: str, certificate_number: str, on: date, *, actor: Actor,
                        now: datetime) -> None:
+        _check_details(name, address)
         rules.check_legal_entity(name, address)
         if (name, address) != (self.name, self.address):
             self._record(self.DetailsChanged, name=name, address=address, certificate_number=certificate_number,
@@ -104,6 +106,11 @@ class Organization(RegistryAggregate):
         if not self.withdrawn or self.rectified:
             raise RuleViolation("R-APP-5", "§12",
                                 "a rectification answers a withdrawal; this organisation has none outstanding")
-        if not evidence.strip():
+        if not text.check("evidence", evidence, text.PROSE).strip():
             raise InvalidInput("evidence", "a rectification carries its evidence")
         self._record(self.Rectified, evidence=evidence, actor=actor, effective_on=on, now=now)
+
+
+def _check_details(name: str, address: str) -> None:
+    text.check("name", name, text.NAME)
+    text.check("address", address, text.LINE)

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
+from registry import text
 from registry.base import RegistryAggregate
 from registry.calendar import add_years
 from registry.errors import InvalidInput
@@ -82,7 +83,7 @@ class Person(RegistryAggregate):
 
     @classmethod
     def enrol(cls, name: str, *, actor: Actor, now: datetime) -> Person:
-        if not name.strip():
+        if not text.check("name", name, text.NAME).strip():
             raise InvalidInput("name", "a person has a name")
         return cls._create(cls.Enrolled, id=uuid4(), name=name.strip(), actor=actor, effective_on=None,
                            timestamp=now)
@@ -91,15 +92,17 @@ class Person(RegistryAggregate):
                             actor: Actor, now: datetime) -> None:
         if valid_until < valid_from:
             raise InvalidInput("valid_until", "a registration cannot end before it begins")
-        if not number.strip():
+        if not text.check("number", number, text.CODE).strip():
             raise InvalidInput("number", "a registration has a number")
         self._record(self.RegistrationRecorded, kind=kind, number=number.strip(), valid_from=valid_from,
                      valid_until=valid_until, actor=actor, effective_on=valid_from, now=now)
 
     def record_violation(self, on: date, description: str, *, actor: Actor, now: datetime) -> None:
+        text.check("description", description, text.PROSE)
         self._record(self.ViolationRecorded, description=description, actor=actor, effective_on=on, now=now)
 
     def record_evaluation(self, on: date, sectors: tuple[str, ...], *, actor: Actor, now: datetime) -> None:
+        text.check_each("sectors", sectors, text.NAME)
         self._record(self.EvaluationRecorded, sectors=tuple(sectors), actor=actor, effective_on=on, now=now)
 
     def record_service(self, client_uscc: str, kind: ServiceKind, on: date, *, actor: Actor,

@@ -1,0 +1,211 @@
+"""What text the registry records: the characters it refuses and the length of each kind of field, in one place.
+
+Every text field of every command is checked here before its event exists, so the log never holds a string that
+some store or reader cannot take: PostgreSQL refuses a NUL in ``text``, no encoder writes a lone surrogate as UTF-8,
+and a control character or a noncharacter has no place in a record people read. A name, a code or an address is
+one line; prose (descriptions, reasons, findings, evidence) may break lines and hold tabs. Nothing is normalised
+here: what is refused is refused, with the field and the character named, Chinese first.
+
+``check_storable`` is the last guard, run on the fields of every new event (``registry.base``): whatever a command
+forgot to check, an event that could stop a projection is never recorded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sized
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any
+
+from registry.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of text field: how long it may be, and whether it may break lines."""
+
+    name: str
+    max_length: int
+    multiline: bool = False
+
+
+CODE = Kind("code", 64)  # registration numbers, refs, versions, units, document kinds
+NUMBER = Kind("number", 100)  # a certificate number (a configured pattern may make it longer than a code)
+NAME = Kind("name", 200)  # people, organisations, bodies, systems, sectors, standards, indicators, file names
+LINE = Kind("line", 500)  # addresses, the standard or methodology a level names, where an original is held
+SCOPE = Kind("scope", 2_000, multiline=True)  # the certified scope, printed on the certificate
+PROSE = Kind("prose", 10_000, multiline=True)  # descriptions, notes, reasons, justifications, findings, evidence
+
+ITEMS = 100  # entries of a list or a mapping: levels, sectors, certifications, team members, indicators, …
+FINDINGS = 1_000  # nonconformities of one audit
+
+# Refused in every field: C0 controls but tab and line feed and carriage return, DEL, C1 controls (U+0085 NEL
+# among them), lone surrogates, and the 66 noncharacters.
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(chr(plane << 16 | low) for plane in range(17) for low in (0xFFFE, 0xFFFF))
+_UNSTORABLE = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\ud800-\\udfff{_NONCHARACTERS}]")
+# Refused besides in a one-line field: line breaks and tab, and the bidirectional embeddings, overrides and
+# isolates, which can make a published name read as another.
+_OFF_LINE = re.compile("[\t\n\r\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_BREAKS = "\n\r\u2028\u2029"
+
+# A media type as RFC 6838 §4.2 names them, lowercase: what a stored document's content type may be.
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}", re.ASCII)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Why a text is refused, in Chinese and in English, to be said of a field or of "it"."""
+
+    zh: str
+    en: str
+
+    def of(self, field: str) -> str:
+        return f"{field} {self.zh} / {field} {self.en}"
+
+    def __str__(self) -> str:
+        return f"{self.zh} / {self.en}"
+
+
+def _character_fault(char: str) -> Fault:
+    code = f"U+{ord(char):04X}"
+    if char == "\x00":
+        return Fault(f"含有空字符 {code}", f"holds a NUL character ({code})")
+    if "\ud800" <= char <= "\udfff":
+        return Fault(f"含有不成对的代理码元 {code}", f"holds a lone surrogate ({code})")
+    if char in _BREAKS:
+        return Fault(f"不能换行（含有 {code}）", f"is one line and may not hold a line break ({code})")
+    if "\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069":
+        return Fault(f"含有双向文本控制符 {code}", f"holds a bidirectional text control ({code})")
+    if char <= "\x9f":
+        return Fault(f"含有控制字符 {code}", f"holds a control character ({code})")
+    return Fault(f"含有非字符 {code}", f"holds a Unicode noncharacter ({code})")
+
+
+def fault(value: object, kind: Kind) -> Fault | None:
+    """Why ``value`` cannot be recorded as a field of ``kind``, or None when it can."""
+    if not isinstance(value, str):
+        return Fault("应为文本", f"is text, not {type(value).__name__}")
+    if len(value) > kind.max_length:
+        return Fault(f"最多 {kind.max_length} 个字符，此处有 {len(value)} 个",
+                     f"has at most {kind.max_length} characters, not {len(value)}")
+    found = _UNSTORABLE.search(value)
+    if found is None and not kind.multiline:
+        found = _OFF_LINE.search(value)
+    return None if found is None else _character_fault(found.group())
+
+
+def count_fault(values: Sized, most: int) -> Fault | None:
+    """Why a list or mapping of ``len(values)`` entries is too long, or None."""
+    if len(values) > most:
+        return Fault(f"最多 {most} 项，此处有 {len(values)} 项", f"has at most {most} entries, not {len(values)}")
+    return None
+
+
+def check(field: str, value: str, kind: Kind) -> str:
+    """``value`` as it is, when it may be recorded as ``field``; otherwise an ``InvalidInput`` naming the field."""
+    found = fault(value, kind)
+    if found is not None:
+        raise InvalidInput(field, found.of(field))
+    return value
+
+
+def check_optional(field: str, value: str | None, kind: Kind) -> str | None:
+    return None if value is None else check(field, value, kind)
+
+
+def check_count(field: str, values: Sized, most: int = ITEMS) -> None:
+    found = count_fault(values, most)
+    if found is not None:
+        raise InvalidInput(field, found.of(field))
+
+
+def check_each(field: str, values: Iterable[str], kind: Kind, most: int = ITEMS) -> None:
+    """At most ``most`` texts, each one of ``kind``."""
+    listed = values if isinstance(values, Sized) else list(values)
+    check_count(field, listed, most)
+    for i, value in enumerate(listed):
+        check(f"{field}.{i}", value, kind)
+
+
+def check_record(field: str, record: object, **kinds: Kind) -> None:
+    """The named text attributes of a value object (``None`` where the record leaves one out)."""
+    if record is None:
+        return
+    for name, kind in kinds.items():
+        check_optional(f"{field}.{name}", getattr(record, name), kind)
+
+
+def check_records(field: str, records: Iterable[object], most: int = ITEMS, **kinds: Kind) -> None:
+    """At most ``most`` value objects, with their named text attributes checked."""
+    listed = records if isinstance(records, Sized) else list(records)
+    check_count(field, listed, most)
+    for i, record in enumerate(listed):
+        check_record(f"{field}.{i}", record, **kinds)
+
+
+def check_mapping(field: str, mapping: Mapping[str, object], key: Kind, value: Kind | None,
+                  most: int = ITEMS) -> None:
+    """A mapping's keys (and, when ``value`` is given, its text values)."""
+    check_count(field, mapping, most)
+    for k, v in mapping.items():
+        check(f"{field} key", k, key)
+        if value is not None and v is not None:
+            check(f"{field}.{k}", v, value)  # type: ignore[arg-type]
+
+
+def check_media_type(field: str, value: str) -> str:
+    """A document's content type: a lowercase ``type/subtype`` and nothing else (no parameters)."""
+    if not isinstance(value, str) or not _MEDIA_TYPE.fullmatch(value):
+        shown = repr(value[:80]) if isinstance(value, str) else type(value).__name__
+        raise InvalidInput(field, f"{field} 应为小写的 type/subtype，如 application/pdf / {field} is a lowercase "
+                                  f"type/subtype such as application/pdf, not {shown}")
+    return value
+
+
+def check_file_name(field: str, value: str) -> str:
+    """A document's file name: one line of ``NAME`` length, no folder in it."""
+    check(field, value, NAME)
+    if "/" in value or "\\" in value:
+        raise InvalidInput(field, f"{field} 不能含有路径 / {field} is a file name, without a folder")
+    return value
+
+
+# The last guard, on every new event.
+
+CEILING = max(k.max_length for k in (CODE, NUMBER, NAME, LINE, SCOPE, PROSE))
+COUNT_CEILING = max(ITEMS, FINDINGS)
+
+
+def check_storable(event_fields: Mapping[str, Any]) -> None:
+    """Every text in an event's fields (and in the lists, mappings and value objects among them) can be stored and
+    read back on every store, and no text or list is beyond every bound: the guard of ``registry.base``."""
+    for name, value in event_fields.items():
+        _storable(value, (name,))
+
+
+def _storable(value: Any, path: tuple[str, ...]) -> None:
+    if isinstance(value, str):
+        found = fault(value, _ANY)
+        if found is not None:
+            raise InvalidInput(".".join(path), found.of(".".join(path)))
+    elif isinstance(value, list | tuple | set | frozenset):
+        _counted(value, path)
+        for i, item in enumerate(value):
+            _storable(item, (*path, str(i)))
+    elif isinstance(value, dict):
+        _counted(value, path)
+        for key, item in value.items():
+            _storable(key, (*path, "key"))
+            _storable(item, (*path, str(key)))
+    elif is_dataclass(value) and not isinstance(value, type):
+        for f in fields(value):
+            _storable(getattr(value, f.name), (*path, f.name))
+
+
+def _counted(values: Sized, path: tuple[str, ...]) -> None:
+    found = count_fault(values, COUNT_CEILING)
+    if found is not None:
+        raise InvalidInput(".".join(path), found.of(".".join(path)))
+
+
+_ANY = Kind("any", CEILING, multiline=True)
