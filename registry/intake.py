@@ -265,7 +265,7 @@ class CaseIntake(RegistryAggregate):
     def receive_document(self, kind: DocumentKind, received_on: date, sha256: str, size: int, content_type: str,
                          filename: str, *, today: date, actor: Actor, now: datetime) -> None:
         """R-APP-4: a checklist document, stored by its SHA-256. Completing the checklist starts R-ACC-2's clock."""
-        text.check_media_type("content_type", content_type)
+        text.check_document_type("content_type", content_type)
         text.check_file_name("filename", filename)
         self._require(Stage.APPLIED, step="a document for the application checklist")
         self._dated("received_on", received_on, today, "applied_on", self.applied_on)

@@ -48,8 +48,23 @@ _UNSTORABLE = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\ud800-\
 _OFF_LINE = re.compile("[\t\n\r\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _BREAKS = "\n\r\u2028\u2029"
 
-# A media type as RFC 6838 §4.2 names them, lowercase: what a stored document's content type may be.
-_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}", re.ASCII)
+# The content types a document is stored with: what a certification body is sent (PDF, China's OFD, scans, office
+# files, plain text, archives), none that a browser would run or render as a page (HTML, SVG, XML, scripts).
+# Anything else is stored as application/octet-stream.
+DOCUMENT_TYPES = frozenset({
+    "application/pdf", "application/ofd", "application/zip", "application/x-7z-compressed",
+    "image/png", "image/jpeg", "image/tiff", "image/gif", "image/webp", "image/bmp",
+    "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint", "application/rtf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation", "text/plain", "text/csv",
+    "application/octet-stream",
+})
+_TYPE_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "application/x-pdf": "application/pdf",
+                 "application/x-zip-compressed": "application/zip"}
+_EXTENSION = 16  # characters of a file name's extension kept when a long name is shortened
 
 
 @dataclass(frozen=True)
@@ -153,12 +168,13 @@ def check_mapping(field: str, mapping: Mapping[str, object], key: Kind, value: K
             check(f"{field}.{k}", v, value)  # type: ignore[arg-type]
 
 
-def check_media_type(field: str, value: str) -> str:
-    """A document's content type: a lowercase ``type/subtype`` and nothing else (no parameters)."""
-    if not isinstance(value, str) or not _MEDIA_TYPE.fullmatch(value):
+def check_document_type(field: str, value: str) -> str:
+    """A document's content type: one of ``DOCUMENT_TYPES``, lowercase, without parameters."""
+    if value not in DOCUMENT_TYPES:
         shown = repr(value[:80]) if isinstance(value, str) else type(value).__name__
-        raise InvalidInput(field, f"{field} 应为小写的 type/subtype，如 application/pdf / {field} is a lowercase "
-                                  f"type/subtype such as application/pdf, not {shown}")
+        raise InvalidInput(field, f"{field} 应为文件类型之一，如 application/pdf，其他文件记作 "
+                                  f"application/octet-stream / {field} is a document type such as application/pdf "
+                                  f"(any other file is application/octet-stream), not {shown}")
     return value
 
 
@@ -168,6 +184,31 @@ def check_file_name(field: str, value: str) -> str:
     if "/" in value or "\\" in value:
         raise InvalidInput(field, f"{field} 不能含有路径 / {field} is a file name, without a folder")
     return value
+
+
+# What an upload says of its file, made fit to record (an upload is the one place the registry normalises text:
+# the sender's software, not a person, chose it).
+
+
+def document_file_name(sent: str | None) -> str:
+    """The file name an upload gives, as ``check_file_name`` takes it: its last path component, without the
+    characters a name refuses, trimmed, and shortened to ``NAME`` length keeping its extension."""
+    name = re.split(r"[/\\]", sent or "")[-1]
+    name = _OFF_LINE.sub("", _UNSTORABLE.sub("", name)).strip().lstrip(".").strip()
+    if len(name) <= NAME.max_length:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or len(extension) > _EXTENSION:
+        return name[:NAME.max_length].rstrip()
+    return name[:NAME.max_length - len(extension) - 1].rstrip() + "." + extension
+
+
+def document_content_type(sent: str | None) -> str:
+    """The content type an upload gives, as ``check_document_type`` takes it: its ``type/subtype`` lowercased,
+    without parameters; one of ``DOCUMENT_TYPES``, or application/octet-stream."""
+    media = (sent or "").split(";", 1)[0].strip().lower()
+    media = _TYPE_ALIASES.get(media, media)
+    return media if media in DOCUMENT_TYPES else "application/octet-stream"
 
 
 # The last guard, on every new event.

@@ -126,9 +126,9 @@ def test_a_nul_in_a_suspension_detail_or_a_change_request_is_refused(walk: Walk)
                                 actor=walk.staff.intake)
 
 
-def test_a_document_content_type_is_a_lowercase_media_type_and_its_name_has_no_folder(walk: Walk) -> None:
+def test_a_document_is_stored_as_a_document_type_under_a_file_name_without_a_folder(walk: Walk) -> None:
     walk.organization().apply()
-    for content_type in ("Application/PDF", "application/pdf; charset=utf-8", "pdf", "text/html\x00"):
+    for content_type in ("Application/PDF", "application/pdf; charset=utf-8", "pdf", "text/html", "image/svg+xml"):
         with invalid(walk.app, "content_type"):
             walk.app.receive_document(walk.case, "application_form", walk.day(1), b"%PDF", actor=walk.staff.intake,
                                       content_type=content_type, filename="form.pdf")
@@ -136,6 +136,8 @@ def test_a_document_content_type_is_a_lowercase_media_type_and_its_name_has_no_f
         with invalid(walk.app, "filename"):
             walk.app.receive_document(walk.case, "application_form", walk.day(1), b"%PDF", actor=walk.staff.intake,
                                       content_type="application/pdf", filename=filename)
+    walk.app.receive_document(walk.case, "application_form", walk.day(1), b"%PDF", actor=walk.staff.intake,
+                              content_type="application/octet-stream", filename="申请书 (2026).pdf")
 
 
 def test_every_new_event_is_guarded_even_where_its_command_checks_nothing(walk: Walk) -> None:
@@ -151,3 +153,34 @@ def test_every_new_event_is_guarded_even_where_its_command_checks_nothing(walk: 
     assert not org.collect_events()
     assert walk.app.recorder.max_notification_id() == before
 
+
+
+@pytest.mark.parametrize(("sent", "kept"), [
+    ("C:\\Users\\张伟\\申请书.pdf", "申请书.pdf"),
+    ("../../etc/passwd", "passwd"),
+    ("报告\x00\u202e.pdf\r\n", "报告.pdf"),
+    ("..", ""),
+    (None, ""),
+])
+def test_an_uploads_file_name_is_kept_without_its_folder_or_refused_characters(sent: str | None, kept: str) -> None:
+    assert text.document_file_name(sent) == kept
+    text.check_file_name("filename", kept)
+
+
+def test_a_long_file_name_is_shortened_to_a_name_keeping_its_extension() -> None:
+    kept = text.document_file_name("报" * 1000 + ".docx")
+    assert len(kept) == text.NAME.max_length and kept.endswith(".docx")
+    text.check_file_name("filename", kept)
+
+
+@pytest.mark.parametrize(("sent", "kept"), [
+    ("Application/PDF; charset=binary", "application/pdf"),
+    ("image/jpg", "image/jpeg"),
+    ("text/html", "application/octet-stream"),
+    ("image/svg+xml", "application/octet-stream"),
+    ("application/pdf\x00", "application/octet-stream"),
+    (None, "application/octet-stream"),
+])
+def test_an_uploads_content_type_is_a_document_type_or_octet_stream(sent: str | None, kept: str) -> None:
+    assert text.document_content_type(sent) == kept
+    text.check_document_type("content_type", kept)
