@@ -428,8 +428,9 @@ class Certificate(RegistryAggregate):
 
     def run_duties(self, today: date, notice_lead_days: int, *, actor: Actor, now: datetime) -> list[str]:
         """Records, in date order, every duty that has fallen due by ``today`` and is not recorded yet: the
-        surveillance notice, the renewal window, the suspension for a missed surveillance audit (R-SURV-4), and the
-        expiry with the cancellation it brings (R-EXP-1, R-CAN-1). Answers what it recorded; nothing twice."""
+        surveillance notice, the renewal window, the suspension for a missed surveillance audit (R-SURV-4), the
+        expiry (R-EXP-1) and, on the last of the 30 days R-CAN-1 allows, the cancellation it brings. Answers what it
+        recorded; nothing twice."""
         done: list[str] = []
         while (duty := self._next_duty(today, notice_lead_days)) is not None:
             on, name = duty
@@ -441,20 +442,20 @@ class Certificate(RegistryAggregate):
                              effective_on=on, now=now)
             elif name == "surveillance_overdue":
                 self.suspend_for_overdue_surveillance(on, actor=actor, now=now)
-            else:
-                if name == "expiry":
-                    self._record(self.Expired, actor=actor, effective_on=on, now=now)
-                cancel_on = max(on, today) if name == "cancellation" else on
+            elif name == "expiry":
+                self._record(self.Expired, actor=actor, effective_on=on, now=now)
+            else:  # the cancellation the expiry brings, on its due day (R-CAN-1), unless the body recorded it before
                 self._record(self.Cancelled, ground=CancellationGround.EXPIRED, detail="有效期届满 validity ended",
-                             trigger_on=self.expired_on or on, due_by=rules.cancellation_due(self.expired_on or on),
-                             late=cancel_on > rules.cancellation_due(self.expired_on or on), actor=actor,
-                             effective_on=cancel_on, now=now)
+                             trigger_on=self.expired_on or on, due_by=on, late=False, actor=actor, effective_on=on,
+                             now=now)
             done.append(name)
         return done
 
     def _next_duty(self, today: date, lead_days: int) -> tuple[date, str] | None:
         if self.status is Status.EXPIRED and self.expired_on is not None:
-            return self.expired_on, "cancellation"  # an expiry recorded without its cancellation (R-CAN-1)
+            # An expired certificate stays expired for the 30 days R-CAN-1 gives the body to cancel it.
+            due_by = rules.cancellation_due(self.expired_on)
+            return (due_by, "cancellation") if due_by <= today else None
         if self.status not in (Status.VALID, Status.SUSPENDED):
             return None
         due: list[tuple[date, str]] = []

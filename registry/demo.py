@@ -101,13 +101,14 @@ def _load(app: Registry) -> None:
     app.cancel(ceased.number or "", today - timedelta(days=3), "client_request", "企业停产，申请注销",
                trigger_on=today - timedelta(days=12), actor=staff.decision)
 
-    # Expired ten days ago after its three years; its cancellation is due within 30 days (R-EXP-1, R-CAN-1).
+    # Expired ten days ago after its three years, as the scheduler records it (R-EXP-1); it stays expired until its
+    # cancellation falls due, 30 days after the expiry (R-CAN-1), so the scheduler of `registry serve` leaves it so.
     old = walk(4, add_years(today, -3) - timedelta(days=40)).documents().accept().agree().programme().team()
     old.stage1().stage2().report().decide()
     for months in (-30, -19, -8):
         app.record_surveillance_audit(old.number or "", add_months(today, months), staff.leader, [staff.member],
                                       actor=staff.leader_actor)
-    app.expire_if_due(old.number or "")
+    app.run_duties(old.number or "")
 
     # An application under way: documents incomplete, a supplement requested.
     missing = DocumentKind.CARBON_REVIEW_REPORT

@@ -49,3 +49,15 @@ def test_a_bad_database_url_is_a_clear_error(tmp_path: Path) -> None:
 
     assert result.returncode == 2
     assert "REGISTRY_DATABASE_URL" in result.stderr or "unsupported database URL" in result.stderr
+
+
+def test_the_demo_keeps_an_expired_certificate_after_the_scheduler_runs(tmp_path: Path) -> None:
+    env = {**os.environ, "REGISTRY_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"}
+    assert run_registry("demo", cwd=tmp_path, env=env).returncode == 0
+
+    ticked = run_registry("tick", cwd=tmp_path, env=env)  # what `registry serve` runs at start-up
+    after = run_registry("demo", cwd=tmp_path, env=env)
+
+    assert ticked.returncode == 0, ticked.stderr
+    statuses = [line.split()[1] for line in after.stdout.splitlines()[2:]]
+    assert "expired" in statuses, after.stdout

@@ -53,14 +53,19 @@ def test_r_surv_4_suspended_on_the_day_after_the_due_date_not_on_it(app: Registr
                                                                            "surveillance_overdue")
 
 
-def test_r_exp_1_expiry_and_cancellation_the_day_after_a_29_february_validity(app: Registry, walk: Walk,
-                                                                             clock: FixedClock) -> None:
+def certified_through_29_february(app: Registry, walk: Walk, clock: FixedClock) -> str:
     walk.start = date(2024, 1, 29)
     number = certified(walk, decided_on=date(2024, 2, 29))  # valid through 2027-02-27
     for held in (date(2025, 2, 20), date(2026, 2, 20), date(2027, 2, 15)):  # surveillance kept up
         clock.set(held)
         app.record_surveillance_audit(number, held, walk.staff.leader, [walk.staff.member],
                                       actor=walk.staff.leader_actor)
+    return number
+
+
+def test_r_exp_1_the_expiry_the_day_after_a_29_february_validity(app: Registry, walk: Walk,
+                                                                clock: FixedClock) -> None:
+    number = certified_through_29_february(app, walk, clock)
 
     run(app, clock, date(2027, 2, 27))  # records the renewal window, opened on 2026-08-27
     on_the_last_day = app.get_certificate(number).status
@@ -69,8 +74,37 @@ def test_r_exp_1_expiry_and_cancellation_the_day_after_a_29_february_validity(ap
 
     assert on_the_last_day == "valid"
     assert recorded == {"expiry": 1}
-    assert (cert.status, cert.status_since) == ("cancelled", date(2027, 2, 28))
+    assert (cert.status, cert.status_since) == ("expired", date(2027, 2, 28))
+    assert types(app, number)[-1] == "Expired"
+
+
+def test_r_can_1_an_expired_certificate_stays_expired_until_its_cancellation_falls_due_on_day_30(
+        app: Registry, walk: Walk, clock: FixedClock) -> None:
+    number = certified_through_29_february(app, walk, clock)
+    run(app, clock, date(2027, 2, 28))  # expired on 2027-02-28: the cancellation is due by 2027-03-30
+
+    on_day_29 = run(app, clock, date(2027, 3, 29)), app.get_certificate(number).status
+    on_day_30 = run(app, clock, date(2027, 3, 30)), app.get_certificate(number)
+    cancellation = [e for e in app.certificate_history(number) if e.type == "Cancelled"]
+
+    assert on_day_29 == ({}, "expired")
+    assert on_day_30[0] == {"cancellation": 1}
+    assert (on_day_30[1].status, on_day_30[1].status_since) == ("cancelled", date(2027, 3, 30))
+    assert len(cancellation) == 1 and cancellation[0].effective_on == date(2027, 3, 30)
+
+
+def test_r_can_1_a_cancellation_the_body_records_first_leaves_the_scheduler_nothing_to_do(
+        app: Registry, walk: Walk, clock: FixedClock) -> None:
+    number = certified_through_29_february(app, walk, clock)
+    run(app, clock, date(2027, 2, 28))
+    clock.set(date(2027, 3, 10))
+    app.cancel(number, date(2027, 3, 10), "expired", actor=walk.staff.decision)
+
+    recorded = run(app, clock, date(2027, 4, 30))
+
+    assert recorded == {}
     assert types(app, number)[-2:] == ["Expired", "Cancelled"]
+    assert app.get_certificate(number).status_since == date(2027, 3, 10)
 
 
 def test_r_recert_1_the_renewal_window_opens_six_months_before_expiry(app: Registry, walk: Walk,
@@ -101,12 +135,13 @@ def test_a_scheduler_down_for_years_catches_up_in_date_order(app: Registry, walk
 
     recorded = run(app, clock, date(2029, 6, 1))
 
-    assert recorded == {"surveillance_notice": 1, "surveillance_overdue": 1, "renewal_window": 1, "expiry": 1}
+    assert recorded == {"surveillance_notice": 1, "surveillance_overdue": 1, "renewal_window": 1, "expiry": 1,
+                        "cancellation": 1}
     events = [e for e in app.certificate_history(number) if e.record == "certificate"][1:]
     assert [e.type for e in events] == ["SurveillanceNoticeRaised", "Suspended", "RenewalWindowOpened", "Expired",
                                         "Cancelled"]
     assert [e.effective_on for e in events] == [date(2027, 3, 1), date(2027, 4, 1), date(2028, 9, 30),
-                                                date(2029, 3, 31), date(2029, 3, 31)]
+                                                date(2029, 3, 31), date(2029, 4, 30)]
 
 
 def test_two_tick_processes_at_once_record_each_event_once(app: Registry, walk: Walk, database_url: str,
