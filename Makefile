@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_START := pg_ctlcluster --skip-systemctl-redirect 15 main start
 
-.PHONY: run test setup postgres bench bench-tick bench-log bench-scale browser pdf
+.PHONY: run test setup postgres bench bench-tick bench-log bench-scale browser pdf docs-assets
 
 # Rebuilt when either file changes: the floors in pyproject.toml, the exact versions in constraints.txt.
 $(BIN)/registry: pyproject.toml constraints.txt
@@ -18,6 +18,20 @@ setup: $(BIN)/registry
 # Serves the registry on the embedded default store (SQLite, ./registry.db) with the demo data set loaded.
 run: setup pdf
 	$(BIN)/registry serve --demo
+
+# The scripts of /docs and /redoc, served by the registry itself (no CDN): npm's swagger-ui-dist and redoc, copied
+# with their licences into api/static/docs (its README says from where). Run it again after changing a version.
+SWAGGER_UI_DIST := 5.35.0
+REDOC := 2.5.4
+DOCS_ASSETS := $(CURDIR)/api/static/docs
+docs-assets:
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent swagger-ui-dist@$(SWAGGER_UI_DIST) redoc@$(REDOC) >/dev/null \
+	  && mkdir s r && tar xzf swagger-ui-dist-$(SWAGGER_UI_DIST).tgz -C s && tar xzf redoc-$(REDOC).tgz -C r \
+	  && cd s/package && cp swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css favicon-32x32.png \
+	     LICENSE NOTICE $(DOCS_ASSETS)/swagger-ui/ \
+	  && cd ../../r/package && cp bundles/redoc.standalone.js bundles/redoc.standalone.js.LICENSE.txt LICENSE \
+	     $(DOCS_ASSETS)/redoc/ \
+	  && rm -rf $$tmp && echo "api/static/docs: swagger-ui-dist $(SWAGGER_UI_DIST), redoc $(REDOC)"
 
 # PostgreSQL 15 on 127.0.0.1:5432 is part of every machine; start it if it is down.
 postgres:

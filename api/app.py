@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import pages, problems
+from api import front, pages, problems
 from api.deps import command_threads
 from api.public_reads import CertificateReader, signed_extras
 from api.routers import (
@@ -141,7 +141,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
                 app.state.registry.close()
 
     app = FastAPI(title="CEMS certificate registry · 碳排放管理体系认证证书登记系统", version="1",
-                  description=DESCRIPTION, lifespan=lifespan,
+                  description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None,  # api.front serves them
                   telemetry=None if settings.opentelemetry else {"tracing": False, "metrics": False, "logs": False})
     app.state.settings = settings
     # Each reads its key when first used.
@@ -159,5 +159,6 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     for module in (public_certificates, public, cases, certificates, organizations, people, pages, deadlines,
                    log_routes):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
+    front.install(app)
     app.router.routes[0:0] = [*public_certificates.FAST_ROUTES, *public.FAST_ROUTES]
     return app
