@@ -40,12 +40,13 @@ from registry.storage import (
     DEFAULT_DATABASE_URL,
     Database,
     DocumentStore,
+    RegistryRecorder,
     content_address,
     document_store,
     protect,
     select_positioned_events,
 )
-from registry.user import Unauthenticated, User, parse_token, user_id
+from registry.user import Credential, Unauthenticated, User, parse_token, user_id
 from registry.values import (
     Actor,
     Basis,
@@ -85,6 +86,7 @@ DECISION_ATTEMPTS = 20  # a grant's tries at the next certificate number while c
 # aggregate up to date with a query of its own (the library's fast-forward). Commands work on a copy. A case is
 # loaded from its 20-odd events in about 2 ms, from the cache in about 0.3 ms (bench/scale.py, HTTP commands).
 AGGREGATE_CACHE_SIZE = 2000
+DIGESTS_KEPT = 10_000  # token digests kept in memory (Registry._digest)
 
 # Whether the load running in this context looks for a snapshot first (only number sequences have them).
 _SNAPSHOTTED: ContextVar[bool] = ContextVar("snapshotted", default=True)
@@ -173,6 +175,9 @@ class Registry(Application[UUID], Records):
         if self.config.read_only:
             self.database = self.database.as_read_only()
         self._write_listeners: list[Callable[[], None]] = []
+        # Token digests by token id, as the credentials table holds them: a row never changes once written, so
+        # what was read once is never read again (authentication is on every write's path).
+        self._digests: dict[UUID, str] = {}
         for attempt in range(5):
             try:
                 self.database.prepare()
@@ -249,18 +254,27 @@ class Registry(Application[UUID], Records):
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))
 
-    def _commit(self, *aggregates: RegistryAggregate | None, documents: Sequence[bytes] = (), **ids: Any) -> Written:
-        """Saves the aggregates' new events (and ``documents``, where the store takes them with the events) in one
-        transaction; answers ``ids`` and the log position of the last event."""
+    def _commit(self, *aggregates: RegistryAggregate | None, documents: Sequence[bytes] = (),
+                credentials: Sequence[Credential] = (), **ids: Any) -> Written:
+        """Saves the aggregates' new events (and ``documents``, where the store takes them with the events, and
+        ``credentials``, which every store takes with them) in one transaction; answers ``ids`` and the log
+        position of the last event."""
         idempotency = _IDEMPOTENCY.get()
         if idempotency is not None:
             scope, key, digest, actor = idempotency
             aggregates = (*aggregates, IdempotencyRecord.record(scope, key, digest, dict(ids), actor=actor,
                                                                 now=self.clock.now()))
+        extra: dict[str, Any] = {}
+        if documents:
+            extra["documents"] = documents
+        if credentials:
+            extra["credentials"] = credentials
         try:
-            recordings = self.save(*aggregates, **({"documents": documents} if documents else {}))
+            recordings = self.save(*aggregates, **extra)
         except IntegrityError:
             raise ConcurrentChange("another command changed the same record first; nothing was written") from None
+        for credential in credentials:
+            self._digests[credential.token_id] = credential.digest
         position = recordings[-1].notification.id if recordings else self.recorder.max_notification_id() or 0
         return Written(position=position, ids=ids)
 
@@ -643,39 +657,66 @@ class Registry(Application[UUID], Records):
 
     def add_user(self, name: str, roles: Sequence[Role | str], person: UUID | str | None = None, *,
                  actor: Actor = SYSTEM) -> tuple[Written, str]:
-        """Creates a user (and a person record when none is given); answers the token, which is stored only
-        as a digest and cannot be shown again."""
+        """Creates a user (and a person record when none is given), or gives a revoked user's name access again
+        with these roles (and this person, when one is given; its own otherwise); answers ``user`` and ``person``
+        and the token, which is kept only as a digest, outside the log, and cannot be shown again."""
         parsed = tuple(parse_enum(Role, r, "role") for r in roles)
-        if self._exists(user_id(name)):
-            raise AlreadyExists(f"user {name.strip()} exists already")
         now = self.clock.now()
         new_person = None if person is not None else Person.enrol(name, actor=actor, now=now)
         pid = new_person.id if new_person is not None else self.person(person or "").id
+        try:
+            known: User | None = self._get(User, user_id(name), f"user {name}")
+        except NotFound:
+            known = None
+        if known is not None:
+            pid = known.person if person is None else self.person(person).id
+            known.reactivate(parsed, pid, actor=actor, now=now)
+            token, credential = known.issue_token(actor=actor, now=now)
+            return self._commit(known, credentials=(credential,), user=known.id, person=pid), token
         user = User.add(name, parsed, pid, actor=actor, now=now)
-        token = user.issue_token(actor=actor, now=now)
-        return self._commit(new_person, user, user=user.id, person=pid), token
+        token, credential = user.issue_token(actor=actor, now=now)
+        return self._commit(new_person, user, credentials=(credential,), user=user.id, person=pid), token
+
+    def rotate_token(self, name: str, *, actor: Actor = SYSTEM) -> tuple[Written, str]:
+        """A new token for the user, answered once; the old one stops working at once."""
+        user = self._get(User, user_id(name), f"user {name}")
+        token, credential = user.rotate_token(actor=actor, now=self.clock.now())
+        return self._commit(user, credentials=(credential,), user=user.id), token
 
     def revoke_user(self, name: str, *, actor: Actor = SYSTEM) -> Written:
         user = self._get(User, user_id(name), f"user {name}")
         user.revoke_token(actor=actor, now=self.clock.now())
-        return self._commit(user)
+        return self._commit(user, user=user.id)
+
+    def list_users(self) -> list[UserView]:
+        """Every user, active or revoked, in the order they were added (never a token nor its digest)."""
+        recorder = cast(RegistryRecorder, self.recorder)
+        return [UserView.of(self._get(User, uid, "user")) for uid in recorder.select_user_ids()]
 
     def authenticate(self, token: str) -> UserView:
-        """The user holding this token, or ``Unauthenticated``."""
+        """The user holding this token, or ``Unauthenticated``, with one answer whatever was wrong with it."""
         uid, secret = parse_token(token)
         try:  # read, never changed here: the cached user itself, not a copy of it
             user: Any = self.repository.get(uid, snapshotted=False,  # type: ignore[call-arg]
                                             deepcopy_from_cache=False)
         except AggregateNotFoundError:
-            raise Unauthenticated("unknown token") from None
-        if not isinstance(user, User):
-            raise Unauthenticated("unknown token")
-        if not user.holds(secret):
-            raise Unauthenticated("unknown or revoked token")
+            raise Unauthenticated() from None
+        if not isinstance(user, User) or not user.holds(secret, self._digest):
+            raise Unauthenticated()
         return UserView.of(user)
 
     def idempotent(self, scope: str, key: str, request_digest: str, actor: Actor,
                    command: Callable[[], Written]) -> tuple[Written, bool]:
+    def _digest(self, token_id: UUID) -> str | None:
+        digest = self._digests.get(token_id)
+        if digest is None:
+            digest = cast(RegistryRecorder, self.recorder).select_credential(token_id)
+            if digest is not None:
+                if len(self._digests) >= DIGESTS_KEPT:
+                    self._digests.clear()  # mostly tokens rotated since; the rest are read again
+                self._digests[token_id] = digest
+        return digest
+
         """Runs ``command`` once per (scope, key): a repeat with the same request answers the first result and
         writes nothing; the same key with another request is refused (``IdempotencyKeyReused``)."""
         replay = self._replay(scope, key, request_digest)

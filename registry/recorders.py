@@ -1,5 +1,5 @@
-"""The event store library's PostgreSQL recorder, writing a command's events (and its document bytes) in one
-statement.
+"""The event store library's PostgreSQL recorder, writing a command's events (and its document bytes and the
+credentials it issues) in one statement.
 
 Named by topic in the store's settings (``registry.storage``), so the library's PostgreSQL module is imported only
 where PostgreSQL is used.
@@ -12,23 +12,25 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 
-from registry.storage import postgres_documents, postgres_events
+from registry.storage import CREDENTIALS, USER_ADDED_TOPIC, USERS_INDEX, postgres_documents, postgres_events
 
 # The function's name carries its version: it is created only where missing (replacing it at every start would
-# race between processes starting together), so a changed body must take a new name.
-INSERT_FUNCTION = "registry_insert_events_v1"
+# race between processes starting together), so a changed body must take a new name. v2 writes credentials too.
+INSERT_FUNCTION = "registry_insert_events_v2"
 
 
 class PostgresRegistryRecorder(PostgresApplicationRecorder):
     """The library's recorder, with its insert done by one database function: the same statements in the same
     transaction (the log's table lock, so positions follow commit order; the notification of listeners; the
-    events, answering their positions), plus the command's document bytes (``save(..., documents=[...])``), so
-    never bytes without the event that refers to them, nor the other way round.
+    events, answering their positions), plus the command's document bytes (``save(..., documents=[...])``) and the
+    credentials it issues (``save(..., credentials=[...])``, the digests of tokens, kept outside the log), so never
+    bytes or a digest without the event that refers to them, nor the other way round.
 
     The library sends these as five statements in a pipeline, composing two of them afresh on each call; one
     prepared call does the same work for a quarter of the client's time, which a command's request pays on the
@@ -39,18 +41,25 @@ class PostgresRegistryRecorder(PostgresApplicationRecorder):
         super().__init__(*args, **kwargs)
         self._pin_connections()
         schema, events = f'"{self.datastore.schema}"', postgres_events(self)
+        self._events, self._schema = events, schema
+        self._credentials = f"{schema}.{CREDENTIALS}"
         self._function = f"{schema}.{INSERT_FUNCTION}"
-        self._signature = f'{self._function}({schema}."{self.stored_event_type_name}"[], bytea[])'
-        self._insert_call = f"SELECT * FROM {self._function}(%s, %s::bytea[])"
+        self._signature = f'{self._function}({schema}."{self.stored_event_type_name}"[], bytea[], uuid[], text[])'
+        self._insert_call = f"SELECT * FROM {self._function}(%s, %s::bytea[], %s::uuid[], %s::text[])"
         self._create_function = (
             f'CREATE OR REPLACE FUNCTION {self._function}(events {schema}."{self.stored_event_type_name}"[], '
-            "documents bytea[]) RETURNS SETOF bigint LANGUAGE plpgsql AS $$ BEGIN "
+            "documents bytea[], credential_ids uuid[], credential_digests text[]) RETURNS SETOF bigint "
+            "LANGUAGE plpgsql AS $$ BEGIN "
             f"PERFORM set_config('lock_timeout', '{int(self.datastore.lock_timeout)}s', true); "
             f"LOCK TABLE {events} IN EXCLUSIVE MODE; "
             f'NOTIFY "{self.channel_name}"; '
             f"INSERT INTO {postgres_documents(self.datastore.schema)} (sha256, size, content) "
             "SELECT encode(sha256(d), 'hex'), octet_length(d), d FROM unnest(documents) AS d "
             "ON CONFLICT (sha256) DO NOTHING; "
+            "IF cardinality(credential_ids) > 0 THEN "
+            f"INSERT INTO {self._credentials} (token_id, digest) SELECT * FROM unnest(credential_ids, "
+            "credential_digests); "
+            "END IF; "
             f"RETURN QUERY INSERT INTO {events} (originator_id, originator_version, topic, state) "
             "SELECT originator_id, originator_version, topic, state FROM unnest(events) "
             "RETURNING notification_id; "
@@ -59,6 +68,13 @@ class PostgresRegistryRecorder(PostgresApplicationRecorder):
     def create_table(self) -> None:
         super().create_table()
         with self.datastore.transaction(commit=True) as curs:
+            curs.execute(f"CREATE TABLE IF NOT EXISTS {self._credentials} "
+                         "(token_id uuid PRIMARY KEY, digest text NOT NULL)")
+            curs.execute("SELECT to_regclass(%s) IS NOT NULL AS made", (f"{self._schema}.{USERS_INDEX}",))
+            made = curs.fetchone()
+            if not (made and made["made"]):  # created once: building it locks the log against writers
+                curs.execute(f"CREATE INDEX IF NOT EXISTS {USERS_INDEX} ON {self._events} (notification_id) "
+                             f"WHERE topic = '{USER_ADDED_TOPIC}'")
             curs.execute("SELECT to_regprocedure(%s) IS NOT NULL AS made", (self._signature,))
             made = curs.fetchone()
             if not (made and made["made"]):
@@ -66,14 +82,29 @@ class PostgresRegistryRecorder(PostgresApplicationRecorder):
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], *, documents: Sequence[bytes] = (),
-                      **kwargs: Any) -> Sequence[int] | None:
+                      credentials: Sequence[Any] = (), **kwargs: Any) -> Sequence[int] | None:
         if not stored_events and not documents:
             return []
         events = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
                   for e in stored_events]
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self._insert_call, (events, [bytes(d) for d in documents]), prepare=True)
+            curs.execute(self._insert_call, (events, [bytes(d) for d in documents],
+                                             [c.token_id for c in credentials], [c.digest for c in credentials]),
+                         prepare=True)
             return [row[INSERT_FUNCTION] for row in curs.fetchall()]
+
+    def select_credential(self, token_id: UUID) -> str | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(f"SELECT digest FROM {self._credentials} WHERE token_id = %s", (token_id,))
+            row = curs.fetchone()
+        return str(row["digest"]) if row else None
+
+    def select_user_ids(self) -> list[UUID]:
+        with self.datastore.transaction(commit=False) as curs:
+            # The topic written out, not a parameter: the planner then takes the partial index.
+            curs.execute(f"SELECT originator_id FROM {self._events} WHERE topic = '{USER_ADDED_TOPIC}' "
+                         "ORDER BY notification_id")
+            return [row["originator_id"] for row in curs.fetchall()]
 
     def _pin_connections(self) -> None:
         """Makes ``one_connection`` work: while a thread holds a connection of its own, every read and write of

@@ -1,8 +1,10 @@
-"""Where the registry keeps everything: the event log and the documents' bytes, in one database.
+"""Where the registry keeps everything: the event log, the documents' bytes and the tokens' digests, in one
+database.
 
 ``REGISTRY_DATABASE_URL`` chooses the store: ``sqlite:///path`` (the embedded default), ``postgresql://…`` (with
 an optional ``?schema=name``), or ``memory://`` (the library's in-memory store, for tests). Documents are stored
-by SHA-256 beside the log, so a backup of the database is a backup of everything.
+by SHA-256 beside the log, and tokens' digests by token id (``CREDENTIALS``), so a backup of the database is a
+backup of everything.
 
 Database access goes through the event store library's own datastores; this package imports no driver itself.
 """
@@ -10,15 +12,39 @@ Database access goes through the event store library's own datastores; this pack
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
+from uuid import UUID
 
 from registry.errors import InvalidInput
 
 DEFAULT_DATABASE_URL = "sqlite:///registry.db"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+# The digests of tokens, by token id, beside the log and never in it: every staff role reads the log's entries, and
+# they cannot be redacted (registry.user). Written with the events that issue the tokens, in their transaction.
+CREDENTIALS = "registry_credentials"
+# Each user's first event: the users are listed from an index of these alone (a partial index, so the log's other
+# events cost it nothing). The topic is the library's name for ``registry.user.User.Added``.
+USER_ADDED_TOPIC = "registry.user:User.Added"
+USERS_INDEX = "registry_users_added"
+
+
+class RegistryRecorder(Protocol):
+    """What the registry's recorder answers besides the library's (``registry.recorders`` for PostgreSQL,
+    ``registry.recorders_local`` for SQLite and memory). Its ``insert_events`` also takes ``credentials``
+    (objects with ``token_id`` and ``digest``), written in the events' own transaction."""
+
+    def select_credential(self, token_id: UUID) -> str | None:
+        """The digest kept for this token id, or None."""
+        ...
+
+    def select_user_ids(self) -> list[UUID]:
+        """The id of every user, in the order they were added."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -44,7 +70,10 @@ class Database:
             path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
             if not path:
                 raise InvalidInput("REGISTRY_DATABASE_URL", "sqlite:///path needs a file path")
-            return cls(url, "sqlite", {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path})
+            return cls(url, "sqlite", {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path,
+                # Credentials go in with their command's events (registry.recorders_local).
+                "APPLICATION_RECORDER_TOPIC": "registry.recorders_local:SQLiteRegistryRecorder"})
         if parts.scheme in ("postgresql", "postgres", "postgresql+psycopg"):
             query = parse_qs(parts.query)
             schema = query.get("schema", [""])[0]
@@ -72,12 +101,15 @@ class Database:
             }
             return cls(url, "postgres", env, schema)
         if parts.scheme == "memory":
-            return cls(url, "memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"})
+            return cls(url, "memory", {"PERSISTENCE_MODULE": "registry.recorders_local:MemoryFactory"})
         raise InvalidInput("REGISTRY_DATABASE_URL",
                            f"unsupported database URL {url!r}: use sqlite:///path or postgresql://…")
 
     def prepare(self) -> None:
-        """Creates the PostgreSQL schema named in the URL, so the library can create its tables in it."""
+        """Creates the PostgreSQL schema named in the URL, so the library can create its tables in it; creates the
+        SQLite file readable by its owner alone (``private_file``)."""
+        if self.kind == "sqlite" and not self.read_only:
+            private_file(self.env["SQLITE_DBNAME"])
         if self.kind != "postgres" or not self.schema or self.read_only:
             return
         from eventsourcing.postgres import PostgresDatastore
@@ -92,6 +124,28 @@ class Database:
             datastore.close()
 
 
+def private_file(path: str) -> None:
+    """The SQLite file made (or, where this user owns it, made again) readable and writable by its owner alone:
+    it holds the whole record and the tokens' digests. SQLite gives its -wal and -shm files the mode of the database
+    file when it creates them; ones left from before are narrowed too. URIs and in-memory databases are left to
+    SQLite."""
+    if not path or path.startswith("file:") or ":memory:" in path:
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # no such directory, no permission: SQLite says so when it opens the file
+    for name in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+        try:
+            status = os.stat(name)
+            if status.st_mode & 0o077 and status.st_uid == os.getuid():
+                os.chmod(name, status.st_mode & 0o700)
+        except FileNotFoundError:
+            continue
+
+
 def content_address(content: bytes) -> str:
     """The SHA-256 (hex) by which bytes are stored and referred to from events (R-APP-4, R-REC-3)."""
     if not content:
@@ -103,14 +157,15 @@ REFUSAL = "R-REC-2 (§13): the record is append-only; nothing is updated or dele
 
 
 def protect(database: Database, recorder: Any) -> None:
-    """R-REC-2 at the database: triggers refuse UPDATE, DELETE and TRUNCATE on the event log and the documents.
+    """R-REC-2 at the database: triggers refuse UPDATE, DELETE and TRUNCATE on the event log, the documents and the
+    credentials.
 
     Privileges alone cannot do it on PostgreSQL: the library takes ``LOCK TABLE … IN EXCLUSIVE MODE`` on every
     insert, which needs UPDATE privilege (NOTES.md). Created with the tables; a no-op for the in-memory store.
     """
     if database.kind != "memory" and not database.read_only:
         append_only(recorder.datastore, database.kind == "sqlite",
-                    (recorder.events_table_name, "registry_documents"))
+                    (recorder.events_table_name, "registry_documents", CREDENTIALS))
 
 
 def append_only(datastore: Any, sqlite: bool, tables: tuple[str, ...]) -> None:

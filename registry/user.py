@@ -1,8 +1,12 @@
 """Users of the back office and regulators: a name, roles, the person they act as, and a token kept as a hash.
 
 A token is ``reg_<user id hex>_<secret>``: the id finds the user without an index, the secret is compared with
-the stored SHA-256 in constant time. Tokens are never stored; revoking a user's token is an event like any other,
-so who could act, as what, and since when, is part of the record (R-REC-1).
+its SHA-256 in constant time. Tokens are never stored. Every staff role reads the log (``/api/v1/log/entries``), and
+the log cannot be redacted, so a token's digest is kept outside it: ``CredentialIssued`` names the token by a
+random id, and the digest is written under that id to the credentials table beside the log, in the event's own
+transaction (``Credential``, ``registry.storage``). Tokens issued before carry their digest in ``TokenIssued``; they
+keep working until rotated. Issuing, revoking and reactivating are events, so who could act, as what, and since
+when, is part of the record (R-REC-1).
 """
 
 from __future__ import annotations
@@ -10,18 +14,30 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID, uuid5
 
+from registry import text
 from registry.base import RegistryAggregate
-from registry.errors import InvalidInput, RegistryError
+from registry.errors import AlreadyExists, InvalidInput, RegistryError
 from registry.identifiers import NAMESPACE
 from registry.values import Actor, Role
+
+# One answer for every token that does not let its bearer in, whatever failed: a caller learns nothing about which
+# names exist, nor which part of a token was wrong.
+INVALID_TOKEN = "令牌无效或已撤销 / the token is invalid or revoked"
+NO_TOKEN = "缺少令牌 / this endpoint needs a bearer token"
 
 
 class Unauthenticated(RegistryError):
     """No token, a malformed or unknown token, or a revoked one."""
+
+    def __init__(self, detail: str = INVALID_TOKEN) -> None:
+        super().__init__(detail)
 
 
 STAFF_ROLES = (Role.INTAKE, Role.AUDITOR, Role.DECISION, Role.ADMIN, Role.REGULATOR)
@@ -35,6 +51,22 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Credential:
+    """What checks a token, kept outside the log: the digest of its secret, under the token's id."""
+
+    token_id: UUID
+    digest: str
+
+
+def _check_roles(roles: tuple[Role, ...]) -> tuple[Role, ...]:
+    if not roles:
+        raise InvalidInput("role", "a user holds at least one role")
+    if any(r not in STAFF_ROLES for r in roles):
+        raise InvalidInput("role", f"roles are: {', '.join(r.value for r in STAFF_ROLES)}")
+    return tuple(dict.fromkeys(roles))
+
+
 class User(RegistryAggregate):
     class Added(RegistryAggregate.Created):
         name: str
@@ -46,47 +78,97 @@ class User(RegistryAggregate):
             user.roles = tuple(self.roles)
             user.person = self.person
             user.token_digest = None
+            user.token_id = None
+            user.token_issued_at = None
 
     class TokenIssued(RegistryAggregate.Event):
+        """A token issued before its digest was kept outside the log: replayed, never recorded any more."""
+
         token_digest: str
 
         def apply(self, user: User) -> None:
             user.token_digest = self.token_digest
+            user.token_id = None
+            user.token_issued_at = self.timestamp
+
+    class CredentialIssued(RegistryAggregate.Event):
+        """A new token (the previous one stops working); its digest is kept outside the log under ``token_id``."""
+
+        token_id: UUID
+
+        def apply(self, user: User) -> None:
+            user.token_digest = None
+            user.token_id = self.token_id
+            user.token_issued_at = self.timestamp
 
     class TokenRevoked(RegistryAggregate.Event):
         def apply(self, user: User) -> None:
             user.token_digest = None
+            user.token_id = None
+            user.token_issued_at = None
+
+    class Reactivated(RegistryAggregate.Event):
+        """A revoked user given access again, with the roles (and the person) it has from now on."""
+
+        roles: tuple[Role, ...]
+        person: UUID
+
+        def apply(self, user: User) -> None:
+            user.roles = tuple(self.roles)
+            user.person = self.person
 
     if TYPE_CHECKING:  # the library would make annotated aggregates dataclasses with these as __init__ fields
         name: str
         roles: tuple[Role, ...]
         person: UUID
         token_digest: str | None
+        token_id: UUID | None
+        token_issued_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        """Whether the user holds a token (one not revoked)."""
+        return self.token_digest is not None or self.token_id is not None
 
     @classmethod
     def add(cls, name: str, roles: tuple[Role, ...], person: UUID, *, actor: Actor, now: datetime) -> User:
-        if not name.strip():
+        if not text.check("name", name, text.NAME).strip():
             raise InvalidInput("name", "a user has a name")
-        if not roles:
-            raise InvalidInput("role", "a user holds at least one role")
-        if any(r not in STAFF_ROLES for r in roles):
-            raise InvalidInput("role", f"roles are: {', '.join(r.value for r in STAFF_ROLES)}")
-        return cls._create(cls.Added, id=user_id(name), name=name.strip(), roles=tuple(dict.fromkeys(roles)),
+        return cls._create(cls.Added, id=user_id(name), name=name.strip(), roles=_check_roles(roles),
                            person=person, actor=actor, effective_on=None, timestamp=now)
 
-    def issue_token(self, *, actor: Actor, now: datetime) -> str:
-        """A new random token (the previous one stops working); only its digest is recorded."""
+    def reactivate(self, roles: tuple[Role, ...], person: UUID, *, actor: Actor, now: datetime) -> None:
+        """A revoked user's name taken again: the same user, with these roles and this person from now on."""
+        if self.active:
+            raise AlreadyExists(f"用户 {self.name} 已存在 / user {self.name} exists already")
+        self._record(self.Reactivated, roles=_check_roles(roles), person=person, actor=actor, effective_on=None,
+                     now=now)
+
+    def issue_token(self, *, actor: Actor, now: datetime) -> tuple[str, Credential]:
+        """A new random token (the previous one stops working), and the credential that checks it, which is to
+        be stored outside the log: only the token's id is recorded."""
         secret = secrets.token_urlsafe(32)
-        self._record(self.TokenIssued, token_digest=_digest(secret), actor=actor, effective_on=None, now=now)
-        return f"reg_{self.id.hex}_{secret}"
+        credential = Credential(uuid.uuid4(), _digest(secret))
+        self._record(self.CredentialIssued, token_id=credential.token_id, actor=actor, effective_on=None, now=now)
+        return f"reg_{self.id.hex}_{secret}", credential
+
+    def rotate_token(self, *, actor: Actor, now: datetime) -> tuple[str, Credential]:
+        """A new token for a user who holds one; a revoked user is given one by being added again, with roles."""
+        if not self.active:
+            raise InvalidInput("name", f"用户 {self.name} 已撤销，请重新添加并指定角色 / {self.name} is revoked: add "
+                                       "the user again, with its roles, to give it a token")
+        return self.issue_token(actor=actor, now=now)
 
     def revoke_token(self, *, actor: Actor, now: datetime) -> None:
-        if self.token_digest is None:
+        if not self.active:
             raise InvalidInput("token", f"{self.name} holds no token")
         self._record(self.TokenRevoked, actor=actor, effective_on=None, now=now)
 
-    def holds(self, secret: str) -> bool:
-        return self.token_digest is not None and hmac.compare_digest(self.token_digest, _digest(secret))
+    def holds(self, secret: str, credential: Callable[[UUID], str | None]) -> bool:
+        """Whether ``secret`` is the secret of the user's token; ``credential`` answers the digest kept outside
+        the log for a token id (None when there is none)."""
+        digest = self.token_digest if self.token_id is None else credential(self.token_id)
+        return digest is not None and hmac.compare_digest(digest, _digest(secret))
 
 
 def parse_token(token: str) -> tuple[UUID, str]:
@@ -97,4 +179,4 @@ def parse_token(token: str) -> tuple[UUID, str]:
             raise ValueError
         return UUID(hex=hex_id), secret
     except ValueError:
-        raise Unauthenticated("malformed token") from None
+        raise Unauthenticated() from None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -18,14 +18,19 @@ from registry.user import User
 
 @dataclass(frozen=True)
 class UserView:
+    """A user as the registry shows it: never its token, nor the token's digest."""
+
     id: UUID
     name: str
     roles: tuple[str, ...]
     person: UUID
+    active: bool  # holds a token (not revoked)
+    token_issued_at: datetime | None
 
     @classmethod
     def of(cls, u: User) -> UserView:
-        return cls(id=u.id, name=u.name, roles=tuple(r.value for r in u.roles), person=u.person)
+        return cls(id=u.id, name=u.name, roles=tuple(r.value for r in u.roles), person=u.person, active=u.active,
+                   token_issued_at=u.token_issued_at)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from registry.identifiers import certificate_id
 from registry.intake import CaseIntake
 from registry.person import Person
 from registry.scenario import Staff, Walk, enrol_staff, new_uscc
+from registry.user import User, user_id
 from registry.values import (
     Actor,
     CancellationGround,
@@ -344,9 +345,15 @@ def build_history(app: Registry, clock: FixedClock) -> dict[str, Any]:
     app.run_duties(renewal.number or "")
     clock.set(TODAY)
 
-    # Users and an idempotent command (their keys are records too).
+    # Users and an idempotent command (their keys are records too); a revoked name added again; a token as a
+    # registry recorded it before its digest was kept outside the log.
     app.add_user("监管员甲", ["regulator"])
     app.revoke_user("监管员甲")
+    app.add_user("监管员甲", ["regulator"])
+    legacy = app._get(User, user_id("监管员甲"), "user")
+    legacy.trigger_event(User.TokenIssued, token_digest=hashlib.sha256(b"old").hexdigest(), actor=SYSTEM,
+                         effective_on=None, timestamp=clock.now())
+    app.save(legacy)
     app.idempotent("scope", "key-1", "digest", staff.admin,
                    lambda: app.record_evaluation(staff.member, date(2026, 1, 5), ["电力"], actor=staff.admin))
     return {"numbers": [number, old_number, renewal.number], "cases": [main.case, renewal.case, refused.case],
