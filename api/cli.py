@@ -9,7 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,10 +20,14 @@ from api.signing import (
     ALGORITHM,
     InvalidToken,
     KeyFileError,
+    Keys,
+    Signer,
+    VerifyingKey,
     check_verify_url,
     key_id,
-    load_private_key,
     public_key_from_base64,
+    published_keys,
+    signers,
 )
 from registry.application import Registry
 from registry.demo import load_demo
@@ -37,13 +41,20 @@ def _views(app: Registry, settings: Settings) -> Views:
     """The read models, with what the edge adds to them: the signed verify_url of every public document, and
     the signed checkpoints of the log."""
     from api.public_reads import signed_extras
-    from api.signing import signers
     from projections.log import Checkpointing
     from projections.runner import open_views
 
-    qr, checkpoints = signers(settings.signing_key, settings.checkpoint_key, settings.public_base_url)
+    qr, checkpoints = _signers(settings)
     return open_views(app, signed_extras(qr),
                       Checkpointing(checkpoints, settings.origin, settings.checkpoint_interval))
+
+
+def _signers(settings: Settings) -> tuple[Signer, Signer]:
+    """The QR and checkpoint signers, their keys read now: a missing key (in production) or an unreadable one
+    stops the command before it does anything."""
+    qr, checkpoints = signers(settings.signing_key, settings.checkpoint_key, settings.public_base_url,
+                              settings.missing_key)
+    return qr.load(), checkpoints.load()
 
 
 def _open() -> Registry:
@@ -79,7 +90,8 @@ def serve(args: argparse.Namespace) -> int:
     if args.demo:
         demo(args)
     app = create_app(settings)
-    app.state.signer.load()  # the signing key is generated on the first run; an unreadable one stops the start here
+    for signer in (app.state.signer, app.state.checkpoint_signer):
+        signer.load()  # made on the first run outside production; missing or unreadable, it stops the start here
     options: dict[str, Any] = dict(host=args.host or settings.host, port=args.port or settings.port, loop="uvloop",
                                    http="httptools", log_level="info", access_log=settings.access_log)
     workers = args.workers or settings.workers
@@ -119,29 +131,34 @@ class CannotCheck(Exception):
     """The check could not be made: no key, no image, no QR code in it."""
 
 
-def _keys_from_url(url: str) -> dict[str, Ed25519PublicKey]:
-    """The Ed25519 keys published for QR tokens at ``url`` (the keys endpoint, or the registry's base URL)."""
+def _keys_from_url(url: str) -> Keys:
+    """The Ed25519 keys published for QR tokens at ``url`` (the keys endpoint, or the registry's base URL), with
+    their validity."""
     url = url.rstrip("/")
     if not url.endswith("/keys"):
         url += KEYS_PATH
     try:
         with urllib.request.urlopen(url, timeout=15) as answer:
-            published = json.load(answer)
-        keys = {}
-        for entry in published["keys"]:
-            if entry.get("algorithm") == ALGORITHM and entry.get("use") == "qr":
-                public_key = public_key_from_base64(entry["public_key"])
-                keys[key_id(public_key)] = public_key
+            keys = published_keys(json.load(answer), "qr")
     except (OSError, ValueError) as e:
         raise CannotCheck(f"cannot read the published keys at {url}: {e}") from None
-    except (KeyError, TypeError, AttributeError):
-        raise CannotCheck(f"{url} does not answer a list of keys like /api/v1/public/keys") from None
     if not keys:
         raise CannotCheck(f"{url} publishes no Ed25519 key for QR tokens")
     return keys
 
 
-def _qr_keys(args: argparse.Namespace) -> dict[str, Ed25519PublicKey]:
+def _keys_file(path: str, use: str) -> Keys:
+    """The keys for ``use`` in a file holding what /api/v1/public/keys answered (or `registry keys list`)."""
+    try:
+        keys = published_keys(json.loads(Path(path).read_text(encoding="utf-8")), use)
+    except (OSError, ValueError) as e:
+        raise CannotCheck(f"cannot read the keys in {path}: {e}") from None
+    if not keys:
+        raise CannotCheck(f"{path} lists no Ed25519 key for use {use}")
+    return keys
+
+
+def _qr_keys(args: argparse.Namespace) -> Keys:
     if args.key:
         try:
             public_key = public_key_from_base64(args.key)
@@ -150,15 +167,17 @@ def _qr_keys(args: argparse.Namespace) -> dict[str, Ed25519PublicKey]:
         return {key_id(public_key): public_key}
     if args.keys_url:
         return _keys_from_url(args.keys_url)
-    path = Path(get_settings().signing_key)
+    if args.keys:
+        return _keys_file(args.keys, "qr")
+    settings = get_settings()
+    if not Path(settings.signing_key).exists():
+        raise CannotCheck(f"there is no signing key file at {settings.signing_key} (REGISTRY_SIGNING_KEY); pass "
+                          "--key BASE64_PUBLIC_KEY, --keys-url URL or --keys FILE")
+    signer = Signer(settings.signing_key, settings.public_base_url, missing="it was removed")
     try:
-        public_key = load_private_key(path).public_key()  # only its public half is used, and never shown
-    except FileNotFoundError:
-        raise CannotCheck(f"there is no signing key file at {path} (REGISTRY_SIGNING_KEY); pass --key "
-                          f"BASE64_PUBLIC_KEY or --keys-url URL") from None
-    except (OSError, KeyFileError) as e:
+        return dict(signer.verifying_keys())  # public halves only, the retired keys' included; never shown
+    except KeyFileError as e:
         raise CannotCheck(str(e)) from None
-    return {key_id(public_key): public_key}
 
 
 def _qr_text(target: str) -> str:
@@ -252,13 +271,12 @@ def log_export(args: argparse.Namespace) -> int:
     """Writes the whole log, its kept checkpoints and the checkpoint key to one file (a checkpoint of the whole
     log is signed first if the latest does not cover it)."""
     from api.log_export import Flaw, export
-    from api.signing import signers
 
     settings = get_settings()
     app = _open()
     try:
         views = _views(app, settings)
-        keys = signers(settings.signing_key, settings.checkpoint_key, settings.public_base_url)[1].published()
+        keys = _signers(settings)[1].published()
         try:
             done = export(views, Path(args.file), keys)
         except Flaw as e:
@@ -283,10 +301,12 @@ def log_verify(args: argparse.Namespace) -> int:
     try:
         data = Path(args.file).read_bytes()
         kept = read_kept(Path(args.checkpoint)) if args.checkpoint else None
-        trusted = None
-        if args.key:
-            trusted = {key_id(k): k for k in (public_key_from_base64(text) for text in args.key)}
-    except (OSError, ValueError) as e:
+        trusted: dict[str, Ed25519PublicKey | VerifyingKey] | None = None
+        if args.key or args.keys:
+            trusted = {key_id(k): k for k in (public_key_from_base64(text) for text in args.key or ())}
+            for path in args.keys or ():
+                trusted.update(_keys_file(path, "checkpoint"))
+    except (OSError, ValueError, CannotCheck) as e:
         print(f"registry: cannot check: {e}", file=sys.stderr)
         return 2
     try:
@@ -308,7 +328,6 @@ def log_verify(args: argparse.Namespace) -> int:
 def certificate_pdf(args: argparse.Namespace) -> int:
     """Writes a certificate's document (A4 PDF/A-3b) to FILE."""
     from api.certificate_pdf import CJKFontMissing, render
-    from api.signing import Signer
 
     settings = get_settings()
     app = _open()
@@ -317,7 +336,7 @@ def certificate_pdf(args: argparse.Namespace) -> int:
     finally:
         app.close()
     try:
-        pdf = render(view, Signer(settings.signing_key, settings.public_base_url))
+        pdf = render(view, _signers(settings)[0])
     except CJKFontMissing as e:
         print(f"registry: {e}", file=sys.stderr)
         return 2
@@ -361,6 +380,66 @@ def scheduler_service(_: argparse.Namespace) -> int:
     return 0
 
 
+def _no_replica(settings: Settings, what: str) -> None:
+    if settings.read_only:
+        raise KeyFileError(f"`registry keys {what}`: a read-only replica (REGISTRY_READ_ONLY) never makes a key; "
+                           "make and rotate keys where the primary's are kept")
+
+
+def _key_files(settings: Settings) -> dict[str, Path]:
+    """Each key file, with the uses it signs for ("qr and checkpoint" when both variables name one file)."""
+    qr, checkpoint = Path(settings.signing_key), Path(settings.checkpoint_key)
+    if qr.resolve() == checkpoint.resolve():
+        return {"qr and checkpoint": qr}
+    return {"qr": qr, "checkpoint": checkpoint}
+
+
+def keys_init(_: argparse.Namespace) -> int:
+    """Makes the key files (mode 0600) and their keyrings; refuses, making nothing, if one exists. Prints paths
+    and key ids only."""
+    from api import keys
+
+    settings = get_settings()
+    _no_replica(settings, "init")
+    files = _key_files(settings)
+    there = [f"{path} ({use})" for use, path in files.items() if path.exists()]
+    if there:
+        print(f"registry: refused: {', '.join(there)} already {'holds' if len(there) == 1 else 'hold'} a key, "
+              "never overwritten; nothing was made. `registry keys rotate --use qr|checkpoint` replaces a key and "
+              "keeps its public half published", file=sys.stderr)
+        return 1
+    for use, path in files.items():
+        made = keys.make(path, datetime.now(UTC))
+        print(f"made the {use} key in {path} (mode 0600), key id {key_id(made.public_key())}; its public half is "
+              f"in {keys.keyring_path(path)}")
+    return 0
+
+
+def keys_rotate(args: argparse.Namespace) -> int:
+    """Retires the current key of a use and makes a new one; prints key ids only."""
+    from api import keys
+
+    settings = get_settings()
+    _no_replica(settings, "rotate")
+    use, path = next((u, p) for u, p in _key_files(settings).items() if args.use in u)
+    rotated = keys.rotate(path)
+    print(f"the {use} key in {path} is now key {rotated.current.key_id} (valid from {rotated.current.valid_from})")
+    print(f"key {rotated.retired.key_id} is retired (valid until {rotated.retired.valid_until}); it stays published "
+          f"to check what it signed, in {keys.keyring_path(path)}")
+    return 0
+
+
+def keys_list(_: argparse.Namespace) -> int:
+    """Prints the published keys as /api/v1/public/keys answers them: the file `log verify --keys` and `qr verify
+    --keys` read. Never makes a key."""
+    settings = get_settings()
+    missing = "`registry keys init` makes the keys"
+    qr, checkpoint = signers(settings.signing_key, settings.checkpoint_key, settings.public_base_url, missing)
+    published = dict.fromkeys([*qr.published(), *checkpoint.published()])
+    print(json.dumps({"keys": [k.as_dict() for k in published]}, indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="registry", description="CEMS certificate registry (CCAI-S-C07:2024)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -395,6 +474,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the public key (base64 of its raw 32 bytes), as /api/v1/public/keys publishes it")
     source.add_argument("--keys-url", metavar="URL",
                         help="fetch the keys from this URL (/api/v1/public/keys, or the registry's base URL)")
+    source.add_argument("--keys", metavar="FILE",
+                        help="the keys in a file: what /api/v1/public/keys answered (or `registry keys list`)")
     verify.set_defaults(run=qr_verify)
     tick_cmd = commands.add_parser("tick", help="run every scheduler duty once")
     tick_cmd.add_argument("--as-of", help="the business date to run as (YYYY-MM-DD); today by default")
@@ -428,7 +509,23 @@ def build_parser() -> argparse.ArgumentParser:
     verify_cmd.add_argument("--key", metavar="BASE64_PUBLIC_KEY", action="append",
                             help="trust only this checkpoint key (as /api/v1/public/keys publishes it), not the "
                             "file's own; may be given more than once")
+    verify_cmd.add_argument("--keys", metavar="FILE", action="append",
+                            help="trust only the checkpoint keys in this file (what /api/v1/public/keys answered, "
+                            "or `registry keys list`), each for what it signed while current; with --key, both")
     verify_cmd.set_defaults(run=log_verify)
+    keys_cmd = commands.add_parser("keys", help="the signing keys (QR tokens, checkpoints)").add_subparsers(
+        dest="keys_command", required=True)
+    keys_cmd.add_parser("init", help="make the keys REGISTRY_SIGNING_KEY and REGISTRY_CHECKPOINT_KEY name (mode "
+                        "0600); refuses if either exists").set_defaults(run=keys_init)
+    rotate_cmd = keys_cmd.add_parser(
+        "rotate", help="retire the current key of a use and make a new one",
+        description="Makes a new key for USE and retires the current one: its public half stays published with "
+        "its validity, so what it signed still verifies. The processes that sign with it take the new key at their "
+        "next signature; nothing needs restarting.")
+    rotate_cmd.add_argument("--use", choices=["qr", "checkpoint"], required=True)
+    rotate_cmd.set_defaults(run=keys_rotate)
+    keys_cmd.add_parser("list", help="print the published keys, as /api/v1/public/keys answers them (JSON)"
+                        ).set_defaults(run=keys_list)
     return parser
 
 

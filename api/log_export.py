@@ -32,7 +32,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from api.signing import ALGORITHM, PublishedKey, key_id, public_key_from_base64
+from api.signing import ALGORITHM, Keys, PublishedKey, VerifyingKey, key_id, public_key_from_base64, verifying
 from projections.log import Checkpoint
 from projections.runner import Views
 from registry import merkle
@@ -81,9 +81,12 @@ def export(views: Views, path: Path, keys: list[PublishedKey]) -> Exported:
     tree = merkle.Tree()
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="ascii", newline="\n") as out:
+        # Every checkpoint key, the retired ones too, so every kept checkpoint verifies; their validity is not in
+        # the format (a verifier trusts the validity it was given, --keys, not what a file says of itself).
+        listed = dict.fromkeys((k.algorithm, k.key_id, k.public_key) for k in keys if k.use == "checkpoint")
         out.write(canonical({"format": FORMAT, "keys": [
-            {"algorithm": k.algorithm, "key_id": k.key_id, "public_key": k.public_key, "use": k.use}
-            for k in keys if k.use == "checkpoint"]}))
+            {"algorithm": algorithm, "key_id": kid, "public_key": public, "use": "checkpoint"}
+            for algorithm, kid, public in listed]}))
         for entry in _entries(views, latest.size):
             data = entry.encode()
             tree.append(merkle.leaf_hash(data))
@@ -124,10 +127,10 @@ class Verified:
     kept: dict[str, Any] | None  # the regulator's checkpoint the export was found consistent with
 
 
-def verify(data: bytes, kept: Mapping[str, Any] | None = None,
-           trusted: Mapping[str, Ed25519PublicKey] | None = None) -> Verified:
+def verify(data: bytes, kept: Mapping[str, Any] | None = None, trusted: Keys | None = None) -> Verified:
     """Verifies an export; raises ``Flaw`` naming the first flaw. ``kept``: a checkpoint kept from before (as the
-    API served it); ``trusted``: the keys to trust (by key id), instead of those the file carries."""
+    API served it); ``trusted``: the keys to trust (by key id), instead of those the file carries, each for the
+    checkpoints it signed before it was retired, when that is known."""
     if not data.endswith(b"\n"):
         raise Flaw("the file does not end with a line break: it was cut short or added to")
     try:
@@ -138,9 +141,9 @@ def verify(data: bytes, kept: Mapping[str, Any] | None = None,
     header = _line(lines, 0)
     if set(header) != {"format", "keys"} or header["format"] != FORMAT:
         raise Flaw(f"the first line is not a {FORMAT} header", 1)
-    keys = _keys(header["keys"])
+    keys: Keys = _keys(header["keys"])
     if trusted is not None:  # only the regulator's own keys vouch, not those the file brings
-        keys = dict(trusted)
+        keys = trusted
     leaves: list[bytes] = []
     number, last_position = 1, 0
     while number < len(lines) and not lines[number].startswith('{"checkpoint":'):
@@ -223,7 +226,7 @@ def _keys(listed: Any) -> dict[str, Ed25519PublicKey]:
     return keys
 
 
-def _checkpoint(lines: list[str], index: int, tree: merkle.Tree, keys: Mapping[str, Ed25519PublicKey],
+def _checkpoint(lines: list[str], index: int, tree: merkle.Tree, keys: Keys,
                 before: list[Checkpoint]) -> Checkpoint:
     line = index + 1
     record = _line(lines, index)
@@ -279,11 +282,13 @@ def _seconds(timestamp: str) -> int | None:
     return seconds if seconds >= 0 else None
 
 
-def _check_signatures(checkpoint: Checkpoint, keys: Mapping[str, Ed25519PublicKey], line: int | None) -> None:
-    public = keys.get(checkpoint.key_id)
-    if public is None:
+def _check_signatures(checkpoint: Checkpoint, keys: Keys, line: int | None) -> None:
+    listed = keys.get(checkpoint.key_id)
+    if listed is None:
         raise Flaw(f"the checkpoint of {checkpoint.size} leaves is signed by key {checkpoint.key_id}, which is not "
                    f"among the keys checked against ({', '.join(sorted(keys)) or 'none'})", line)
+    key: VerifyingKey = verifying(listed)
+    public = key.public_key
     seconds = _seconds(checkpoint.timestamp)
     assert seconds is not None  # _read_checkpoint let only real times through
     signed = ((checkpoint.note.encode("utf-8"), checkpoint.signature, "note"),
@@ -294,9 +299,14 @@ def _check_signatures(checkpoint: Checkpoint, keys: Mapping[str, Ed25519PublicKe
         except InvalidSignature:
             raise Flaw(f"the {what} signature of the checkpoint of {checkpoint.size} leaves does not hold under key "
                        f"{checkpoint.key_id}: it was forged or altered", line) from None
+    # The time is signed: a retired key's checkpoint dated after its retirement was not made by the registry.
+    if key.valid_until is not None and seconds > key.valid_until.timestamp():
+        raise Flaw(f"the checkpoint of {checkpoint.size} leaves ({checkpoint.timestamp}) is signed by key "
+                   f"{checkpoint.key_id}, retired at {key.valid_until:%Y-%m-%dT%H:%M:%SZ}: it was not signed "
+                   "while the key was current", line)
 
 
-def _kept(kept: Mapping[str, Any], tree: merkle.Tree, keys: Mapping[str, Ed25519PublicKey]) -> None:
+def _kept(kept: Mapping[str, Any], tree: merkle.Tree, keys: Keys) -> None:
     """The regulator's own checkpoint: genuine, and the export's tree reproduces it and extends it."""
     checkpoint = _read_checkpoint(kept, None)
     _check_signatures(checkpoint, keys, None)

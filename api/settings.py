@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # A read replica's API (a PostgreSQL hot standby): creates nothing, keeps no read model, runs no scheduler, and
     # answers every write 405, to be sent to the primary's API. The keys are the primary's, never made here.
     read_only: bool = False
+    # Production: a missing key file stops the start instead of being made (`registry keys init` makes the keys,
+    # once), and a key whose private half was published is refused.
+    production: bool = False
 
     @property
     def origin(self) -> str:
@@ -49,6 +52,18 @@ class Settings(BaseSettings):
             return self.log_origin
         parts = urlsplit(self.public_base_url)
         return f"{parts.netloc}{parts.path.rstrip('/')}/log"
+
+    @property
+    def missing_key(self) -> str | None:
+        """Why a missing key file is an error here, or None where it is made at first use."""
+        if self.read_only:
+            return ("a read-only replica serves the primary's keys and never makes its own (give it the same key "
+                    "files and their keyrings)")
+        if self.production:
+            return ("in production (REGISTRY_PRODUCTION) keys are made only by `registry keys init`, never at "
+                    "start-up: a key made silently (a lost or unmounted key volume) signs what no key published "
+                    "before can check")
+        return None
 
     def registry_config(self) -> RegistryConfig:
         return RegistryConfig(

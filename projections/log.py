@@ -50,13 +50,20 @@ class LogMismatch(RuntimeError):
     """The tree does not reproduce a root that was signed: the log, or the view, is not what it was."""
 
 
-class CheckpointKey(Protocol):
-    """What signs checkpoints: an Ed25519 key (``api.signing.Signer`` with use ``checkpoint``)."""
+class SigningKey(Protocol):
+    """One Ed25519 key, as it is at one moment."""
 
     @property
     def key_id(self) -> str: ...
 
     def sign(self, data: bytes) -> bytes: ...
+
+
+class CheckpointKey(Protocol):
+    """What signs checkpoints (``api.signing.Signer`` with use ``checkpoint``): its key can be rotated by another
+    process, so a checkpoint takes the key as it is once, and makes its note's and its time's signatures with it."""
+
+    def current(self) -> SigningKey: ...
 
 
 @dataclass(frozen=True)
@@ -89,9 +96,12 @@ class Checkpointing:
     interval: float = 1.0
 
 
-def sign_checkpoint(key: CheckpointKey, origin: str, size: int, root: bytes, at: datetime) -> Checkpoint:
+def sign_checkpoint(signer: CheckpointKey, origin: str, size: int, root: bytes, at: datetime) -> Checkpoint:
+    """The checkpoint of the tree of ``size`` leaves with ``root``, as of ``at``. The key is taken after the time
+    was: a key retired since is never used for a time after its retirement (``api/keys.py``)."""
     note = checkpoint_note(origin, size, root)
     seconds = int(at.timestamp())
+    key = signer.current()
     b64 = base64.b64encode
     return Checkpoint(size=size, root_hash=root.hex(),
                       timestamp=datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z"),

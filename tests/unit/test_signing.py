@@ -127,7 +127,8 @@ def test_the_key_file_is_generated_once_with_mode_0600_and_reused(tmp_path: Path
     assert mode == 0o600
     assert again.key_id == first.key_id
     assert again.token(NUMBER, USCC, ISSUED, VALID) == first.token(NUMBER, USCC, ISSUED, VALID)
-    assert sorted(p.name for p in path.parent.iterdir()) == ["signing.key"]  # no temporary file left behind
+    # The key and its keyring (the public half, with its validity), and no temporary file left behind.
+    assert sorted(p.name for p in path.parent.iterdir()) == ["signing.key", "signing.key.keyring.json"]
 
 
 def test_building_a_signer_reads_no_file_until_the_key_is_needed(tmp_path: Path) -> None:
