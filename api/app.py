@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import front, pages, problems
 from api.deps import command_threads
+from api.edge import Edge
 from api.public_reads import CertificateReader, signed_extras
 from api.routers import (
     cases,
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     if settings.read_only:
         app.add_middleware(ReadOnly)
     app.add_middleware(public_certificates.PublicLookup)
+    app.add_middleware(Edge, settings=settings)
     app.add_middleware(RequestId)
 
     # The router tries each router's routes in order: the public lookup first (the hot path), then the routers

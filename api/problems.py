@@ -25,7 +25,7 @@ from registry.errors import (
     SeparationOfDuties,
 )
 from registry.idempotency import IdempotencyKeyReused
-from registry.user import Unauthenticated
+from registry.user import NO_TOKEN, Unauthenticated
 
 log = logging.getLogger("api")
 PROBLEM = "application/problem+json"
@@ -106,7 +106,7 @@ def _unauthenticated(request: Request) -> str | None:
         return None
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
-        return "this endpoint needs a bearer token"
+        return NO_TOKEN
     try:
         request.app.state.registry.authenticate(token)
     except Unauthenticated as e:
@@ -133,7 +133,9 @@ def validation_error(request: Request, exc: Exception) -> JSONResponse:
 def http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthenticated"}.get(exc.status_code, "http")
-    return problem(exc.status_code, slug, str(exc.detail), str(exc.detail))
+    response = problem(exc.status_code, slug, str(exc.detail), str(exc.detail))
+    response.headers.update(exc.headers or {})  # a 405's Allow (RFC 9110 §15.5.6)
+    return response
 
 
 def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
@@ -147,8 +149,11 @@ def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
 def unexpected(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
     log.exception("unexpected error (request %s)", request_id, exc_info=exc)
-    return problem(500, "internal", "Internal error", "an unexpected error occurred; it has been logged",
-                   request_id=request_id)
+    response = problem(500, "internal", "Internal error", "an unexpected error occurred; it has been logged",
+                       request_id=request_id)
+    # The app's last handler answers outside every middleware (edge.Edge marks the other answers).
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def install(app: FastAPI) -> None:
