@@ -662,8 +662,6 @@ class Registry(Application[UUID], Records):
         and the token, which is kept only as a digest, outside the log, and cannot be shown again."""
         parsed = tuple(parse_enum(Role, r, "role") for r in roles)
         now = self.clock.now()
-        new_person = None if person is not None else Person.enrol(name, actor=actor, now=now)
-        pid = new_person.id if new_person is not None else self.person(person or "").id
         try:
             known: User | None = self._get(User, user_id(name), f"user {name}")
         except NotFound:
@@ -673,6 +671,8 @@ class Registry(Application[UUID], Records):
             known.reactivate(parsed, pid, actor=actor, now=now)
             token, credential = known.issue_token(actor=actor, now=now)
             return self._commit(known, credentials=(credential,), user=known.id, person=pid), token
+        new_person = None if person is not None else Person.enrol(name, actor=actor, now=now)
+        pid = new_person.id if new_person is not None else self.person(person or "").id
         user = User.add(name, parsed, pid, actor=actor, now=now)
         token, credential = user.issue_token(actor=actor, now=now)
         return self._commit(new_person, user, credentials=(credential,), user=user.id, person=pid), token
@@ -705,8 +705,6 @@ class Registry(Application[UUID], Records):
             raise Unauthenticated()
         return UserView.of(user)
 
-    def idempotent(self, scope: str, key: str, request_digest: str, actor: Actor,
-                   command: Callable[[], Written]) -> tuple[Written, bool]:
     def _digest(self, token_id: UUID) -> str | None:
         digest = self._digests.get(token_id)
         if digest is None:
@@ -717,6 +715,8 @@ class Registry(Application[UUID], Records):
                 self._digests[token_id] = digest
         return digest
 
+    def idempotent(self, scope: str, key: str, request_digest: str, actor: Actor,
+                   command: Callable[[], Written]) -> tuple[Written, bool]:
         """Runs ``command`` once per (scope, key): a repeat with the same request answers the first result and
         writes nothing; the same key with another request is refused (``IdempotencyKeyReused``)."""
         replay = self._replay(scope, key, request_digest)
