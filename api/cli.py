@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import sys
@@ -346,6 +347,22 @@ def certificate_pdf(args: argparse.Namespace) -> int:
     return 0
 
 
+def document_get(args: argparse.Namespace) -> int:
+    """Writes a document a case received (R-APP-4) to FILE, its bytes as stored, after checking their SHA-256."""
+    app = _open()
+    try:
+        doc = app.case_document(args.case, args.sha256.lower())
+    finally:
+        app.close()
+    if hashlib.sha256(doc.content).hexdigest() != doc.sha256:
+        print(f"registry: the stored bytes of {doc.sha256} do not hash to it: the store is damaged", file=sys.stderr)
+        return 1
+    Path(args.file).write_bytes(doc.content)
+    print(f"wrote the {doc.kind} of case {args.case} ({doc.content_type}, received as {doc.filename!r}) to "
+          f"{args.file}: {len(doc.content):,} bytes")
+    return 0
+
+
 def tick(args: argparse.Namespace) -> int:
     """Runs every scheduler duty once, as of a date (today by default); records go in date order."""
     from registry.clock import AsOfClock
@@ -493,6 +510,13 @@ def build_parser() -> argparse.ArgumentParser:
     pdf_cmd.add_argument("number", metavar="NUMBER")
     pdf_cmd.add_argument("file", metavar="FILE")
     pdf_cmd.set_defaults(run=certificate_pdf)
+    document = commands.add_parser("document", help="a case's documents").add_subparsers(
+        dest="document_command", required=True)
+    get_cmd = document.add_parser("get", help="write a document a case received to FILE")
+    get_cmd.add_argument("case", metavar="CASE", help="the case's id")
+    get_cmd.add_argument("sha256", metavar="SHA256", help="the document's SHA-256, as its upload answered")
+    get_cmd.add_argument("file", metavar="FILE")
+    get_cmd.set_defaults(run=document_get)
     log_cmd = commands.add_parser("log", help="the tamper-evident log (R-REC-4)").add_subparsers(
         dest="log_command", required=True)
     export_cmd = log_cmd.add_parser("export", help="export the log with its checkpoints to one file")

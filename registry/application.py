@@ -26,6 +26,7 @@ from registry.base import RegistryAggregate
 from registry.case import Case
 from registry.certificate import Certificate
 from registry.clock import Clock, SystemClock
+from registry.documents import CaseDocument, receipt
 from registry.entries import entry_of
 from registry.errors import AlreadyExists, ConcurrentChange, InvalidInput, NotFound, RegistryError
 from registry.following import LogFollower
@@ -638,7 +639,8 @@ class Registry(Application[UUID], Records):
 
     def expire_if_due(self, number: str) -> Written | None:
         """R-EXP-1 alone: records the expiry on the day after the last day of validity, and no cancellation.
-        The scheduler uses ``run_duties``, which records both; this single step serves the demo and the tests."""
+        The scheduler uses ``run_duties``, which also records the cancellation once its 30 days are up (R-CAN-1);
+        this single step serves the tests."""
         return self._scheduled(number, lambda cert, now: cert.expire(self._today(), actor=SYSTEM, now=now))
 
     def suspend_if_surveillance_overdue(self, number: str) -> Written | None:
@@ -797,6 +799,16 @@ class Registry(Application[UUID], Records):
         if content is None:
             raise NotFound(f"no document {sha256}")
         return content
+
+    def case_document(self, case_id: UUID | str, sha256: str) -> CaseDocument:
+        """A document the case received (R-APP-4): its bytes, with the kind, content type and file name it was
+        received with. A document the case never received is not found on it, whichever case holds it."""
+        case = self.case_by_id(case_id)
+        received = receipt(self.events.get(case.id), sha256)
+        if received is None:
+            raise NotFound(f"case {case.id} holds no document {sha256}")
+        return CaseDocument(sha256, received.kind.value, received.content_type, received.filename,
+                            self.document(sha256))
 
 
 def _decimal(value: Decimal | float | str, field_name: str) -> Decimal:

@@ -6,10 +6,12 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Path, UploadFile
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Admin, Auditor, Decision, Intake, Reader, RegistryDep, Write, role_doc
+from api.downloads import attachment
 from api.problems import PayloadTooLarge
 from api.schemas import (
     AcceptanceCreate,
@@ -101,6 +103,16 @@ async def document(case_id: UUID, kind: Annotated[str, Form()], received_on: Ann
                                                                  content_type=content_type,
                                                                  filename=file.filename or "", actor=actor),
                        sha256="sha256")
+
+
+@router.get("/{case_id}/documents/{sha256}", response_class=Response,
+            openapi_extra=role_doc("any staff", "regulator"),
+            responses={200: {"content": {"application/pdf": {}, "application/octet-stream": {}},
+                             "description": "the stored bytes, an attachment named as received"}},
+            summary="Download a document the case received (a passive type as itself, any other as octet-stream)")
+def download(case_id: UUID, sha256: Annotated[str, Path(pattern="^[0-9a-fA-F]{64}$")], registry: RegistryDep,
+             _: Reader) -> Response:
+    return attachment(registry.case_document(case_id, sha256.lower()))
 
 
 @router.post("/{case_id}/supplement-requests", status_code=201, response_model=Written, openapi_extra=INTAKE,
