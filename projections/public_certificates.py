@@ -26,7 +26,8 @@ from projections.deadlines import (
     certificate_changes,
     is_case_event,
 )
-from projections.views import Cursor, View
+from projections.parked import Parking, marked
+from projections.views import Cursor
 from registry.application import Registry
 from registry.case import Case
 from registry.certificate import Certificate
@@ -59,7 +60,7 @@ def public_document(view: CertificateView) -> dict[str, Any]:
     }
 
 
-class PublicCertificatesView(View):
+class PublicCertificatesView(Parking):
     name = "public_certificates"
     tables = {
         "public_certificates": "number TEXT PRIMARY KEY, uscc TEXT NOT NULL, name TEXT NOT NULL, "
@@ -72,13 +73,14 @@ class PublicCertificatesView(View):
                                 "valid_until TEXT NOT NULL, noticed_due_by TEXT, renewal_settled INTEGER NOT NULL",
         "deadlines": "key TEXT PRIMARY KEY, rule TEXT NOT NULL, subject TEXT NOT NULL, due_on TEXT NOT NULL, "
                      "state TEXT NOT NULL, done_on TEXT, position BIGINT NOT NULL",
+        **Parking.parked_tables,
     }
     indexes = ("public_certificates_uscc ON public_certificates (uscc)",
                "public_certificates_name ON public_certificates (name)",
                "certificate_schedule_due ON certificate_schedule (next_due_by)",
                "certificate_schedule_until ON certificate_schedule (valid_until)",
                "certificate_schedule_status ON certificate_schedule (status)",
-               "deadlines_state ON deadlines (state, due_on)")
+               "deadlines_state ON deadlines (state, due_on)", *Parking.parked_indexes)
 
     def _deadlines(self, curs: Any, changes: list[Change], position: int) -> None:
         table = self.table("deadlines")
@@ -228,6 +230,14 @@ class PublicCertificatesView(View):
         curs.execute(f"DELETE FROM {table} WHERE key = ANY(%s)", (keys,))
         curs.insert_rows(table, columns, [row for row in rows.values() if row is not None])
 
+    def mark(self, curs: Cursor, number: str, since: str) -> None:
+        table = self.table("public_certificates")
+        curs.execute(f"SELECT document FROM {table} WHERE number = %s", (number,))
+        row = curs.fetchone()
+        if row is not None:
+            curs.execute(f"UPDATE {table} SET document = %s WHERE number = %s",
+                         (json.dumps(marked(json.loads(row[0]), since), ensure_ascii=False, sort_keys=True), number))
+
     def skip(self, tracking: Tracking) -> None:
         batch = self._batch()
         if batch is not None:  # most events of a catch-up: only the batch's last position moves
@@ -279,14 +289,16 @@ class PublicCertificatesView(View):
             return [row[0] for row in curs.fetchall()]
 
     def candidates_query(self, today: date, notice_horizon: date, renewal_horizon: date) -> tuple[str, list[str]]:
-        """One branch per duty, each a range on an index, so a day with nothing due reads no row of the table."""
+        """One branch per duty, each a range on an index, so a day with nothing due reads no row of the table; and
+        every certificate whose record is held (its schedule row may be behind it), which decides for itself."""
         t, table = today.isoformat(), self.table("certificate_schedule")
         sql = (f"SELECT number FROM {table} WHERE status = 'expired' "
                f"UNION SELECT number FROM {table} WHERE valid_until < %s AND status IN ('valid', 'suspended') "
                f"UNION SELECT number FROM {table} WHERE next_due_by <= %s AND status = 'valid' "
                "AND (noticed_due_by IS NULL OR noticed_due_by <> next_due_by OR next_due_by < %s) "
                f"UNION SELECT number FROM {table} WHERE valid_until <= %s AND renewal_settled = 0 "
-               "AND status IN ('valid', 'suspended') ORDER BY number")
+               "AND status IN ('valid', 'suspended') "
+               f"UNION SELECT number FROM {self.table('parked_events')} WHERE number IS NOT NULL ORDER BY number")
         return sql, [t, notice_horizon.isoformat(), t, renewal_horizon.isoformat()]
 
     def rows(self) -> list[tuple[Any, ...]]:
@@ -366,6 +378,17 @@ class PublicCertificatesProjection(Projection[Any]):
     def forget(self) -> None:
         """Drops the cached certificates (after a transaction they were recorded in was undone)."""
         self._cache.clear()
+
+    def number_of(self, notification: Notification) -> str | None:
+        """The number of the certificate a stored event is of, if it is of one and the number can be known: from
+        the certificate as it stood before the event, or from the event that issued it. (For an event the view
+        could not take, which may not even decode: what cannot be read raises.)"""
+        if notification.originator_version > 1:
+            before: Any = self.registry.repository.get(UUID(str(notification.originator_id)),
+                                                       version=notification.originator_version - 1)
+            return before.number if isinstance(before, Certificate) else None
+        event = self.registry.mapper.to_domain_event(notification)
+        return event.number if isinstance(event, Certificate.Issued) else None
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:

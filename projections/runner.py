@@ -2,8 +2,10 @@
 
 The views catch up from their tracked positions in batches, each batch's rows and tracking position one
 transaction. They are woken at once by writes of this process and, on PostgreSQL, by the NOTIFY the event store
-sends with every write of any process (a LISTEN on a connection of their own); they poll besides. A failing event
-stops the runner loudly, naming the event; it is never skipped.
+sends with every write of any process (a LISTEN on a connection of their own); they poll besides. An event the
+public view cannot take is parked with every later event of its record, loudly, and every other record goes on being
+published (``projections.parked``); any other failure stops the runner loudly, naming the event. Nothing is skipped
+in silence.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eventsourcing.persistence import Tracking
 
 from projections.log import Checkpoint, Checkpointing, LogView, PostgresLog, SQLiteLog
+from projections.parked import HELD, Parked, describe, printable, record_kind, unprojectable
 from projections.public_certificates import (
     PostgresPublicCertificates,
     PublicCertificatesProjection,
@@ -71,7 +74,7 @@ def connect(registry: Registry) -> Any:
 
 
 class ProjectionFailed(RuntimeError):
-    """A view could not take an event; it has stopped at the event before."""
+    """A view could not take an event: it has stopped at the event before, unless the event is parked."""
 
 
 def select_log(database: Database, recorder: Any, start: int, limit: int) -> list[Any]:
@@ -126,6 +129,8 @@ class Views:
     projection: PublicCertificatesProjection
     log: LogView
     checkpointing: Checkpointing | None = None
+    # The records held by parked events (their first parked position), as the holder of the views last read them.
+    _held: dict[str, int] | None = field(default=None, init=False, repr=False)
 
     @property
     def tracking_name(self) -> str:
@@ -149,6 +154,13 @@ class Views:
     def head(self) -> int:
         return self.registry.recorder.max_notification_id() or 0
 
+    @property
+    def held(self) -> dict[str, int]:
+        """Each record held by a parked event (its id as text), with the log position of its first parked event."""
+        if self._held is None:
+            self._held = self.public.held_records()
+        return self._held
+
     def lag(self) -> dict[str, int]:
         head = self.head()
         public, log_view = self.public_position(), self.log_position()
@@ -167,6 +179,8 @@ class Views:
                 sql = "SELECT pg_advisory_lock(%s)" if wait else "SELECT pg_try_advisory_lock(%s)"
                 row = conn.execute(sql, (key,)).fetchone()
                 got = wait or bool(row and row[0])
+                if got:
+                    self._held = None  # another process may have parked or released records meanwhile
                 try:
                     yield got
                 finally:
@@ -179,6 +193,7 @@ class Views:
                 except BlockingIOError:
                     yield False
                     return
+                self._held = None
                 try:
                     yield True
                 finally:
@@ -186,6 +201,8 @@ class Views:
         else:
             in_process = _MEMORY_LOCKS.setdefault(id(self.registry), threading.Lock())
             got = in_process.acquire(blocking=wait)
+            if got:
+                self._held = None
             try:
                 yield got
             finally:
@@ -272,7 +289,8 @@ class Views:
                 if hashed:  # the events themselves, to be taken one by one below
                     batch = select_log(self.registry.database, recorder, start + 1, len(leaves))
                 # A batch's failure may not say which event: the batch (undone where it failed) is done again
-                # event by event, so the views stop exactly at the event before the failing one, naming it.
+                # event by event, so the failing event alone is parked, or the views stop exactly at the event
+                # before it, naming it.
                 self.projection.forget()  # the cache may hold what an undone transaction recorded
                 public = self.public_position() if public is not None else None
                 log_view = self.log_position() if log_view is not None else None
@@ -281,7 +299,7 @@ class Views:
                         return done
                     self.take(notification, public if public is not None else notification.id,
                               log_view if log_view is not None else notification.id)
-                # every event went in one by one: it was no event's fault; carry on
+                # every event went in one by one, or was parked: carry on
             # Both views committed the batch (their tracking with it): no need to read their positions again.
             public = last if public is not None else None
             log_view = last if log_view is not None else None
@@ -292,11 +310,17 @@ class Views:
         return done
 
     def take(self, notification: Any, public: int = 0, log_view: int = 0) -> None:
-        """One stored event, into each view that has not taken it (each has taken every event before it); a
-        failure names the event's log position and topic, and the views stay at the event before it."""
+        """One stored event, into each view that has not taken it (each has taken every event before it). An event
+        the public view cannot take is parked; any other failure names the event's log position and topic, and
+        the views stay at the event before it."""
         try:
             if notification.id > public:
-                self.process_public(notification)
+                try:
+                    self.process_public(notification)
+                except ProjectionFailed as e:
+                    if not unprojectable(e):
+                        raise
+                    self.park(notification, e)
             if notification.id > log_view:
                 self.process_log([notification])
         except Exception as e:
@@ -319,6 +343,14 @@ class Views:
         if not self.projection.wants(notification.topic, notification.state):
             self.public.skip(Tracking(self.tracking_name, notification.id))
             return
+        held = self.held
+        if held and (first := held.get(str(notification.originator_id))) is not None:
+            self.park_behind(notification, first)
+            return
+        self.project(notification)
+
+    def project(self, notification: Any) -> None:
+        """An event the public view wants, into it; a failure raises ``ProjectionFailed`` naming the event."""
         try:  # an event that cannot even be decoded is as much a poisoned event as one that cannot be applied
             event = self.registry.mapper.to_domain_event(notification)
             self.projection.process_event(event, Tracking(self.tracking_name, notification.id))
@@ -327,6 +359,79 @@ class Views:
                 raise  # the database, not the event: the runner waits for it and goes on
             raise ProjectionFailed(f"{self.projection.name} stopped at log position {notification.id} "
                                    f"({notification.topic} of {notification.originator_id}): {e!r}") from e
+
+    def park(self, notification: Any, error: BaseException) -> None:
+        """Parks an event the public view cannot take (``error`` says why), with its tracking position in one
+        transaction, and holds its record: its later events are parked behind it. Says so as loudly as it can."""
+        try:
+            number = self.projection.number_of(notification)
+        except Exception as e:
+            if lost_connection(e):
+                raise
+            number = None  # what cannot be read says no number: the event is parked all the same
+        name, message = describe(error)
+        parked = Parked(notification.id, record_kind(notification.topic), str(notification.originator_id),
+                        printable(notification.topic), name, message, self.registry.clock.now().isoformat(),
+                        None, number)
+        with self.public.tracked(Tracking(self.tracking_name, notification.id)) as curs:
+            self.public.park(curs, parked)
+        self.held[parked.record_id] = parked.position
+        log.critical("%s cannot take the event at log position %d (%s of %s %s%s): %s: %s. It is parked, with every "
+                     "later event of that record, and the other records go on being published; `registry "
+                     "projections retry` (or a restart, or a rebuild) tries it again once the cause is removed",
+                     self.projection.name, parked.position, parked.topic, parked.record, parked.record_id,
+                     f", certificate {number}" if number else "", name, message)
+
+    def park_behind(self, notification: Any, first: int) -> None:
+        """Parks an event of a held record behind the record's first parked event (at log position ``first``), so
+        the record's rows are never built over a gap."""
+        parked = Parked(notification.id, record_kind(notification.topic), str(notification.originator_id),
+                        printable(notification.topic), HELD, f"held behind the event at log position {first}",
+                        self.registry.clock.now().isoformat(), first)
+        with self.public.tracked(Tracking(self.tracking_name, notification.id)) as curs:
+            self.public.park(curs, parked)
+
+    def retry_parked(self) -> tuple[int, int]:
+        """Tries the parked events again, record by record, each record's in log order; each event goes in with
+        the removal of its parked row, in one transaction (so it is taken exactly once, behind the tracked
+        position). A record whose events all go in is published and released; one that fails again stays held from
+        the event that failed. Answers how many records were released and how many are still held. The caller
+        holds the views (``exclusive``)."""
+        records: dict[str, list[Parked]] = {}
+        for parked in self.public.parked():
+            records.setdefault(parked.record_id, []).append(parked)
+        released = sum(self._retry_record(events) for events in records.values())
+        self._held = None
+        return released, len(records) - released
+
+    def _retry_record(self, events: list[Parked]) -> bool:
+        for parked in events:
+            notification = select_log(self.registry.database, self.registry.recorder, parked.position, 1)[0]
+            try:
+                with self.public.batched(track=False) as curs:
+                    self.project(notification)
+                    self.public.unpark(curs, parked.position)
+            except Exception as e:
+                if lost_connection(e):
+                    raise
+                self.projection.forget()  # the cache may hold what the undone transaction recorded
+                if not unprojectable(e):
+                    raise
+                try:
+                    number = self.projection.number_of(notification)
+                except Exception as read:
+                    if lost_connection(read):
+                        raise
+                    number = None
+                name, message = describe(e)
+                self.public.repark(replace(parked, error=name, message=message, number=number), events[0].parked_at)
+                log.error("%s still cannot take the event at log position %d (%s of %s %s): %s: %s; the record stays "
+                          "held", self.projection.name, parked.position, parked.topic, parked.record,
+                          parked.record_id, name, message)
+                return False
+        log.warning("%s took the %d parked events of %s %s: it is published again", self.projection.name,
+                    len(events), events[0].record, events[0].record_id)
+        return True
 
     def process_log(self, notifications: list[Any]) -> None:
         try:
@@ -353,10 +458,11 @@ class Views:
         the two are independent, and each alone keeps one core busy."""
         views: tuple[tuple[Any, str], ...] = ((self.public, self.tracking_name), (self.log, self.log_tracking_name))
         for view, name in views:
-            view.clear()
+            view.clear()  # the parked events too: whatever still fails is parked again
             with view.cursor(commit=True) as curs:
                 tracking = "tracking" if view.is_sqlite else view.table(view.tracking_table_name)
                 curs.execute(f"DELETE FROM {tracking} WHERE application_name = %s", (name,))
+        self._held = {}
         self.projection = PublicCertificatesProjection(self.public, self.registry, self.projection.extras)
         if parallel is None:
             parallel = self.head() >= PARALLEL_REBUILD_FROM
@@ -407,8 +513,10 @@ def open_views(registry: Registry, extras: Callable[[dict[str, Any]], dict[str, 
 class Runner:
     """Runs the projections in a thread of their own; ``error`` holds what stopped them, if anything.
 
-    An event a view cannot take stops them for good, naming it. A lost database connection does not: they try
-    again with backoff until the database answers, and resume from their tracked positions.
+    An event the public view cannot take is parked, its record held, and they go on; they try the parked events
+    again when they start and when ``registry projections retry`` asks. Any other failure stops them for good,
+    naming the event. A lost database connection does not: they try again with backoff until the database
+    answers, and resume from their tracked positions.
     """
 
     MIN_BACKOFF = 0.1
@@ -418,6 +526,7 @@ class Runner:
     # tracking row), which at 400 commands/s cost the projections process a quarter of a core. A write after a
     # quiet spell is caught up at once.
     GATHER = 0.05
+    RETRY_CHECK = 2.0  # seconds between looks for a retry of the parked events asked from another process
 
     def __init__(self, views: Views, poll_interval: float = 0.5) -> None:
         self.views = views
@@ -455,6 +564,7 @@ class Runner:
                         # Started once: after a lost connection the views are taken up again, the thread goes on.
                         if self.views.checkpointing is not None and self._checkpoints.ident is None:
                             self._checkpoints.start()
+                        self._retry()  # what a fixed deployment can now take is published at once
                         if self.views.registry.database.kind == "postgres":
                             self._follow_notifications()
                         else:
@@ -464,7 +574,7 @@ class Runner:
                 self._stop.wait(max(self.poll_interval, 1.0))
             except BaseException as e:
                 if not lost_connection(e):
-                    self.error = e  # an event a view cannot take: stop for good, never skip it
+                    self.error = e  # not an event the public view can park: stop for good, never skip it
                     log.critical("projections stopped: %s", e)
                     return
                 # The database went away (a restart, a failover): the views keep their tracked positions, so
@@ -486,12 +596,23 @@ class Runner:
                     continue
                 log.exception("could not sign a checkpoint of the log; trying again")
 
+    def _retry(self) -> None:
+        if self.views.held:
+            released, held = self.views.retry_parked()
+            log.warning("projections tried the parked events again: %d records released, %d still held",
+                        released, held)
+
     def _poll(self) -> None:
+        look = time.monotonic() + self.RETRY_CHECK
         while not self._stop.is_set():
             self._wake.clear()
             # One pass: under a steady stream of writes, reading again at once what came while a batch was
             # processed made catch-ups of a command or two back to back (50 a second at 500 commands/s).
             busy = self.views.catch_up(self._stop, drain=False) > 0
+            if time.monotonic() >= look:  # by the clock, not per catch-up: the busy path stays as it was
+                look = time.monotonic() + self.RETRY_CHECK
+                if self.views.public.retry_requested():
+                    self._retry()
             if self._wake.wait(self.poll_interval) and busy:
                 self._stop.wait(self.GATHER)
 

@@ -110,20 +110,21 @@ class View:
             self._insert_tracking(curs, tracking)
 
     @contextmanager
-    def batched(self) -> Iterator[None]:
+    def batched(self, track: bool = True) -> Iterator[Cursor]:
         """One transaction for every event processed inside it, in this thread: their rows and the position of
         the last of them commit together, or nothing does. A catch-up over millions of events would otherwise
-        spend most of its time committing one transaction per event."""
+        spend most of its time committing one transaction per event. Without ``track`` (events taken again, behind
+        the tracked position: a retry of parked events) no position is recorded."""
         with self.datastore.transaction(commit=True) as curs:
             batch = _Batch(Cursor(curs, self.is_sqlite))
             self._local().batch = batch
             try:
-                yield
+                yield batch.cursor
                 if batch.deferred is not None:
                     self.flush_batch(batch.cursor, batch.deferred)
             finally:
                 self._local().batch = None
-            if batch.last is not None:
+            if batch.last is not None and track:
                 self._insert_tracking(curs, batch.last)
 
     def flush_batch(self, curs: Cursor, deferred: Any) -> None:

@@ -105,3 +105,25 @@ def race(*requests: Callable[[], Any]) -> list[Any]:
     for t in threads:
         t.join(timeout=60)
     return results
+
+
+def renamed_below_the_api(app: Registry, staff: Staff, number: str, escaped: str) -> int:
+    """Certificate ``number`` renamed as a faulty writer would, past every check of the domain: a genuine change
+    request, the change made by the certificate itself with a placeholder name, and its stored event's JSON given
+    the name ``escaped`` instead (JSON text, e.g. ``坏\\u0000名``: the stored bytes stay valid UTF-8), written straight
+    through the event store's recorder. Answers the event's log position."""
+    from dataclasses import replace
+
+    from registry.values import Changes
+
+    placeholder = "待替换名称有限公司"
+    request = app.request_change(number, date(2026, 9, 10), date(2026, 9, 5), Changes(name=placeholder),
+                                 actor=staff.intake).ids["request"]
+    cert = app.certificate_by_number(number)
+    cert.change(request, date(2026, 9, 20), today=app.clock.today(), actor=staff.admin, now=app.clock.now())
+    stored = [app.mapper.to_stored_event(e) for e in cert.collect_events()]
+    assert len(stored) == 1 and placeholder.encode() in stored[0].state
+    state = stored[0].state.replace(placeholder.encode(), escaped.encode())
+    positions = app.recorder.insert_events([replace(stored[0], state=state)])
+    assert positions
+    return positions[0]

@@ -1,4 +1,5 @@
-"""The read models on both real stores: exactly once, rebuildable, and loud when an event cannot be taken."""
+"""The read models on both real stores: exactly once, rebuildable, and loud when an event cannot be taken (an event
+the public view cannot take, and the database failing: ``test_unprojectable_events.py``)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,7 @@ from eventsourcing.persistence import StoredEvent
 
 from api.public_reads import signed_extras
 from api.signing import Signer
-from projections.public_certificates import PublicCertificatesView
-from projections.runner import ProjectionFailed, Runner, few_collections, open_views, select_leaf_hashes, select_log
+from projections.runner import Runner, few_collections, open_views, select_leaf_hashes, select_log
 from registry.application import Registry
 from registry.demo import load_demo
 from registry.entries import entry_of
@@ -247,36 +247,6 @@ def test_a_projection_killed_mid_way_resumes_without_losing_or_doubling_a_row(ap
     resumed = views.public.rows()
     views.rebuild()
     assert views.public.rows() == resumed
-
-
-def test_a_failing_event_stops_the_projection_loudly_at_the_event_before(app: Registry, walk: Walk,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    walk.to_certificate()
-    views = open_views(app)
-    views.catch_up()
-    before = views.position()
-    poisoned = walk.number or ""
-    original = PublicCertificatesView.save
-
-    def save(self: PublicCertificatesView, document: dict[str, Any], *args: Any) -> None:
-        if document["number"] == poisoned and document["status"] == "suspended":
-            raise ValueError("cannot take this event")
-        original(self, document, *args)
-
-    monkeypatch.setattr(PublicCertificatesView, "save", save)
-    runner = Runner(views, poll_interval=0.05).start()
-    written = app.suspend(poisoned, date(2026, 6, 1), date(2026, 6, 1), "major_defect", "缺陷",
-                          actor=walk.staff.decision)
-    deadline = time.monotonic() + 10
-    while runner.running and time.monotonic() < deadline:
-        time.sleep(0.01)
-
-    assert not runner.running
-    assert isinstance(runner.error, ProjectionFailed)
-    assert f"log position {written.position}" in str(runner.error)
-    assert "Suspended" in str(runner.error)
-    assert views.position() == written.position - 1 >= before
-    assert views.public.certificate(poisoned)["status"] == "valid"  # type: ignore[index]
 
 
 def test_nothing_private_is_ever_in_the_public_document(app: Registry, walk: Walk) -> None:
