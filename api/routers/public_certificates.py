@@ -11,7 +11,8 @@ import json
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
@@ -140,19 +141,35 @@ async def search(request: Request, uscc: str | None = None, name: str | None = N
     return {"items": items, "total": total, "page": page, "page_size": page_size}
 
 
-@router.get("/api/v1/health", summary="Health: the log head and each view's position (their lag)",
-            responses={503: {"description": "the projections this process runs have stopped (the body says why)"}})
-def health(request: Request, response: Response) -> dict[str, Any]:
+_staff = HTTPBearer(auto_error=False, description="A staff or regulator token: health with its details")
+PARKED_SHOWN = 100  # parked events listed to staff, oldest first (the count says how many in all)
+
+
+@router.get("/api/v1/health", summary="Health: the log head, each view's position (their lag), parked events",
+            responses={503: {"description": "the projections this process runs have stopped (staff see why)"}})
+def health(request: Request, response: Response,
+           credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_staff)] = None) -> dict[str, Any]:
+    """In public, a status and counts only; with a staff or regulator token, also what stopped the projections
+    and the parked events (a bad token is a 401, as anywhere)."""
     store_back(request)  # while the database is down: 503 at once
+    staff = credentials is not None and request.app.state.registry.authenticate(credentials.credentials) is not None
     views = _views(request)
     runner = request.app.state.runner
-    body: dict[str, Any] = {"status": "ok", "views": views.lag()}
+    records, events = views.public.parked_count()
+    body: dict[str, Any] = {"status": "ok", "views": views.lag(), "parked": {"records": records, "events": events}}
+    if records:
+        # Every other record is still published, so a load balancer keeps the node (200); a monitor that reads
+        # the body sees that some record is held until someone looks at why.
+        body["status"] = "degraded"
     if runner is not None and (runner.error is not None or not runner.running):
         # Unhealthy, for a load balancer or a monitor that reads only the status code: what it serves no longer
-        # follows the log, and will not until someone looks at the event named here.
+        # follows the log, and will not until someone looks at the event that stopped it.
         response.status_code = 503
         body["status"] = "projections stopped"
-        body["error"] = str(runner.error) if runner.error else "not running"
+        if staff:
+            body["error"] = str(runner.error) if runner.error else "not running"
+    if staff and events:
+        body["parked_events"] = [parked.as_dict() for parked in views.public.parked(limit=PARKED_SHOWN)]
     return body
 
 
