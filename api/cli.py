@@ -243,9 +243,38 @@ def projections_rebuild(_: argparse.Namespace) -> int:
         print(f"rebuilt {views.projection.name} and {views.log.name} from {count} events in "
               f"{time.monotonic() - started:.2f} s; position {views.position()} of {views.head()}; the tree "
               f"reproduces all {kept} signed checkpoints")
+        held, parked = views.public.parked_count()
+        if held:
+            print(f"registry: {parked} events of {held} records could not be taken and are parked (the log says "
+                  "which, as critical; so does /api/v1/health to staff)", file=sys.stderr)
     finally:
         app.close()
     return 0
+
+
+def projections_retry(_: argparse.Namespace) -> int:
+    """Tries the parked events again (once their cause is removed): at once when no process keeps the read models,
+    else that process does, within seconds. Exits 1 while any record stays held."""
+    from projections.runner import Runner
+
+    app = _open()
+    try:
+        views = _views(app, get_settings())
+        with views.exclusive(wait=False) as mine:
+            if mine:
+                released, held = views.retry_parked()
+                print(f"records released: {released}; still held: {held}")
+                for parked in views.public.parked():
+                    if parked.held_behind is None:
+                        print(f"registry: log position {parked.position} ({parked.topic} of {parked.record} "
+                              f"{parked.record_id}): {parked.error}: {parked.message}", file=sys.stderr)
+                return 1 if held else 0
+        held = views.public.request_retry()
+        print(f"records held: {held}; the process keeping the read models tries them again within "
+              f"{Runner.RETRY_CHECK:g} s (/api/v1/health says how many stay held)")
+        return 0
+    finally:
+        app.close()
 
 
 def projections_run(_: argparse.Namespace) -> int:
@@ -504,6 +533,8 @@ def build_parser() -> argparse.ArgumentParser:
         run=projections_rebuild)
     projections.add_parser("run", help="keep the read models current until interrupted").set_defaults(
         run=projections_run)
+    projections.add_parser("retry", help="try the parked events again, once their cause is removed").set_defaults(
+        run=projections_retry)
     certificate = commands.add_parser("certificate", help="certificate documents").add_subparsers(
         dest="certificate_command", required=True)
     pdf_cmd = certificate.add_parser("pdf", help="write a certificate as an A4 PDF/A document")
@@ -554,7 +585,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # What writes to the registry's database, and so has no place on a read replica (REGISTRY_READ_ONLY).
-WRITERS = (demo, user_add, user_revoke, tick, scheduler_service, projections_rebuild, projections_run)
+WRITERS = (demo, user_add, user_revoke, tick, scheduler_service, projections_rebuild, projections_run,
+           projections_retry)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
