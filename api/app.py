@@ -25,6 +25,7 @@ from api.routers import (
     people,
     public,
     public_certificates,
+    users,
 )
 from api.routers import (
     log as log_routes,
@@ -159,7 +160,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     # The router tries each router's routes in order: the public lookup first (the hot path), then the routers
     # the back office writes through most (a certification is some twenty requests to cases and certificates).
     for module in (public_certificates, public, cases, certificates, organizations, people, pages, deadlines,
-                   log_routes):
+                   log_routes, users):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     front.install(app)
     app.router.routes[0:0] = [*public_certificates.FAST_ROUTES, *public.FAST_ROUTES]

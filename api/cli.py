@@ -104,7 +104,8 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def user_add(args: argparse.Namespace) -> int:
-    """Creates a user; the token is printed alone on the last line and cannot be shown again."""
+    """Creates a user, or gives a revoked user's name access again with the roles given; the token is printed
+    alone on the last line and cannot be shown again."""
     app = _open()
     try:
         written, token = app.add_user(args.name, args.role, args.person)
@@ -112,6 +113,33 @@ def user_add(args: argparse.Namespace) -> int:
         print(token)
     finally:
         app.close()
+    return 0
+
+
+def user_token(args: argparse.Namespace) -> int:
+    """A new token for the user, printed alone on the last line; the old one stops working at once."""
+    app = _open()
+    try:
+        _, token = app.rotate_token(args.name)
+        print(f"a new token for {args.name}; the old one no longer works")
+        print(token)
+    finally:
+        app.close()
+    return 0
+
+
+def user_list(_: argparse.Namespace) -> int:
+    """Every user: roles, person, active or revoked, and when its token was issued (never a token)."""
+    app = _open()
+    try:
+        users = app.list_users()
+    finally:
+        app.close()
+    print(f"{'name':<20} {'state':<8} {'token issued (UTC)':<20} {'person':<36} roles")
+    for u in users:
+        issued = u.token_issued_at.strftime("%Y-%m-%d %H:%M:%S") if u.token_issued_at else "—"
+        print(f"{u.name:<20} {'active' if u.active else 'revoked':<8} {issued:<20} {u.person!s:<36} "
+              f"{', '.join(u.roles)}")
     return 0
 
 
@@ -499,7 +527,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.set_defaults(run=serve)
     user = commands.add_parser("user", help="users and their tokens").add_subparsers(dest="user_command",
                                                                                     required=True)
-    add = user.add_parser("add", help="create a user; prints the token alone on the last line")
+    add = user.add_parser("add", help="create a user, or give a revoked name access again with these roles; prints "
+                                      "the token alone on the last line")
     add.add_argument("name")
     add.add_argument("--role", action="append", required=True,
                      choices=["intake", "auditor", "decision", "admin", "regulator"])
@@ -508,6 +537,12 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = user.add_parser("revoke", help="revoke a user's token")
     revoke.add_argument("name")
     revoke.set_defaults(run=user_revoke)
+    token = user.add_parser("token", help="rotate a user's token: prints the new one alone on the last line; the "
+                                          "old one stops working at once")
+    token.add_argument("name")
+    token.set_defaults(run=user_token)
+    user.add_parser("list", help="every user: roles, person, active or revoked, when its token was issued"
+                    ).set_defaults(run=user_list)
     qr = commands.add_parser("qr", help="QR codes of certificates").add_subparsers(dest="qr_command", required=True)
     verify = qr.add_parser("verify", help="check a QR's signed token offline against the published key",
                            description="Checks the signed token of a verify URL, or of the QR code in a PNG or JPEG "
@@ -585,7 +620,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # What writes to the registry's database, and so has no place on a read replica (REGISTRY_READ_ONLY).
-WRITERS = (demo, user_add, user_revoke, tick, scheduler_service, projections_rebuild, projections_run,
+WRITERS = (demo, user_add, user_token, user_revoke, tick, scheduler_service, projections_rebuild, projections_run,
            projections_retry)
 
 

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from api.problems import RoleNotAllowed
 from api.settings import Settings
 from registry.application import Registry
-from registry.user import Unauthenticated
+from registry.user import NO_TOKEN, Unauthenticated
 from registry.values import Actor, Role, Written
 from registry.views import UserView
 
@@ -63,7 +63,7 @@ RegistryDep = Annotated[Registry, Depends(get_registry)]
 def current_user(registry: RegistryDep,
                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> UserView:
     if credentials is None:
-        raise Unauthenticated("this endpoint needs a bearer token")
+        raise Unauthenticated(NO_TOKEN)
     return registry.authenticate(credentials.credentials)
 
 
@@ -80,14 +80,17 @@ class Claim:
     token: str
     role: Role
 
-    def actor(self, registry: Registry) -> Actor:
-        """The user holding the token, acting in the role: 401 for an unknown or revoked token, 403 when the user
-        does not hold the role."""
+    def check(self, registry: Registry) -> tuple[UserView, Actor]:
+        """The user holding the token, and the actor it is in the role: 401 for an unknown or revoked token, 403
+        when the user does not hold the role."""
         user = registry.authenticate(self.token)
         if self.role.value not in user.roles:
             raise RoleNotAllowed(f"this endpoint needs the {self.role.value} role; {user.name} holds "
                                  f"{', '.join(user.roles)}")
-        return Actor(user.person, self.role)
+        return user, Actor(user.person, self.role)
+
+    def actor(self, registry: Registry) -> Actor:
+        return self.check(registry)[1]
 
 
 def acting_as(role: Role) -> Callable[..., Coroutine[Any, Any, Claim]]:
@@ -96,7 +99,7 @@ def acting_as(role: Role) -> Callable[..., Coroutine[Any, Any, Claim]]:
     async def dependency(request: Request,
                          credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Claim:
         if credentials is None:
-            raise Unauthenticated("this endpoint needs a bearer token")
+            raise Unauthenticated(NO_TOKEN)
         claim = Claim(credentials.credentials, role)
         # Until the command checks it: a request refused before then is answered for its caller first
         # (problems.unchecked_caller).
@@ -112,22 +115,31 @@ async def _reader(user: UserDep) -> UserView:
     return user
 
 
+async def _admin_reader(user: UserDep) -> UserView:
+    """Only an admin may read (the users)."""
+    if Role.ADMIN.value not in user.roles:
+        raise RoleNotAllowed(f"this endpoint needs the admin role; {user.name} holds {', '.join(user.roles)}")
+    return user
+
+
 Intake = Annotated[Claim, Depends(acting_as(Role.INTAKE))]
 Auditor = Annotated[Claim, Depends(acting_as(Role.AUDITOR))]
 Decision = Annotated[Claim, Depends(acting_as(Role.DECISION))]
 Admin = Annotated[Claim, Depends(acting_as(Role.ADMIN))]
 Reader = Annotated[UserView, Depends(_reader)]
+AdminReader = Annotated[UserView, Depends(_admin_reader)]
 
 
-def once(registry: Registry, key: str | None, actor: Actor, request: Request, payload: Any,
+def once(registry: Registry, key: str | None, user: UserView, actor: Actor, request: Request, payload: Any,
          command: Callable[[], Written]) -> tuple[Written, bool]:
-    """Runs a write once per Idempotency-Key (scoped to the caller), or simply runs it when there is no key."""
+    """Runs a write once per Idempotency-Key, or simply runs it when there is no key. Keys are the calling user's
+    own: two users acting as one person never answer each other's requests."""
     if key is None:
         return command(), False
     canonical = json.dumps({"path": request.url.path, "body": payload}, sort_keys=True, default=str,
                            ensure_ascii=False)
     digest = hashlib.sha256(canonical.encode()).hexdigest()
-    return registry.idempotent(f"{actor.person}", key, digest, actor, command)
+    return registry.idempotent(f"user:{user.id}", key, digest, actor, command)
 
 
 def answer(written: Written, replayed: bool, response: Response, **fields: str) -> dict[str, Any]:
@@ -166,13 +178,28 @@ class WriteContext:
         def checked() -> tuple[Written, bool]:
             self.request.state.claim = None
             with self.registry.one_connection(), self.registry.following():
-                actor = claim.actor(self.registry)
-                return once(self.registry, self.key, actor, self.request, payload, lambda: command(actor))
+                user, actor = claim.check(self.registry)
+                return once(self.registry, self.key, user, actor, self.request, payload, lambda: command(actor))
 
         threads: ThreadPoolExecutor = self.request.app.state.commands
         # In a copy of this request's context, as the server's own threads run a request's functions.
         written, replayed = await asyncio.get_running_loop().run_in_executor(threads, copy_context().run, checked)
         return answer(written, replayed, self.response, **fields)
+
+    async def issue(self, claim: Claim, payload: Any, command: Callable[[Actor], tuple[Written, str]],
+                    **fields: str) -> dict[str, Any]:
+        """``run`` for a command that issues a token: the answer carries it as ``token``, the only time it is ever
+        shown, and is never cached. A replay answers ``token: null``: the registry keeps only its digest."""
+        issued: list[str] = []
+
+        def issuing(actor: Actor) -> Written:
+            written, token = command(actor)
+            issued.append(token)
+            return written
+
+        body = await self.run(claim, payload, issuing, **fields)
+        self.response.headers["Cache-Control"] = "no-store"
+        return {**body, "token": issued[0] if issued else None}
 
 
 async def _write_context(request: Request, response: Response, key: Annotated[str | None, Header(

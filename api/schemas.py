@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -559,3 +559,46 @@ class SearchResults(BaseModel):
     total: int
     page: int
     page_size: int
+
+
+# Users (admin)
+
+StaffRole = Literal["intake", "auditor", "decision", "admin", "regulator"]
+
+
+class UserCreate(BaseModel):
+    """A new user, or a revoked user's name given access again (with these roles and a new token)."""
+
+    model_config = example(name="受理员", roles=["intake"])
+    name: str = Field(min_length=1, max_length=200)
+    roles: list[StaffRole] = Field(min_length=1, max_length=5)
+    person: UUID | None = Field(None, description="an existing person; a new person is recorded otherwise (a "
+                                                  "revoked user added again keeps its own)")
+
+
+class UserPublic(BaseModel):
+    """A user as the registry shows it: never its token, nor the token's digest."""
+
+    id: UUID
+    name: str
+    roles: list[str]
+    person: UUID
+    active: bool
+    token_issued_at: datetime | None
+
+
+class UserList(BaseModel):
+    items: list[UserPublic]
+    total: int
+
+
+class TokenIssued(BaseModel):
+    """A write that issued a token: ``token`` is shown in this answer only (``null`` in an idempotent replay: the
+    registry keeps its digest alone)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"position": 42, "id": "3f2c…", "person": "9a1b…",
+                                                               "token": "reg_…"}]})
+    position: int
+    id: UUID
+    person: UUID | None = None
+    token: str | None
