@@ -1,18 +1,24 @@
 """Request and response bodies of the HTTP API (API.md), with examples in Chinese.
 
 Field names are the contract. Enumerations are typed here so the OpenAPI document lists their values; the rules
-themselves are checked by the domain, never here.
+themselves are checked by the domain, never here. Every text is bounded and refused with the characters the
+domain refuses (``registry.text``, one kind per field), every list is bounded, a boolean is JSON ``true`` or
+``false`` and nothing else, and a date is a string ``YYYY-MM-DD`` and nothing else: the same checks the domain makes,
+made before a command runs, so a refusal is a 422 naming the field.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic_core import PydanticCustomError
 
+from registry import text
 from registry.values import (
     CancellationGround,
     CaseKind,
@@ -29,6 +35,59 @@ from registry.values import (
 
 def example(**values: Any) -> ConfigDict:
     return ConfigDict(extra="forbid", json_schema_extra={"examples": [values]})
+
+
+# Field types
+
+
+def _refused(kind: text.Kind) -> Any:
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and (found := text.fault(value, kind)) is not None:
+            raise PydanticCustomError("text", "{reason}", {"reason": str(found)})
+        return value  # anything else is pydantic's to refuse: a number, a list, null where text is due
+    return BeforeValidator(check)
+
+
+def _at_most(most: int) -> Any:
+    def check(value: Any) -> Any:
+        if isinstance(value, list | dict) and (found := text.count_fault(value, most)) is not None:
+            raise PydanticCustomError("too_many", "{reason}", {"reason": str(found)})
+        return value
+    return BeforeValidator(check)
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _day(value: Any) -> Any:
+    """Only ``YYYY-MM-DD``: pydantic's own dates also take Unix timestamps and dates with a time."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value  # a Python caller's own date; JSON never makes one
+    if isinstance(value, str) and _DAY.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError("date", "没有这一天 / there is no such day") from None
+    raise PydanticCustomError("date", "日期须为 YYYY-MM-DD 格式的字符串 / a date is a string YYYY-MM-DD")
+
+
+def _flag(value: Any) -> Any:
+    """Only JSON ``true`` and ``false``: pydantic's own booleans also take ``"no"``, ``"off"``, ``0`` and ``1``."""
+    if isinstance(value, bool):
+        return value
+    raise PydanticCustomError("boolean", "应为 true 或 false / a boolean is JSON true or false")
+
+
+Code = Annotated[str, _refused(text.CODE), Field(max_length=text.CODE.max_length)]
+Number = Annotated[str, _refused(text.NUMBER), Field(max_length=text.NUMBER.max_length)]
+Name = Annotated[str, _refused(text.NAME), Field(max_length=text.NAME.max_length)]
+Line = Annotated[str, _refused(text.LINE), Field(max_length=text.LINE.max_length)]
+Scope = Annotated[str, _refused(text.SCOPE), Field(max_length=text.SCOPE.max_length)]
+Prose = Annotated[str, _refused(text.PROSE), Field(max_length=text.PROSE.max_length)]
+T = TypeVar("T")
+Items = Annotated[list[T], _at_most(text.ITEMS), Field(max_length=text.ITEMS)]
+Day = Annotated[date, BeforeValidator(_day)]
+Flag = Annotated[bool, BeforeValidator(_flag)]
 
 
 class Problem(BaseModel):
@@ -68,48 +127,48 @@ class Written(BaseModel):
 
 class PersonCreate(BaseModel):
     model_config = example(name="张伟")
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1)
 
 
 class RegistrationCreate(BaseModel):
     model_config = example(kind="ccaa_cems_auditor", number="CCAA-2024-CEMS-0001", valid_from="2024-01-01",
                            valid_until="2027-12-31")
     kind: RegistrationKind
-    number: str = Field(min_length=1)
-    valid_from: date
-    valid_until: date
+    number: Code = Field(min_length=1)
+    valid_from: Day
+    valid_until: Day
 
 
 class ViolationCreate(BaseModel):
     model_config = example(on="2025-06-01", description="未按规定记录审核时间")
-    on: date
-    description: str = Field(min_length=1)
+    on: Day
+    description: Prose = Field(min_length=1)
 
 
 class EvaluationCreate(BaseModel):
     model_config = example(on="2025-01-10", sectors=["电力", "钢铁"])
-    on: date
-    sectors: list[str] = []
+    on: Day
+    sectors: Items[Name] = []
 
 
 class ServiceCreate(BaseModel):
     model_config = example(client_uscc="91110000600037341L", kind="consulting", on="2025-03-01")
-    client_uscc: str
+    client_uscc: Code
     kind: ServiceKind
-    on: date
+    on: Day
 
 
 class OrganizationCreate(BaseModel):
     model_config = example(uscc="91110000600037341L", name="北京绿能电力有限公司", address="北京市海淀区中关村大街1号")
-    uscc: str
-    name: str
-    address: str
+    uscc: Code
+    name: Name
+    address: Line
 
 
 class RectificationCreate(BaseModel):
     model_config = example(on="2026-05-01", evidence="整改报告及主管部门验收意见")
-    on: date
-    evidence: str = Field(min_length=1)
+    on: Day
+    evidence: Prose = Field(min_length=1)
 
 
 # Cases
@@ -118,39 +177,39 @@ class RectificationCreate(BaseModel):
 class LevelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     level: Level
-    method: str = Field(description="e.g. iso_14064_1, iso_14067, iso_14064_2, project_methodology, "
-                                    "large_event_guide, national_standard, sector_standard, group_standard")
-    reference: str = ""
+    method: Code = Field(description="e.g. iso_14064_1, iso_14067, iso_14064_2, project_methodology, "
+                                     "large_event_guide, national_standard, sector_standard, group_standard")
+    reference: Line = ""
 
 
 class BasisIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    standard: str = "CCAI-S-C06"
-    version: str = "2023"
-    sector_requirements: list[str] | str | None = None
+    standard: Name = "CCAI-S-C06"
+    version: Code = "2023"
+    sector_requirements: Items[Name] | Name | None = None
 
 
 class EmissionControlIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    controlled: bool = False
-    cycles_completed: int = Field(default=0, ge=0)
+    controlled: Flag = False
+    cycles_completed: StrictInt = Field(default=0, ge=0, le=1000)
 
 
 class OtherCertificationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    system: str
-    certificate_number: str
-    valid_until: date
+    system: Name
+    certificate_number: Code
+    valid_until: Day
 
 
 class TransferIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    from_body: str
-    certificate_number: str
+    from_body: Name
+    certificate_number: Code
     status: TransferStatus
-    valid_until: date
-    reason: str
-    issued_on: date | None = None
+    valid_until: Day
+    reason: Prose
+    issued_on: Day | None = None
 
 
 class CaseCreate(BaseModel):
@@ -161,112 +220,112 @@ class CaseCreate(BaseModel):
         cems_operating_since="2025-09-01", emission_control={"controlled": True, "cycles_completed": 1},
         other_certifications=[{"system": "EnMS", "certificate_number": "EnMS-2024-001", "valid_until": "2027-01-01"}],
         incident_report_commitment=True)
-    organization_uscc: str
+    organization_uscc: Code
     kind: CaseKind
-    applied_on: date
-    scope: str
-    levels: list[LevelIn]
+    applied_on: Day
+    scope: Scope
+    levels: Items[LevelIn]
     basis: BasisIn = BasisIn()
-    cems_operating_since: date
+    cems_operating_since: Day
     emission_control: EmissionControlIn = EmissionControlIn()
-    other_certifications: list[OtherCertificationIn] = []
-    incident_report_commitment: bool
-    permits: str = ""
-    compliance_information: str = ""
-    renewal_of: str | None = None
+    other_certifications: Items[OtherCertificationIn] = []
+    incident_report_commitment: Flag
+    permits: Prose = ""
+    compliance_information: Prose = ""
+    renewal_of: Number | None = None
     transfer: TransferIn | None = None
 
 
 class SupplementCreate(BaseModel):
     model_config = example(requested_on="2026-03-03", missing=["carbon_review_report"], note="请补充碳评审报告")
-    requested_on: date
-    missing: list[str]
-    note: str = ""
+    requested_on: Day
+    missing: Items[Code]
+    note: Prose = ""
 
 
 class ReviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    information_sufficient: bool
-    requirements_understood: bool
-    competent_and_resourced: bool
+    information_sufficient: Flag
+    requirements_understood: Flag
+    competent_and_resourced: Flag
 
 
 class AcceptanceCreate(BaseModel):
     model_config = example(decided_on="2026-03-05", accepted=True,
                            review={"information_sufficient": True, "requirements_understood": True,
                                    "competent_and_resourced": True}, reasons="资料齐全，予以受理")
-    decided_on: date
-    accepted: bool
+    decided_on: Day
+    accepted: Flag
     review: ReviewIn
-    reasons: str = ""
+    reasons: Prose = ""
 
 
 class AgreementCreate(BaseModel):
     model_config = example(signed_on="2026-03-06", fee_paid_on="2026-03-06")
-    signed_on: date
-    fee_paid_on: date
+    signed_on: Day
+    fee_paid_on: Day
 
 
 class IntegratedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    system: str
-    standalone_person_days: Decimal
+    system: Name
+    standalone_person_days: Decimal = Field(max_digits=30)
 
 
 class ProgrammeCreate(BaseModel):
     model_config = example(planned_on="2026-03-09", person_days=4,
                            integrated_with=[{"system": "ISO 14001", "standalone_person_days": 3}])
-    planned_on: date
-    person_days: Decimal
-    integrated_with: list[IntegratedIn] = []
-    cems_standalone_person_days: Decimal = Decimal(4)
+    planned_on: Day
+    person_days: Decimal = Field(max_digits=30)
+    integrated_with: Items[IntegratedIn] = []
+    cems_standalone_person_days: Decimal = Field(Decimal(4), max_digits=30)
 
 
 class TeamCreate(BaseModel):
     model_config = example(leader="6f1c1d8e-6a43-4a3e-9a8e-3c5b0c7e2a51", members=[], experts=[], on="2026-03-10")
     leader: UUID
-    members: list[UUID] = []
-    experts: list[UUID] = []
-    on: date
+    members: Items[UUID] = []
+    experts: Items[UUID] = []
+    on: Day
 
 
 class Stage1Create(BaseModel):
     model_config = example(conducted_on="2026-03-16", on_site=True, findings="体系文件基本完整，已具备二阶段审核条件")
-    conducted_on: date
-    on_site: bool = True
+    conducted_on: Day
+    on_site: Flag = True
     off_site_ground: OffSiteGround | None = None
-    justification: str = ""
-    findings: str = ""
+    justification: Prose = ""
+    findings: Prose = ""
 
 
 class NonconformityIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    ref: str
+    ref: Code
     severity: Severity
-    description: str
+    description: Prose
 
 
 class Stage2Create(BaseModel):
     model_config = example(conducted_on="2026-03-25",
                            nonconformities=[{"ref": "NC-1", "severity": "major", "description": "能源计量器具未校准"}])
-    conducted_on: date
-    nonconformities: list[NonconformityIn] = []
-    on_site: bool = True
+    conducted_on: Day
+    nonconformities: Annotated[list[NonconformityIn], _at_most(text.FINDINGS), Field(max_length=text.FINDINGS)] = []
+    on_site: Flag = True
 
 
 class ClosureCreate(BaseModel):
     model_config = example(closed_on="2026-04-01", evidence="计量器具校准证书")
-    closed_on: date
-    evidence: str
+    closed_on: Day
+    evidence: Prose
 
 
 class IndicatorIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    indicator: str
-    unit: str
-    baseline: Decimal
-    target: Decimal
-    actual: Decimal
+    indicator: Name
+    unit: Code
+    baseline: Decimal = Field(max_digits=30)
+    target: Decimal = Field(max_digits=30)
+    actual: Decimal = Field(max_digits=30)
 
 
 class ReportCreate(BaseModel):
@@ -279,21 +338,21 @@ class ReportCreate(BaseModel):
                                  "target": "0.80", "actual": "0.79"}],
         measurement_and_verification="依据GB/T 32151核算，抽样核对燃料台账与购售电发票",
         improvement_evaluation="体系运行有效促进了碳绩效持续改进")
-    submitted_on: date
-    focus_points: dict[str, str]
-    quantified_performance: list[IndicatorIn] = []
-    measurement_and_verification: str = ""
-    improvement_evaluation: str = ""
-    cycle_effectiveness: str = ""
-    actual_reductions: str = ""
+    submitted_on: Day
+    focus_points: Annotated[dict[Code, Prose], _at_most(text.ITEMS), Field(max_length=text.ITEMS)]
+    quantified_performance: Items[IndicatorIn] = []
+    measurement_and_verification: Prose = ""
+    improvement_evaluation: Prose = ""
+    cycle_effectiveness: Prose = ""
+    actual_reductions: Prose = ""
 
 
 class ConditionsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    legal_compliance: bool | None = None
-    sector_requirements: bool | None = None
-    management_improved: bool | None = None
-    no_penalty: bool | None = None
+    legal_compliance: Flag | None = None
+    sector_requirements: Flag | None = None
+    management_improved: Flag | None = None
+    no_penalty: Flag | None = None
 
 
 class DecisionCreate(BaseModel):
@@ -301,10 +360,10 @@ class DecisionCreate(BaseModel):
                            conditions={"legal_compliance": True, "sector_requirements": None,
                                        "management_improved": True, "no_penalty": True},
                            reasons="满足认证决定条件，批准注册")
-    decided_on: date
-    grant: bool
+    decided_on: Day
+    grant: Flag
     conditions: ConditionsIn
-    reasons: str = ""
+    reasons: Prose = ""
 
 
 # Certificates
@@ -313,64 +372,64 @@ class DecisionCreate(BaseModel):
 class TeamIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     leader: UUID
-    members: list[UUID] = []
+    members: Items[UUID] = []
 
 
 class SurveillanceCreate(BaseModel):
     model_config = example(conducted_on="2027-03-20", team={"leader": "6f1c1d8e-6a43-4a3e-9a8e-3c5b0c7e2a51",
                                                            "members": []},
                            outcome="maintained", additional=False, reason="")
-    conducted_on: date
+    conducted_on: Day
     team: TeamIn
     outcome: SurveillanceOutcome = SurveillanceOutcome.MAINTAINED
-    additional: bool = False
-    reason: str = ""
+    additional: Flag = False
+    reason: Prose = ""
 
 
 class ChangesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = None
-    address: str | None = None
-    scope: str | None = None
-    process: str | None = None
-    materials: str | None = None
+    name: Name | None = None
+    address: Line | None = None
+    scope: Scope | None = None
+    process: Prose | None = None
+    materials: Prose | None = None
 
 
 class ChangeRequestCreate(BaseModel):
     model_config = example(requested_on="2026-09-10", changed_on="2026-09-05",
                            changes={"name": "北京绿能新能源有限公司"})
-    requested_on: date
-    changed_on: date
+    requested_on: Day
+    changed_on: Day
     changes: ChangesIn
 
 
 class ChangeCreate(BaseModel):
     model_config = example(request_id="0d5c2f6e-8a1b-4c3d-9e7f-5a6b7c8d9e0f", changed_on="2026-09-20")
     request_id: UUID
-    changed_on: date
+    changed_on: Day
 
 
 class MeasureCreate(BaseModel):
     model_config = example(on="2026-10-01", known_on="2026-09-28", ground="enforcement_penalty",
                            detail="获证组织在证书有效期内受到生态环境部门行政处罚")
-    on: date
-    known_on: date
+    on: Day
+    known_on: Day
     ground: SuspensionGround
-    detail: str = ""
+    detail: Prose = ""
 
 
 class ReinstatementCreate(BaseModel):
     model_config = example(on="2026-10-20", evidence="纠正措施已验证有效")
-    on: date
-    evidence: str
+    on: Day
+    evidence: Prose
 
 
 class CancellationCreate(BaseModel):
     model_config = example(on="2026-11-02", ground="client_request", detail="企业停产，申请注销")
-    on: date
+    on: Day
     ground: CancellationGround
-    detail: str = ""
-    trigger_on: date | None = Field(default=None, description="when the ground arose (the client's request, …); "
+    detail: Prose = ""
+    trigger_on: Day | None = Field(default=None, description="when the ground arose (the client's request, …); "
                                                               "R-CAN-1 counts 30 days from it")
 
 

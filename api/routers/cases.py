@@ -18,6 +18,8 @@ from api.schemas import (
     AgreementCreate,
     CaseCreate,
     ClosureCreate,
+    Code,
+    Day,
     DecisionCreate,
     ProgrammeCreate,
     ReportCreate,
@@ -28,6 +30,7 @@ from api.schemas import (
     Written,
 )
 from registry.storage import content_address
+from registry.text import document_content_type, document_file_name
 from registry.values import (
     Actor,
     Basis,
@@ -86,22 +89,24 @@ UPLOAD_EXAMPLE = {"requestBody": {"content": {"multipart/form-data": {"example":
 
 @router.post("/{case_id}/documents", status_code=201, response_model=Written, openapi_extra=INTAKE | UPLOAD_EXAMPLE,
              summary="Upload one of the eleven §8.1 documents (multipart); answers its SHA-256")
-async def document(case_id: UUID, kind: Annotated[str, Form()], received_on: Annotated[date, Form()],
+async def document(case_id: UUID, kind: Annotated[Code, Form()], received_on: Annotated[Day, Form()],
                    file: Annotated[UploadFile, File()], claim: Intake, w: Write) -> dict[str, Any]:
     limit: int = w.request.app.state.settings.max_upload_bytes
     content = await file.read(limit + 1)
     if len(content) > limit:
         raise PayloadTooLarge(f"a document may have at most {limit} bytes")
-    content_type = file.content_type or "application/octet-stream"
+    # What the sender's software says of the file is recorded without its folder and refused characters, under a
+    # document type (a browser will never be handed it as a page); the bytes and their SHA-256 are as sent.
+    content_type, filename = document_content_type(file.content_type), document_file_name(file.filename)
     # A large file is hashed in a thread: this coroutine runs on the loop that serves every other request.
     sha256 = content_address(content) if len(content) <= HASH_INLINE else await run_in_threadpool(content_address,
                                                                                                  content)
-    payload = {"kind": kind, "received_on": received_on.isoformat(), "sha256": sha256, "filename": file.filename,
+    payload = {"kind": kind, "received_on": received_on.isoformat(), "sha256": sha256, "filename": filename,
                "content_type": content_type}
     return await w.run(claim, payload,
                        lambda actor: w.registry.receive_document(case_id, kind, received_on, content,
                                                                  content_type=content_type,
-                                                                 filename=file.filename or "", actor=actor),
+                                                                 filename=filename, actor=actor),
                        sha256="sha256")
 
 
