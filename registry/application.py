@@ -21,7 +21,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent, Repository
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError
 
-from registry import rules, transcodings
+from registry import rules, text, transcodings
 from registry.base import RegistryAggregate
 from registry.case import Case
 from registry.certificate import Certificate
@@ -297,6 +297,7 @@ class Registry(Application[UUID], Records):
         return self._get(Case, cid, f"case {case_id}")
 
     def certificate_by_number(self, number: str) -> Certificate:
+        text.check("number", number, text.NUMBER)
         return self._get(Certificate, certificate_id(number), f"certificate {number}")
 
     def _people(self, ids: Iterable[UUID]) -> list[Person]:

@@ -184,3 +184,9 @@ def test_a_long_file_name_is_shortened_to_a_name_keeping_its_extension() -> None
 def test_an_uploads_content_type_is_a_document_type_or_octet_stream(sent: str | None, kept: str) -> None:
     assert text.document_content_type(sent) == kept
     text.check_document_type("content_type", kept)
+
+
+def test_a_certificate_number_with_a_surrogate_is_refused_not_a_crash(app: Registry) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        app.get_certificate("CB-CEMS-2026-\ud83d00001")
+    assert caught.value.field == "number"
