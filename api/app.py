@@ -114,6 +114,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = registry is None
         check_read_only(settings)
+        for signer in (app.state.signer, app.state.checkpoint_signer):
+            signer.load()  # a missing or unreadable key stops the start, not the first request that signs
         app.state.registry = registry or Registry(settings.registry_config(), clock)
         app.state.commands = command_threads(settings)
         app.state.views = open_views(app.state.registry, signed_extras(app.state.signer), Checkpointing(
@@ -146,9 +148,9 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
                   description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None,  # api.front serves them
                   telemetry=None if settings.opentelemetry else {"tracing": False, "metrics": False, "logs": False})
     app.state.settings = settings
-    # Each reads its key when first used.
+    # Each reads its key at start-up, and again whenever a rotation has replaced the key file.
     app.state.signer, app.state.checkpoint_signer = signers(settings.signing_key, settings.checkpoint_key,
-                                                            settings.public_base_url)
+                                                            settings.public_base_url, settings.missing_key)
     problems.install(app)
 
     if settings.read_only:

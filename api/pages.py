@@ -106,7 +106,7 @@ def check_token(signer: Signer, token: str | None, document: dict[str, Any]) -> 
         claimed, _, _ = read_token(token)
     except InvalidToken:
         return TokenCheck("mismatch", ("链接中的签名无法识别", "The signature in the link cannot be read"))
-    if claimed.key_id != signer.key_id:
+    if claimed.key_id not in signer.verifying_keys():  # every key it has published, retired ones too
         return TokenCheck("mismatch", ("签名所用的密钥不是本登记系统公布的密钥",
                                        "It was signed with a key this registry has not published"),
                           claimed.key_id)

@@ -23,13 +23,13 @@ def _signer(request: Request) -> Signer:
 
 
 @router.get("/api/v1/public/keys", response_model=KeysPublic,
-            summary="The published verification keys: Ed25519, base64 of the raw 32 bytes")
+            summary="The published verification keys: Ed25519, base64 of the raw 32 bytes, each with its validity "
+                    "(the current key of each use first, then the retired ones)")
 def keys(request: Request) -> dict[str, Any]:
     published = [*_signer(request).published(), *request.app.state.checkpoint_signer.published()]
-    return {"keys": [
-        {"key_id": k.key_id, "algorithm": k.algorithm, "public_key": k.public_key, "use": k.use}
-        for k in dict.fromkeys(published)  # one key for both uses is listed once per use
-    ]}
+    # One key for both uses is listed once per use. Read from the key files and their keyrings on each request, so
+    # a rotation made by another process is published at once.
+    return {"keys": [k.as_dict() for k in dict.fromkeys(published)]}
 
 
 def stored_verify_url(document: str) -> str:

@@ -65,6 +65,17 @@ def test_every_registry_service_is_configured_by_the_same_variables_each_a_real_
     assert environment(registries[0])["REGISTRY_DATABASE_URL"].startswith("postgresql://")
 
 
+def test_the_compose_file_requires_a_database_password_and_runs_in_production() -> None:
+    loaded = compose()
+    postgres = environment(loaded["services"]["postgres"])
+    assert postgres["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")  # no default: unset, it will not start
+    for name, service in loaded["services"].items():
+        if name != "postgres":
+            env = environment(service)
+            assert env["REGISTRY_PRODUCTION"] == "true", name
+            assert "${POSTGRES_PASSWORD:?" in env["REGISTRY_DATABASE_URL"], name
+
+
 @pytest.mark.skipif(not (shutil.which("docker") or shutil.which("docker-compose")), reason="no Docker Compose here")
 def test_docker_compose_config_parses_the_file() -> None:
     for command in (["docker", "compose"], ["docker-compose"]):
@@ -72,9 +83,13 @@ def test_docker_compose_config_parses_the_file() -> None:
             continue
         if subprocess.run([*command, "version"], capture_output=True, check=False).returncode != 0:
             continue  # the Docker CLI without its Compose plugin: try Compose v1
+        unset = {k: v for k, v in os.environ.items() if k != "POSTGRES_PASSWORD"}
         result = subprocess.run([*command, "config", "--quiet"], cwd=ROOT, capture_output=True, text=True,
-                                check=False)
+                                check=False, env={**unset, "POSTGRES_PASSWORD": "a-password"})
         assert result.returncode == 0, result.stderr
+        refused = subprocess.run([*command, "config", "--quiet"], cwd=ROOT, capture_output=True, text=True,
+                                 check=False, env=unset)
+        assert refused.returncode != 0 and "POSTGRES_PASSWORD must be set" in refused.stderr
         return
     pytest.skip("Docker without Compose here")
 
@@ -90,11 +105,17 @@ def layout(pg_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str], l
              "REGISTRY_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "REGISTRY_WORKERS": "2"}
     started: list[subprocess.Popen[bytes]] = []
     logs = []
+
+    def env_of(service: str) -> dict[str, str]:
+        env = {**os.environ, **{k: v for k, v in environment(services[service]).items() if k.startswith("REGISTRY")},
+               **local}
+        return {k: v for k, v in env.items() if "${" not in v}
+
+    # The keys first, as an operator makes them (README): in production no process makes one at start-up.
+    subprocess.run([exe, "keys", "init"], cwd=tmp_path, env=env_of("api"), capture_output=True, check=True)
     try:
         for name in ("projections", "scheduler", "api"):
-            env = {**os.environ, **{k: v for k, v in environment(services[name]).items() if k.startswith("REGISTRY")},
-                   **local}
-            env = {k: v for k, v in env.items() if "${" not in v}
+            env = env_of(name)
             command = [c if c != "8000" else str(port) for c in services[name]["command"]]
             command = [c if c != "0.0.0.0" else "127.0.0.1" for c in command]
             log = (tmp_path / f"{name}.log").open("w")

@@ -77,7 +77,8 @@ def test_the_published_keys_name_each_key_by_its_id(client: TestClient) -> None:
     body: dict[str, Any] = response.json()
     assert [k["use"] for k in body["keys"]] == ["qr", "checkpoint"]
     for key in body["keys"]:
-        assert set(key) == {"key_id", "algorithm", "public_key", "use"}
+        assert set(key) == {"key_id", "algorithm", "public_key", "use", "valid_from", "valid_until"}
+        assert key["valid_until"] is None  # no key has been rotated: each is current
         raw = base64.b64decode(key["public_key"], validate=True)
         assert len(raw) == 32 and key["algorithm"] == "Ed25519"
         assert key["key_id"] == hashlib.sha256(raw).hexdigest()[:16]

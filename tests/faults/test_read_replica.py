@@ -61,7 +61,8 @@ def test_a_read_only_api_on_a_hot_standby_serves_reads_and_refuses_writes(
         replica_url = standby.url("registry", "faults")
         workdir = tmp_path / "replica"
         workdir.mkdir()
-        for key in ("signing.key", "checkpoint.key"):  # the primary's keys, as a shared volume gives them
+        # The primary's keys and their keyrings, as a shared volume gives them.
+        for key in ("signing.key", "checkpoint.key", "signing.key.keyring.json", "checkpoint.key.keyring.json"):
             shutil.copy(tmp_path / key, workdir / key)
 
         # Without the read-only mode, a standby refuses the API's start-up (it creates its tables if missing).

@@ -73,4 +73,4 @@ def test_no_tracked_file_holds_a_private_key() -> None:
     assert "api/signing.py" in tracked  # the listing works: the search has something to search
 
     assert holding == {}, "private keys are tracked by git; remove them (git rm) and replace every key made from " \
-                          f"them (README, Keys): {holding}"
+                          f"them (README, Signing keys): {holding}"
