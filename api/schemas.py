@@ -465,20 +465,12 @@ class KeyPublic(BaseModel):
     algorithm: str = Field(description="always Ed25519")
     public_key: str = Field(description="standard base64 of the raw 32-byte public key")
     use: str = Field(description="qr (the tokens in verify_url) or checkpoint (the log's signed checkpoints)")
-    valid_from: str | None = Field(description="when the key became current (YYYY-MM-DDTHH:MM:SSZ); null for a key "
-                                               "made before keys were recorded")
-    valid_until: str | None = Field(description="when the key was retired (YYYY-MM-DDTHH:MM:SSZ); null while it is "
-                                                "current. A retired key still checks what it signed while current")
 
 
 class KeysPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"keys": [{
         "key_id": "3f9a2c71d04b8e65", "algorithm": "Ed25519",
-        "public_key": "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", "use": "qr",
-        "valid_from": "2026-11-01T02:00:00Z", "valid_until": None}, {
-        "key_id": "a05c39e1b7d24f86", "algorithm": "Ed25519",
-        "public_key": "Jm2h3sVqS0b7cO4dYw0XGJb1u3mKZL0nY7u3iXW0a8Q=", "use": "qr",
-        "valid_from": "2025-03-14T08:30:00Z", "valid_until": "2026-11-01T02:00:00Z"}]}]})
+        "public_key": "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", "use": "qr"}]}]})
     keys: list[KeyPublic]
 
 
@@ -637,7 +629,7 @@ class UserCreate(BaseModel):
     """A new user, or a revoked user's name given access again (with these roles and a new token)."""
 
     model_config = example(name="受理员", roles=["intake"])
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1)
     roles: list[StaffRole] = Field(min_length=1, max_length=5)
     person: UUID | None = Field(None, description="an existing person; a new person is recorded otherwise (a "
                                                   "revoked user added again keeps its own)")

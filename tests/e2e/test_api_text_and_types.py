@@ -47,6 +47,7 @@ def report(bad: str) -> dict[str, Any]:
 WRITES: list[tuple[str, str, str, Callable[[str], dict[str, Any]], str]] = [
     ("organisation name", "intake", "/organizations", organization, "name"),
     ("person name", "admin", "/people", lambda bad: {"name": f"张{bad}伟"}, "name"),
+    ("user name", "admin", "/users", lambda bad: {"name": f"受理{bad}员", "roles": ["intake"]}, "name"),
     ("violation", "admin", f"/people/{PERSON}/violations",
      lambda bad: {"on": "2025-06-01", "description": f"未按规定{bad}记录"}, "description"),
     ("case scope", "intake", "/cases", application, "scope"),
