@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import front, pages, problems
+from api.catching_up import CatchingUp
 from api.deps import command_threads
 from api.edge import Edge
 from api.public_reads import CertificateReader, signed_extras
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         app.state.scheduler = (background(app.state.registry, app.state.views, settings.notice_lead_days)
                                if settings.run_scheduler and writer else None)
         app.state.reader = CertificateReader(app.state.registry.database, app.state.views.public)
+        app.state.catching_up = CatchingUp(app.state.views, settings.after_timeout, writable=not settings.read_only)
         await app.state.reader.open()
         # Everything made at start-up lives as long as the process: keep it out of the collector's full scans,
         # which otherwise stall every request in flight now and then (the lookup's p99, bench/public_lookup.py).

@@ -11,6 +11,7 @@ onto this number, *does not match*. No token at all is *absent*, told apart from
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,10 +22,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from api.routers.public_certificates import public_certificate
+from api.inputs import certificate_number
+from api.public_reads import as_served
+from api.routers.public_certificates import AFTER_RESPONSES, After, Number, wait_for
 from api.signing import InvalidToken, Signer, read_token
-from projections.runner import Views
-from registry.errors import NotFound
 
 router = APIRouter(tags=["public · 公开查询"])
 
@@ -137,27 +138,27 @@ def _page(name: str, status_code: int, **context: Any) -> HTMLResponse:
 
 
 @router.get("/verify/{number}", response_class=HTMLResponse,
-            responses={404: {"content": {"text/html": {}}, "description": "no such certificate (an HTML page)"}},
+            responses={404: {"content": {"text/html": {}}, "description": "no such certificate (an HTML page)"},
+                       **AFTER_RESPONSES},
             summary="The verify page a QR scan opens: status, §10.1 contents and the token check (HTML)")
-def verify(number: str, request: Request, t: str | None = None, after: int | None = None) -> HTMLResponse:
+async def verify(number: Number, request: Request, t: str | None = None, after: After = None) -> HTMLResponse:
     """``t`` is the signed token of the certificate's verify_url; ``after`` (a log position) waits, bounded, for the
-    views to reach a write, and then shows what they have."""
-    settings = request.app.state.settings
+    views to reach a write, and then shows what they have. The number is matched ignoring case."""
+    certificate_number(number)  # a number no certificate can have: a 422 problem of its own, never a page
     signer: Signer = request.app.state.signer
-    views: Views = request.app.state.views
-    if after is not None:
-        views.wait(after, settings.after_timeout)
+    today = request.app.state.registry.clock.today()
+    await wait_for(request)
     base = signer.public_base_url
-    where = {"keys_url": f"{base}/api/v1/public/keys",
-             "json_url": f"{base}/api/v1/public/certificates/{quote(number, safe='')}"}
-    try:
-        doc = public_certificate(request, number)
-    except NotFound:
-        return _page("not_found.html", 404, number=number, **where)
+    row = await request.app.state.reader.get(number)  # the public read model, as the lookup reads it
+    if row is None:
+        return _page("not_found.html", 404, number=number, keys_url=f"{base}/api/v1/public/keys",
+                     json_url=f"{base}/api/v1/public/certificates/{quote(number, safe='')}")
+    doc: dict[str, Any] = json.loads(as_served(row, today))
     status = doc["status"]
     return _page(
         "verify.html", 200, doc=doc, status=status,
         status_words=STATUSES.get(status, (status, status, "", "")),
         statuses=STATUSES, grounds=GROUNDS, levels=LEVELS, methods=METHODS, outcomes=OUTCOMES,
         ground=_ground(doc.get("suspension_ground")) if status == "suspended" else None,
-        token=check_token(signer, t, doc), today=request.app.state.registry.clock.today(), **where)
+        token=check_token(signer, t, doc), today=today, keys_url=f"{base}/api/v1/public/keys",
+        json_url=f"{base}/api/v1/public/certificates/{quote(doc['number'], safe='')}")

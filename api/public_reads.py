@@ -21,7 +21,7 @@ from psycopg_pool import AsyncConnectionPool
 from starlette.concurrency import run_in_threadpool
 
 from api.signing import Signer
-from projections.public_certificates import PublicCertificatesView
+from projections.public_certificates import PublicCertificatesView, named
 from registry.storage import Database
 from registry.views import lapse
 
@@ -92,8 +92,11 @@ class CertificateReader:
             self._pool = AsyncConnectionPool(conninfo, min_size=in_flight, max_size=in_flight, open=False,
                                               kwargs={"autocommit": True}, timeout=CONNECTION_WAIT,
                                               reconnect_timeout=CONNECTION_WAIT)
-            self._sql = (f"SELECT number, document, status, valid_until, next_due_by "
-                         f"FROM {view.table('public_certificates')} WHERE number = ANY(%s)")
+            table = view.table("public_certificates")
+            self._sql = f"SELECT number, document, status, valid_until, next_due_by FROM {table} WHERE number = ANY(%s)"
+            # Numbers not found as spelt, ignoring case (PublicCertificatesView.certificate_row, on its index).
+            self._sql_any_case = (f"SELECT q, number, document, status, valid_until, next_due_by "
+                                  f"FROM unnest(%s::text[]) AS q JOIN {table} ON upper(number) = upper(q)")
         self._pending: dict[str, list[asyncio.Future[Row | None]]] = {}
         self._slots = asyncio.Semaphore(in_flight) if self._pool else None
         self._flushing = False
@@ -127,9 +130,26 @@ class CertificateReader:
             self._flushing = False
 
     async def _fetch(self, batch: dict[str, list[asyncio.Future[Row | None]]]) -> None:
-        assert self._slots is not None and self._pool is not None
+        assert self._slots is not None
         try:
-            rows = await self._rows(list(batch))
+            await self._answer(batch)
+        finally:
+            self._slots.release()
+
+    async def _answer(self, batch: dict[str, list[asyncio.Future[Row | None]]]) -> None:
+        try:
+            try:
+                rows = await self._rows(list(batch))
+            except psycopg.OperationalError:
+                raise
+            except Exception:
+                # Not the database away but something in the query: a number the statement cannot take (the API
+                # refuses those before they get here). Each lookup alone, so only the one that fails fails.
+                if len(batch) == 1:
+                    raise
+                for number, futures in batch.items():
+                    await self._answer({number: futures})
+                return
             for number, futures in batch.items():
                 for future in futures:
                     if not future.done():
@@ -139,17 +159,29 @@ class CertificateReader:
                 for future in futures:
                     if not future.done():
                         future.set_exception(e)
-        finally:
-            self._slots.release()
 
     async def _rows(self, numbers: list[str]) -> dict[str, Row]:
+        """The rows of ``numbers``, each as spelt, or else ignoring case: a second query, for the misses only."""
+        found = {r[0]: (r[1], r[2], r[3], r[4]) for r in await self._query(self._sql, numbers)}
+        missed = [number for number in numbers if number not in found]
+        if missed:
+            candidates: dict[str, list[tuple[Any, ...]]] = {}
+            for r in await self._query(self._sql_any_case, missed):
+                candidates.setdefault(r[0], []).append(r[1:])
+            for number, rows in candidates.items():
+                row = named(number, rows)
+                if row is not None:
+                    found[number] = (row[1], row[2], row[3], row[4])
+        return found
+
+    async def _query(self, sql: str, numbers: list[str]) -> list[tuple[Any, ...]]:
         assert self._pool is not None
         for attempt in (1, 2):
             conn: psycopg.AsyncConnection[Any] | None = None
             try:
                 async with self._pool.connection() as conn:
-                    cursor = await conn.execute(self._sql, (numbers,), prepare=True)
-                    return {r[0]: (r[1], r[2], r[3], r[4]) for r in await cursor.fetchall()}
+                    cursor = await conn.execute(sql, (numbers,), prepare=True)
+                    return await cursor.fetchall()
             except psycopg.OperationalError:
                 # A connection lost since it was pooled (the database restarted): the others are likely lost too.
                 # Drop every dead one (the pool reconnects) and try once more, rather than fail a lookup for each.

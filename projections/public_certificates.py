@@ -76,6 +76,8 @@ class PublicCertificatesView(Parking):
         **Parking.parked_tables,
     }
     indexes = ("public_certificates_uscc ON public_certificates (uscc)",
+               # Numbers are matched ignoring case (certificate_row); made where missing on an existing database.
+               "public_certificates_number_upper ON public_certificates (upper(number))",
                "public_certificates_name ON public_certificates (name)",
                "certificate_schedule_due ON certificate_schedule (next_due_by)",
                "certificate_schedule_until ON certificate_schedule (valid_until)",
@@ -255,12 +257,21 @@ class PublicCertificatesView(Parking):
         return json.loads(row[0]) if row else None
 
     def certificate_row(self, number: str) -> tuple[str, str, str, str] | None:
-        """The stored document as served, with the columns that say whether a lapse has changed it since."""
+        """The stored document as served, with the columns that say whether a lapse has changed it since; the
+        number is matched ignoring case (``named``)."""
         with self.cursor() as curs:
-            curs.execute(f"SELECT document, status, valid_until, next_due_by FROM "
-                         f"{self.table('public_certificates')} WHERE number = %s", (number,))
-            row = curs.fetchone()
-        return (row[0], row[1], row[2], row[3]) if row else None
+            curs.execute(f"SELECT number, document, status, valid_until, next_due_by FROM "
+                         f"{self.table('public_certificates')} WHERE upper(number) = upper(%s)", (number,))
+            row = named(number, curs.fetchall())
+        return (row[1], row[2], row[3], row[4]) if row else None
+
+    def certificate_number(self, number: str) -> str | None:
+        """The number as issued of the certificate ``number`` names ignoring case (``named``), if it is published."""
+        with self.cursor() as curs:
+            curs.execute(f"SELECT number FROM {self.table('public_certificates')} WHERE upper(number) = upper(%s)",
+                         (number,))
+            row = named(number, curs.fetchall())
+        return str(row[0]) if row else None
 
     def search(self, uscc: str | None, name: str | None, status: str | None, offset: int,
                limit: int) -> tuple[list[dict[str, Any]], int]:
@@ -269,9 +280,9 @@ class PublicCertificatesView(Parking):
         if uscc:
             where.append("uscc = %s")
             params.append(uscc)
-        if name:
-            where.append("name LIKE %s")
-            params.append("%" + name.replace("\\", "").replace("%", "").replace("_", "") + "%")
+        if name:  # the name's own % and _ are characters to find, not wildcards
+            where.append("name LIKE %s ESCAPE '\\'")
+            params.append("%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
         if status:
             where.append("status = %s")
             params.append(status)
@@ -309,6 +320,16 @@ class PublicCertificatesView(Parking):
                 curs.execute(f"SELECT * FROM {self.table(table)} ORDER BY 1, 2")
                 out.extend((table, *row) for row in curs.fetchall())
         return out
+
+
+def named(number: str, rows: list[tuple[Any, ...]]) -> tuple[Any, ...] | None:
+    """Of the rows whose number (first column) equals ``number`` ignoring case, the one it names: its exact
+    spelling, else the only one. Numbers differing only in case (a pattern or body code changed case over the
+    years) are found only as spelt."""
+    exact = [row for row in rows if row[0] == number]
+    if exact:
+        return exact[0]
+    return rows[0] if len(rows) == 1 else None
 
 
 @dataclass

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Admin, Auditor, Decision, Intake, Reader, RegistryDep, Write, role_doc
 from api.downloads import attachment
+from api.inputs import AsOf
 from api.problems import PayloadTooLarge
 from api.schemas import (
     AcceptanceCreate,
@@ -78,7 +79,7 @@ async def apply(body: CaseCreate, claim: Intake, w: Write) -> dict[str, Any]:
 
 @router.get("/{case_id}", response_model=CaseView, openapi_extra=role_doc("any staff", "regulator"),
             summary="A case: stage, missing documents, eligibility, open deadlines, team, findings")
-def get(case_id: UUID, registry: RegistryDep, _: Reader, as_of: date | None = None) -> CaseView:
+def get(case_id: UUID, registry: RegistryDep, _: Reader, as_of: AsOf) -> CaseView:
     return registry.get_case(case_id, as_of)
 
 

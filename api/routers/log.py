@@ -21,6 +21,7 @@ from api.schemas import (
     ConsistencyProof,
     InclusionProof,
     LogEntries,
+    Problem,
 )
 from projections.log import Checkpoint, LogError, LogView, NotInTree
 from projections.runner import Views
@@ -49,7 +50,10 @@ def _size(request: Request, size: int | None) -> int:
     return _latest(request).size if size is None else size
 
 
-@router.get("/checkpoint", response_model=CheckpointOut, openapi_extra=ROLES,
+@router.get("/checkpoint", response_model=CheckpointOut, openapi_extra=ROLES, responses={503: {
+            "model": Problem, "content": {"application/problem+json": {}},
+            "description": "?after=: no checkpoint covers that log position within the timeout "
+                           "(REGISTRY_AFTER_TIMEOUT), or the database is away"}},
             summary="The latest signed checkpoint (or the one kept for ?size=); ?after=POSITION waits until one "
                     "covers that log position")
 def checkpoint(request: Request, _: Reader, size: Annotated[int | None, Query(ge=1)] = None,

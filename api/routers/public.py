@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request, Response
 from starlette.routing import Route
 
 from api import qr
-from api.routers.public_certificates import wait_for
+from api.inputs import certificate_number
+from api.routers.public_certificates import AFTER_RESPONSES, After, AfterHeader, Number, wait_for
 from api.schemas import KeysPublic
 from api.signing import Signer
 from registry.errors import NotFound
@@ -41,10 +42,10 @@ def stored_verify_url(document: str) -> str:
 
 async def serve_qr(request: Request) -> Response:
     """QR images, as plain Starlette endpoints (the hot path; see ``serve_certificate``)."""
-    number, fmt = request.path_params["number"], request.path_params["fmt"]
+    number, fmt = certificate_number(request.path_params["number"]), request.path_params["fmt"]
     if fmt not in qr.MEDIA_TYPES:
         raise NotFound(f"QR codes are qr.svg or qr.png, not qr.{fmt}")
-    await wait_for(request, request.query_params.get("after") or request.headers.get("x-registry-after"))
+    await wait_for(request)
     row = await request.app.state.reader.get(number)  # the public read model, as the lookup reads it
     if row is None:
         raise NotFound(f"no certificate {number}")
@@ -59,19 +60,22 @@ async def serve_qr(request: Request) -> Response:
 _IMAGE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"image/svg+xml": {}, "image/png": {}}, "description": "the QR code"},
     304: {"description": "not modified (If-None-Match)"},
+    **AFTER_RESPONSES,
 }
 
 
 @router.get("/api/v1/public/certificates/{number}/qr.svg", response_class=Response, responses=_IMAGE,
             summary="The QR code of the certificate's verify_url, as SVG (1 mm per module)")
-async def qr_svg(number: str, request: Request) -> Response:
+async def qr_svg(number: Number, request: Request, after: After = None, x_registry_after: AfterHeader = None
+                 ) -> Response:
     request.scope["path_params"]["fmt"] = "svg"
     return await serve_qr(request)
 
 
 @router.get("/api/v1/public/certificates/{number}/qr.png", response_class=Response, responses=_IMAGE,
             summary="The QR code of the certificate's verify_url, as PNG")
-async def qr_png(number: str, request: Request) -> Response:
+async def qr_png(number: Number, request: Request, after: After = None, x_registry_after: AfterHeader = None
+                 ) -> Response:
     request.scope["path_params"]["fmt"] = "png"
     return await serve_qr(request)
 

@@ -1,8 +1,9 @@
 """What anyone may see without a token: one certificate, search, and the registry's health (API.md, Public).
 
-Reads come from the public read model. ``?after=POSITION`` (or ``X-Registry-After``) waits, bounded, until the
-views have caught up with a write, so a client reads its own write. ``?as_of=DATE`` folds the certificate's
-events up to that day, exactly as the staff view does.
+Reads come from the public read model. ``?after=POSITION`` (or ``X-Registry-After``) waits, bounded and holding no
+thread, until the views have caught up with a write, so a client reads its own write. ``?as_of=DATE`` folds the
+certificate's events up to that day, exactly as the staff view does. Numbers are matched ignoring case; whatever a
+URL carries is checked before it reaches a query (``api/inputs.py``).
 """
 
 from __future__ import annotations
@@ -11,22 +12,47 @@ import json
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.catching_up import CatchingUp
 from api.deps import store_back
-from api.problems import NotCaughtUp
+from api.inputs import (
+    MAX_NUMBER,
+    MAX_PAGE,
+    MAX_POSITION,
+    MAX_TEXT,
+    as_of_day,
+    certificate_number,
+    impossible_number,
+    log_position,
+    search_text,
+)
 from api.public_reads import as_served, published, signed_extras
-from api.schemas import PublicCertificate, SearchResults
+from api.schemas import Problem, PublicCertificate, SearchResults
 from projections.public_certificates import public_document
 from projections.runner import Views
-from registry.errors import InvalidInput, NotFound
+from registry.errors import NotFound
+from registry.values import Status
 
 router = APIRouter(tags=["public · 公开查询"])
+
+# Every route that takes ?after= says what it answers when the views do not catch up in time.
+AFTER_RESPONSES: dict[int | str, dict[str, Any]] = {503: {
+    "model": Problem, "content": {"application/problem+json": {}},
+    "description": "?after= (or X-Registry-After): the views have not reached that log position within the "
+                   "timeout (REGISTRY_AFTER_TIMEOUT), or too many reads are waiting already; or the database is "
+                   "away. A position beyond the log's head is a 422 at once."}}
+After = Annotated[int | None, Query(ge=0, le=MAX_POSITION, description=(
+    "a log position (a write's `position`): wait, bounded, until the views have processed it"))]
+AfterHeader = Annotated[int | None, Header(ge=0, le=MAX_POSITION, description="the same as ?after=")]
+Number = Annotated[str, Path(max_length=MAX_NUMBER, description="the certificate's number, in any case")]
+AsOfQuery = Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description=(
+    "as it stood at the end of this day: YYYY-MM-DD, not after today"))]
 
 
 def _views(request: Request) -> Views:
@@ -34,23 +60,24 @@ def _views(request: Request) -> Views:
     return views
 
 
-async def wait_for(request: Request, after: str | None) -> None:
-    if after is None:
+async def wait_for(request: Request) -> None:
+    """``?after=`` (or ``X-Registry-After``): waits, holding no thread, until the views have processed that log
+    position (``CatchingUp``)."""
+    after, header = request.query_params.get("after"), request.headers.get("x-registry-after")
+    if after is None and header is None:
         return
-    try:
-        position = int(after)
-    except ValueError:
-        raise InvalidInput("after", f"{after!r} is not a log position") from None
-    timeout: float = request.app.state.settings.after_timeout
-    if not await run_in_threadpool(_views(request).wait, position, timeout):
-        raise NotCaughtUp(f"the public views have not reached log position {position} within {timeout:g} s")
+    field, value = ("after", after) if after is not None else ("X-Registry-After", header or "")
+    catching_up: CatchingUp = request.app.state.catching_up
+    await catching_up.wait(log_position(field, value), field)
 
 
 def public_certificate(request: Request, number: str, as_of: date | None = None) -> dict[str, Any]:
     """The public document of a certificate as served (verify_url included), or NotFound; for pages."""
+    certificate_number(number)
     registry = request.app.state.registry
     if as_of is not None:
-        document = public_document(registry.get_certificate(number, as_of))
+        issued = _views(request).public.certificate_number(number) or number  # its spelling, whatever the case
+        document = public_document(registry.get_certificate(issued, as_of))
         document.update(signed_extras(request.app.state.signer)(document))
         return published(document, as_of)
     row = _views(request).public.certificate_row(number)
@@ -64,21 +91,21 @@ async def serve_certificate(request: Request) -> Response:
     """The lookup itself, as a plain Starlette endpoint: it is the hot path, and FastAPI's per-route machinery
     (dependency solving, an exit stack per request) would cost it a fifth of its rate. ``FAST_ROUTES`` puts it
     ahead of the documented route below, which answers the same by calling it."""
-    number = request.path_params["number"]
+    number = certificate_number(request.path_params["number"])
     query = request.query_params
-    await wait_for(request, query.get("after") or request.headers.get("x-registry-after"))
-    if "as_of" in query:
-        try:
-            as_of = date.fromisoformat(query["as_of"])
-        except ValueError:
-            raise InvalidInput("as_of", f"{query['as_of']!r} is not a date (YYYY-MM-DD)") from None
+    as_of = as_of_day(query["as_of"], request.app.state.registry.clock.today()) if "as_of" in query else None
+    await wait_for(request)
+    if as_of is not None:
         document = await run_in_threadpool(public_certificate, request, number, as_of)
         return Response(json.dumps(document, ensure_ascii=False, sort_keys=True), media_type="application/json")
     return await stored_answer(request.app.state, number)
 
 
 async def stored_answer(state: Any, number: str) -> Response:
-    """A certificate's public document as its row holds it (re-rendered after a lapse since), or NotFound."""
+    """A certificate's public document as its row holds it (re-rendered after a lapse since), or NotFound; a
+    number no certificate can have is refused before it joins anyone else's query."""
+    if impossible_number(number):
+        certificate_number(number)
     row = await state.reader.get(number)
     if row is None:
         raise NotFound(f"no certificate {number}")
@@ -120,24 +147,26 @@ class PublicLookup:
 
 
 @router.get("/api/v1/public/certificates/{number}", summary="One certificate, as anyone may see it (§10.1)",
-            response_model=PublicCertificate)
-async def certificate(number: str, request: Request, as_of: date | None = None, after: int | None = None,
-                      x_registry_after: Annotated[int | None, Header()] = None) -> Response:
+            response_model=PublicCertificate, responses=AFTER_RESPONSES)
+async def certificate(number: Number, request: Request,
+                      as_of: AsOfQuery = None, after: After = None, x_registry_after: AfterHeader = None) -> Response:
     """``?as_of=DATE``: as it stood at the end of that day. ``?after=POSITION`` (or ``X-Registry-After``): wait
-    until the views have caught up with that write. (Served by ``serve_certificate``; declared here for the
-    OpenAPI document.)"""
+    until the views have caught up with that write. The number is matched ignoring case. (Served by
+    ``serve_certificate``; declared here for the OpenAPI document.)"""
     return await serve_certificate(request)
 
 
-@router.get("/api/v1/public/certificates", response_model=SearchResults,
+@router.get("/api/v1/public/certificates", response_model=SearchResults, responses=AFTER_RESPONSES,
             summary="Search by USCC (exact), organisation name (substring), status")
-async def search(request: Request, uscc: str | None = None, name: str | None = None, status: str | None = None,
-                 page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=100)] = 20,
-                 after: str | None = None, x_registry_after: Annotated[str | None, Header()] = None
-                 ) -> dict[str, Any]:
-    await wait_for(request, after or x_registry_after)
-    items, total = await run_in_threadpool(_views(request).public.search, uscc and uscc.strip().upper(),
-                                           name and name.strip(), status, (page - 1) * page_size, page_size)
+async def search(request: Request, uscc: Annotated[str | None, Query(max_length=MAX_TEXT)] = None,
+                 name: Annotated[str | None, Query(max_length=MAX_TEXT)] = None, status: Status | None = None,
+                 page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+                 page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+                 after: After = None, x_registry_after: AfterHeader = None) -> dict[str, Any]:
+    uscc, name = search_text("uscc", uscc), search_text("name", name)
+    await wait_for(request)
+    items, total = await run_in_threadpool(_views(request).public.search, uscc and uscc.upper(), name,
+                                           status and status.value, (page - 1) * page_size, page_size)
     return {"items": items, "total": total, "page": page, "page_size": page_size}
 
 
