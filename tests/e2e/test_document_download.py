@@ -67,6 +67,22 @@ def test_the_name_goes_out_as_an_ascii_filename_and_the_exact_utf8_filename_star
     assert unquote(star_part.removeprefix("filename*=UTF-8''")) == "碳评审报告 2026.pdf"
 
 
+def test_an_html_upload_is_downloaded_as_an_octet_stream_attachment_never_inline(
+        client: TestClient, callers: Callers, walk: Walk) -> None:
+    page = b"<html><script>alert(document.cookie)</script></html>"
+    upload = client.post(f"{API}/{walk.case}/documents", headers=callers.intake.headers,
+                         data={"kind": "carbon_review_report", "received_on": "2026-03-03"},
+                         files={"file": ("report.html", page, "text/html")})
+
+    response = client.get(f"{API}/{walk.case}/documents/{upload.json()['sha256']}", headers=callers.regulator.headers)
+
+    assert response.status_code == 200 and response.content == page
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert response.headers["content-disposition"].startswith('attachment; filename="report.html"')
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "sandbox" in response.headers["content-security-policy"]
+
+
 @pytest.mark.parametrize("content_type", ["text/html", "text/html; charset=utf-8", "TEXT/HTML", "image/svg+xml",
                                           "application/xhtml+xml", "text/xml", "application/javascript",
                                           "multipart/x-mixed-replace", "nonsense", ""])
