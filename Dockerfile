@@ -5,12 +5,12 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-zenhei \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY registry registry
 COPY projections projections
 COPY api api
 COPY scheduler scheduler
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir -c constraints.txt .
 RUN useradd --system --uid 10001 registry && mkdir /keys && chown registry /keys
 USER registry
 ENTRYPOINT ["registry"]
