@@ -22,6 +22,7 @@ from api.signing import (
     InvalidToken,
     KeyFileError,
     Keys,
+    PublishedKey,
     Signer,
     VerifyingKey,
     check_verify_url,
@@ -469,24 +470,25 @@ def _key_files(settings: Settings) -> dict[str, Path]:
 
 
 def keys_init(_: argparse.Namespace) -> int:
-    """Makes the key files (mode 0600) and their keyrings; refuses, making nothing, if one exists. Prints paths
-    and key ids only."""
+    """Makes each missing key file (mode 0600) and its keyring, and never overwrites one: exit 1 when a key was
+    already there (it is kept as it is), 0 when every key was made. Prints paths and key ids only."""
     from api import keys
 
     settings = get_settings()
     _no_replica(settings, "init")
-    files = _key_files(settings)
-    there = [f"{path} ({use})" for use, path in files.items() if path.exists()]
-    if there:
-        print(f"registry: refused: {', '.join(there)} already {'holds' if len(there) == 1 else 'hold'} a key, "
-              "never overwritten; nothing was made. `registry keys rotate --use qr|checkpoint` replaces a key and "
-              "keeps its public half published", file=sys.stderr)
-        return 1
-    for use, path in files.items():
-        made = keys.make(path, datetime.now(UTC))
+    kept = 0
+    for use, path in _key_files(settings).items():
+        try:
+            made = keys.make(path, datetime.now(UTC))
+        except keys.KeyExists:
+            kept += 1
+            print(f"registry: refused: {path} ({use}) already holds a key; it is never overwritten and was kept as "
+                  "it is (`registry keys rotate` replaces a key and keeps its public half published)",
+                  file=sys.stderr)
+            continue
         print(f"made the {use} key in {path} (mode 0600), key id {key_id(made.public_key())}; its public half is "
               f"in {keys.keyring_path(path)}")
-    return 0
+    return 1 if kept else 0
 
 
 def keys_rotate(args: argparse.Namespace) -> int:
@@ -507,10 +509,17 @@ def keys_list(_: argparse.Namespace) -> int:
     """Prints the published keys as /api/v1/public/keys answers them: the file `log verify --keys` and `qr verify
     --keys` read. Never makes a key."""
     settings = get_settings()
-    missing = "`registry keys init` makes the keys"
-    qr, checkpoint = signers(settings.signing_key, settings.checkpoint_key, settings.public_base_url, missing)
-    published = dict.fromkeys([*qr.published(), *checkpoint.published()])
-    print(json.dumps({"keys": [k.as_dict() for k in published]}, indent=2))
+    missing = "`registry keys init` makes it"
+    listed: list[PublishedKey] = []
+    for signer in dict.fromkeys(signers(settings.signing_key, settings.checkpoint_key, settings.public_base_url,
+                                        missing)):
+        try:
+            listed += signer.published()
+        except KeyFileError as e:
+            print(f"registry: {', '.join(signer.uses)}: {e}", file=sys.stderr)
+    if not listed:
+        return 2
+    print(json.dumps({"keys": [k.as_dict() for k in dict.fromkeys(listed)]}, indent=2))
     return 0
 
 
@@ -606,7 +615,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys_cmd = commands.add_parser("keys", help="the signing keys (QR tokens, checkpoints)").add_subparsers(
         dest="keys_command", required=True)
     keys_cmd.add_parser("init", help="make the keys REGISTRY_SIGNING_KEY and REGISTRY_CHECKPOINT_KEY name (mode "
-                        "0600); refuses if either exists").set_defaults(run=keys_init)
+                        "0600); never overwrites one (exit 1 when one was there)").set_defaults(run=keys_init)
     rotate_cmd = keys_cmd.add_parser(
         "rotate", help="retire the current key of a use and make a new one",
         description="Makes a new key for USE and retires the current one: its public half stays published with "

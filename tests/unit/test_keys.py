@@ -69,8 +69,8 @@ def test_keys_init_makes_both_keys_0600_with_public_keyrings(tmp_path: Path, mon
         ["signing.key", "signing.key.keyring.json", "checkpoint.key", "checkpoint.key.keyring.json"])
 
 
-def test_keys_init_refuses_to_overwrite_a_key_and_makes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_keys_init_never_overwrites_a_key_and_makes_only_the_missing_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     qr, checkpoint = key_env(monkeypatch, tmp_path)
     qr.parent.mkdir()
     existing = Ed25519PrivateKey.generate().private_bytes(
@@ -80,8 +80,9 @@ def test_keys_init_refuses_to_overwrite_a_key_and_makes_nothing(tmp_path: Path, 
     assert main(["keys", "init"]) == 1
 
     assert qr.read_bytes() == existing
-    assert not checkpoint.exists()  # nothing made when anything is refused
+    assert mode(checkpoint) == 0o600
     assert "never overwritten" in capsys.readouterr().err
+    assert main(["keys", "init"]) == 1
     with pytest.raises(keys.KeyExists):
         keys.make(qr, T0)
     assert qr.read_bytes() == existing
