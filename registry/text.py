@@ -103,6 +103,8 @@ def fault(value: object, kind: Kind) -> Fault | None:
     if len(value) > kind.max_length:
         return Fault(f"最多 {kind.max_length} 个字符，此处有 {len(value)} 个",
                      f"has at most {kind.max_length} characters, not {len(value)}")
+    if value.isprintable():  # the usual case, answered in C: no control, format, separator or unassigned character
+        return None
     found = _UNSTORABLE.search(value)
     if found is None and not kind.multiline:
         found = _OFF_LINE.search(value)
@@ -220,11 +222,50 @@ COUNT_CEILING = max(ITEMS, FINDINGS)
 def check_storable(event_fields: Mapping[str, Any]) -> None:
     """Every text in an event's fields (and in the lists, mappings and value objects among them) can be stored and
     read back on every store, and no text or list is beyond every bound: the guard of ``registry.base``."""
-    for name, value in event_fields.items():
-        _storable(value, (name,))
+    for value in event_fields.values():
+        if not _storable(value):
+            break
+    else:
+        return
+    for name, value in event_fields.items():  # the refused value's path, for the field the refusal names
+        _locate(value, (name,))
 
 
-def _storable(value: Any, path: tuple[str, ...]) -> None:
+_TEXT, _ITEMS, _MAP = "text", "items", "map"
+_SHAPES: dict[type, str | tuple[str, ...]] = {}  # by class: text, items, a map, or a value object's field names
+
+
+def _shape(value: Any) -> str | tuple[str, ...]:
+    cls = type(value)
+    shape = _SHAPES.get(cls)
+    if shape is None:
+        if isinstance(value, str):
+            shape = _TEXT
+        elif isinstance(value, list | tuple | set | frozenset):
+            shape = _ITEMS
+        elif isinstance(value, dict):
+            shape = _MAP
+        elif is_dataclass(value) and not isinstance(value, type):
+            shape = tuple(f.name for f in fields(value))
+        else:
+            shape = ()  # dates, numbers, UUIDs, enumerations: nothing to check
+        _SHAPES[cls] = shape
+    return shape
+
+
+def _storable(value: Any) -> bool:
+    # Every command pays for this walk, so it looks each class up once and builds no path: that is left to _locate.
+    shape = _shape(value)
+    if shape is _TEXT:
+        return len(value) <= CEILING and (value.isprintable() or _UNSTORABLE.search(value) is None)
+    if shape is _ITEMS:
+        return len(value) <= COUNT_CEILING and all(_storable(item) for item in value)
+    if shape is _MAP:
+        return len(value) <= COUNT_CEILING and all(_storable(k) and _storable(v) for k, v in value.items())
+    return all(_storable(getattr(value, name)) for name in shape)
+
+
+def _locate(value: Any, path: tuple[str, ...]) -> None:
     if isinstance(value, str):
         found = fault(value, _ANY)
         if found is not None:
@@ -232,15 +273,15 @@ def _storable(value: Any, path: tuple[str, ...]) -> None:
     elif isinstance(value, list | tuple | set | frozenset):
         _counted(value, path)
         for i, item in enumerate(value):
-            _storable(item, (*path, str(i)))
+            _locate(item, (*path, str(i)))
     elif isinstance(value, dict):
         _counted(value, path)
         for key, item in value.items():
-            _storable(key, (*path, "key"))
-            _storable(item, (*path, str(key)))
-    elif is_dataclass(value) and not isinstance(value, type):
-        for f in fields(value):
-            _storable(getattr(value, f.name), (*path, f.name))
+            _locate(key, (*path, "key"))
+            _locate(item, (*path, str(key)))
+    else:
+        for name in _shape(value):
+            _locate(getattr(value, name), (*path, name))
 
 
 def _counted(values: Sized, path: tuple[str, ...]) -> None:
