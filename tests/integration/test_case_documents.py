@@ -15,10 +15,11 @@ from tests.integration.conftest import OpenRegistry
 REPORT = "%PDF-1.7 碳评审报告".encode()
 
 
-def received(walk: Walk, content: bytes, content_type: str = "application/pdf", filename: str = "碳评审报告.pdf") -> str:
+def received(walk: Walk, content: bytes) -> str:
     walk.organization().apply()
     written = walk.app.receive_document(walk.case, "carbon_review_report", date(2026, 3, 3), content,
-                                        content_type=content_type, filename=filename, actor=walk.staff.intake)
+                                        content_type="application/pdf", filename="碳评审报告.pdf",
+                                        actor=walk.staff.intake)
     sha256: str = written.ids["sha256"]
     return sha256
 
