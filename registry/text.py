@@ -3,8 +3,9 @@
 Every text field of every command is checked here before its event exists, so the log never holds a string that
 some store or reader cannot take: PostgreSQL refuses a NUL in ``text``, no encoder writes a lone surrogate as UTF-8,
 and a control character or a noncharacter has no place in a record people read. A name, a code or an address is
-one line; prose (descriptions, reasons, findings, evidence) may break lines and hold tabs. Nothing is normalised
-here: what is refused is refused, with the field and the character named, Chinese first.
+one line; prose (descriptions, reasons, findings, evidence) may break lines and hold tabs. What is refused is
+refused, with the field and the character named, Chinese first; nothing is normalised, but for what an upload says
+of its file (``document_file_name``, ``document_content_type``), which the sender's software chose, not a person.
 
 ``check_storable`` is the last guard, run on the fields of every new event (``registry.base``): whatever a command
 forgot to check, an event that could stop a projection is never recorded.
@@ -188,8 +189,7 @@ def check_file_name(field: str, value: str) -> str:
     return value
 
 
-# What an upload says of its file, made fit to record (an upload is the one place the registry normalises text:
-# the sender's software, not a person, chose it).
+# What an upload says of its file, made fit to record.
 
 
 def document_file_name(sent: str | None) -> str:
