@@ -465,12 +465,20 @@ class KeyPublic(BaseModel):
     algorithm: str = Field(description="always Ed25519")
     public_key: str = Field(description="standard base64 of the raw 32-byte public key")
     use: str = Field(description="qr (the tokens in verify_url) or checkpoint (the log's signed checkpoints)")
+    valid_from: str | None = Field(description="when the key became current (YYYY-MM-DDTHH:MM:SSZ); null for a key "
+                                               "made before keys were recorded")
+    valid_until: str | None = Field(description="when the key was retired (YYYY-MM-DDTHH:MM:SSZ); null while it is "
+                                                "current. A retired key still checks what it signed while current")
 
 
 class KeysPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"keys": [{
         "key_id": "3f9a2c71d04b8e65", "algorithm": "Ed25519",
-        "public_key": "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", "use": "qr"}]}]})
+        "public_key": "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", "use": "qr",
+        "valid_from": "2026-11-01T02:00:00Z", "valid_until": None}, {
+        "key_id": "a05c39e1b7d24f86", "algorithm": "Ed25519",
+        "public_key": "Jm2h3sVqS0b7cO4dYw0XGJb1u3mKZL0nY7u3iXW0a8Q=", "use": "qr",
+        "valid_from": "2025-03-14T08:30:00Z", "valid_until": "2026-11-01T02:00:00Z"}]}]})
     keys: list[KeyPublic]
 
 
