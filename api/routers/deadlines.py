@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Reader, role_doc
+from api.inputs import MAX_PAGE
 
 router = APIRouter(tags=["deadlines · 期限"])
 
@@ -16,7 +17,7 @@ router = APIRouter(tags=["deadlines · 期限"])
             summary="Every tracked deadline: rule, subject, due_on, state (open, overdue, met, missed)")
 async def deadlines(request: Request, _: Reader,
                     state: Literal["open", "overdue", "met", "missed"] | None = None,
-                    page: Annotated[int, Query(ge=1)] = 1,
+                    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
                     page_size: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
     today = request.app.state.registry.clock.today()
     items, total = await run_in_threadpool(request.app.state.views.public.deadlines, state, today,

@@ -63,12 +63,12 @@ def _views(request: Request) -> Views:
 async def wait_for(request: Request) -> None:
     """``?after=`` (or ``X-Registry-After``): waits, holding no thread, until the views have processed that log
     position (``CatchingUp``)."""
-    after, header = request.query_params.get("after"), request.headers.get("x-registry-after")
-    if after is None and header is None:
-        return
-    field, value = ("after", after) if after is not None else ("X-Registry-After", header or "")
-    catching_up: CatchingUp = request.app.state.catching_up
-    await catching_up.wait(log_position(field, value), field)
+    asked = [(log_position(field, value), field) for field, value in (
+        ("after", request.query_params.get("after")), ("X-Registry-After", request.headers.get("x-registry-after")))
+        if value is not None]
+    if asked:
+        catching_up: CatchingUp = request.app.state.catching_up
+        await catching_up.wait(*max(asked))
 
 
 def public_certificate(request: Request, number: str, as_of: date | None = None) -> dict[str, Any]:
@@ -175,6 +175,7 @@ PARKED_SHOWN = 100  # parked events listed to staff, oldest first (the count say
 
 
 @router.get("/api/v1/health", summary="Health: the log head, each view's position (their lag), parked events",
+            openapi_extra={"security": [{}]},  # the token is optional: FastAPI lists it, this adds "or none"
             responses={503: {"description": "the projections this process runs have stopped (staff see why)"}})
 def health(request: Request, response: Response,
            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_staff)] = None) -> dict[str, Any]:

@@ -102,6 +102,9 @@ def test_after_is_a_log_position_written_in_decimal_digits(client: TestClient, r
             body = problem(client.get(url, params={"after": bad}), 422)
             assert body["field"].endswith("after"), (url, bad, body)
     head = str(registry.recorder.max_notification_id())
+    for url in (f"{PUBLIC}/{number}", PUBLIC, f"{PUBLIC}/{number}/qr.svg", f"/verify/{number}"):
+        both = client.get(url, params={"after": head}, headers={"X-Registry-After": ">"})
+        assert problem(both, 422)["field"].lower().endswith("x-registry-after"), url
     assert client.get(f"{PUBLIC}/{number}", params={"after": head}).status_code == 200
 
 
