@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api import front, pages, problems
 from api.catching_up import CatchingUp
 from api.deps import command_threads
-from api.edge import Edge
+from api.edge import Edge, document_limits
 from api.public_reads import CertificateReader, signed_extras
 from api.routers import (
     cases,
@@ -154,6 +154,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.state.signer, app.state.checkpoint_signer = signers(settings.signing_key, settings.checkpoint_key,
                                                             settings.public_base_url, settings.missing_key)
     problems.install(app)
+    document_limits(app)
 
     if settings.read_only:
         app.add_middleware(ReadOnly)

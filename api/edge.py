@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -28,12 +29,30 @@ FORM_OVERHEAD = 64 * 1024
 # registry's lookup of a token is synchronous). Below it the command judges the caller in its own thread, as it
 # always did: a hop between threads of its own cost a third of a write's throughput (bench/RESULTS.md).
 JUDGE_FIRST = 64 * 1024
+TOO_LARGE = {"description": "The body is larger than its cap (REGISTRY_MAX_BODY_BYTES, or REGISTRY_MAX_UPLOAD_BYTES "
+                           "for a document)",
+             "content": {problems.PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 NOSNIFF = (b"x-content-type-options", b"nosniff")
 NO_STORE = (b"cache-control", b"no-store")
 
 
 class BodyTooLarge(Exception):
     """A chunked body ran past its cap: the app is handed nothing more of it."""
+
+
+def document_limits(app: FastAPI) -> None:
+    """Lists the edge's 413 in the OpenAPI document, under every operation that takes a body."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if isinstance(operation, dict) and "requestBody" in operation:
+                    operation.setdefault("responses", {}).setdefault("413", TOO_LARGE)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's way to extend its document
 
 
 def _bearer(authorization: bytes | None) -> str | None:
@@ -127,7 +146,8 @@ class Edge:
     async def write(self, scope: Scope, receive: Receive, send: Send, staff: bool,
                     authorization: bytes | None) -> None:
         token = _bearer(authorization)
-        if staff and token is None:
+        # Only where a route claims a role: a method no route takes stays the router's 405 (or 404).
+        if staff and token is None and self.role_of(scope["app"], scope) is not None:
             await problems.problem(401, "unauthenticated", "Unauthenticated", NO_TOKEN)(scope, receive, send)
             return
         length = kind = None

@@ -11,6 +11,7 @@ from eventsourcing.persistence import OperationalError, PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registry.errors import (
@@ -130,11 +131,22 @@ def validation_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(422, "invalid-field", "Invalid field", detail, field=fields[0]["field"], errors=fields)
 
 
-def http_error(_: Request, exc: Exception) -> JSONResponse:
+def _allowed(request: Request) -> str:
+    """Every method some route takes at this path: Starlette's 405 names only the first route's."""
+    path = request.scope["path"]
+    methods = {method for context in iter_route_contexts(request.app.routes)
+               if (regex := getattr(context, "path_regex", None)) is not None and regex.match(path)
+               for method in context.methods or ()}
+    return ", ".join(sorted(methods))
+
+
+def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthenticated"}.get(exc.status_code, "http")
     response = problem(exc.status_code, slug, str(exc.detail), str(exc.detail))
-    response.headers.update(exc.headers or {})  # a 405's Allow (RFC 9110 §15.5.6)
+    response.headers.update(exc.headers or {})
+    if exc.status_code == 405:  # RFC 9110 §15.5.6
+        response.headers["Allow"] = _allowed(request) or response.headers.get("Allow", "")
     return response
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from api.deps import Reader, role_doc
+from api.inputs import MAX_POSITION
 from api.problems import NotCaughtUp
 from api.schemas import (
     CheckpointOut,
@@ -31,7 +32,8 @@ from registry.errors import InvalidInput, NotFound
 router = APIRouter(prefix="/api/v1/log", tags=["log · 防篡改日志"])
 ROLES = role_doc("regulator", "any staff")
 MAX_ENTRIES = 1000
-Size = Annotated[int | None, Query(ge=0, description="a tree size (leaves); the latest checkpoint's by default")]
+Size = Annotated[int | None, Query(ge=0, le=MAX_POSITION,
+                                   description="a tree size (leaves); the latest checkpoint's by default")]
 
 
 def _log(request: Request) -> LogView:
@@ -56,8 +58,8 @@ def _size(request: Request, size: int | None) -> int:
                            "(REGISTRY_AFTER_TIMEOUT), or the database is away"}},
             summary="The latest signed checkpoint (or the one kept for ?size=); ?after=POSITION waits until one "
                     "covers that log position")
-def checkpoint(request: Request, _: Reader, size: Annotated[int | None, Query(ge=1)] = None,
-               after: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+def checkpoint(request: Request, _: Reader, size: Annotated[int | None, Query(ge=1, le=MAX_POSITION)] = None,
+               after: Annotated[int | None, Query(ge=1, le=MAX_POSITION)] = None) -> dict[str, Any]:
     log = _log(request)
     if size is not None:
         kept = log.checkpoint(size)
@@ -74,6 +76,9 @@ def _covering(request: Request, position: int) -> Checkpoint:
     timeout: float = request.app.state.settings.after_timeout
     deadline = time.monotonic() + timeout
     views: Views = request.app.state.views
+    if not request.app.state.settings.read_only and position > (head := views.head()):  # as api.catching_up
+        raise InvalidInput("after", f"日志尚无此位置 / log position {position} is beyond the log's head ({head}): "
+                                    "no write has reached it")
     if not views.wait(position, timeout):
         raise NotCaughtUp(f"the log view has not reached log position {position} within {timeout:g} s")
     needed = views.log.leaves_through(position)
@@ -88,7 +93,7 @@ def _covering(request: Request, position: int) -> Checkpoint:
 
 @router.get("/checkpoints", response_model=CheckpointsOut, openapi_extra=ROLES,
             summary="Every kept checkpoint, smallest first: any two can be proved consistent")
-def checkpoints(request: Request, _: Reader, after_size: Annotated[int, Query(ge=0)] = 0,
+def checkpoints(request: Request, _: Reader, after_size: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     items = _log(request).checkpoints(after_size=after_size, limit=limit)
     return {"items": [c.as_dict() for c in items]}
@@ -96,8 +101,9 @@ def checkpoints(request: Request, _: Reader, after_size: Annotated[int, Query(ge
 
 @router.get("/entries", response_model=LogEntries, openapi_extra=ROLES,
             summary="The log's entries by leaf index [start, end): each with its position and the bytes hashed")
-def entries(request: Request, _: Reader, start: Annotated[int, Query(ge=0)] = 0,
-            end: Annotated[int | None, Query(ge=0, description=f"exclusive; at most {MAX_ENTRIES} after start")]
+def entries(request: Request, _: Reader, start: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
+            end: Annotated[int | None, Query(ge=0, le=MAX_POSITION,
+                                             description=f"exclusive; at most {MAX_ENTRIES} after start")]
             = None) -> dict[str, Any]:
     log = _log(request)
     size = log.size()
@@ -122,7 +128,8 @@ def entries(request: Request, _: Reader, start: Annotated[int, Query(ge=0)] = 0,
 
 @router.get("/proofs/inclusion", response_model=InclusionProof, openapi_extra=ROLES,
             summary="RFC 9162 inclusion proof of the event at log `position` in the tree of `size` leaves")
-def inclusion(request: Request, _: Reader, position: Annotated[int, Query(ge=1)], size: Size = None) -> dict[str, Any]:
+def inclusion(request: Request, _: Reader, position: Annotated[int, Query(ge=1, le=MAX_POSITION)],
+              size: Size = None) -> dict[str, Any]:
     tree_size = _size(request, size)
     try:
         index, leaf, path, root = _log(request).prove_inclusion(position, tree_size)
@@ -136,7 +143,7 @@ def inclusion(request: Request, _: Reader, position: Annotated[int, Query(ge=1)]
 
 @router.get("/proofs/consistency", response_model=ConsistencyProof, openapi_extra=ROLES,
             summary="RFC 9162 consistency proof that the tree of `first` leaves is a prefix of that of `second`")
-def consistency(request: Request, _: Reader, first: Annotated[int, Query(ge=1)],
+def consistency(request: Request, _: Reader, first: Annotated[int, Query(ge=1, le=MAX_POSITION)],
                 second: Size = None) -> dict[str, Any]:
     second_size = _size(request, second)
     log = _log(request)

@@ -294,8 +294,25 @@ def test_the_public_qr_image_keeps_its_own_caching_for_an_authenticated_caller(c
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
-def test_a_405_names_the_methods_allowed(client: TestClient, callers: Callers) -> None:
+def test_a_405_names_every_method_the_path_takes(client: TestClient, callers: Callers) -> None:
+    """Starlette names the methods of the first route at the path only: /api/v1/users is two routes."""
     for response, allowed in ((client.get(f"{API}/people", headers=callers.admin.headers), "POST"),
-                              (client.delete(f"{API}/public/certificates"), "GET")):
+                              (client.delete(f"{API}/public/certificates"), "GET"),
+                              (client.delete(f"{API}/users", headers=callers.admin.headers), "GET, POST")):
         problem(response, 405)
         assert response.headers["allow"] == allowed
+
+
+def test_a_method_no_route_takes_is_a_405_with_or_without_a_token(client: TestClient) -> None:
+    """The edge's 401 at once is for the back office's writes; a method the path does not take is the router's."""
+    for method, path in (("TRACE", f"{API}/ping"), ("DELETE", f"{API}/people"), ("PUT", f"{API}/cases")):
+        problem(client.request(method, path, content=b"{}"), 405)
+    problem(client.post(f"{API}/cases", content=b"{}"), 401)
+
+
+def test_the_openapi_document_lists_the_413_of_every_operation_that_takes_a_body(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            assert ("413" in operation["responses"]) == ("requestBody" in operation), (method, path)
+    assert "413" in paths["/api/v1/cases/{case_id}/documents"]["post"]["responses"]

@@ -299,6 +299,9 @@ def test_r_rec_4_proofs_and_ranges_the_tree_cannot_give_are_problems(
     problem(get("/entries", start=5, end=4), 422)
     problem(get("/entries", start=0, end=tree + 1), 422)
     problem(get("/checkpoint", size=size + 10_000), 404)  # no checkpoint of that size is kept
+    for path, name in (("/proofs/inclusion", "position"), ("/proofs/consistency", "first"), ("/entries", "start"),
+                       ("/checkpoint", "after"), ("/checkpoints", "after_size")):
+        problem(get(path, **{name: 2**64}), 422)  # past a log position's 64 bits: a field, not a 500
     assert get("/entries", start=0, end=min(tree, 1000)).status_code == 200
 
 
@@ -321,7 +324,13 @@ def test_r_rec_4_a_checkpoint_that_cannot_come_in_time_is_a_503_problem(
         head = registry.recorder.max_notification_id() or 0
         assert covering(client, callers.regulator, head)["size"] > 0
 
-        response = client.get(f"{LOG}/checkpoint", params={"after": head + 1000}, headers=callers.regulator.headers)
+        beyond = client.get(f"{LOG}/checkpoint", params={"after": head + 1000}, headers=callers.regulator.headers)
+    with TestClient(create_app(settings_for(tmp_path, after_timeout=0.3, run_projections=False), registry=registry),
+                    raise_server_exceptions=False) as idle:
+        registry.add_user("新监管员", ["regulator"], None)  # a write these views never reach
+        response = idle.get(f"{LOG}/checkpoint", params={"after": registry.recorder.max_notification_id()},
+                            headers=callers.regulator.headers)
 
+    problem(beyond, 422)  # no write has reached that position yet: said at once, nothing waits for it
     problem(response, 503)
     assert response.headers["content-type"].startswith(PROBLEM)
