@@ -92,10 +92,11 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, Registry]]:
 
 
 def schemathesis(base: str, config: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """The CLI, in the config's directory: it keeps a cache of its own (.schemathesis/) where it runs."""
     return subprocess.run([str(SCHEMATHESIS), "--config-file", str(config), "run", f"{base}/openapi.json",
                            "--checks", "all", "--workers", "1", "--max-examples", "8", "--no-color",
                            "--output-truncate", "true", *options],
-                          capture_output=True, text=True, timeout=300, check=False)
+                          capture_output=True, text=True, timeout=300, check=False, cwd=config.parent)
 
 
 def test_schemathesis_finds_nothing_in_the_api(served: tuple[str, Registry], tmp_path: Path) -> None:
