@@ -200,6 +200,19 @@ def test_a_chunked_upload_over_the_cap_is_cut_with_a_413_and_never_spooled_past_
     written(walk.upload("application_form"), 201, "sha256")  # the connection's fate aside, uploads go on
 
 
+def test_a_chunked_json_body_is_cut_at_its_cap_while_it_is_still_being_sent(live: Live, callers: Callers,
+                                                                            registry: Registry) -> None:
+    before = log_size(registry)
+    total = 64 * 1024 * 1024
+    answer = exchange(live.port, post_head(f"{API}/people", None, callers.admin.token),
+                      chunked([b'{"name": "' + b"x" * 65536, *(b"x" * 65536 for _ in range(total // 65536))]))
+
+    assert answer.status == 413, answer
+    assert answer.body["max_bytes"] == 1024 * 1024
+    assert answer.sent < total, answer.sent  # answered long before the end: the server had stopped reading
+    assert log_size(registry) == before
+
+
 def test_a_json_body_over_its_cap_is_a_413_for_an_authenticated_caller_and_writes_nothing(
         client: TestClient, callers: Callers, registry: Registry) -> None:
     before = log_size(registry)
