@@ -35,7 +35,8 @@ class CatchingUp:
         self._writable = writable
         self._limit = limit
         self._reached = 0  # the views' position when last read: never more than it is now
-        self._waiting: dict[asyncio.Future[None], tuple[int, str]] = {}
+        self._waiting: dict[asyncio.Future[None], tuple[int, str, int]] = {}  # position, field, polls before it
+        self._polls = 0
         self._arrived = asyncio.Event()
         self._poller: asyncio.Task[None] | None = None
 
@@ -53,7 +54,7 @@ class CatchingUp:
                               "try again shortly")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        self._waiting[future] = (position, field)
+        self._waiting[future] = (position, field, self._polls)
         self._arrived.set()
         if self._poller is None:
             self._poller = loop.create_task(self._poll())
@@ -73,6 +74,7 @@ class CatchingUp:
         try:
             while self._waiting:
                 self._arrived.clear()
+                self._polls += 1
                 try:
                     reached, head = await run_in_threadpool(self._positions)
                 except Exception as e:  # the database away: each waiting read answers it (503), none hangs
@@ -82,12 +84,14 @@ class CatchingUp:
                     self._waiting.clear()
                     return
                 self._reached = max(self._reached, reached)
-                for future, (position, field) in list(self._waiting.items()):
+                for future, (position, field, polls_before) in list(self._waiting.items()):
                     if future.done():
                         continue
                     if position <= reached:
                         future.set_result(None)
-                    elif self._writable and position > head:
+                    # Only of a read that came before this poll began: a later one may name a write newer than the
+                    # head this poll read.
+                    elif self._writable and position > head and polls_before < self._polls:
                         future.set_exception(BeyondHead(field, (
                             f"日志尚无此位置 / log position {position} is beyond the log's head ({head}): "
                             "no write has reached it")))
