@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -17,6 +18,20 @@ PG = "postgresql://postgres@127.0.0.1:5432"
 PG_START = "pg_ctlcluster --skip-systemctl-redirect 15 main start"
 TODAY = date(2026, 11, 24)
 STAFF_SINCE = date(2020, 1, 1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def keys_outside_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A test that leaves the key paths at their defaults would make private keys in the working directory (the
+    checkout): they are made in a directory of the run's own instead. A test that names its keys still wins."""
+    keys = tmp_path_factory.mktemp("default-keys")
+    defaults = {"REGISTRY_SIGNING_KEY": str(keys / "registry-signing.key"),
+                "REGISTRY_CHECKPOINT_KEY": str(keys / "registry-checkpoint.key")}
+    added = {name: value for name, value in defaults.items() if name not in os.environ}
+    os.environ.update(added)
+    yield
+    for name in added:
+        os.environ.pop(name, None)
 
 
 @pytest.fixture

@@ -7,12 +7,14 @@ hashes are hex, the entry bytes base64 (their encoding: ``registry/entries.py`` 
 
 from __future__ import annotations
 
+import asyncio
 import base64
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
+from api.catching_up import CatchingUp
 from api.deps import Reader, role_doc
 from api.inputs import MAX_POSITION
 from api.problems import NotCaughtUp
@@ -25,7 +27,6 @@ from api.schemas import (
     Problem,
 )
 from projections.log import Checkpoint, LogError, LogView, NotInTree
-from projections.runner import Views
 from registry.entries import entry_of
 from registry.errors import InvalidInput, NotFound
 
@@ -58,37 +59,39 @@ def _size(request: Request, size: int | None) -> int:
                            "(REGISTRY_AFTER_TIMEOUT), or the database is away"}},
             summary="The latest signed checkpoint (or the one kept for ?size=); ?after=POSITION waits until one "
                     "covers that log position")
-def checkpoint(request: Request, _: Reader, size: Annotated[int | None, Query(ge=1, le=MAX_POSITION)] = None,
-               after: Annotated[int | None, Query(ge=1, le=MAX_POSITION)] = None) -> dict[str, Any]:
-    log = _log(request)
+async def checkpoint(request: Request, _: Reader, size: Annotated[int | None, Query(ge=1, le=MAX_POSITION)] = None,
+                     after: Annotated[int | None, Query(ge=1, le=MAX_POSITION)] = None) -> dict[str, Any]:
+    if size is None and after is not None:
+        return (await _covering(request, after)).as_dict()
+    return await run_in_threadpool(_kept_or_latest, request, size)
+
+
+def _kept_or_latest(request: Request, size: int | None) -> dict[str, Any]:
     if size is not None:
-        kept = log.checkpoint(size)
+        kept = _log(request).checkpoint(size)
         if kept is None:
             raise NotFound(f"no checkpoint of {size} leaves is kept (GET /api/v1/log/checkpoints lists them)")
         return kept.as_dict()
-    if after is not None:
-        return _covering(request, after).as_dict()
     return _latest(request).as_dict()
 
 
-def _covering(request: Request, position: int) -> Checkpoint:
-    """The latest checkpoint once one covers log ``position``, waiting up to the configured ``after`` timeout."""
-    timeout: float = request.app.state.settings.after_timeout
-    deadline = time.monotonic() + timeout
-    views: Views = request.app.state.views
-    if not request.app.state.settings.read_only and position > (head := views.head()):  # as api.catching_up
-        raise InvalidInput("after", f"日志尚无此位置 / log position {position} is beyond the log's head ({head}): "
-                                    "no write has reached it")
-    if not views.wait(position, timeout):
-        raise NotCaughtUp(f"the log view has not reached log position {position} within {timeout:g} s")
-    needed = views.log.leaves_through(position)
+async def _covering(request: Request, position: int) -> Checkpoint:
+    """The latest checkpoint once one covers log ``position``, waiting up to the configured ``after`` timeout on the
+    event loop, as the public reads wait (``api.catching_up``): a waiting read holds no thread."""
+    catching_up: CatchingUp = request.app.state.catching_up
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + catching_up.timeout
+    await catching_up.wait(position)  # 422 beyond a primary's head; 503 when the views do not get there in time
+    log = _log(request)
+    needed = await run_in_threadpool(log.leaves_through, position)
     while True:
-        latest = views.log.checkpoint()
+        latest = await run_in_threadpool(log.checkpoint)
         if latest is not None and latest.size >= needed:
             return latest
-        if time.monotonic() >= deadline:
-            raise NotCaughtUp(f"no checkpoint covers log position {position} yet ({timeout:g} s)")
-        time.sleep(0.05)
+        if loop.time() >= deadline:
+            raise NotCaughtUp(f"尚无覆盖该位置的检查点 / no checkpoint covers log position {position} yet "
+                              f"({catching_up.timeout:g} s)")
+        await asyncio.sleep(0.05)
 
 
 @router.get("/checkpoints", response_model=CheckpointsOut, openapi_extra=ROLES,

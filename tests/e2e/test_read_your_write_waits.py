@@ -166,3 +166,31 @@ def test_every_route_that_takes_after_documents_its_503(client: TestClient) -> N
                                             "/api/v1/log/checkpoint"}
     for path, method in taking:
         assert "503" in document["paths"][path][method]["responses"], (path, method)
+
+
+def test_staff_reads_waiting_for_a_checkpoint_hold_no_thread(tmp_path: Path, registry: Registry) -> None:
+    """The staff ``/api/v1/log/checkpoint?after=`` waits on the event loop as the public reads do: more waiting
+    reads than the server has threads leave every other read answered."""
+    number = certified(registry).number
+    _, token = registry.add_user("监管员-等待", ["regulator"])
+    settings = Settings(signing_key=str(tmp_path / "signing.key"), checkpoint_key=str(tmp_path / "checkpoint.key"),
+                        run_projections=False, run_scheduler=False, after_timeout=10)
+    staff = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(settings, registry=registry), raise_server_exceptions=False) as client:
+        views = client.app.state.views  # type: ignore[attr-defined]
+        views.bring_up_to_date()
+        certified(registry)  # the log moves on; nothing projects it until the views are brought up to date
+        head = registry.recorder.max_notification_id()
+        with ThreadPoolExecutor(60) as pool:  # more than the server's 40 worker threads
+            waiting = [pool.submit(client.get, "/api/v1/log/checkpoint", params={"after": head}, headers=staff)
+                       for _ in range(60)]
+            deadline = time.monotonic() + 10
+            while client.app.state.catching_up.waiting < 60:  # type: ignore[attr-defined]
+                assert time.monotonic() < deadline, "the checkpoint reads never all waited on the event loop"
+                time.sleep(0.01)
+            assert client.get(f"{PUBLIC}/{number}", params={"as_of": "2026-04-01"}).status_code == 200  # a thread
+            views.bring_up_to_date()
+            views.checkpoint()
+            answers = [w.result() for w in waiting]
+    assert [a.status_code for a in answers] == [200] * 60
+    assert {a.json()["size"] for a in answers} == {views.log.leaves_through(head)}
