@@ -11,55 +11,34 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from registry import text
 from registry.errors import InvalidInput
 
-# Control characters (C0, DEL, C1) and lone surrogates: PostgreSQL refuses a NUL in text and no driver can encode
-# a surrogate, so either would fail the statement it is sent in, and with it every lookup gathered into it.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-MAX_NUMBER = 100  # characters of a certificate number; every pattern's numbers are far shorter
-MAX_TEXT = 200  # characters of a search term
+# The domain's own limits and characters (registry.text): a number or a search term that no record can hold is
+# refused before any query. PostgreSQL refuses a NUL in text and no driver can encode a lone surrogate, so either
+# would otherwise fail the statement it is sent in, and with it every lookup gathered into it.
+MAX_NUMBER = text.NUMBER.max_length
+MAX_TEXT = text.NAME.max_length
 MAX_POSITION = 2**63 - 1  # a log position is a PostgreSQL BIGINT
 MAX_PAGE = 1_000_000
 
 
-def unsafe(value: str) -> str | None:
-    """Why ``value`` cannot be text the registry reads (Chinese, English), or None when it can."""
-    found = _UNSAFE.search(value)
-    if found is None:
-        return None
-    char = found.group()
-    if "\ud800" <= char <= "\udfff":
-        return f"含有不成对的代理码元 U+{ord(char):04X} / it holds a lone surrogate (U+{ord(char):04X})"
-    return f"含有控制字符 U+{ord(char):04X} / it holds a control character (U+{ord(char):04X})"
-
-
 def impossible_number(number: str) -> bool:
-    """Whether no certificate can have this number: the plain lookup's whole check, two cheap tests."""
-    return len(number) > MAX_NUMBER or _UNSAFE.search(number) is not None
+    """Whether no certificate can have this number: the plain lookup's whole check, cheap for every usual number."""
+    return len(number) > MAX_NUMBER or (not number.isprintable() and text.fault(number, text.NUMBER) is not None)
 
 
 def certificate_number(number: str) -> str:
     """A certificate number as it may be looked up; an impossible one is a 422 of its own, never a query."""
-    if len(number) > MAX_NUMBER:
-        raise InvalidInput("number", f"证书编号过长 / a certificate number has at most {MAX_NUMBER} characters, "
-                                     f"this one {len(number)}")
-    reason = unsafe(number)
-    if reason is not None:
-        raise InvalidInput("number", f"证书编号{reason}")
-    return number
+    return text.check("number", number, text.NUMBER)
 
 
-def search_text(field: str, value: str | None, max_length: int = MAX_TEXT) -> str | None:
+def search_text(field: str, value: str | None) -> str | None:
     """A search term, stripped; None (no condition) when blank."""
     if value is None:
         return None
-    if len(value) > max_length:
-        raise InvalidInput(field, f"查询内容过长 / {field} has at most {max_length} characters, not {len(value)}")
-    reason = unsafe(value)
-    if reason is not None:
-        raise InvalidInput(field, f"查询内容{reason}")
-    return value.strip() or None
+    return text.check(field, value, text.NAME).strip() or None
 
 
 def as_of_day(value: str | None, today: date) -> date | None:
