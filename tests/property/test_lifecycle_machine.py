@@ -42,6 +42,7 @@ from registry.clock import FixedClock
 from registry.errors import NotFound, RegistryError
 from registry.identifiers import USCC_CHARSET, certificate_id, organization_id, uscc_check_character
 from registry.scenario import ALL_CONDITIONS, FOCUS_TEXT, FULL_REVIEW, ORGANIZATION_LEVEL, PERFORMANCE, enrol_staff
+from registry.user import user_id
 from registry.values import (
     Actor,
     CancellationGround,
@@ -298,14 +299,19 @@ class LifecycleMachine(RuleBasedStateMachine):
             pid, uscc, kind, self.on(back), actor=self.staff.admin))
 
     @rule(roles=st.lists(st.sampled_from(("intake", "auditor", "decision", "admin", "regulator", "nobody")),
-                         min_size=1, max_size=2), again=st.booleans(), revoke=st.booleans())
-    def add_and_revoke_user(self, roles: list[str], again: bool, revoke: bool) -> None:
+                         min_size=1, max_size=2), again=st.booleans(), revoke=st.booleans(), rotate=st.booleans(),
+          readd=st.booleans())
+    def add_and_revoke_user(self, roles: list[str], again: bool, revoke: bool, rotate: bool, readd: bool) -> None:
         name = f"用户{next(self.serial)}"
         self.attempt("add user", None, lambda: self.app.add_user(name, roles))
         if again:
             self.attempt("add user", None, lambda: self.app.add_user(name, roles))  # AlreadyExists
+        if rotate:
+            self.attempt("rotate token", user_id(name), lambda: self.app.rotate_token(name))
         if revoke:
             self.attempt("revoke user", None, lambda: self.app.revoke_user(name))
+        if readd:  # a revoked name given access again; an active one refused
+            self.attempt("add user", user_id(name), lambda: self.app.add_user(name, roles[::-1]))
 
     # Organisations (R-ID-1, R-APP-1, R-APP-5)
 
