@@ -97,6 +97,17 @@ class View:
             yield Cursor(curs, self.is_sqlite)
 
     @contextmanager
+    def reading(self) -> Iterator[Cursor]:
+        """A cursor to read with: the batch open in this thread, if any (SQLite has one connection, which the
+        batch holds, and the batch's own rows count), or a transaction of its own."""
+        batch = self._batch()
+        if batch is not None:
+            yield batch.cursor
+            return
+        with self.cursor() as curs:
+            yield curs
+
+    @contextmanager
     def tracked(self, tracking: Tracking) -> Iterator[Cursor]:
         """A transaction that writes rows and records ``tracking`` together, or nothing at all. Inside
         ``batched()``, the batch's transaction, which records the last tracking position when it commits."""

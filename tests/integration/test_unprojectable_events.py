@@ -260,3 +260,31 @@ def test_the_database_failing_is_no_events_fault_and_still_stops_the_views_at_th
     assert f"log position {written}" in str(runner.error) and "Suspended" in str(runner.error)
     assert views.public.parked() == []
     assert views.position() == written - 1
+
+
+def test_views_opened_afresh_on_the_memory_store_catch_up_without_waiting_on_their_own_connection(
+        clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The held records are first read inside a batch's transaction; on a store with one connection (SQLite in
+    memory) a read needing a second connection waited on the batch until the pool gave up, failing the batch, which
+    was then taken again event by event: every batch stalled."""
+    import threading
+
+    taken_one_by_one: list[int] = []
+    take = Views.take
+    monkeypatch.setattr(Views, "take", lambda self, n, *a, **k: (taken_one_by_one.append(n.id), take(self, n, *a, **k)))
+    from registry.application import RegistryConfig
+    from registry.scenario import enrol_staff
+    from tests.conftest import STAFF_SINCE
+
+    app = Registry(RegistryConfig(database_url="memory://"), clock)
+    try:
+        number = certificate(app, enrol_staff(app, STAFF_SINCE))
+        fresh = open_views(app)
+        done = threading.Thread(target=fresh.catch_up, daemon=True)
+        done.start()
+        done.join(20)
+        assert not done.is_alive(), "the catch-up waits on a connection its own batch holds"
+        assert status(fresh, number) == "valid"
+        assert taken_one_by_one == []  # no batch failed
+    finally:
+        app.close()
