@@ -48,6 +48,15 @@ def registry(pg_url: str, clock: FixedClock) -> Iterator[Registry]:
     app.close()
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_registry(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -> Iterator[Registry]:
+    """A registry on a fresh SQLite file, then on a fresh PostgreSQL database."""
+    url = f"sqlite:///{tmp_path / 'registry.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    registry = Registry(RegistryConfig(database_url=url), clock)
+    yield registry
+    registry.close()
+
+
 @pytest.fixture
 def client(registry: Registry, tmp_path: Path) -> Iterator[TestClient]:
     settings = Settings(signing_key=str(tmp_path / "signing.key"))

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import select
 import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -16,7 +14,6 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from starlette.datastructures import UploadFile
 
@@ -29,7 +26,7 @@ from registry.scenario import Walk, enrol_staff
 from tests.conftest import STAFF_SINCE
 from tests.e2e.conftest import Callers
 from tests.e2e.http_walk import API, START, HttpWalk, bearer, iso, problem, written
-from tests.live import free_port
+from tests.live import free_port, in_thread
 
 GIB = 1 << 30
 UPLOAD_LIMIT = 256 * 1024
@@ -65,21 +62,9 @@ def live(registry: Registry, tmp_path: Path) -> Iterator[Live]:
     """The app served by uvicorn (httptools, as ``registry serve``) in a thread, on a free port."""
     port = free_port()
     app = create_app(settings(tmp_path, max_upload_bytes=UPLOAD_LIMIT), registry=registry)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none",
-                                           http="httptools"))
-    thread = threading.Thread(target=server.run, name="edge-test-server", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                pytest.fail("the live server did not start", pytrace=False)
-            time.sleep(0.05)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            yield Live(port, http)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    with in_thread(app, port, "edge-test-server", http="httptools"), \
+            httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+        yield Live(port, http)
 
 
 @dataclass

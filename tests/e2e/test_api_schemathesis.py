@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from api.app import create_app
 from api.settings import Settings
@@ -21,7 +18,7 @@ from registry.application import Registry, RegistryConfig
 from registry.clock import FixedClock
 from registry.scenario import Walk, enrol_staff
 from tests.conftest import STAFF_SINCE, TODAY
-from tests.live import free_port
+from tests.live import free_port, in_thread
 
 pytestmark = pytest.mark.long
 
@@ -74,20 +71,11 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, Registry]]:
     port = free_port()
     settings = Settings(signing_key=str(tmp_path / "signing.key"), checkpoint_key=str(tmp_path / "checkpoint.key"),
                         public_base_url=f"http://127.0.0.1:{port}", run_scheduler=False)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, registry=registry), host="127.0.0.1", port=port,
-                                           log_level="critical", ws="none", http="httptools"))
-    thread = threading.Thread(target=server.run, name="schemathesis-server", daemon=True)
-    thread.start()
     try:
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                pytest.fail("the live server did not start", pytrace=False)
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}", registry
+        with in_thread(create_app(settings, registry=registry), port, "schemathesis-server", log_level="critical",
+                       http="httptools"):
+            yield f"http://127.0.0.1:{port}", registry
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
         registry.close()
 
 

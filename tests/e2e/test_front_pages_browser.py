@@ -4,8 +4,6 @@ operations. Screenshots go to ``test-artifacts/``."""
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,7 +11,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, Route
 
 from api.app import create_app
@@ -23,7 +20,7 @@ from registry.clock import FixedClock
 from tests.conftest import TODAY
 from tests.e2e.test_verify_page import certified
 from tests.e2e.test_verify_page_browser import ARTIFACTS, browser  # noqa: F401  (the browser fixture)
-from tests.live import free_port
+from tests.live import free_port, in_thread
 
 LOCAL = {"127.0.0.1", "localhost"}
 
@@ -46,20 +43,11 @@ def site(pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     keys = tmp_path_factory.mktemp("keys")
     app = create_app(Settings(signing_key=str(keys / "signing.key"), checkpoint_key=str(keys / "checkpoint.key"),
                               public_base_url=url), registry=registry)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none"))
-    thread = threading.Thread(target=server.run, name="front-page-server", daemon=True)
-    thread.start()
     try:
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                pytest.fail("the live server did not start", pytrace=False)
-            time.sleep(0.05)
-        assert app.state.views.wait(registry.recorder.max_notification_id(), 10), "the views did not catch up"
-        yield Site(url, number)
+        with in_thread(app, port, "front-page-server"):
+            assert app.state.views.wait(registry.recorder.max_notification_id(), 10), "the views did not catch up"
+            yield Site(url, number)
     finally:
-        server.should_exit = True
-        thread.join(timeout=20)
         registry.close()
 
 

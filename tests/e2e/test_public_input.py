@@ -17,8 +17,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from registry.application import Registry, RegistryConfig
-from registry.clock import FixedClock
+from registry.application import Registry
 from registry.scenario import Walk, enrol_staff
 from tests.conftest import STAFF_SINCE, TODAY
 from tests.e2e.conftest import Callers
@@ -60,14 +59,6 @@ async def asgi_get(app: Any, path: str, query: bytes = b"") -> tuple[int, bytes]
 async def gathered(app: Any, paths: list[str]) -> list[tuple[int, bytes]]:
     """The GETs at once, on the app's own event loop, as concurrent clients' lookups arrive."""
     return list(await asyncio.gather(*(asgi_get(app, path) for path in paths)))
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store_registry(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -> Iterator[Registry]:
-    url = f"sqlite:///{tmp_path / 'registry.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    registry = Registry(RegistryConfig(database_url=url), clock)
-    yield registry
-    registry.close()
 
 
 @pytest.fixture

@@ -19,8 +19,7 @@ from api.catching_up import CatchingUp
 from api.problems import NotCaughtUp
 from api.settings import Settings
 from projections.runner import Views, open_views
-from registry.application import Registry, RegistryConfig
-from registry.clock import FixedClock
+from registry.application import Registry
 from registry.errors import InvalidInput
 from registry.scenario import Walk, enrol_staff
 from tests.conftest import STAFF_SINCE
@@ -33,14 +32,6 @@ def certified(registry: Registry) -> Walk:
     walk = Walk(registry, enrol_staff(registry, STAFF_SINCE), date(2026, 3, 2))
     walk.organization().apply().documents().accept().agree().programme().team().stage1().stage2().report()
     return walk.decide(decided_on=date(2026, 3, 31))
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store_registry(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -> Iterator[Registry]:
-    url = f"sqlite:///{tmp_path / 'registry.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    registry = Registry(RegistryConfig(database_url=url), clock)
-    yield registry
-    registry.close()
 
 
 @pytest.fixture

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +20,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from api.app import create_app
@@ -31,7 +28,7 @@ from registry.application import Registry, RegistryConfig
 from registry.clock import FixedClock
 from tests.conftest import TODAY
 from tests.e2e.test_verify_page import certified
-from tests.live import free_port
+from tests.live import free_port, in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -76,23 +73,14 @@ def site(pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     base = f"http://127.0.0.1:{port}"
     settings = Settings(signing_key=str(tmp_path_factory.mktemp("keys") / "signing.key"), public_base_url=base)
     app = create_app(settings, registry=registry)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none"))
-    thread = threading.Thread(target=server.run, name="verify-page-server", daemon=True)
-    thread.start()
     try:
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                pytest.fail("the live server did not start", pytrace=False)
-            time.sleep(0.05)
-        assert app.state.views.wait(registry.recorder.max_notification_id(), 10), "the views did not catch up"
-        cert = {w.number: registry.get_certificate(w.number) for w in (valid, suspended) if w.number}
-        urls = {n: app.state.signer.verify_url(n, c.organization["uscc"], c.issued_on, c.valid_until)
-                for n, c in cert.items()}
-        yield Site(base, urls[valid.number], urls[suspended.number], forge(urls[valid.number]))
+        with in_thread(app, port, "verify-page-server"):
+            assert app.state.views.wait(registry.recorder.max_notification_id(), 10), "the views did not catch up"
+            cert = {w.number: registry.get_certificate(w.number) for w in (valid, suspended) if w.number}
+            urls = {n: app.state.signer.verify_url(n, c.organization["uscc"], c.issued_on, c.valid_until)
+                    for n, c in cert.items()}
+            yield Site(base, urls[valid.number], urls[suspended.number], forge(urls[valid.number]))
     finally:
-        server.should_exit = True
-        thread.join(timeout=20)
         registry.close()
 
 
