@@ -40,6 +40,7 @@ from registry.errors import NotFound
 from registry.values import Status
 
 router = APIRouter(tags=["public · 公开查询"])
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}  # the edge says it of every other answer (api.edge)
 
 # Every route that takes ?after= says what it answers when the views do not catch up in time.
 AFTER_RESPONSES: dict[int | str, dict[str, Any]] = {503: {
@@ -109,7 +110,7 @@ async def stored_answer(state: Any, number: str) -> Response:
     row = await state.reader.get(number)
     if row is None:
         raise NotFound(f"no certificate {number}")
-    return Response(as_served(row, state.registry.clock.today()), media_type="application/json")
+    return Response(as_served(row, state.registry.clock.today()), media_type="application/json", headers=NOSNIFF)
 
 
 FAST_ROUTES = [Route("/api/v1/public/certificates/{number}", serve_certificate, methods=["GET"])]
@@ -122,6 +123,8 @@ class PublicLookup:
     away) are answered by the app's own handlers; any other lookup goes on to the app."""
 
     PREFIX = "/api/v1/public/certificates/"
+    # A read-your-write goes on to wait; an authenticated one to the edge, which marks it private (no-store).
+    _NOT_PLAIN = (b"x-registry-after", b"authorization")
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -131,7 +134,7 @@ class PublicLookup:
         number = path[len(self.PREFIX):]
         if (scope["type"] != "http" or scope["method"] != "GET" or not path.startswith(self.PREFIX) or not number
                 or "/" in number or scope["query_string"]
-                or any(k == b"x-registry-after" for k, _ in scope["headers"])):
+                or any(k in self._NOT_PLAIN for k, _ in scope["headers"])):
             await self.app(scope, receive, send)
             return
         app: Starlette = scope["app"]
@@ -143,6 +146,7 @@ class PublicLookup:
             if handler is None:
                 raise
             response = handler(Request(scope, receive), exc)
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")  # answered before the edge
         await response(scope, receive, send)
 
 

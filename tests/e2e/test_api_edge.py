@@ -314,3 +314,13 @@ def test_the_openapi_document_lists_the_413_of_every_operation_that_takes_a_body
         for method, operation in operations.items():
             assert ("413" in operation["responses"]) == ("requestBody" in operation), (method, path)
     assert "413" in paths["/api/v1/cases/{case_id}/documents"]["post"]["responses"]
+
+
+def test_a_found_certificate_from_the_lookups_fast_lane_says_nosniff_once(client: TestClient, callers: Callers) -> None:
+    """The plain lookup is answered before the edge (its fast lane), so it says nosniff itself."""
+    walk = HttpWalk(client, callers).to_certificate()
+    position = walk.answers["decision"]["position"]
+    waited = client.get(f"{API}/public/certificates/{walk.number}", params={"after": position})
+    for response in (waited, client.get(f"{API}/public/certificates/{walk.number}")):
+        assert response.status_code == 200
+        assert response.headers.get_list("x-content-type-options") == ["nosniff"]
