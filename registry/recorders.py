@@ -37,6 +37,8 @@ class PostgresRegistryRecorder(PostgresApplicationRecorder):
     server's two cores (bench/RESULTS.md). The library's own ``enable_db_functions`` insert takes no table lock, so
     a reader following the log could pass over a position that commits late: not used."""
 
+    kept_beside_the_log = (CREDENTIALS,)  # tables of its own, append-only as the log is (storage.protect)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pin_connections()

@@ -22,6 +22,8 @@ from registry.storage import CREDENTIALS, USER_ADDED_TOPIC, USERS_INDEX
 class SQLiteRegistryRecorder(SQLiteApplicationRecorder):
     """The library's recorder, with the credentials table, and the index the users are listed from."""
 
+    kept_beside_the_log = (CREDENTIALS,)  # tables of its own, append-only as the log is (storage.protect)
+
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(),
                 f"CREATE TABLE IF NOT EXISTS {CREDENTIALS} (token_id TEXT PRIMARY KEY, digest TEXT NOT NULL)",
