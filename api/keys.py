@@ -49,6 +49,11 @@ KEYRING_FORMAT = "cems-keyring/1"
 LEAKED = frozenset({"b6529e7d34caf08e"})
 
 
+def leaked(kid: str) -> bool:
+    """Whether the key of id ``kid`` had its private half published: its signatures prove nothing."""
+    return kid in LEAKED
+
+
 class KeyFileError(RuntimeError):
     """The signing key file cannot be read or written, or does not hold an Ed25519 private key."""
 

@@ -32,6 +32,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from api.keys import leaked
 from api.signing import ALGORITHM, Keys, PublishedKey, VerifyingKey, key_id, public_key_from_base64, verifying
 from projections.log import Checkpoint
 from projections.runner import Views
@@ -287,6 +288,10 @@ def _check_signatures(checkpoint: Checkpoint, keys: Keys, line: int | None) -> N
     if listed is None:
         raise Flaw(f"the checkpoint of {checkpoint.size} leaves is signed by key {checkpoint.key_id}, which is not "
                    f"among the keys checked against ({', '.join(sorted(keys)) or 'none'})", line)
+    if leaked(checkpoint.key_id):
+        raise Flaw(f"the checkpoint of {checkpoint.size} leaves is signed by key {checkpoint.key_id}, which was "
+                   "published in the registry's repository: anyone can sign with it, so its signature proves nothing "
+                   "(check the log against a checkpoint kept from before: --checkpoint)", line)
     key: VerifyingKey = verifying(listed)
     public = key.public_key
     seconds = _seconds(checkpoint.timestamp)

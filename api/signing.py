@@ -51,7 +51,7 @@ from api import keys
 from api.keys import ALGORITHM as ALGORITHM
 from api.keys import KeyFileError as KeyFileError
 from api.keys import key_id as key_id
-from api.keys import parse_stamp
+from api.keys import leaked, parse_stamp
 from api.keys import public_key_from_base64 as public_key_from_base64
 from api.keys import raw_public as raw_public
 
@@ -172,6 +172,9 @@ def verify_token(token: str, keys: Keys) -> TokenPayload:
     if listed is None:
         raise InvalidToken(f"the token names key {payload.key_id}, which is not among the keys checked against "
                            f"({', '.join(sorted(keys)) or 'none'})", payload)
+    if leaked(payload.key_id):
+        raise InvalidToken(f"key {payload.key_id} was published in the registry's repository: anyone can sign with "
+                           "it, so its signature proves nothing", payload)
     key = verifying(listed)
     try:
         key.public_key.verify(signature, data)
@@ -348,7 +351,7 @@ class Signer:
         except OSError as e:
             raise KeyFileError(f"cannot read the key file {self.key_path}: {e.strerror or e}") from None
         current = CurrentKey(private_key, key_id(private_key.public_key()))
-        if current.key_id in keys.LEAKED:
+        if leaked(current.key_id):
             message = (f"the key in {self.key_path} (key id {current.key_id}) was published in the registry's "
                        "repository: anyone can sign with it. Replace it: `registry keys rotate` (README, Keys)")
             if self.missing is not None:

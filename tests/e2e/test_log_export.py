@@ -24,6 +24,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
+from api import keys
 from api.app import create_app
 from api.cli import main
 from api.log_export import Flaw, verify
@@ -748,3 +749,18 @@ def test_r_rec_4_a_checkpoint_kept_from_the_api_vouches_for_a_later_export(
     assert f"consistent with the checkpoint of {answer.json()['size']} leaves" in out
     cut = write(tmp_path, "cut.log", truncated(exported, 1))
     flawed(log_verify(capsys, cut, "--checkpoint", str(kept), "--key", key), None, "removed")
+
+
+def test_r_rec_4_a_log_resigned_with_a_key_whose_private_half_was_published_proves_nothing(
+        logs: Logs, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue's reproduction: two entries deleted and the log re-signed with the key once committed to the
+    repository passed `registry log verify` with that key. A published key vouches for nothing, whatever its
+    validity says."""
+    forger = Signer(tmp_path / "leaked.key", "https://x", ("checkpoint",), Ed25519PrivateKey.generate())
+    monkeypatch.setattr(keys, "LEAKED", frozenset({key_id(forger.public_key)}))
+    lines, _, _ = altered_entry("first")(logs.final)
+    path = write(tmp_path, "forged.log", resigned(logs.final, forger, lines))
+    published = base64.b64encode(raw_public(forger.public_key)).decode()
+
+    flawed(log_verify(capsys, path, "--key", published), logs.final.checkpoint_line(0),
+           "published in the registry's repository")

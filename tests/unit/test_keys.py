@@ -246,3 +246,15 @@ def test_keys_rotate_refuses_when_there_is_no_key_to_retire(tmp_path: Path, monk
     assert main(["keys", "rotate", "--use", "qr"]) == 2
     assert "registry keys init" in capsys.readouterr().err
     assert not qr.exists()
+
+
+def test_a_token_signed_by_a_key_whose_private_half_was_published_never_verifies(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    leaked = Ed25519PrivateKey.generate()
+    token = sign_token(leaked, NUMBER, USCC, date(2026, 5, 1), VALID)
+    published = {keys.key_id(leaked.public_key()): leaked.public_key()}
+    assert verify_token(token, published).number == NUMBER
+
+    monkeypatch.setattr(keys, "LEAKED", frozenset(published))
+    with pytest.raises(InvalidToken, match="published in the registry's repository"):
+        verify_token(token, published)
