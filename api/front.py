@@ -18,11 +18,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from registry import text
+
 HERE = Path(__file__).parent
 ASSETS = "/static/docs"  # where api/static/docs is served
 TITLE = "碳排放管理体系认证证书登记系统 CEMS certificate registry"
-# A certificate number is one path segment of its verify page, and no pattern makes one this long.
-NUMBER_MAX = 64
 
 router = APIRouter(include_in_schema=False)
 templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined,
@@ -56,10 +56,11 @@ def home(request: Request) -> HTMLResponse:
 
 def number_problem(number: str) -> tuple[str, str] | None:
     """Why what was typed cannot be a certificate number (Chinese, English), or None."""
-    if len(number) > NUMBER_MAX:
-        return (f"证书编号不超过 {NUMBER_MAX} 个字符", f"a certificate number has at most {NUMBER_MAX} characters")
-    if "/" in number or any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in number):
-        return ("证书编号含有不允许的字符", "the certificate number holds a character it cannot hold")
+    fault = text.fault(number, text.NUMBER)  # what the verify page itself would refuse (api.inputs)
+    if fault is not None:
+        return (f"证书编号{fault.zh}", f"the certificate number {fault.en}")
+    if "/" in number:  # one path segment of its verify page
+        return ("证书编号含有不允许的字符 /", "the certificate number holds a character it cannot hold (/)")
     return None
 
 

@@ -45,7 +45,16 @@ def test_the_verify_form_sends_a_number_on_to_its_certificate_page(client: TestC
     assert response.headers["location"] == "/verify/CB-CEMS-2026-00001"
 
 
-@pytest.mark.parametrize("typed", ["CB/CEMS", "CB\x00CEMS", "C" * 65])
+def test_the_verify_form_takes_any_number_the_domain_could_have_issued(client: TestClient) -> None:
+    """A configured pattern may make numbers up to the domain's limit (registry.text.NUMBER): the form takes them."""
+    longest = "C" * 100
+    response = client.get("/verify", params={"number": longest}, follow_redirects=False)
+
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/verify/{longest}"
+
+
+@pytest.mark.parametrize("typed", ["CB/CEMS", "CB\x00CEMS", "CB\u202eCEMS", "CB\ufdd0CEMS", "C" * 101])
 def test_the_verify_form_says_why_what_was_typed_cannot_be_a_number(client: TestClient, typed: str) -> None:
     response = client.get("/verify", params={"number": typed}, follow_redirects=False)
 
