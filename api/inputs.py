@@ -24,11 +24,6 @@ MAX_POSITION = 2**63 - 1  # a log position is a PostgreSQL BIGINT
 MAX_PAGE = 1_000_000
 
 
-def impossible_number(number: str) -> bool:
-    """Whether no certificate can have this number: the plain lookup's whole check, cheap for every usual number."""
-    return len(number) > MAX_NUMBER or (not number.isprintable() and text.fault(number, text.NUMBER) is not None)
-
-
 def certificate_number(number: str) -> str:
     """A certificate number as it may be looked up; an impossible one is a 422 of its own, never a query."""
     return text.check("number", number, text.NUMBER)

@@ -153,7 +153,7 @@ class Parking(View):
 
     def held_records(self) -> dict[str, int]:
         """Each held record (its id) and the position of its first parked event (read inside a batch too)."""
-        with self.reading() as curs:
+        with self.batch_or_own() as curs:
             curs.execute(f"SELECT record_id, MIN(position) AS first FROM {self.table('parked_events')} "
                          "GROUP BY record_id")
             return {record_id: int(first) for record_id, first in curs.fetchall()}

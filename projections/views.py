@@ -97,7 +97,7 @@ class View:
             yield Cursor(curs, self.is_sqlite)
 
     @contextmanager
-    def reading(self) -> Iterator[Cursor]:
+    def batch_or_own(self) -> Iterator[Cursor]:
         """A cursor to read with: the batch open in this thread, if any (SQLite has one connection, which the
         batch holds, and the batch's own rows count), or a transaction of its own."""
         batch = self._batch()
