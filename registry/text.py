@@ -51,18 +51,22 @@ _BREAKS = "\n\r\u2028\u2029"
 
 # The content types a document is stored with: what a certification body is sent (PDF, China's OFD, scans, office
 # files, plain text, archives), none that a browser would run or render as a page (HTML, SVG, XML, scripts).
-# Anything else is stored as application/octet-stream.
-DOCUMENT_TYPES = frozenset({
-    "application/pdf", "application/ofd", "application/zip", "application/x-7z-compressed",
-    "image/png", "image/jpeg", "image/tiff", "image/gif", "image/webp", "image/bmp",
-    "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint", "application/rtf",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
-    "application/vnd.oasis.opendocument.presentation", "text/plain", "text/csv",
-    "application/octet-stream",
-})
+# Anything else is stored, and served, as application/octet-stream. (R-REC-5, non-editable formats only, is
+# issue 24's: it narrows this list.)
+DOCUMENT_EXTENSIONS = {  # each with the extension a document of that type is given when it comes without a name
+    "application/pdf": ".pdf", "application/ofd": ".ofd", "application/zip": ".zip",
+    "application/x-7z-compressed": ".7z",
+    "image/png": ".png", "image/jpeg": ".jpg", "image/tiff": ".tif", "image/gif": ".gif", "image/webp": ".webp",
+    "image/bmp": ".bmp",
+    "application/msword": ".doc", "application/vnd.ms-excel": ".xls", "application/vnd.ms-powerpoint": ".ppt",
+    "application/rtf": ".rtf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
+    "application/vnd.oasis.opendocument.text": ".odt", "application/vnd.oasis.opendocument.spreadsheet": ".ods",
+    "application/vnd.oasis.opendocument.presentation": ".odp", "text/plain": ".txt", "text/csv": ".csv",
+}
+DOCUMENT_TYPES = frozenset({*DOCUMENT_EXTENSIONS, "application/octet-stream"})
 _TYPE_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "application/x-pdf": "application/pdf",
                  "application/x-zip-compressed": "application/zip"}
 _EXTENSION = 16  # characters of a file name's extension kept when a long name is shortened
