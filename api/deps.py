@@ -197,8 +197,7 @@ class WriteContext:
             issued.append(token)
             return written
 
-        body = await self.run(claim, payload, issuing, **fields)
-        self.response.headers["Cache-Control"] = "no-store"
+        body = await self.run(claim, payload, issuing, **fields)  # never cached: api.edge marks it no-store
         return {**body, "token": issued[0] if issued else None}
 
 

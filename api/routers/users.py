@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path
 
 from api.deps import Admin, AdminReader, RegistryDep, Write, role_doc
 from api.schemas import TokenIssued, UserCreate, UserList, Written
@@ -18,8 +18,7 @@ Name = Annotated[str, Path(min_length=1, max_length=200, description="the user's
 
 @router.get("", response_model=UserList, openapi_extra=ADMIN,
             summary="Every user: roles, person, active or revoked, when its token was issued (admin)")
-def index(registry: RegistryDep, _: AdminReader, response: Response) -> dict[str, Any]:
-    response.headers["Cache-Control"] = "no-store"
+def index(registry: RegistryDep, _: AdminReader) -> dict[str, Any]:
     users = registry.list_users()
     return {"items": [asdict(u) for u in users], "total": len(users)}
 
