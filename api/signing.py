@@ -399,12 +399,6 @@ class Signer:
     def verify_url(self, number: str, uscc: str, issued_on: date, valid_until: date) -> str:
         return verify_url(self.public_base_url, number, self.token(number, uscc, issued_on, valid_until))
 
-    def sign(self, data: bytes) -> bytes:
-        """An Ed25519 signature over ``data`` with the current key (``use`` checkpoint)."""
-        if "checkpoint" not in self.uses:
-            raise ValueError("this key does not sign checkpoints")
-        return self.current().sign(data)
-
     def verify(self, token: str) -> TokenPayload:
         """The payload of a token signed by any key this file has held, while it was current (``/verify``)."""
         return verify_token(token, self.verifying_keys())
