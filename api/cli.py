@@ -497,7 +497,7 @@ def keys_rotate(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     _no_replica(settings, "rotate")
-    use, path = next((u, p) for u, p in _key_files(settings).items() if args.use in u)
+    use, path = next((u, p) for u, p in _key_files(settings).items() if args.use in u.split(" and "))
     rotated = keys.rotate(path)
     print(f"the {use} key in {path} is now key {rotated.current.key_id} (valid from {rotated.current.valid_from})")
     print(f"key {rotated.retired.key_id} is retired (valid until {rotated.retired.valid_until}); it stays published "
