@@ -44,7 +44,8 @@ STAFF_ROLES = (Role.INTAKE, Role.AUDITOR, Role.DECISION, Role.ADMIN, Role.REGULA
 
 
 def user_id(name: str) -> UUID:
-    return uuid5(NAMESPACE, f"user:{name.strip().casefold()}")
+    """The user's id, from its name: a name no user can have (a lone surrogate cannot even be hashed) is refused."""
+    return uuid5(NAMESPACE, f"user:{text.check('name', name, text.NAME).strip().casefold()}")
 
 
 def _digest(secret: str) -> str:

@@ -133,3 +133,14 @@ def test_the_topic_users_are_listed_by_is_the_user_added_events_own() -> None:
     from registry.user import User
 
     assert get_topic(User.Added) == USER_ADDED_TOPIC
+
+
+@pytest.mark.parametrize("command", ["add_user", "rotate_token", "revoke_user"])
+def test_a_name_no_user_can_have_is_refused_by_every_user_command_not_crashed_on(app: Registry, command: str) -> None:
+    """A command-line argument of undecodable bytes arrives as lone surrogates, which no id can be hashed from."""
+    call = {"add_user": lambda: app.add_user("审核员\udcff", ["auditor"]),
+            "rotate_token": lambda: app.rotate_token("审核员\udcff"),
+            "revoke_user": lambda: app.revoke_user("审核员\udcff")}[command]
+    with pytest.raises(InvalidInput) as refused:
+        call()
+    assert refused.value.field == "name"
