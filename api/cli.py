@@ -31,8 +31,8 @@ from api.signing import (
     published_keys,
     signers,
 )
+from demo.dataset import load_demo
 from registry.application import Registry
-from registry.demo import load_demo
 from registry.errors import InvalidInput, RegistryError
 
 if TYPE_CHECKING:

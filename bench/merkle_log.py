@@ -31,12 +31,12 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import Notification
 
+from demo.dataset import load_demo
 from projections.log import PostgresLog, SQLiteLog
 from projections.runner import BATCH
 from projections.views import open_view
 from registry import merkle
 from registry.application import Registry, RegistryConfig
-from registry.demo import load_demo
 from registry.entries import entry_of
 from registry.storage import Database
 

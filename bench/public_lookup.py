@@ -22,9 +22,9 @@ from live import served, wrk  # this folder
 
 from api.public_reads import signed_extras
 from api.signing import Signer
+from demo.scenario import new_uscc
 from projections.runner import open_views
 from registry.application import Registry, RegistryConfig
-from registry.scenario import new_uscc
 
 ROOT = Path(__file__).resolve().parents[1]
 PG = "postgresql://postgres@127.0.0.1:5432"

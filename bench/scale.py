@@ -48,13 +48,13 @@ from live import served, wrk  # noqa: E402
 
 from api.public_reads import signed_extras  # noqa: E402
 from api.signing import Signer  # noqa: E402
+from demo.scenario import Staff, Walk, enrol_staff  # noqa: E402
 from projections.runner import BATCH, open_views  # noqa: E402
 from registry.application import Registry, RegistryConfig  # noqa: E402
 from registry.calendar import add_months  # noqa: E402
 from registry.clock import FixedClock  # noqa: E402
 from registry.numbering import NumberSequence  # noqa: E402
 from registry.person import Person  # noqa: E402
-from registry.scenario import Staff, Walk, enrol_staff  # noqa: E402
 from registry.values import Written  # noqa: E402
 from tests.e2e.conftest import Caller, Callers  # noqa: E402
 from tests.e2e.http_walk import HttpWalk  # noqa: E402

@@ -19,10 +19,10 @@ from datetime import date
 
 import psycopg
 
+from demo.scenario import Walk, enrol_staff
 from projections.runner import Views, open_views
 from registry.application import Registry, RegistryConfig
 from registry.clock import FixedClock
-from registry.scenario import Walk, enrol_staff
 from scheduler.duties import tick
 
 PG = "postgresql://postgres@127.0.0.1:5432"

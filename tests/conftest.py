@@ -10,9 +10,9 @@ from datetime import date
 import psycopg
 import pytest
 
+from demo.scenario import Staff, Walk, enrol_staff
 from registry.application import Registry, RegistryConfig
 from registry.clock import FixedClock
-from registry.scenario import Staff, Walk, enrol_staff
 
 PG = "postgresql://postgres@127.0.0.1:5432"
 PG_START = "pg_ctlcluster --skip-systemctl-redirect 15 main start"

@@ -2,7 +2,7 @@
 
 ``refused`` and ``invalid`` wrap the command they check: it must be refused with exactly the error named (and the
 rule and clause, where named), and nothing may be written. The builders walk a case through the application with
-the defaults of ``registry.scenario.Walk``; every person and organisation they make is new.
+the defaults of ``demo.scenario.Walk``; every person and organisation they make is new.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from uuid import UUID
 
 import pytest
 
+from demo.scenario import Staff, Walk
 from registry.application import Registry
 from registry.errors import InvalidInput, RegistryError, RuleViolation
-from registry.scenario import Staff, Walk
 from registry.values import RegistrationKind
 
 E = TypeVar("E", bound=RegistryError)

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from demo.scenario import enrol_staff
 from registry.application import Registry, RegistryConfig
 from registry.clock import FixedClock
-from registry.scenario import enrol_staff
 from tests.conftest import STAFF_SINCE
 
 

@@ -1,6 +1,6 @@
 """A certification walked through the HTTP API, step by step, with each caller's Bearer token.
 
-The HTTP twin of ``registry.scenario.Walk``: every step is a request, every write is checked to answer a
+The HTTP twin of ``demo.scenario.Walk``: every step is a request, every write is checked to answer a
 ``position`` (and the id API.md says it creates), and the answers are kept so tests can compare them with the
 history. Steps follow the application date by days, as in the domain builder.
 """
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi.testclient import TestClient
 
-from registry.scenario import new_uscc
+from demo.scenario import new_uscc
 from registry.values import FOCUS_POINTS, DocumentKind
 from tests.e2e.conftest import Caller, Callers
 

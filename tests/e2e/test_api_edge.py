@@ -21,8 +21,8 @@ from api import edge
 from api.app import create_app
 from api.routers.public import CACHE_CONTROL
 from api.settings import Settings
+from demo.scenario import Walk, enrol_staff
 from registry.application import Registry
-from registry.scenario import Walk, enrol_staff
 from tests.conftest import STAFF_SINCE
 from tests.e2e.conftest import Callers
 from tests.e2e.http_walk import API, START, HttpWalk, bearer, iso, problem, written

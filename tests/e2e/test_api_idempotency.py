@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from demo.scenario import new_uscc
 from registry.application import Registry, RegistryConfig
 from registry.clock import FixedClock
-from registry.scenario import new_uscc
 from tests.e2e.conftest import Callers
 from tests.e2e.http_walk import API, HttpWalk, headers, problem, sha256, written
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from demo.scenario import new_uscc
 from registry.application import Registry
-from registry.scenario import new_uscc
 from tests.e2e.conftest import Caller, Callers
 from tests.e2e.http_walk import API, PROBLEM, HttpWalk, bearer, iso, problem, written
 

@@ -14,9 +14,9 @@ import pytest
 
 from api.app import create_app
 from api.settings import Settings
+from demo.scenario import Walk, enrol_staff
 from registry.application import Registry, RegistryConfig
 from registry.clock import FixedClock
-from registry.scenario import Walk, enrol_staff
 from tests.conftest import STAFF_SINCE, TODAY
 from tests.live import free_port, in_thread
 

@@ -16,8 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from demo.scenario import new_uscc
 from registry.application import Registry
-from registry.scenario import new_uscc
 from registry.user import INVALID_TOKEN, NO_TOKEN
 from tests.e2e.conftest import Caller, Callers
 from tests.e2e.http_walk import API, bearer, headers, problem, written

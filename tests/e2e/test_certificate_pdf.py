@@ -17,10 +17,10 @@ from PIL import Image
 from api import certificate_pdf
 from api.cli import main
 from api.signing import check_verify_url, public_key_from_base64
+from demo.dataset import load_demo
+from demo.scenario import enrol_staff
 from registry.application import Registry, RegistryConfig
 from registry.clock import FixedClock
-from registry.demo import load_demo
-from registry.scenario import enrol_staff
 from registry.values import Changes
 from tests.e2e.conftest import Callers
 

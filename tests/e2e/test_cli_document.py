@@ -6,9 +6,9 @@ import os
 from datetime import date
 from pathlib import Path
 
+from demo.scenario import Walk, enrol_staff
 from registry.application import Registry, RegistryConfig
 from registry.clock import FixedClock
-from registry.scenario import Walk, enrol_staff
 from tests.conftest import STAFF_SINCE, TODAY
 from tests.e2e.test_cli_demo import run_registry
 

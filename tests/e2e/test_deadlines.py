@@ -6,9 +6,9 @@ from datetime import date
 
 from fastapi.testclient import TestClient
 
+from demo.scenario import Walk, enrol_staff
 from registry.application import Registry
 from registry.clock import FixedClock
-from registry.scenario import Walk, enrol_staff
 from registry.values import Changes
 from tests.conftest import STAFF_SINCE
 from tests.e2e.conftest import Callers

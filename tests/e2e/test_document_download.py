@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.downloads import attachment
+from demo.scenario import Walk, enrol_staff
 from registry.application import Registry
 from registry.documents import CaseDocument
-from registry.scenario import Walk, enrol_staff
 from registry.text import document_content_type as served_type  # what a download is served as
 from tests.conftest import STAFF_SINCE
 from tests.e2e.conftest import Callers

@@ -10,8 +10,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from demo.scenario import Walk, enrol_staff
 from registry.application import Registry
-from registry.scenario import Walk, enrol_staff
 from tests.conftest import STAFF_SINCE
 from tests.e2e.conftest import Callers
 from tests.factories import renamed_below_the_api

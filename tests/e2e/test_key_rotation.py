@@ -21,9 +21,9 @@ from api.app import create_app
 from api.cli import main
 from api.settings import Settings
 from api.signing import KeyFileError, public_key_from_base64
+from demo.scenario import Walk, enrol_staff
 from registry.application import Registry
 from registry.entries import timestamp_message
-from registry.scenario import Walk, enrol_staff
 from registry.values import Actor, Role
 from tests.conftest import STAFF_SINCE
 

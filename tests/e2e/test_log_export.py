@@ -30,11 +30,11 @@ from api.cli import main
 from api.log_export import Flaw, verify
 from api.settings import Settings
 from api.signing import Signer, key_id, load_private_key, raw_public
+from demo.scenario import Walk, enrol_staff
 from projections.log import sign_checkpoint
 from registry.application import Registry
 from registry.clock import FixedClock
 from registry.entries import Entry
-from registry.scenario import Walk, enrol_staff
 from registry.values import Actor, Role
 from tests.conftest import STAFF_SINCE, TODAY
 from tests.e2e.conftest import Callers

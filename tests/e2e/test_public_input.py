@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from demo.scenario import Walk, enrol_staff
 from registry.application import Registry
-from registry.scenario import Walk, enrol_staff
 from tests.conftest import STAFF_SINCE, TODAY
 from tests.e2e.conftest import Callers
 from tests.e2e.http_walk import problem

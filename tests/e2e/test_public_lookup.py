@@ -8,9 +8,9 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
+from demo.scenario import Walk, enrol_staff
 from registry.application import Registry
 from registry.clock import FixedClock
-from registry.scenario import Walk, enrol_staff
 from tests.conftest import STAFF_SINCE
 from tests.e2e.conftest import Callers
 

@@ -20,8 +20,8 @@ from api import qr
 from api.app import create_app
 from api.settings import Settings
 from api.signing import check_verify_url, public_key_from_base64
+from demo.scenario import Walk, enrol_staff
 from registry.application import Registry
-from registry.scenario import Walk, enrol_staff
 
 BASE = "https://registry.example.cn"
 QR = "/api/v1/public/certificates/{}/qr.{}"

@@ -20,8 +20,8 @@ from PIL import Image
 from api.app import create_app
 from api.settings import Settings
 from api.signing import Signer, b64url, read_token
+from demo.scenario import Walk, enrol_staff
 from registry.application import Registry
-from registry.scenario import Walk, enrol_staff
 from tests.unit.test_signing import private_spellings
 
 BASE = "https://registry.example.cn"

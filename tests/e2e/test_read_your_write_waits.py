@@ -18,10 +18,10 @@ from api.app import create_app
 from api.catching_up import CatchingUp
 from api.problems import NotCaughtUp
 from api.settings import Settings
+from demo.scenario import Walk, enrol_staff
 from projections.runner import Views, open_views
 from registry.application import Registry
 from registry.errors import InvalidInput
-from registry.scenario import Walk, enrol_staff
 from tests.conftest import STAFF_SINCE
 from tests.e2e.http_walk import problem
 

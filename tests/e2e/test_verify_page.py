@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from httpx2 import Response
 
 from api.signing import sign_token
+from demo.scenario import Walk, enrol_staff
 from registry.application import Registry
 from registry.clock import FixedClock
-from registry.scenario import Walk, enrol_staff
 from tests.conftest import STAFF_SINCE
 
 MISMATCH = "证书签名不符：可能是伪造或被篡改的证书"

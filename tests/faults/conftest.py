@@ -26,9 +26,9 @@ from typing import IO, Any
 import httpx2 as httpx
 import pytest
 
+from demo.scenario import enrol_staff
 from projections.runner import Views, open_views
 from registry.application import Registry, RegistryConfig
-from registry.scenario import enrol_staff
 from tests.conftest import STAFF_SINCE
 from tests.e2e.conftest import Caller, Callers
 from tests.live import free_port

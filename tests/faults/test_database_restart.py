@@ -14,7 +14,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
-from registry.scenario import new_uscc
+from demo.scenario import new_uscc
 from tests.e2e.conftest import Callers
 from tests.e2e.http_walk import HttpWalk
 from tests.faults.conftest import (

@@ -23,10 +23,10 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
+from demo.scenario import Staff, Walk, enrol_staff
 from projections.parked import HELD, Parked
 from registry.application import Registry, RegistryConfig
 from registry.certificate import Certificate
-from registry.scenario import Staff, Walk, enrol_staff
 from registry.values import Changes
 from tests.conftest import STAFF_SINCE
 from tests.factories import renamed_below_the_api

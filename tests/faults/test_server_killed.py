@@ -10,7 +10,7 @@ from collections.abc import Callable
 import httpx2 as httpx
 import pytest
 
-from registry.scenario import new_uscc
+from demo.scenario import new_uscc
 from tests.e2e.http_walk import HttpWalk
 from tests.faults.conftest import (
     Acknowledged,

@@ -8,9 +8,9 @@ from datetime import date
 import psycopg
 import pytest
 
+from demo.scenario import Walk
 from registry.application import SYSTEM, Registry, RegistryConfig
 from registry.clock import FixedClock
-from registry.scenario import Walk
 from tests.integration.conftest import OpenRegistry
 
 

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
+from demo.scenario import Walk
 from registry.application import Registry
 from registry.errors import NotFound
-from registry.scenario import Walk
 from tests.integration.conftest import OpenRegistry
 
 REPORT = "%PDF-1.7 碳评审报告".encode()

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from demo.scenario import ALL_CONDITIONS, Walk
 from registry.application import Registry
 from registry.errors import ConcurrentChange
-from registry.scenario import ALL_CONDITIONS, Walk
 from registry.values import Written
 from tests.factories import race
 from tests.integration.conftest import OpenRegistry

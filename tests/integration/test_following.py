@@ -11,10 +11,10 @@ from uuid import UUID
 
 import pytest
 
+from demo.scenario import Walk
 from registry.application import Registry
 from registry.errors import ConcurrentChange
 from registry.following import LogFollower
-from registry.scenario import Walk
 from registry.user import Unauthenticated
 from registry.values import DocumentKind
 from tests.integration.conftest import OpenRegistry

@@ -11,10 +11,10 @@ import psycopg
 import pytest
 from eventsourcing.persistence import OperationalError
 
+from demo.scenario import Walk
 from registry.application import Registry
 from registry.errors import ConcurrentChange
 from registry.recorders import INSERT_FUNCTION, QuietCheck
-from registry.scenario import Walk
 from registry.values import Changes, DocumentKind
 from tests.conftest import PG
 from tests.integration.conftest import OpenRegistry

@@ -20,6 +20,7 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 
 from api.signing import Signer
+from demo.scenario import Staff, Walk
 from projections.log import Checkpoint, Checkpointing, LogError, LogMismatch, LogView, NotInTree
 from projections.runner import ProjectionFailed, Views, open_views
 from projections.views import Cursor
@@ -27,7 +28,6 @@ from registry.application import Registry
 from registry.clock import FixedClock
 from registry.entries import checkpoint_note, entry_of, parse_note, timestamp_message
 from registry.merkle import EMPTY_ROOT, Tree, root_from_inclusion, verify_consistency
-from registry.scenario import Staff, Walk
 from tests.integration.conftest import OpenRegistry
 
 ORIGIN = "example.org/log"
@@ -508,8 +508,8 @@ def test_r_rec_2_the_database_refuses_to_change_or_remove_a_checkpoint(
 
 def test_r_rec_4_leaf_indexes_have_no_gaps_where_log_positions_do(pg_url: str, clock: FixedClock,
                                                                    opened: list[Views]) -> None:
+    from demo.scenario import enrol_staff
     from registry.application import RegistryConfig
-    from registry.scenario import enrol_staff
     from tests.conftest import STAFF_SINCE
 
     app = Registry(RegistryConfig(database_url=pg_url), clock)

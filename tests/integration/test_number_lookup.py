@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from demo.scenario import Walk
 from projections.runner import Views, open_views
 from registry.application import Registry
-from registry.scenario import Walk
 
 INDEX = "public_certificates_number_upper"
 

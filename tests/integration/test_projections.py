@@ -20,11 +20,11 @@ from eventsourcing.persistence import StoredEvent
 
 from api.public_reads import signed_extras
 from api.signing import Signer
+from demo.dataset import load_demo
+from demo.scenario import Walk
 from projections.runner import Runner, few_collections, open_views, select_leaf_hashes, select_log
 from registry.application import Registry
-from registry.demo import load_demo
 from registry.entries import entry_of
-from registry.scenario import Walk
 from tests.conftest import STAFF_SINCE
 
 
@@ -266,7 +266,7 @@ def test_nothing_private_is_ever_in_the_public_document(app: Registry, walk: Wal
 
 
 def test_staff_enrolled_before_the_views_exist_are_caught_up(app: Registry) -> None:
-    from registry.scenario import enrol_staff
+    from demo.scenario import enrol_staff
 
     enrol_staff(app, STAFF_SINCE)
     views = open_views(app)

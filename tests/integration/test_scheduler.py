@@ -9,10 +9,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from demo.scenario import Walk
 from projections.runner import open_views
 from registry.application import Registry
 from registry.clock import FixedClock
-from registry.scenario import Walk
 from scheduler.duties import tick
 
 

@@ -19,12 +19,12 @@ from typing import Any
 import pytest
 from eventsourcing.utils import get_topic
 
+from demo.scenario import Staff, Walk
 from projections.parked import HELD, NOTE
 from projections.public_certificates import PublicCertificatesProjection
 from projections.runner import ProjectionFailed, Runner, Views, open_views
 from registry.application import Registry
 from registry.certificate import Certificate
-from registry.scenario import Staff, Walk
 from registry.values import Changes
 from tests.factories import renamed_below_the_api
 
@@ -272,8 +272,8 @@ def test_views_opened_afresh_on_the_memory_store_catch_up_without_waiting_on_the
     taken_one_by_one: list[int] = []
     take = Views.take
     monkeypatch.setattr(Views, "take", lambda self, n, *a, **k: (taken_one_by_one.append(n.id), take(self, n, *a, **k)))
+    from demo.scenario import enrol_staff
     from registry.application import RegistryConfig
-    from registry.scenario import enrol_staff
     from tests.conftest import STAFF_SINCE
 
     app = Registry(RegistryConfig(database_url="memory://"), clock)

@@ -17,9 +17,9 @@ from uuid import UUID
 import httpx2 as httpx
 import pytest
 
+from demo.scenario import Staff, Walk, enrol_staff
 from registry.application import Registry, RegistryConfig
 from registry.clock import SystemClock
-from registry.scenario import Staff, Walk, enrol_staff
 from tests.conftest import STAFF_SINCE
 from tests.e2e.conftest import Caller, Callers
 from tests.live import free_port

@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 
 from api.public_reads import as_served, published
+from demo.scenario import ALL_CONDITIONS, FOCUS_TEXT, FULL_REVIEW, ORGANIZATION_LEVEL, PERFORMANCE, enrol_staff
 from projections.public_certificates import public_document
 from projections.runner import Views, open_views
 from registry.application import Registry, RegistryConfig
@@ -41,7 +42,6 @@ from registry.calendar import add_days, add_months, add_years
 from registry.clock import FixedClock
 from registry.errors import NotFound, RegistryError
 from registry.identifiers import USCC_CHARSET, certificate_id, organization_id, uscc_check_character
-from registry.scenario import ALL_CONDITIONS, FOCUS_TEXT, FULL_REVIEW, ORGANIZATION_LEVEL, PERFORMANCE, enrol_staff
 from registry.user import user_id
 from registry.values import (
     Actor,

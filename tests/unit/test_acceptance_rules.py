@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
+from demo.scenario import FULL_REVIEW, Staff, Walk
 from registry import calendar as registry_calendar
 from registry import rules
 from registry.application import Registry
 from registry.calendar import add_working_days
 from registry.errors import RuleViolation
-from registry.scenario import FULL_REVIEW, Staff, Walk
 from registry.values import DocumentKind, Review
 from tests.factories import refused
 

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
+from demo.scenario import Staff, Walk
 from registry.application import Registry
 from registry.certificate import Certificate
 from registry.clock import FixedClock
 from registry.errors import NotPermitted, RuleViolation
 from registry.identifiers import certificate_id
-from registry.scenario import Staff, Walk
 from registry.values import Actor, Basis, Level, Method, Role, ScopeLevel
 from tests.factories import CCAA, GHG, REGISTERED_UNTIL, certified, enrol_auditor, refused
 

@@ -12,10 +12,10 @@ from uuid import UUID
 
 import pytest
 
+from demo.scenario import ALL_CONDITIONS, Staff, Walk, new_uscc
 from registry.application import Registry
 from registry.case import Case
 from registry.errors import RuleViolation, SeparationOfDuties
-from registry.scenario import ALL_CONDITIONS, Staff, Walk, new_uscc
 from registry.values import Actor, Basis, Nonconformity, Role, Severity
 from tests.factories import CCAA, ENMS, REGISTERED_UNTIL, enrol_auditor, refused, reported
 

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from demo.scenario import Staff, Walk
 from registry.application import Registry
 from registry.errors import InvalidInput, RegistryError, RuleViolation
 from registry.identifiers import USCC_CHARSET, uscc_check_character, validate_uscc
-from registry.scenario import Staff, Walk
 from registry.values import (
     DocumentKind,
     EmissionControl,

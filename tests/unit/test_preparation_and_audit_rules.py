@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from demo.scenario import FOCUS_TEXT, PERFORMANCE, Walk
 from registry.errors import InvalidInput, NotPermitted, OutOfOrder, RegistryError, RuleViolation
-from registry.scenario import FOCUS_TEXT, PERFORMANCE, Walk
 from registry.values import (
     FOCUS_POINTS,
     Actor,

@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from demo.scenario import Staff, Walk, enrol_staff, new_uscc
 from registry.application import SYSTEM, Registry, RegistryConfig
 from registry.base import RegistryAggregate
 from registry.case import Case
@@ -26,7 +27,6 @@ from registry.errors import InvalidInput
 from registry.identifiers import certificate_id
 from registry.intake import CaseIntake
 from registry.person import Person
-from registry.scenario import Staff, Walk, enrol_staff, new_uscc
 from registry.user import User, user_id
 from registry.values import (
     Actor,

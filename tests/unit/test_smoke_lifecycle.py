@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from registry.scenario import Walk
+from demo.scenario import Walk
 
 
 def test_a_case_walks_from_application_to_a_valid_certificate(walk: Walk) -> None:

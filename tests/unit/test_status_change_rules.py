@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
+from demo.scenario import Staff, Walk
 from registry.application import Registry
 from registry.certificate import Certificate
 from registry.clock import FixedClock
 from registry.errors import OutOfOrder, RuleViolation
 from registry.identifiers import certificate_id
-from registry.scenario import Staff, Walk
 from registry.values import Changes
 from tests.factories import certified, invalid, refused
 

@@ -10,10 +10,10 @@ from datetime import date
 
 import pytest
 
+from demo.scenario import Staff, Walk, new_uscc
 from registry import text
 from registry.application import Registry
 from registry.errors import InvalidInput
-from registry.scenario import Staff, Walk, new_uscc
 from registry.values import Changes, Nonconformity, OtherCertification, Severity
 from tests.factories import invalid
 

@@ -1,8 +1,8 @@
 """A certification walked through the application, step by step, with sensible defaults.
 
-Used by the tests' builders and by ``registry demo``: every step goes through the application class, so what it
-builds is exactly what a certification body's staff would record. Each person and organisation it makes is
-unique, so scenarios can share one database.
+Used by the tests' builders, the benchmarks and the demo data set (``demo.dataset``): every step goes through the
+application class, so what it builds is exactly what a certification body's staff would record. Each person and
+organisation it makes is unique, so scenarios can share one database.
 """
 
 from __future__ import annotations

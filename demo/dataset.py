@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from demo.scenario import Walk, enrol_staff
 from registry.application import Registry
 from registry.calendar import add_months, add_years
 from registry.errors import NotFound
-from registry.scenario import Walk, enrol_staff
 from registry.values import Changes, DocumentKind, Level, Method, ScopeLevel
 
 # Valid USCCs (check characters computed per GB 32100-2015).
