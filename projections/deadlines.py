@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from registry import rules
 from registry.case import Case
 from registry.certificate import Certificate
+from registry.values import SuspensionGround
 
 
 @dataclass(frozen=True)
@@ -42,61 +42,63 @@ def _settled(key: str, rule: str, subject: str, due_on: date, done_on: date, lat
     return Deadline(key, rule, subject, due_on, "missed" if late else "met", done_on)
 
 
-def certificate_changes(event: Any, cert: Certificate) -> list[Change]:
-    number, on = cert.number, event.effective_on
+def certificate_changes(event: Certificate.Event, cert: Certificate) -> list[Change]:
+    """What a certificate's event (``cert`` as it stands after it) opens and settles."""
+    number = cert.number
     surveillance = f"{number}:surveillance"
-    name = type(event).__name__
-    if name == "Issued":
-        return [Deadline(surveillance, "R-SURV-1", f"certificate {number}: surveillance audit", cert.next_due_by,
-                         "open")]
-    if name == "SurveillanceAuditRecorded":
-        return [Settle(surveillance, on),
-                Deadline(surveillance, "R-SURV-1", f"certificate {number}: surveillance audit", cert.next_due_by,
-                         "open")]
-    if name == "ChangeRequested":
-        subject = f"certificate {number}: change request {event.request_id}"
-        return [_settled(f"{number}:change-request:{event.request_id}", "R-CHG-1", f"{subject} (15 days)",
-                         event.request_due_by, on, event.request_late),
-                Deadline(f"{number}:change:{event.request_id}", "R-CHG-1", f"{subject} carried out (30 days)",
-                         event.change_due_by, "open")]
-    if name == "Changed":
-        return [Settle(f"{number}:change:{event.request_id}", on)]
-    if name in ("Suspended", "Withdrawn"):
-        changes: list[Change] = []
-        if getattr(event.ground, "value", "") == "surveillance_overdue":
-            changes.append(Settle(surveillance, on))  # after its date: missed
-        else:
-            changes.append(_settled(f"{number}:{name.lower()}:{event.originator_version}", "R-SUS-1",
-                                    f"certificate {number}: {name.lower()} ({event.ground.value})", event.due_by, on,
-                                    event.late))
-        if name == "Withdrawn":
-            changes.append(Settle(surveillance, None, drop=True))
-        return changes
-    if name == "Expired":
-        return [Settle(surveillance, None, drop=True),
-                Deadline(f"{number}:cancellation", "R-CAN-1", f"certificate {number}: cancellation after expiry",
-                         rules.cancellation_due(event.effective_on), "open")]
-    if name == "Cancelled":
-        return [Settle(surveillance, None, drop=True),
-                _settled(f"{number}:cancellation", "R-CAN-1", f"certificate {number}: cancellation "
-                         f"({event.ground.value})", event.due_by, on, event.late)]
+    match event:
+        case Certificate.Issued():
+            return [_surveillance(cert)]
+        case Certificate.SurveillanceAuditRecorded():
+            return [Settle(surveillance, event.dated), _surveillance(cert)]
+        case Certificate.ChangeRequested():
+            subject = f"certificate {number}: change request {event.request_id}"
+            return [_settled(f"{number}:change-request:{event.request_id}", "R-CHG-1", f"{subject} (15 days)",
+                             event.request_due_by, event.dated, event.request_late),
+                    Deadline(f"{number}:change:{event.request_id}", "R-CHG-1", f"{subject} carried out (30 days)",
+                             event.change_due_by, "open")]
+        case Certificate.Changed():
+            return [Settle(f"{number}:change:{event.request_id}", event.dated)]
+        case Certificate.Suspended():
+            return _measure("suspended", event, number)
+        case Certificate.Withdrawn():
+            return [*_measure("withdrawn", event, number), Settle(surveillance, None, drop=True)]
+        case Certificate.Expired():
+            return [Settle(surveillance, None, drop=True),
+                    Deadline(f"{number}:cancellation", "R-CAN-1", f"certificate {number}: cancellation after expiry",
+                             rules.cancellation_due(event.dated), "open")]
+        case Certificate.Cancelled():
+            return [Settle(surveillance, None, drop=True),
+                    _settled(f"{number}:cancellation", "R-CAN-1", f"certificate {number}: cancellation "
+                             f"({event.ground.value})", event.due_by, event.dated, event.late)]
     return []
 
 
-# The only case events that change a deadline: the public view decodes no other case event.
-DEADLINE_CASE_EVENTS = frozenset(("DocumentReceived", "Accepted", "NotAccepted"))
+def _surveillance(cert: Certificate) -> Deadline:
+    return Deadline(f"{cert.number}:surveillance", "R-SURV-1", f"certificate {cert.number}: surveillance audit",
+                    cert.next_due_by, "open")
 
 
-def case_changes(event: Any) -> list[Change]:
-    name = type(event).__name__
+def _measure(what: str, event: Certificate.Suspended | Certificate.Withdrawn, number: str) -> list[Change]:
+    """A suspension or withdrawal (``what``): the surveillance it was for, missed, or its own R-SUS-1 deadline."""
+    if event.ground is SuspensionGround.SURVEILLANCE_OVERDUE:
+        return [Settle(f"{number}:surveillance", event.dated)]  # after its date: missed
+    return [_settled(f"{number}:{what}:{event.originator_version}", "R-SUS-1",
+                     f"certificate {number}: {what} ({event.ground.value})", event.due_by, event.dated, event.late)]
+
+
+# The only case events that change a deadline: the public view decodes no other case event (``wants`` picks them by
+# the names in their stored topics, before decoding).
+DEADLINE_CASE_EVENTS = frozenset(cls.__name__ for cls in (Case.DocumentReceived, Case.Accepted, Case.NotAccepted))
+
+
+def case_changes(event: Case.Event) -> list[Change]:
+    """What a case's event opens and settles: the acceptance notice (R-ACC-2), from the document that completes the
+    checklist to the acceptance decision."""
     key = f"case:{event.originator_id}:acceptance-notice"
-    if name == "DocumentReceived" and event.completes_checklist:
-        return [Deadline(key, "R-ACC-2", f"case {event.originator_id}: acceptance notice", event.notice_due_by,
-                         "open")]
-    if name in ("Accepted", "NotAccepted") and event.notice_due_by is not None:
-        return [Settle(key, event.effective_on)]
+    match event:
+        case Case.DocumentReceived(completes_checklist=True, notice_due_by=date() as due_by):
+            return [Deadline(key, "R-ACC-2", f"case {event.originator_id}: acceptance notice", due_by, "open")]
+        case Case.Accepted(notice_due_by=date()) | Case.NotAccepted(notice_due_by=date()):
+            return [Settle(key, event.effective_on)]
     return []
-
-
-def is_case_event(event: Any) -> bool:
-    return isinstance(event, Case.Event)

@@ -24,7 +24,6 @@ from projections.deadlines import (
     Deadline,
     case_changes,
     certificate_changes,
-    is_case_event,
 )
 from projections.parked import Parking, marked
 from projections.views import Cursor
@@ -35,7 +34,9 @@ from registry.history import plain
 from registry.storage import postgres_events
 from registry.views import CertificateView
 
-STATUS_EVENTS = ("Issued", "Suspended", "Reinstated", "Withdrawn", "Expired", "Cancelled")
+# The events that give a certificate a new status: each is an entry of its status timeline.
+STATUS_EVENTS = (Certificate.Issued, Certificate.Suspended, Certificate.Reinstated, Certificate.Withdrawn,
+                 Certificate.Expired, Certificate.Cancelled)
 
 
 def public_document(view: CertificateView) -> dict[str, Any]:
@@ -413,18 +414,19 @@ class PublicCertificatesProjection(Projection[Any]):
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        if isinstance(domain_event, Certificate.Event):
-            self._certificate_event(domain_event, tracking)
-        elif is_case_event(domain_event) and (changes := case_changes(domain_event)):
-            self.view.save_deadlines(changes, tracking)
-        else:
-            self.view.skip(tracking)
+        match domain_event:
+            case Certificate.Event():
+                self._certificate_event(domain_event, tracking)
+            case Case.Event() if changes := case_changes(domain_event):
+                self.view.save_deadlines(changes, tracking)
+            case _:
+                self.view.skip(tracking)
 
     def _certificate_event(self, event: Certificate.Event, tracking: Tracking) -> None:
         cert = self._before(event)
         try:
             cert = cast(Certificate, event.mutate(cert))
-            changed = event.effective_on if type(event).__name__ in STATUS_EVENTS else None
+            changed = event.effective_on if isinstance(event, STATUS_EVENTS) else None
             schedule = (cert.noticed_due_by.isoformat() if cert.noticed_due_by else None,
                         cert.renewal_window_opened or cert.renewed_by is not None)
             self.view.save(cert.number, cert.status.value, partial(self._render, cert), tracking.notification_id,
