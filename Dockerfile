@@ -7,9 +7,11 @@ RUN apt-get update \
 WORKDIR /app
 COPY pyproject.toml README.md constraints.txt ./
 COPY registry registry
+COPY store store
 COPY projections projections
 COPY api api
 COPY scheduler scheduler
+COPY demo demo
 RUN pip install --no-cache-dir -c constraints.txt .
 RUN useradd --system --uid 10001 registry && mkdir /keys && chown registry /keys
 USER registry

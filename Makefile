@@ -71,6 +71,6 @@ bench-scale: setup postgres
 	$(BIN)/python bench/scale.py --certificates $(CERTIFICATES)
 
 test: setup postgres browser pdf
-	$(BIN)/ruff check registry projections api scheduler demo tests bench
+	$(BIN)/ruff check registry store projections api scheduler demo tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -q

@@ -14,10 +14,10 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import front, pages, problems
+from api.bootstrap import bootstrap
 from api.catching_up import CatchingUp
 from api.deps import command_threads
 from api.edge import Edge, document_limits
-from api.public_reads import CertificateReader, signed_extras
 from api.routers import (
     cases,
     certificates,
@@ -34,11 +34,12 @@ from api.routers import (
 from api.schemas import PROBLEM_RESPONSES
 from api.settings import Settings, get_settings
 from api.signing import KeyFileError, signers
-from projections.log import Checkpointing
-from projections.runner import Runner, open_views
+from projections.public_certificates import named
+from projections.runner import Runner
 from registry.application import Registry
 from registry.clock import Clock
 from scheduler.service import background
+from store import open_store
 
 log = logging.getLogger("api")
 
@@ -113,21 +114,19 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        owned = registry is None
         check_read_only(settings)
         for signer in (app.state.signer, app.state.checkpoint_signer):
             signer.load()  # a missing or unreadable key stops the start, not the first request that signs
-        app.state.registry = registry or Registry(settings.registry_config(), clock)
+        parts = bootstrap(settings, clock, registry, keys=(app.state.signer, app.state.checkpoint_signer))
+        app.state.store, app.state.registry, app.state.views = parts.store, parts.registry, parts.views
         app.state.commands = command_threads(settings)
-        app.state.views = open_views(app.state.registry, signed_extras(app.state.signer), Checkpointing(
-            app.state.checkpoint_signer, settings.origin, settings.checkpoint_interval))
         # A replica's views are the primary's, copied by PostgreSQL; its scheduler is the primary's too.
         writer = not settings.read_only
-        app.state.runner = Runner(app.state.views).start() if settings.run_projections and writer else None
-        app.state.scheduler = (background(app.state.registry, app.state.views, settings.notice_lead_days)
+        app.state.runner = Runner(parts.views).start() if settings.run_projections and writer else None
+        app.state.scheduler = (background(parts.registry, parts.views, settings.notice_lead_days)
                                if settings.run_scheduler and writer else None)
-        app.state.reader = CertificateReader(app.state.registry.database, app.state.views.public)
-        app.state.catching_up = CatchingUp(app.state.views, settings.after_timeout, writable=not settings.read_only)
+        app.state.reader = parts.store.public_reader(parts.views.public, named)
+        app.state.catching_up = CatchingUp(parts.views, settings.after_timeout, writable=not settings.read_only)
         await app.state.reader.open()
         # Everything made at start-up lives as long as the process: keep it out of the collector's full scans,
         # which otherwise stall every request in flight now and then (the lookup's p99, bench/public_lookup.py).
@@ -143,8 +142,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
             app.state.commands.shutdown(wait=True)
             if app.state.runner is not None:
                 app.state.runner.stop()
-            if owned:
-                app.state.registry.close()
+            parts.close()
 
     app = FastAPI(title="CEMS certificate registry · 碳排放管理体系认证证书登记系统", version="1",
                   description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None,  # api.front serves them
@@ -153,7 +151,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     # Each reads its key at start-up, and again whenever a rotation has replaced the key file.
     app.state.signer, app.state.checkpoint_signer = signers(settings.signing_key, settings.checkpoint_key,
                                                             settings.public_base_url, settings.missing_key)
-    problems.install(app)
+    # What a request meets while the database is away, answered 503: the store's own errors.
+    problems.install(app, (registry.store if registry is not None else open_store(settings.database_url)).unavailable)
     document_limits(app)
 
     if settings.read_only:

@@ -12,10 +12,11 @@ import urllib.request
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from api.bootstrap import Parts, bootstrap
 from api.settings import Settings, get_settings
 from api.signing import (
     ALGORITHM,
@@ -32,23 +33,8 @@ from api.signing import (
     signers,
 )
 from demo.dataset import load_demo
-from registry.application import Registry
+from registry.clock import Clock
 from registry.errors import InvalidInput, RegistryError
-
-if TYPE_CHECKING:
-    from projections.runner import Views
-
-
-def _views(app: Registry, settings: Settings) -> Views:
-    """The read models, with what the edge adds to them: the signed verify_url of every public document, and
-    the signed checkpoints of the log."""
-    from api.public_reads import signed_extras
-    from projections.log import Checkpointing
-    from projections.runner import open_views
-
-    qr, checkpoints = _signers(settings)
-    return open_views(app, signed_extras(qr),
-                      Checkpointing(checkpoints, settings.origin, settings.checkpoint_interval))
 
 
 def _signers(settings: Settings) -> tuple[Signer, Signer]:
@@ -59,14 +45,16 @@ def _signers(settings: Settings) -> tuple[Signer, Signer]:
     return qr.load(), checkpoints.load()
 
 
-def _open() -> Registry:
-    return Registry(get_settings().registry_config())
+def _open(clock: Clock | None = None) -> Parts:
+    """The registry the settings describe, and its read models when asked for (``api.bootstrap``)."""
+    return bootstrap(get_settings(), clock)
 
 
 def demo(_: argparse.Namespace) -> int:
     """Loads the demo data set into the configured store (once) and shows what it holds."""
     settings = get_settings()
-    app = _open()
+    parts = _open()
+    app = parts.registry
     try:
         entries = load_demo(app)
         print(f"Registry at {settings.database_url}: {app.recorder.max_notification_id() or 0} events in the log")
@@ -74,7 +62,7 @@ def demo(_: argparse.Namespace) -> int:
         for e in entries:
             print(f"{e.number or '—':<22} {e.status:<14} {e.name} ({e.uscc})")
     finally:
-        app.close()
+        parts.close()
     return 0
 
 
@@ -107,35 +95,38 @@ def serve(args: argparse.Namespace) -> int:
 def user_add(args: argparse.Namespace) -> int:
     """Creates a user, or gives a revoked user's name access again with the roles given; the token is printed
     alone on the last line and cannot be shown again."""
-    app = _open()
+    parts = _open()
+    app = parts.registry
     try:
         written, token = app.add_user(args.name, args.role, args.person)
         print(f"user {args.name} ({', '.join(args.role)}), person {written.ids['person']}")
         print(token)
     finally:
-        app.close()
+        parts.close()
     return 0
 
 
 def user_token(args: argparse.Namespace) -> int:
     """A new token for the user, printed alone on the last line; the old one stops working at once."""
-    app = _open()
+    parts = _open()
+    app = parts.registry
     try:
         _, token = app.rotate_token(args.name)
         print(f"a new token for {args.name}; the old one no longer works")
         print(token)
     finally:
-        app.close()
+        parts.close()
     return 0
 
 
 def user_list(_: argparse.Namespace) -> int:
     """Every user: roles, person, active or revoked, and when its token was issued (never a token)."""
-    app = _open()
+    parts = _open()
+    app = parts.registry
     try:
         users = app.list_users()
     finally:
-        app.close()
+        parts.close()
     print(f"{'name':<20} {'state':<8} {'token issued (UTC)':<20} {'person':<36} roles")
     for u in users:
         issued = u.token_issued_at.strftime("%Y-%m-%d %H:%M:%S") if u.token_issued_at else "—"
@@ -145,12 +136,13 @@ def user_list(_: argparse.Namespace) -> int:
 
 
 def user_revoke(args: argparse.Namespace) -> int:
-    app = _open()
+    parts = _open()
+    app = parts.registry
     try:
         app.revoke_user(args.name)
         print(f"the token of {args.name} is revoked")
     finally:
-        app.close()
+        parts.close()
     return 0
 
 
@@ -259,9 +251,10 @@ def projections_rebuild(_: argparse.Namespace) -> int:
     """Empties every read model and rebuilds it from the whole log."""
     from projections.log import LogMismatch
 
-    app = _open()
+    parts = _open()
+
     try:
-        views = _views(app, get_settings())
+        views = parts.views
         started = time.monotonic()
         try:
             count = views.rebuild()
@@ -277,7 +270,7 @@ def projections_rebuild(_: argparse.Namespace) -> int:
             print(f"registry: {parked} events of {held} records could not be taken and are parked (the log says "
                   "which, as critical; so does /api/v1/health to staff)", file=sys.stderr)
     finally:
-        app.close()
+        parts.close()
     return 0
 
 
@@ -286,9 +279,10 @@ def projections_retry(_: argparse.Namespace) -> int:
     else that process does, within seconds. Exits 1 while any record stays held."""
     from projections.runner import Runner
 
-    app = _open()
+    parts = _open()
+
     try:
-        views = _views(app, get_settings())
+        views = parts.views
         with views.exclusive(wait=False) as mine:
             if mine:
                 released, held = views.retry_parked()
@@ -303,15 +297,16 @@ def projections_retry(_: argparse.Namespace) -> int:
               f"{Runner.RETRY_CHECK:g} s (/api/v1/health says how many stay held)")
         return 0
     finally:
-        app.close()
+        parts.close()
 
 
 def projections_run(_: argparse.Namespace) -> int:
     """Keeps the read models current until interrupted (for deployments that run them apart from the API)."""
     from projections.runner import Runner
 
-    app = _open()
-    runner = Runner(_views(app, get_settings())).start()
+    parts = _open()
+
+    runner = Runner(parts.views).start()
     try:
         while runner.running:
             time.sleep(0.5)
@@ -319,7 +314,7 @@ def projections_run(_: argparse.Namespace) -> int:
         pass
     finally:
         runner.stop()
-        app.close()
+        parts.close()
     if runner.error is not None:
         print(f"registry: {runner.error}", file=sys.stderr)
         return 1
@@ -332,9 +327,9 @@ def log_export(args: argparse.Namespace) -> int:
     from api.log_export import Flaw, export
 
     settings = get_settings()
-    app = _open()
+    parts = _open()
     try:
-        views = _views(app, settings)
+        views = parts.views
         keys = _signers(settings)[1].published()
         try:
             done = export(views, Path(args.file), keys)
@@ -342,7 +337,7 @@ def log_export(args: argparse.Namespace) -> int:
             print(f"registry: {e}", file=sys.stderr)
             return 1
     finally:
-        app.close()
+        parts.close()
     print(f"exported {done.entries} entries and {done.checkpoints} checkpoints to {done.path}")
     print(f"root     {done.root_hash}")
     if not done.reproduced:
@@ -389,11 +384,12 @@ def certificate_pdf(args: argparse.Namespace) -> int:
     from api.certificate_pdf import CJKFontMissing, render
 
     settings = get_settings()
-    app = _open()
+    parts = _open()
+    app = parts.registry
     try:
         view = app.get_certificate(args.number)
     finally:
-        app.close()
+        parts.close()
     try:
         pdf = render(view, _signers(settings)[0])
     except CJKFontMissing as e:
@@ -407,11 +403,12 @@ def certificate_pdf(args: argparse.Namespace) -> int:
 
 def document_get(args: argparse.Namespace) -> int:
     """Writes a document a case received (R-APP-4) to FILE, its bytes as stored, after checking their SHA-256."""
-    app = _open()
+    parts = _open()
+    app = parts.registry
     try:
         doc = app.case_document(args.case, args.sha256.lower())
     finally:
-        app.close()
+        parts.close()
     if hashlib.sha256(doc.content).hexdigest() != doc.sha256:
         print(f"registry: the stored bytes of {doc.sha256} do not hash to it: the store is damaged", file=sys.stderr)
         return 1
@@ -428,11 +425,12 @@ def tick(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     clock = AsOfClock(date.fromisoformat(args.as_of)) if args.as_of else None
-    app = Registry(settings.registry_config(), clock)
+    parts = _open(clock)
+    app = parts.registry
     try:
-        report = run_tick(app, _views(app, settings), settings.notice_lead_days)
+        report = run_tick(app, parts.views, settings.notice_lead_days)
     finally:
-        app.close()
+        parts.close()
     print(f"duties as of {report.as_of}: {report.candidates} certificates looked at; recorded "
           + (", ".join(f"{n} {name}" for name, n in sorted(report.recorded.items())) or "nothing"))
     for number in report.certificates:
@@ -445,13 +443,14 @@ def scheduler_service(_: argparse.Namespace) -> int:
     from scheduler.service import blocking
 
     settings = get_settings()
-    app = _open()
+    parts = _open()
+    app = parts.registry
     try:
-        blocking(app, _views(app, settings), settings.notice_lead_days)
+        blocking(app, parts.views, settings.notice_lead_days)
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
-        app.close()
+        parts.close()
     return 0
 
 

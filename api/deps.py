@@ -11,7 +11,6 @@ from contextvars import copy_context
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import psycopg
 from fastapi import Depends, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
@@ -34,16 +33,12 @@ def _in_doubt(state: Any) -> bool:
 
 def store_back(request: Request) -> None:
     """While the database is known to be down (a request found it so, or the projections lost their connection
-    to it), a quick probe answers 503 (psycopg's OperationalError) at once: otherwise each request would wait out
-    the store library's retries (ten pool waits) before its 503. A probe that connects lets requests through."""
+    to it), a quick probe answers 503 at once (``Store.probe``): otherwise each request would wait out the store
+    library's retries (ten pool waits) before its 503. A probe that connects lets requests through."""
     state = request.app.state
     if not _in_doubt(state):
         return
-    database = state.registry.database
-    if database.kind == "postgres":
-        e = database.env
-        psycopg.connect(host=e["POSTGRES_HOST"], port=e["POSTGRES_PORT"], dbname=e["POSTGRES_DBNAME"],
-                        user=e["POSTGRES_USER"], password=e["POSTGRES_PASSWORD"], connect_timeout=2).close()
+    state.store.probe()
     state.store_down = False
 
 

@@ -6,7 +6,6 @@ import logging
 import uuid
 from typing import Any
 
-import psycopg
 from eventsourcing.persistence import OperationalError, PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -168,13 +167,14 @@ def unexpected(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, store_errors: tuple[type[BaseException], ...] = ()) -> None:
     app.add_exception_handler(RegistryError, registry_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(OperationalError, store_unavailable)
     # The driver's own, where no library wraps it (the public lookup's pool: a lost connection, PoolTimeout):
     # a database that is down is a 503, never a 500.
-    app.add_exception_handler(psycopg.OperationalError, store_unavailable)
+    for unavailable in store_errors:
+        app.add_exception_handler(unavailable, store_unavailable)
     app.add_exception_handler(PersistenceError, unexpected)
     app.add_exception_handler(Exception, unexpected)

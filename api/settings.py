@@ -9,8 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from registry.application import RegistryConfig
 from registry.numbering import DEFAULT_PATTERN
-from registry.storage import DEFAULT_DATABASE_URL
 from registry.values import Issuer
+from store import DEFAULT_DATABASE_URL
 
 
 class Settings(BaseSettings):

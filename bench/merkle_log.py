@@ -32,13 +32,12 @@ import psycopg
 from eventsourcing.persistence import Notification
 
 from demo.dataset import load_demo
-from projections.log import PostgresLog, SQLiteLog
+from projections.log import LogView
 from projections.runner import BATCH
-from projections.views import open_view
 from registry import merkle
 from registry.application import Registry, RegistryConfig
 from registry.entries import entry_of
-from registry.storage import Database
+from store import open_store
 
 PG = "postgresql://postgres@127.0.0.1:5432"
 
@@ -135,8 +134,7 @@ def main() -> int:
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
         admin.execute(f'CREATE DATABASE "{args.database}"')
-    database = Database.from_url(f"{PG}/{args.database}")
-    view: Any = open_view(dict(database.env), SQLiteLog, PostgresLog, "log")
+    view: Any = open_store(f"{PG}/{args.database}").open_view(LogView, "log")
     started = time.perf_counter()
     for start in range(0, n, BATCH):
         view.append(events[start:start + BATCH], "bench:log")

@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import base64
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
 
 from eventsourcing.persistence import Tracking
-from eventsourcing.postgres import PostgresTrackingRecorder
-from eventsourcing.sqlite import SQLiteTrackingRecorder
 
-from projections.views import Cursor, View
+from projections.views import View
 from registry.entries import checkpoint_note, entry_of, timestamp_message
 from registry.merkle import (
     RightEdge,
@@ -35,7 +33,7 @@ from registry.merkle import (
     perfect_reads,
     range_hash,
 )
-from registry.storage import append_only
+from store import Cursor
 
 
 class LogError(ValueError):
@@ -119,12 +117,13 @@ def _tables(blob: str) -> dict[str, str]:
     }
 
 
-CHECKPOINT_COLUMNS = "size, root_hash, timestamp, key_id, origin, note, signature, timestamp_signature"
+CHECKPOINT_FIELDS = ("size", "root_hash", "timestamp", "key_id", "origin", "note", "signature", "timestamp_signature")
+CHECKPOINT_COLUMNS = ", ".join(CHECKPOINT_FIELDS)
 
 
 class LogView(View):
     name = "log"
-    tables: ClassVar[dict[str, str]]
+    tables: ClassVar[dict[str, str]] = _tables("{binary}")
 
     _edge: tuple[int, RightEdge] | None = None  # (last position, right edge) as last written
 
@@ -135,7 +134,7 @@ class LogView(View):
                          "root_hash TEXT NOT NULL, timestamp TEXT NOT NULL, key_id TEXT NOT NULL, "
                          "origin TEXT NOT NULL, note TEXT NOT NULL, signature TEXT NOT NULL, "
                          "timestamp_signature TEXT NOT NULL)")
-        append_only(self.datastore, self.is_sqlite, ("log_checkpoints",))
+        self.dialect.append_only(self.datastore, ("log_checkpoints",))
 
     def clear(self) -> None:
         super().clear()  # the leaves and nodes; the checkpoints stay, for the rebuilt tree to be checked against
@@ -156,7 +155,7 @@ class LogView(View):
         if not positions:
             return
         with self.tracked(Tracking(tracking_name, positions[-1])) as curs:
-            if self.is_sqlite:  # a write first: SQLite cannot upgrade a reading transaction while another writes
+            if self.dialect.writes_first:  # the store cannot upgrade a reading transaction while another writes
                 curs.execute(f"DELETE FROM {self.table('log_leaves')} WHERE leaf_index < 0")
             last, stored = self._right_edge(curs)
             edge = RightEdge(stored.size, stored.hashes)  # a copy: the stored edge stays as it is until commit
@@ -187,14 +186,8 @@ class LogView(View):
         wanted = list(dict.fromkeys(wanted))
         if not wanted:
             return {}
-        if self.is_sqlite:
-            values = ", ".join("(%s, %s)" for _ in wanted)
-            curs.execute(f"SELECT level, idx, hash FROM {self.table('log_nodes')} WHERE (level, idx) IN "
-                         f"(VALUES {values})", [v for pair in wanted for v in pair])
-        else:  # one statement text whatever the count, so the driver prepares it once
-            curs.execute(f"SELECT level, idx, hash FROM {self.table('log_nodes')} WHERE (level, idx) IN "
-                         "(SELECT * FROM unnest(%s::integer[], %s::bigint[]))",
-                         [[lv for lv, _ in wanted], [i for _, i in wanted]])
+        condition, params = self.dialect.pairs_in(("level", "idx"), wanted)
+        curs.execute(f"SELECT level, idx, hash FROM {self.table('log_nodes')} WHERE {condition}", params)
         found = {(int(lv), int(i)): bytes(h) for lv, i, h in curs.fetchall()}
         if len(found) != len(wanted):
             raise LogMismatch(f"the log view is missing {len(wanted) - len(found)} stored subtree hashes")
@@ -203,22 +196,18 @@ class LogView(View):
     def add_checkpoint(self, checkpoint: Checkpoint) -> Checkpoint:
         """Keeps a checkpoint; when one of that size is kept already (another process signed it first), that
         one stays and is answered."""
-        conflict = "OR IGNORE " if self.is_sqlite else ""
-        suffix = "" if self.is_sqlite else " ON CONFLICT (size) DO NOTHING"
         with self.cursor(commit=True) as curs:
-            curs.execute(f"INSERT {conflict}INTO {self.table('log_checkpoints')} ({CHECKPOINT_COLUMNS}) VALUES "
-                         f"(%s, %s, %s, %s, %s, %s, %s, %s){suffix}", list(asdict(checkpoint).values()))
+            curs.execute(self.dialect.insert_or_ignore(self.table("log_checkpoints"), CHECKPOINT_FIELDS, "size"),
+                         list(asdict(checkpoint).values()))
         kept = self.checkpoint(checkpoint.size)
         assert kept is not None
         return kept
 
     # Reading
 
-    @contextmanager
-    def reading(self) -> Iterator[Cursor]:
+    def reading(self) -> AbstractContextManager[Cursor]:
         """A cursor for reads; every hash once written never changes, so reads need no snapshot of their own."""
-        with self.cursor() as curs:
-            yield curs
+        return self.dialect.reading(self.datastore)
 
     def size(self) -> int:
         with self.reading() as curs:
@@ -344,21 +333,3 @@ class LogView(View):
             if self.root(checkpoint.size).hex() != checkpoint.root_hash:
                 raise LogMismatch(f"R-REC-4: the log no longer reproduces the root signed in the checkpoint of "
                                   f"{checkpoint.size} leaves ({checkpoint.timestamp})")
-
-
-class SQLiteLog(LogView, SQLiteTrackingRecorder):
-    tables = _tables("BLOB")
-
-
-class PostgresLog(LogView, PostgresTrackingRecorder):
-    tables = _tables("BYTEA")
-
-    @contextmanager
-    def reading(self) -> Iterator[Cursor]:
-        # Autocommit: a proof's two queries are two round trips, not four (BEGIN and ROLLBACK around them).
-        # Harmless to the library's own transactions on these connections: they begin theirs explicitly.
-        with self.datastore.get_connection() as conn:
-            if not conn.autocommit:
-                conn.autocommit = True
-            with conn.cursor() as curs:
-                yield Cursor(curs, False)

@@ -14,11 +14,11 @@ an event, it stops the views (or makes them wait) as before.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from projections.views import Cursor, View
+from projections.views import View
+from store import Cursor, Store, chain
 
 HELD = "held"  # the error of an event parked behind an earlier one of its record, not for a fault of its own
 NOTE = ("状态核实中：本证书此后的变更尚未在此公布，请勿以此处所示状态为准 / status being verified: a later change to "
@@ -49,30 +49,13 @@ class Parked:
 COLUMNS = ("position", "record", "record_id", "topic", "error", "message", "parked_at", "held_behind", "number")
 
 
-def unprojectable(error: BaseException) -> bool:
+def unprojectable(error: BaseException, store: Store) -> bool:
     """Whether ``error`` is the event's (its content, or the view's code meeting it) rather than the database's:
     anywhere in its chain, a database error other than a data or integrity error (a lost connection, a full disk,
     a missing table, bad SQL, a lock), or the machine's (memory, the file system), says the database's."""
-    import sqlite3
-
-    import psycopg  # only ever needed once something failed
-    from eventsourcing import persistence
-
-    database = (sqlite3.Error, psycopg.Error, persistence.DatabaseError, persistence.ConnectionPoolClosedError,
-                persistence.ConnectionNotFromPoolError, OSError, MemoryError)
-    the_events = (sqlite3.DataError, sqlite3.IntegrityError, psycopg.DataError, psycopg.IntegrityError,
-                  persistence.DataError, persistence.IntegrityError)
+    database, the_events = store.not_the_events()
+    database = (*database, OSError, MemoryError)
     return not any(isinstance(e, database) and not isinstance(e, the_events) for e in chain(error))
-
-
-def chain(error: BaseException) -> Iterator[BaseException]:
-    """``error`` and what caused it, outermost first."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        yield current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
 
 
 def describe(error: BaseException) -> tuple[str, str]:

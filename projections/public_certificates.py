@@ -14,9 +14,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.persistence import Notification, Tracking
-from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection
-from eventsourcing.sqlite import SQLiteTrackingRecorder
 
 from projections.deadlines import (
     DEADLINE_CASE_EVENTS,
@@ -26,13 +24,12 @@ from projections.deadlines import (
     certificate_changes,
 )
 from projections.parked import Parking, marked
-from projections.views import Cursor
 from registry.application import Registry
 from registry.case import Case
 from registry.certificate import Certificate
 from registry.history import plain
-from registry.storage import postgres_events
 from registry.views import CertificateView
+from store import Cursor, Store
 
 # The events that give a certificate a new status: each is an entry of its status timeline.
 STATUS_EVENTS = (Certificate.Issued, Certificate.Suspended, Certificate.Reinstated, Certificate.Withdrawn,
@@ -343,14 +340,6 @@ class _Deferred:
     deadlines: list[tuple[list[Change], int]] = field(default_factory=list)
 
 
-class SQLitePublicCertificates(PublicCertificatesView, SQLiteTrackingRecorder):
-    pass
-
-
-class PostgresPublicCertificates(PublicCertificatesView, PostgresTrackingRecorder):
-    pass
-
-
 class PublicCertificatesProjection(Projection[Any]):
     """Folds each certificate's events with the domain's own code, so the public view can never disagree with
     the record. Aggregates are kept in a small cache between events; a miss loads the certificate as it stood
@@ -378,24 +367,15 @@ class PublicCertificatesProjection(Projection[Any]):
             return False
         return not (name == "DocumentReceived" and b'"completes_checklist":false' in state)
 
-    def select_wanted(self, recorder: Any, start: int, stop: int) -> list[Notification]:
-        """PostgreSQL: the stored events at positions ``start`` to ``stop`` that ``wants`` may take, chosen by the
-        database (so the four in five a rebuild would pass over are never sent or made into objects). The
-        condition is ``wants`` in SQL, a superset of it at worst: every event it answers is still asked."""
-        marker = b'"completes_checklist":false'
-        received = f"%:{Case.__name__}.DocumentReceived"
-        with recorder.datastore.transaction(commit=False) as curs:
-            curs.execute(f"SELECT notification_id, originator_id, originator_version, topic, state FROM "
-                         f"{postgres_events(recorder)} WHERE notification_id BETWEEN %s AND %s AND (topic LIKE %s "
-                         "OR (topic LIKE ANY(%s) AND NOT (topic LIKE %s AND position(%s::bytea IN state) > 0))) "
-                         "ORDER BY notification_id",
-                         (start, stop, f"%:{Certificate.__name__}.%",
-                          [f"%:{Case.__name__}.{name}" for name in sorted(DEADLINE_CASE_EVENTS)], received, marker),
-                         prepare=True)
-            rows = curs.fetchall()
-        return [Notification(id=r["notification_id"], originator_id=r["originator_id"],
-                             originator_version=r["originator_version"], topic=r["topic"], state=bytes(r["state"]))
-                for r in rows]
+    def select_wanted(self, store: Store, recorder: Any, start: int, stop: int) -> list[Notification]:
+        """The stored events at positions ``start`` to ``stop`` that ``wants`` may take, chosen by the database
+        where it can (``Store.server``), so the four in five a rebuild would pass over are never sent or made
+        into objects. The condition is ``wants``, a superset of it at worst: every event it answers is still
+        asked."""
+        topics = [f"%:{Certificate.__name__}.%",
+                  *(f"%:{Case.__name__}.{name}" for name in sorted(DEADLINE_CASE_EVENTS))]
+        unless = (f"%:{Case.__name__}.DocumentReceived", b'"completes_checklist":false')
+        return cast(list[Notification], store.select_wanted(recorder, start, stop, topics, unless))
 
     def forget(self) -> None:
         """Drops the cached certificates (after a transaction they were recorded in was undone)."""

@@ -11,87 +11,33 @@ in silence.
 from __future__ import annotations
 
 import concurrent.futures
-import fcntl
 import gc
 import logging
 import multiprocessing
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from eventsourcing.persistence import Tracking
 
-from projections.log import Checkpoint, Checkpointing, LogView, PostgresLog, SQLiteLog
+from projections.log import Checkpoint, Checkpointing, LogView
 from projections.parked import HELD, Parked, describe, printable, record_kind, unprojectable
-from projections.public_certificates import (
-    PostgresPublicCertificates,
-    PublicCertificatesProjection,
-    PublicCertificatesView,
-    SQLitePublicCertificates,
-)
-from projections.views import open_view, view_store_env
+from projections.public_certificates import PublicCertificatesProjection, PublicCertificatesView
 from registry.application import Registry, RegistryConfig
-from registry.entries import POSTGRES_LEAF_HASH
-from registry.storage import Database, postgres_events
+from store import Store
 
 log = logging.getLogger(__name__)
 BATCH = 500  # events read and written per transaction while following the log
 REBUILD_BATCH = 2000  # and while rebuilding: fewer transactions, position reads and COPY set-ups per event
 SPAN_PER_BATCH = 4  # positions spanned per batch, in batches, when the database picks out the public view's events
 PARALLEL_REBUILD_FROM = 100_000  # log events from which a rebuild on PostgreSQL uses a second process
-_MEMORY_LOCKS: dict[int, threading.Lock] = {}
-
-
-def lost_connection(error: BaseException) -> bool:
-    """Whether ``error`` comes of the PostgreSQL server not answering (psycopg's OperationalError, anywhere in
-    its chain: the store library and the views wrap what failed), rather than of an event. SQLite's
-    OperationalError also means a missing table or bad SQL, so a failure there stops the views as before."""
-    import psycopg  # only ever needed once something failed
-
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        if isinstance(current, psycopg.OperationalError):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
-
-
-def connect(registry: Registry) -> Any:
-    """A PostgreSQL connection of its own (autocommit), outside the store's pools: for what holds a connection
-    for as long as the views run (their advisory lock, their LISTEN)."""
-    import psycopg
-
-    e = registry.database.env
-    return psycopg.connect(host=e["POSTGRES_HOST"], port=e["POSTGRES_PORT"], dbname=e["POSTGRES_DBNAME"],
-                           user=e["POSTGRES_USER"], password=e["POSTGRES_PASSWORD"], autocommit=True,
-                           connect_timeout=int(e.get("POSTGRES_CONNECT_TIMEOUT") or 5))
 
 
 class ProjectionFailed(RuntimeError):
     """A view could not take an event: it has stopped at the event before, unless the event is parked."""
-
-
-def select_log(database: Database, recorder: Any, start: int, limit: int) -> list[Any]:
-    """Up to ``limit`` stored events from log position ``start`` on, in order (``Notification`` objects), as the
-    library's ``select_notifications`` reads them. On PostgreSQL rows come as tuples: the library has each made
-    into a dict first, a quarter of the reading process's time when the views catch up a long log."""
-    if database.kind != "postgres":
-        return list(recorder.select_notifications(start, limit))
-    from eventsourcing.persistence import Notification
-    from psycopg.rows import tuple_row
-
-    with recorder.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-        curs.execute(f"SELECT notification_id, originator_id, originator_version, topic, state FROM "
-                     f"{postgres_events(recorder)} WHERE notification_id >= %s ORDER BY notification_id LIMIT %s",
-                     (start, limit), prepare=True)
-        return [Notification(id=i, originator_id=o, originator_version=v, topic=t, state=bytes(s))
-                for i, o, v, t, s in curs.fetchall()]
 
 
 @contextmanager
@@ -108,18 +54,6 @@ def few_collections() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-def select_leaf_hashes(recorder: Any, start: int, limit: int) -> list[tuple[int, bytes]]:
-    """Up to ``limit`` (log position, leaf hash) pairs from position ``start`` on, in order, PostgreSQL computing
-    each leaf hash from its row (``registry.entries.POSTGRES_LEAF_HASH``): what the log view needs of a stored
-    event, and 32 bytes of it instead of the whole event. Rebuilding a long log's view, the reading and hashing were
-    two thirds of its process's time."""
-    with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
-        curs.execute(f"SELECT notification_id, {POSTGRES_LEAF_HASH} AS leaf FROM {postgres_events(recorder)} "
-                     "WHERE notification_id >= %s ORDER BY notification_id LIMIT %s",
-                     (start, limit), prepare=True)
-        return [(row["notification_id"], bytes(row["leaf"])) for row in curs.fetchall()]
-
-
 @dataclass
 class Views:
     """Every read model of one registry, with what keeps them current."""
@@ -131,6 +65,15 @@ class Views:
     checkpointing: Checkpointing | None = None
     # The records held by parked events (their first parked position), as the holder of the views last read them.
     _held: dict[str, int] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def store(self) -> Store:
+        """The registry's store, all of it (the registry asks less of it: ``registry.ports``)."""
+        return cast(Store, self.registry.store)
+
+    def lost(self, error: BaseException) -> bool:
+        """Whether ``error`` is the database not answering (the views wait for it), not an event."""
+        return self.store.lost_connection(error)
 
     @property
     def tracking_name(self) -> str:
@@ -170,44 +113,11 @@ class Views:
     @contextmanager
     def exclusive(self, wait: bool = True) -> Iterator[bool]:
         """Holds the right to write the views: one process at a time, or one could write an older document over
-        a newer one. PostgreSQL: an advisory lock held on a connection of its own; SQLite: a lock file beside
-        the database; in memory: a lock of this process. Yields whether it got it (always, when ``wait``)."""
-        database = self.registry.database
-        if database.kind == "postgres":
-            key = zlib.crc32(f"{database.schema}:{self.tracking_name}".encode())
-            with connect(self.registry) as conn:
-                sql = "SELECT pg_advisory_lock(%s)" if wait else "SELECT pg_try_advisory_lock(%s)"
-                row = conn.execute(sql, (key,)).fetchone()
-                got = wait or bool(row and row[0])
-                if got:
-                    self._held = None  # another process may have parked or released records meanwhile
-                try:
-                    yield got
-                finally:
-                    if got:
-                        conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
-        elif database.kind == "sqlite":
-            with open(f"{database.env['SQLITE_DBNAME']}.projections.lock", "a+") as lock:
-                try:
-                    fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-                except BlockingIOError:
-                    yield False
-                    return
-                self._held = None
-                try:
-                    yield True
-                finally:
-                    fcntl.flock(lock, fcntl.LOCK_UN)
-        else:
-            in_process = _MEMORY_LOCKS.setdefault(id(self.registry), threading.Lock())
-            got = in_process.acquire(blocking=wait)
+        a newer one (``Store.exclusive``). Yields whether it got it (always, when ``wait``)."""
+        with self.store.exclusive(self.tracking_name, wait) as got:
             if got:
-                self._held = None
-            try:
-                yield got
-            finally:
-                if got:
-                    in_process.release()
+                self._held = None  # another process may have parked or released records meanwhile
+            yield got
 
     def bring_up_to_date(self, timeout: float = 30.0) -> None:
         """Makes the views current: catches up itself, or waits for the process that holds them to do it."""
@@ -226,13 +136,13 @@ class Views:
         once what was written while that batch was processed."""
         public = self.public_position() if "public" in views else None
         log_view = self.log_position() if "log" in views else None
-        # The public view alone (a rebuild's, beside the log view's process) on PostgreSQL: the database picks out
+        # The public view alone (a rebuild's, beside the log view's process) on a server: the database picks out
         # the events it takes, among a span of positions up to the head (positions below the head are settled:
         # the store writes them in order, under a table lock).
-        chosen = log_view is None and self.registry.database.kind == "postgres"
-        # The log view alone (the rebuild's second process) on PostgreSQL: the database hashes each event into its
+        chosen = log_view is None and self.store.server
+        # The log view alone (the rebuild's second process) on a server: the database hashes each event into its
         # leaf, and only the hashes are read.
-        hashed = public is None and self.registry.database.kind == "postgres"
+        hashed = public is None and self.store.server
         recorder = self.registry.recorder
 
         def read(start: int) -> tuple[int, list[Any], list[tuple[int, bytes]]]:
@@ -240,18 +150,19 @@ class Views:
             and its events, or its leaves (``hashed``)."""
             if chosen:
                 last = min(start + SPAN_PER_BATCH * batch_size, self.head())
-                return (last, self.projection.select_wanted(recorder, start + 1, last), []) if last > start else (
-                    start, [], [])
+                if last == start:
+                    return start, [], []
+                return last, self.projection.select_wanted(self.store, recorder, start + 1, last), []
             if hashed:
-                leaves = select_leaf_hashes(recorder, start + 1, batch_size)
+                leaves = self.store.select_leaf_hashes(recorder, start + 1, batch_size)
                 return (leaves[-1][0] if leaves else start), [], leaves
-            batch = select_log(self.registry.database, recorder, start + 1, batch_size)
+            batch = self.store.select_log(recorder, start + 1, batch_size)
             return (batch[-1].id if batch else start), batch, []
 
-        # A rebuild on PostgreSQL reads the next batch while this one is processed: the database works on the read
+        # A rebuild on a server reads the next batch while this one is processed: the database works on the read
         # as this process works on the events, each on a core of its own.
         ahead = (concurrent.futures.ThreadPoolExecutor(1, "read-ahead")
-                 if read_ahead and self.registry.database.kind == "postgres" else None)
+                 if read_ahead and self.store.server else None)
         try:
             return self._catch_up(stop, public, log_view, hashed, read, ahead, None if drain else batch_size)
         finally:
@@ -284,10 +195,10 @@ class Views:
                     if log_view is not None:
                         self.process_log([n for n in batch if n.id > log_view])
             except Exception as e:
-                if lost_connection(e):
+                if self.lost(e):
                     raise  # the database, not an event: whoever runs the views waits for it
                 if hashed:  # the events themselves, to be taken one by one below
-                    batch = select_log(self.registry.database, recorder, start + 1, len(leaves))
+                    batch = self.store.select_log(recorder, start + 1, len(leaves))
                 # A batch's failure may not say which event: the batch (undone where it failed) is done again
                 # event by event, so the failing event alone is parked, or the views stop exactly at the event
                 # before it, naming it.
@@ -318,13 +229,13 @@ class Views:
                 try:
                     self.process_public(notification)
                 except ProjectionFailed as e:
-                    if not unprojectable(e):
+                    if not unprojectable(e, self.store):
                         raise
                     self.park(notification, e)
             if notification.id > log_view:
                 self.process_log([notification])
         except Exception as e:
-            if lost_connection(e):
+            if self.lost(e):
                 raise
             raise ProjectionFailed(f"the event at log position {notification.id} ({notification.topic}) stopped the "
                                    f"projections at the event before it: {e}") from e
@@ -355,7 +266,7 @@ class Views:
             event = self.registry.mapper.to_domain_event(notification)
             self.projection.process_event(event, Tracking(self.tracking_name, notification.id))
         except Exception as e:
-            if lost_connection(e):
+            if self.lost(e):
                 raise  # the database, not the event: the runner waits for it and goes on
             raise ProjectionFailed(f"{self.projection.name} stopped at log position {notification.id} "
                                    f"({notification.topic} of {notification.originator_id}): {e!r}") from e
@@ -366,7 +277,7 @@ class Views:
         try:
             number = self.projection.number_of(notification)
         except Exception as e:
-            if lost_connection(e):
+            if self.lost(e):
                 raise
             number = None  # what cannot be read says no number: the event is parked all the same
         name, message = describe(error)
@@ -406,21 +317,21 @@ class Views:
 
     def _retry_record(self, events: list[Parked]) -> bool:
         for parked in events:
-            notification = select_log(self.registry.database, self.registry.recorder, parked.position, 1)[0]
+            notification = self.store.select_log(self.registry.recorder, parked.position, 1)[0]
             try:
                 with self.public.batched(track=False) as curs:
                     self.project(notification)
                     self.public.unpark(curs, parked.position)
             except Exception as e:
-                if lost_connection(e):
+                if self.lost(e):
                     raise
                 self.projection.forget()  # the cache may hold what the undone transaction recorded
-                if not unprojectable(e):
+                if not unprojectable(e, self.store):
                     raise
                 try:
                     number = self.projection.number_of(notification)
                 except Exception as read:
-                    if lost_connection(read):
+                    if self.lost(read):
                         raise
                     number = None
                 name, message = describe(e)
@@ -459,14 +370,12 @@ class Views:
         views: tuple[tuple[Any, str], ...] = ((self.public, self.tracking_name), (self.log, self.log_tracking_name))
         for view, name in views:
             view.clear()  # the parked events too: whatever still fails is parked again
-            with view.cursor(commit=True) as curs:
-                tracking = "tracking" if view.is_sqlite else view.table(view.tracking_table_name)
-                curs.execute(f"DELETE FROM {tracking} WHERE application_name = %s", (name,))
+            view.clear_tracking(name)
         self._held = {}
         self.projection = PublicCertificatesProjection(self.public, self.registry, self.projection.extras)
         if parallel is None:
             parallel = self.head() >= PARALLEL_REBUILD_FROM
-        if parallel and self.registry.database.kind == "postgres":
+        if parallel and self.store.server:
             context = multiprocessing.get_context("spawn")  # a fresh interpreter: no pools or threads inherited
             with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool, few_collections():
                 other = pool.submit(_catch_up_log, self.registry.config)
@@ -504,9 +413,9 @@ def open_views(registry: Registry, extras: Callable[[dict[str, Any]], dict[str, 
                checkpointing: Checkpointing | None = None) -> Views:
     """The read models of ``registry``; ``extras`` adds fields to each public document (the edge's signed
     verify_url), so what is stored is exactly what is served; ``checkpointing`` signs the log's checkpoints."""
-    env = view_store_env(registry.database)
-    public: Any = open_view(env, SQLitePublicCertificates, PostgresPublicCertificates, "public_certificates")
-    log_view: Any = open_view(env, SQLiteLog, PostgresLog, "log")
+    store = cast(Store, registry.store)
+    public: Any = store.open_view(PublicCertificatesView, "public_certificates")
+    log_view: Any = store.open_view(LogView, "log")
     return Views(registry, public, PublicCertificatesProjection(public, registry, extras), log_view, checkpointing)
 
 
@@ -565,15 +474,12 @@ class Runner:
                         if self.views.checkpointing is not None and self._checkpoints.ident is None:
                             self._checkpoints.start()
                         self._retry()  # what a fixed deployment can now take is published at once
-                        if self.views.registry.database.kind == "postgres":
-                            self._follow_notifications()
-                        else:
-                            self._poll()
+                        self._follow_writes()
                         return
                 # Another process keeps the views; take over if it stops.
                 self._stop.wait(max(self.poll_interval, 1.0))
             except BaseException as e:
-                if not lost_connection(e):
+                if not self.views.lost(e):
                     self.error = e  # not an event the public view can park: stop for good, never skip it
                     log.critical("projections stopped: %s", e)
                     return
@@ -592,7 +498,7 @@ class Runner:
             try:
                 self.views.checkpoint()
             except Exception as e:
-                if lost_connection(e):  # the views' thread says so already, once per attempt
+                if self.views.lost(e):  # the views' thread says so already, once per attempt
                     continue
                 log.exception("could not sign a checkpoint of the log; trying again")
 
@@ -616,9 +522,9 @@ class Runner:
             if self._wake.wait(self.poll_interval) and busy:
                 self._stop.wait(self.GATHER)
 
-    def _follow_notifications(self) -> None:
-        """PostgreSQL: every write to the log, from any process, sends a notification on the store's channel. A
-        connection of its own LISTENs and wakes the views, which catch up in batches (one transaction per batch,
+    def _follow_writes(self) -> None:
+        """Polls, and where the store tells of every write of any process (``Store.wake_on_writes``: PostgreSQL's
+        LISTEN), is woken by it in a thread of its own; the views catch up in batches (one transaction per batch,
         not per event: under a write load, many events arrive between two wakes)."""
         done = threading.Event()
         listener = threading.Thread(target=self._listen, args=(done,), name="projections-listen", daemon=True)
@@ -630,33 +536,19 @@ class Runner:
             listener.join(timeout=5)
 
     def _listen(self, done: threading.Event) -> None:
-        """Sets the wake event on each notification; while the database is away it tries again (the views'
-        own reads meanwhile fail, and ``_run`` waits them out), and the views poll regardless."""
-        from psycopg import sql
+        """Sets the wake event on each write; while the database is away the store tries again, and this says so
+        at once (the API answers 503 promptly rather than wait out the store library's retries; the views find out
+        at their next read, woken now). The views poll regardless."""
+        lost: list[BaseException] = []
 
-        recorder: Any = self.views.registry.recorder  # PostgresApplicationRecorder: it NOTIFYs on every write
-        channel = sql.SQL("LISTEN {0}").format(sql.Identifier(recorder.channel_name))
-        lost: BaseException | None = None
-        backoff = self.MIN_BACKOFF
-        while not done.is_set():
-            try:
-                with connect(self.views.registry) as conn:
-                    conn.execute(channel)
-                    if lost is not None and self.interrupted is lost:
-                        self.interrupted = None  # only this connection had been lost (the views' own is fine)
-                    backoff = self.MIN_BACKOFF
-                    self._wake.set()  # whatever was written before the LISTEN is caught up too
-                    while not done.is_set():
-                        for _ in conn.notifies(timeout=0.1, stop_after=1):
-                            self._wake.set()
-            except Exception as e:
-                if not lost_connection(e):
-                    log.exception("projections stopped listening for writes; polling every %.1f s",
-                                  self.poll_interval)
-                    return
-                # Said at once, as the first to know: the API answers 503 promptly rather than wait out the store
-                # library's retries; the views find out at their next read (woken now).
-                lost = self.interrupted = e
-                self._wake.set()
-                done.wait(backoff)
-                backoff = min(backoff * 2, self.MAX_BACKOFF)
+        def heard(error: BaseException | None) -> None:
+            if error is not None:
+                lost[:] = [error]
+                self.interrupted = error
+            elif lost and self.interrupted is lost[0]:
+                self.interrupted = None  # only this connection had been lost (the views' own is fine)
+
+        try:
+            self.views.store.wake_on_writes(self.views.registry.recorder, self._wake.set, done, heard)
+        except Exception:
+            log.exception("projections stopped listening for writes; polling every %.1f s", self.poll_interval)

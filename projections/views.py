@@ -1,60 +1,21 @@
 """What every read model shares: tables beside the log, written with their tracking position in one transaction.
 
-A view is a tracking recorder of the event store library (``SQLiteTrackingRecorder`` or
-``PostgresTrackingRecorder``) with tables of its own. It writes its rows and the position of the event they came
-from in one transaction, so after a crash it resumes exactly after the last event it recorded: nothing is lost,
-nothing is applied twice. SQL is written once with ``%s`` placeholders and adapted to SQLite's ``?``.
+A view is a tracking recorder of the event store library with tables of its own: the store mixes the portable
+class with its own tracking recorder and gives it its ``Dialect`` (``store.views``). It writes its rows and the
+position of the event they came from in one transaction, so after a crash it resumes exactly after the last event it
+recorded: nothing is lost, nothing is applied twice. SQL is written once, portable, with ``%s`` placeholders.
 """
 
 from __future__ import annotations
 
 import threading
-import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
-from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
-from eventsourcing.sqlite import SQLiteTrackingRecorder
-from eventsourcing.utils import Environment
+from eventsourcing.persistence import Tracking
 
-from registry.storage import Database
-
-
-class Cursor:
-    """One dialect for both stores: ``%s`` placeholders, rows as tuples."""
-
-    def __init__(self, curs: Any, sqlite: bool) -> None:
-        self._curs, self._sqlite = curs, sqlite
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self._curs.execute(sql.replace("%s", "?") if self._sqlite else sql, tuple(params))
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._curs.executemany(sql.replace("%s", "?") if self._sqlite else sql, [tuple(r) for r in rows])
-
-    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        """Many rows into ``table``: PostgreSQL's COPY (a stream, where one INSERT per row costs a round trip's
-        worth of work each even pipelined), SQLite's executemany."""
-        if self._sqlite:
-            marks = ", ".join("?" for _ in columns)
-            self._curs.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                                   [tuple(r) for r in rows])
-            return
-        with self._curs.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-
-    def fetchall(self) -> list[tuple[Any, ...]]:
-        rows = self._curs.fetchall()
-        return [tuple(r) if self._sqlite else tuple(r.values()) for r in rows]
-
-    def fetchone(self) -> tuple[Any, ...] | None:
-        row = self._curs.fetchone()
-        if row is None:
-            return None
-        return tuple(row) if self._sqlite else tuple(row.values())
+from store import Cursor, Dialect
 
 
 class _Batch:
@@ -68,24 +29,21 @@ class View:
     """A read model's tables. Subclasses name their tables and say how an event changes their rows."""
 
     name: ClassVar[str]
-    tables: ClassVar[dict[str, str]]  # table → column definitions, in portable SQL
+    tables: ClassVar[dict[str, str]]  # table → column definitions, in portable SQL ({binary}: the bytes type)
     indexes: ClassVar[tuple[str, ...]] = ()  # "index_name ON table (columns)"
 
+    dialect: ClassVar[Dialect]  # the store's, given when it opens the view
     datastore: Any
     _insert_tracking: Any
 
-    @property
-    def is_sqlite(self) -> bool:
-        return isinstance(self, SQLiteTrackingRecorder)
-
     def table(self, name: str) -> str:
-        schema = "" if self.is_sqlite else (self.datastore.schema or "public")
-        return f'"{schema}".{name}' if schema else name
+        return self.dialect.table(self.datastore, name)
 
     def create_view_tables(self) -> None:
         with self.cursor(commit=True) as curs:
             for table, columns in self.tables.items():
-                curs.execute(f"CREATE TABLE IF NOT EXISTS {self.table(table)} ({columns})")
+                curs.execute(f"CREATE TABLE IF NOT EXISTS {self.table(table)} "
+                             f"({columns.format(binary=self.dialect.binary)})")
             for index in self.indexes:
                 name, _, rest = index.partition(" ON ")
                 table, _, columns = rest.partition(" ")
@@ -94,7 +52,7 @@ class View:
     @contextmanager
     def cursor(self, commit: bool = False) -> Iterator[Cursor]:
         with self.datastore.transaction(commit=commit) as curs:
-            yield Cursor(curs, self.is_sqlite)
+            yield self.dialect.cursor(curs)
 
     @contextmanager
     def batch_or_own(self) -> Iterator[Cursor]:
@@ -117,7 +75,7 @@ class View:
             batch.last = tracking
             return
         with self.datastore.transaction(commit=True) as curs:
-            yield Cursor(curs, self.is_sqlite)
+            yield self.dialect.cursor(curs)
             self._insert_tracking(curs, tracking)
 
     @contextmanager
@@ -127,7 +85,7 @@ class View:
         spend most of its time committing one transaction per event. Without ``track`` (events taken again, behind
         the tracked position: a retry of parked events) no position is recorded."""
         with self.datastore.transaction(commit=True) as curs:
-            batch = _Batch(Cursor(curs, self.is_sqlite))
+            batch = _Batch(self.dialect.cursor(curs))
             self._local().batch = batch
             try:
                 yield batch.cursor
@@ -149,9 +107,9 @@ class View:
         return local
 
     def deferring(self) -> _Batch | None:
-        """The batch this thread is in, if the view may defer its writes to the batch's end: on PostgreSQL, where
-        a statement per event costs a round trip each (SQLite has none to save)."""
-        return None if self.is_sqlite else self._batch()
+        """The batch this thread is in, if the view may defer its writes to the batch's end: where a statement per
+        event costs a round trip each (``Dialect.defers``)."""
+        return self._batch() if self.dialect.defers else None
 
     def _batch(self) -> _Batch | None:
         return getattr(self._local(), "batch", None)
@@ -166,38 +124,13 @@ class View:
                          [*params, limit, offset])
             return curs.fetchall(), int(row[0]) if row else 0
 
+    def clear_tracking(self, name: str) -> None:
+        """Forgets the position tracked under ``name`` (for a rebuild)."""
+        with self.cursor(commit=True) as curs:
+            curs.execute(f"DELETE FROM {self.dialect.tracking_table(self)} WHERE application_name = %s", (name,))
+
     def clear(self) -> None:
         """Empties the view's tables (for a rebuild); its tracking is reset by the caller in the same way."""
         with self.cursor(commit=True) as curs:
             for table in self.tables:
                 curs.execute(f"DELETE FROM {self.table(table)}")
-
-
-def view_store_env(database: Database) -> dict[str, str]:
-    """Views live in the registry's database; with the in-memory store, in an in-memory SQLite database."""
-    if database.kind == "memory":
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": f"file:views_{uuid.uuid4().hex}?mode=memory&cache=shared"}
-    return dict(database.env)
-
-
-def open_view(env: dict[str, str], sqlite_class: type[Any], postgres_class: type[Any],
-              name: str) -> TrackingRecorder:
-    """Constructs the view's tracking recorder for the store, and its tables."""
-    is_postgres = env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
-    cls = postgres_class if is_postgres else sqlite_class
-    for attempt in range(5):
-        try:
-            view: Any = InfrastructureFactory.construct(env=Environment(name, env)).tracking_recorder(cls)
-            if is_postgres:
-                from registry.recorders import check_quietly  # the library's PostgreSQL module, where it is used
-
-                check_quietly(view.datastore.pool)
-            if not Database("", "", env).read_only:  # a read replica's views are the primary's, copied
-                view.create_view_tables()
-            return view  # type: ignore[no-any-return]
-        except Exception:  # two processes creating the same tables at once: PostgreSQL's IF NOT EXISTS races
-            if attempt == 4:
-                raise
-            time.sleep(0.05 * (attempt + 1))
-    raise AssertionError("unreachable")

@@ -20,13 +20,14 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent, Repository
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError
+from eventsourcing.utils import resolve_topic
 
 from registry import rules, text, transcodings
 from registry.base import RegistryAggregate
 from registry.case import Case
 from registry.certificate import Certificate
 from registry.clock import Clock, SystemClock
-from registry.documents import CaseDocument, receipt
+from registry.documents import CaseDocument, content_address, receipt
 from registry.entries import entry_of
 from registry.errors import AlreadyExists, ConcurrentChange, InvalidInput, NotFound, RegistryError
 from registry.following import LogFollower
@@ -36,17 +37,8 @@ from registry.identifiers import certificate_id, number_sequence_id, organizatio
 from registry.numbering import DEFAULT_PATTERN, NumberSequence, check_pattern, sequence_key
 from registry.organization import Organization
 from registry.person import Person, person_id
+from registry.ports import STORE, Documents, RecordStore, RegistryRecorder
 from registry.records import Records
-from registry.storage import (
-    DEFAULT_DATABASE_URL,
-    Database,
-    DocumentStore,
-    RegistryRecorder,
-    content_address,
-    document_store,
-    protect,
-    select_positioned_events,
-)
 from registry.user import Credential, Unauthenticated, User, parse_token, user_id
 from registry.values import (
     Actor,
@@ -98,7 +90,7 @@ _IDEMPOTENCY: ContextVar[tuple[str, str, str, Actor] | None] = ContextVar("idemp
 
 @dataclass(frozen=True)
 class RegistryConfig:
-    database_url: str = DEFAULT_DATABASE_URL
+    database_url: str = "sqlite:///registry.db"  # the embedded default
     issuer: Issuer = field(default_factory=lambda: Issuer(name="示例认证有限公司 Example Certification Co., Ltd.",
                                                           address="北京市朝阳区示例路1号", code="CB"))
     number_pattern: str = DEFAULT_PATTERN
@@ -168,23 +160,24 @@ class Registry(Application[UUID], Records):
     # seconds). Snapshots are a cache beside the log, never part of it: the log and its Merkle tree hold events only.
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {NumberSequence: 100}
 
-    def __init__(self, config: RegistryConfig | None = None, clock: Clock | None = None) -> None:
+    def __init__(self, config: RegistryConfig | None = None, clock: Clock | None = None,
+                 store: RecordStore | None = None) -> None:
+        """``store`` is where the registry keeps everything (``store.open_store``); given none, the store
+        ``config.database_url`` names."""
         self.config = config or RegistryConfig()
         check_pattern(self.config.number_pattern)
         self.clock: Clock = clock or SystemClock()
-        self.database = Database.from_url(self.config.database_url)
-        if self.config.read_only:
-            self.database = self.database.as_read_only()
+        self.store: RecordStore = store or resolve_topic(STORE)(self.config.database_url, self.config.read_only)
         self._write_listeners: list[Callable[[], None]] = []
         # Token digests by token id, as the credentials table holds them: a row never changes once written, so
         # what was read once is never read again (authentication is on every write's path).
         self._digests: dict[UUID, str] = {}
         for attempt in range(5):
             try:
-                self.database.prepare()
-                super().__init__(env={"AGGREGATE_CACHE_MAXSIZE": str(AGGREGATE_CACHE_SIZE), **self.database.env})
-                self.documents: DocumentStore = document_store(self.database, self.recorder)
-                protect(self.database, self.recorder)  # R-REC-2 at the database
+                self.store.prepare()
+                super().__init__(env={"AGGREGATE_CACHE_MAXSIZE": str(AGGREGATE_CACHE_SIZE), **self.store.env})
+                self.documents: Documents = self.store.documents(self.recorder)
+                self.store.protect(self.recorder)  # R-REC-2 at the database
                 break
             except PersistenceError:
                 # Processes starting together create the same schema and tables at once, and PostgreSQL's
@@ -232,7 +225,7 @@ class Registry(Application[UUID], Records):
 
     def one_connection(self) -> AbstractContextManager[None]:
         """Runs a block of commands and reads on one connection of the store's pool, where the store keeps one
-        (PostgreSQL: ``registry.recorders``); elsewhere the block runs as it would."""
+        (PostgreSQL's recorder); elsewhere the block runs as it would."""
         one = getattr(self.recorder, "one_connection", None)
         return one() if one is not None else nullcontext()
 
@@ -396,7 +389,7 @@ class Registry(Application[UUID], Records):
         return self._commit_with_bytes(content, case, sha256=sha256)
 
     def _commit_with_bytes(self, content: bytes, *aggregates: RegistryAggregate, **ids: Any) -> Written:
-        if self.database.kind == "postgres":  # in the events' own transaction (registry.recorders)
+        if self.store.documents_with_events:  # in the events' own transaction
             return self._commit(*aggregates, documents=(content,), **ids)
         # Elsewhere the bytes go in first, in a transaction of their own: bytes nobody refers to are harmless, an
         # event without its bytes is not. (The command was checked already.)
@@ -746,7 +739,7 @@ class Registry(Application[UUID], Records):
             return None
         if record.request_digest != request_digest:
             raise IdempotencyKeyReused(f"Idempotency-Key {key!r} was used for another request")
-        position = select_positioned_events(self.database, self.recorder, [rid])[0].id
+        position = self.store.positioned_events(self.recorder, [rid])[0].id
         return Written(position=position, ids=record.ids)
 
     # History (R-REC-1) and past states
@@ -763,7 +756,7 @@ class Registry(Application[UUID], Records):
 
     def _history(self, ids: list[UUID]) -> list[HistoryEntry]:
         return [entry(n.id, cast(RegistryAggregate.Event, self.mapper.to_domain_event(n)), entry_of(n).leaf_hash)
-                for n in select_positioned_events(self.database, self.recorder, ids)]
+                for n in self.store.positioned_events(self.recorder, ids)]
 
     def _as_of(self, cls: type[A], aggregate_id: UUID, as_of: date, what: str) -> A:
         self._get(cls, aggregate_id, what)

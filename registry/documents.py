@@ -1,16 +1,25 @@
 """A case's documents as they were received (R-APP-4): what the registry hands back when one is asked for.
 
-The bytes are stored once by SHA-256 (registry.storage); the case's own events say which of them are its documents,
+The bytes are stored once by SHA-256 (``content_address``); the case's own events say which of them are its documents,
 and with what kind, content type and file name each was received.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from registry.errors import InvalidInput
 from registry.intake import CaseIntake
+
+
+def content_address(content: bytes) -> str:
+    """The SHA-256 (hex) by which bytes are stored and referred to from events (R-APP-4, R-REC-3)."""
+    if not content:
+        raise InvalidInput("file", "the file is empty")
+    return hashlib.sha256(content).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -86,16 +86,6 @@ class Entry:
         return cls(position, UUID(bytes=originator), version, topic, bytes(state))
 
 
-# The leaf hash of format 1 as PostgreSQL computes it over a row of the event store's table (the library's columns):
-# the same bytes as ``Entry.encode`` (0x00, the leaf prefix, then 0x01, the format; every integer big-endian; the
-# two lengths fit their signed types for any topic or state the store holds). A long log's view is built from these
-# without its states ever leaving the database; a test holds them equal to ``Entry.leaf_hash`` on every event.
-POSTGRES_LEAF_HASH = (
-    "sha256('\\x0001'::bytea || int8send(notification_id) || uuid_send(originator_id) || "
-    "int8send(originator_version) || int2send(octet_length(convert_to(topic, 'UTF8'))::int2) || "
-    "convert_to(topic, 'UTF8') || int4send(octet_length(state)) || state)")
-
-
 def entry_of(notification: Any) -> Entry:
     """The entry of a stored event as the event store reads it (a ``Notification``: id, originator id, version,
     topic, state)."""

@@ -9,8 +9,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from registry import rules
+from registry.documents import content_address
 from registry.errors import InvalidInput
-from registry.storage import content_address
 from registry.values import Actor, Written
 
 if TYPE_CHECKING:

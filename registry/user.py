@@ -4,7 +4,7 @@ A token is ``reg_<user id hex>_<secret>``: the id finds the user without an inde
 its SHA-256 in constant time. Tokens are never stored. Every staff role reads the log (``/api/v1/log/entries``), and
 the log cannot be redacted, so a token's digest is kept outside it: ``CredentialIssued`` names the token by a
 random id, and the digest is written under that id to the credentials table beside the log, in the event's own
-transaction (``Credential``, ``registry.storage``). Tokens issued before carry their digest in ``TokenIssued``; they
+transaction (``Credential``, the store's recorder). Tokens issued before carry their digest in ``TokenIssued``; they
 keep working until rotated. Issuing, revoking and reactivating are events, so who could act, as what, and since
 when, is part of the record (R-REC-1).
 """

@@ -29,7 +29,7 @@ from api.schemas import (
     TeamCreate,
     Written,
 )
-from registry.storage import content_address
+from registry.documents import content_address
 from registry.text import document_content_type, document_file_name
 from registry.values import (
     Actor,

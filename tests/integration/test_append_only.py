@@ -16,7 +16,7 @@ from tests.integration.conftest import OpenRegistry
 
 def direct(app: Registry) -> tuple[object, str, str]:
     """A connection of our own, beside the registry's, and the names of the log and the documents tables."""
-    database = app.database
+    database = app.store
     if database.kind == "sqlite":
         return sqlite3.connect(database.env["SQLITE_DBNAME"]), "stored_events", "registry_documents"
     e = database.env

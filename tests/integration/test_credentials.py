@@ -18,8 +18,8 @@ from registry.application import SYSTEM, Registry, RegistryConfig
 from registry.clock import FixedClock
 from registry.entries import entry_of
 from registry.errors import ConcurrentChange
-from registry.storage import CREDENTIALS
 from registry.user import Unauthenticated, User, user_id
+from store import CREDENTIALS
 from tests.integration.conftest import OpenRegistry
 from tests.integration.test_following import count_loads
 
@@ -37,7 +37,7 @@ def logged_bytes(app: Registry) -> list[bytes]:
 
 def direct(app: Registry) -> tuple[Any, str]:
     """A connection of our own, beside the registry's, and the credentials table's name."""
-    database = app.database
+    database = app.store
     if database.kind == "sqlite":
         return sqlite3.connect(database.env["SQLITE_DBNAME"]), CREDENTIALS
     e = database.env

@@ -14,8 +14,8 @@ from eventsourcing.persistence import OperationalError
 from demo.scenario import Walk
 from registry.application import Registry
 from registry.errors import ConcurrentChange
-from registry.recorders import INSERT_FUNCTION, QuietCheck
 from registry.values import Changes, DocumentKind
+from store.postgres_recorder import INSERT_FUNCTION, QuietCheck
 from tests.conftest import PG
 from tests.integration.conftest import OpenRegistry
 
@@ -58,7 +58,7 @@ def test_on_postgresql_a_documents_bytes_commit_with_its_event_or_not_at_all(wal
     """R-APP-4: the bytes are stored in the transaction of the event that records them, so a command refused at
     the last moment (another command changed the case first) leaves neither behind."""
     app = walk.app
-    if app.database.kind != "postgres":
+    if app.store.kind != "postgres":
         pytest.skip("SQLite stores the bytes first, in a transaction of their own (an orphan is harmless)")
     walk.organization().apply()
     stale = app.case_by_id(walk.case)  # loaded before another command changes the case
@@ -79,10 +79,10 @@ def test_on_postgresql_a_documents_bytes_commit_with_its_event_or_not_at_all(wal
 
 def test_on_postgresql_a_log_made_before_the_insert_function_is_given_it_when_opened(
         walk: Walk, open_registry: OpenRegistry) -> None:
-    """A database from before ``registry.recorders`` wrote each command in one call: the first process to open it
+    """A database from before ``store.postgres_recorder`` wrote each command in one call: the first process to open it
     creates the function, and the positions it answers are the log's."""
     app = walk.app
-    if app.database.kind != "postgres":
+    if app.store.kind != "postgres":
         pytest.skip("the insert function is PostgreSQL's")
     walk.organization()
     function = f'"{app.recorder.datastore.schema}".{INSERT_FUNCTION}'
@@ -103,7 +103,7 @@ def test_on_postgresql_a_block_of_commands_takes_one_connection_and_a_lost_one_i
     command take one connection from the pool, checked once, not one per statement. A connection lost in a
     block fails what is left of it (503 over HTTP), and the next block takes a sound one."""
     app = walk.app
-    if app.database.kind != "postgres":
+    if app.store.kind != "postgres":
         pytest.skip("the pool is PostgreSQL's")
     walk.organization().apply()
     pool = app.recorder.datastore.pool  # type: ignore[attr-defined]
@@ -129,11 +129,11 @@ def test_on_postgresql_a_block_of_commands_takes_one_connection_and_a_lost_one_i
 
 
 def test_on_postgresql_the_pool_pings_only_a_connection_its_server_left(walk: Walk) -> None:
-    """The pool's pre-ping is a round trip per checkout; ``registry.recorders`` pings only a connection with
+    """The pool's pre-ping is a round trip per checkout; ``store.postgres_recorder`` pings only a connection with
     something waiting on its socket. Commands on sound connections ping nothing; connections whose backends were
     terminated while idle in the pool are pinged, found lost and replaced, and the next command succeeds."""
     app = walk.app
-    if app.database.kind != "postgres":
+    if app.store.kind != "postgres":
         pytest.skip("the pool is PostgreSQL's")
     pool: Any = app.recorder.datastore.pool  # type: ignore[attr-defined]
     check = pool._check

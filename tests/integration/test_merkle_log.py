@@ -23,11 +23,11 @@ from api.signing import Signer
 from demo.scenario import Staff, Walk
 from projections.log import Checkpoint, Checkpointing, LogError, LogMismatch, LogView, NotInTree
 from projections.runner import ProjectionFailed, Views, open_views
-from projections.views import Cursor
 from registry.application import Registry
 from registry.clock import FixedClock
 from registry.entries import checkpoint_note, entry_of, parse_note, timestamp_message
 from registry.merkle import EMPTY_ROOT, Tree, root_from_inclusion, verify_consistency
+from store import Cursor
 from tests.integration.conftest import OpenRegistry
 
 ORIGIN = "example.org/log"
@@ -95,7 +95,7 @@ def all_nodes(tree: Tree) -> list[tuple[int, int, bytes]]:
 
 def direct(app: Registry) -> tuple[Any, str, str]:
     """A connection of our own (autocommit), and the names of the event log's and the checkpoints' tables."""
-    database = app.database
+    database = app.store
     if database.kind == "sqlite":
         conn = sqlite3.connect(database.env["SQLITE_DBNAME"], isolation_level=None)
         return conn, app.recorder.events_table_name, "log_checkpoints"  # type: ignore[attr-defined]
@@ -111,7 +111,7 @@ def tamper(app: Registry, notification: Any, state: bytes | None) -> None:
     with the append-only triggers (R-REC-2) out of the way."""
     conn, events, _ = direct(app)
     try:
-        if app.database.kind == "sqlite":
+        if app.store.kind == "sqlite":
             if state is None:
                 conn.execute(f"DROP TRIGGER {events}_no_delete")
                 cur = conn.execute(f"DELETE FROM {events} WHERE rowid = ?", (notification.id,))
@@ -273,7 +273,8 @@ def test_r_rec_4_a_batch_failing_midway_writes_nothing_and_the_next_catch_up_com
     calls: list[str] = []
 
     if fails_at == "nodes":  # after the leaves are written, at the nodes
-        insert_rows = Cursor.insert_rows
+        cursor = type(views.log.dialect.cursor(None))  # the store's cursor class
+        insert_rows = cursor.insert_rows
 
         def failing(self: Cursor, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
             calls.append(table)
@@ -281,7 +282,7 @@ def test_r_rec_4_a_batch_failing_midway_writes_nothing_and_the_next_catch_up_com
                 raise RuntimeError("the disk is full")
             insert_rows(self, table, columns, rows)
 
-        monkeypatch.setattr(Cursor, "insert_rows", failing)
+        monkeypatch.setattr(cursor, "insert_rows", failing)
     else:  # after the leaves and nodes are written, at the tracking position
         def no_tracking(curs: Any, tracking: Any) -> None:
             calls.append("tracking")
@@ -490,7 +491,7 @@ def test_r_rec_2_the_database_refuses_to_change_or_remove_a_checkpoint(
     assert kept is not None
     statements = ["UPDATE {table} SET root_hash = '00'", "UPDATE {table} SET size = size + 1000",
                   "DELETE FROM {table}", f"DELETE FROM {{table}} WHERE size = {kept.size}"]
-    if app.database.kind == "postgres":
+    if app.store.kind == "postgres":
         statements.append("TRUNCATE {table}")
     conn, _, table = direct(app)
     try:

@@ -15,7 +15,7 @@ INDEX = "public_certificates_number_upper"
 def has_index(views: Views) -> bool:
     public: Any = views.public
     with public.cursor() as curs:
-        if public.is_sqlite:
+        if views.store.kind != "postgres":
             curs.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND name = %s", (INDEX,))
         else:
             curs.execute("SELECT indexname FROM pg_indexes WHERE schemaname = %s AND indexname = %s",

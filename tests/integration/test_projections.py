@@ -22,7 +22,7 @@ from api.public_reads import signed_extras
 from api.signing import Signer
 from demo.dataset import load_demo
 from demo.scenario import Walk
-from projections.runner import Runner, few_collections, open_views, select_leaf_hashes, select_log
+from projections.runner import Runner, few_collections, open_views
 from registry.application import Registry
 from registry.entries import entry_of
 from tests.conftest import STAFF_SINCE
@@ -130,7 +130,7 @@ def test_the_events_postgresql_picks_out_for_the_public_view_are_the_ones_it_tak
     """A rebuild's public view reads only what the database picks out by ``wants`` in SQL, a span of positions
     at a time: the same events as ``wants`` over the whole log, and the same rows and position, with spans that
     hold none of them (a span of 8 positions here)."""
-    if app.database.kind != "postgres":
+    if app.store.kind != "postgres":
         pytest.skip("the database picks out events on PostgreSQL only")
     workload(app, walk, 2)
     views = open_views(app)
@@ -138,7 +138,7 @@ def test_the_events_postgresql_picks_out_for_the_public_view_are_the_ones_it_tak
     every = list(app.recorder.select_notifications(1, head))
     wanted = [n.id for n in every if views.projection.wants(n.topic, n.state)]
     assert 0 < len(wanted) < len(every) / 2
-    assert [n.id for n in views.projection.select_wanted(app.recorder, 1, head)] == wanted
+    assert [n.id for n in views.projection.select_wanted(views.store, app.recorder, 1, head)] == wanted
     assert views.rebuild(parallel=False) == head
     one = (views.public.rows(), views.public_position())
 
@@ -164,19 +164,19 @@ def test_the_events_postgresql_picks_out_for_the_public_view_are_the_ones_it_tak
 
 
 def test_the_views_read_the_log_as_the_library_reads_it(app: Registry, walk: Walk) -> None:
-    """``select_log`` (rows as tuples on PostgreSQL) gives what the library's ``select_notifications`` gives, a
+    """``Store.select_log`` (rows as tuples on PostgreSQL) gives what the library's ``select_notifications`` gives, a
     page at a time from any position."""
     workload(app, walk, 1)
     head = app.recorder.max_notification_id()
     for start, limit in ((1, head), (1, 7), (5, 3), (head, 10), (head + 1, 10)):
-        assert (select_log(app.database, app.recorder, start, limit)
+        assert (app.store.select_log(app.recorder, start, limit)
                 == list(app.recorder.select_notifications(start, limit))), (start, limit)
 
 
 def test_postgresql_hashes_each_event_into_the_leaf_the_entry_format_gives(app: Registry, walk: Walk) -> None:
-    """The rebuild's log view takes its leaves as PostgreSQL hashes them (``POSTGRES_LEAF_HASH``): each the same
+    """The rebuild's log view takes its leaves as PostgreSQL hashes them (``store.postgres.LEAF_HASH``): each the same
     as ``Entry.leaf_hash`` of the stored event, a multi-byte topic and a state of any bytes included."""
-    if app.database.kind != "postgres":
+    if app.store.kind != "postgres":
         pytest.skip("the database hashes the leaves on PostgreSQL only")
     workload(app, walk, 1)
     app.recorder.insert_events([StoredEvent(originator_id=uuid4(), originator_version=2**40, topic="测试:事件",
@@ -184,14 +184,14 @@ def test_postgresql_hashes_each_event_into_the_leaf_the_entry_format_gives(app: 
     head = app.recorder.max_notification_id()
     every = list(app.recorder.select_notifications(1, head))
     expected = [(n.id, entry_of(n).leaf_hash) for n in every]
-    assert select_leaf_hashes(app.recorder, 1, head) == expected
-    assert select_leaf_hashes(app.recorder, 3, 4) == expected[2:6]
+    assert app.store.select_leaf_hashes(app.recorder, 1, head) == expected
+    assert app.store.select_leaf_hashes(app.recorder, 3, 4) == expected[2:6]
 
 
 def test_a_rebuild_in_two_processes_equals_a_rebuild_in_one(app: Registry, walk: Walk) -> None:
     """On PostgreSQL a long log's log view is rebuilt by a second process (``Views.rebuild``): the same rows, the
     same tree (every checkpoint's root reproduced) and the same positions as one process rebuilding both."""
-    if app.database.kind != "postgres":
+    if app.store.kind != "postgres":
         pytest.skip("the second process is for PostgreSQL only; SQLite rebuilds in one")
     workload(app, walk, 3)
     views = open_views(app)

@@ -96,7 +96,7 @@ def test_an_event_the_view_cannot_store_is_parked_and_another_certificates_suspe
         app: Registry, staff: Staff, views: Views, caplog: pytest.LogCaptureFixture) -> None:
     held, other = certificate(app, staff), certificate(app, staff)
     views.catch_up()
-    bad = renamed_below_the_api(app, staff, held, BAD[app.database.kind])
+    bad = renamed_below_the_api(app, staff, held, BAD[app.store.kind])
     behind = suspend(app, staff, held)  # the domain still takes the certificate's commands
     published = suspend(app, staff, other)
 
@@ -113,7 +113,7 @@ def test_an_event_the_view_cannot_store_is_parked_and_another_certificates_suspe
     assert document is not None and document["status"] == "valid"  # as it stood before the bad event
     assert document["status_being_verified"]["note"] == NOTE and NOTE.startswith("状态核实中")
     parked = views.public.parked()
-    assert [(p.position, p.held_behind, p.error) for p in parked] == [(bad, None, ERROR[app.database.kind]),
+    assert [(p.position, p.held_behind, p.error) for p in parked] == [(bad, None, ERROR[app.store.kind]),
                                                                       (behind, bad, HELD)]
     assert (parked[0].record, parked[0].number, parked[0].topic) == ("certificate", held, "registry.certificate:"
                                                                      "Certificate.Changed")
@@ -127,7 +127,7 @@ def test_an_event_the_view_cannot_store_is_parked_and_another_certificates_suspe
 def test_an_event_is_parked_exactly_once_when_the_views_are_killed_while_parking_it(
         app: Registry, staff: Staff, views: Views, monkeypatch: pytest.MonkeyPatch) -> None:
     held, other = certificate(app, staff), certificate(app, staff)
-    bad = renamed_below_the_api(app, staff, held, BAD[app.database.kind])
+    bad = renamed_below_the_api(app, staff, held, BAD[app.store.kind])
     suspend(app, staff, held)
     suspend(app, staff, other)
     insert_tracking = views.public._insert_tracking  # type: ignore[attr-defined]

@@ -31,12 +31,13 @@ RELIED_ON: list[tuple[Any, str, list[str], str]] = [
     (Repository, "get", ["self", "aggregate_id", "version", "projector_func", "fastforward_skipping",
                          "deepcopy_from_cache"], "registry/application.py the repository's get"),
     (SQLiteApplicationRecorder, "_insert_events", ["self", "c", "stored_events", "_"],
-     "registry/recorders_local.py SQLiteRegistryRecorder._insert_events"),
+     "store/sqlite.py SQLiteRegistryRecorder._insert_events"),
     (POPOApplicationRecorder, "_update_table", ["self", "stored_events", "_"],
-     "registry/recorders_local.py MemoryRegistryRecorder._update_table"),
+     "store/memory.py MemoryRegistryRecorder._update_table"),
     (PostgresTrackingRecorder, "_insert_tracking", ["self", "curs", "tracking"], "projections/views.py"),
     (SQLiteTrackingRecorder, "_insert_tracking", ["self", "c", "tracking"], "projections/views.py"),
-    (ConnectionPool, "connection", ["self", "timeout"], "registry/recorders.py, which wraps it to pin a connection"),
+    (ConnectionPool, "connection", ["self", "timeout"],
+     "store/postgres_recorder.py, which wraps it to pin a connection"),
 ]
 
 
@@ -52,7 +53,7 @@ def test_a_private_library_name_we_rely_on_is_still_there_and_shaped_as_we_use_i
 
 
 def test_psycopg_pool_still_keeps_its_connection_check_in_the_private_attribute_we_replace() -> None:
-    """registry/recorders.py check_quietly replaces ``pool._check`` with a ping that only asks a connection whose
+    """store/postgres_recorder.py check_quietly replaces ``pool._check`` with a ping that only asks a connection whose
     socket has something waiting; where the pool keeps its check elsewhere, that would silently do nothing."""
 
     def check(conn: Any) -> None:
@@ -61,9 +62,9 @@ def test_psycopg_pool_still_keeps_its_connection_check_in_the_private_attribute_
     pool = ConnectionPool("", check=check, open=False)
     try:
         assert getattr(pool, "_check", None) is check, (
-            "psycopg_pool.ConnectionPool no longer keeps its check in _check: registry/recorders.py check_quietly "
+            "psycopg_pool.ConnectionPool no longer keeps its check in _check: store/postgres_recorder.py check_quietly "
             "relies on it")
         assert "self._check(conn)" in inspect.getsource(ConnectionPool), (
-            "psycopg_pool.ConnectionPool no longer calls self._check(conn): registry/recorders.py relies on it")
+            "psycopg_pool.ConnectionPool no longer calls self._check(conn): store/postgres_recorder.py relies on it")
     finally:
         pool.close()

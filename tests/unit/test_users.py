@@ -125,12 +125,12 @@ def test_the_in_memory_store_keeps_the_digest_out_of_the_log(app: Registry) -> N
 
 
 def test_the_topic_users_are_listed_by_is_the_user_added_events_own() -> None:
-    """The user list reads the log by this topic, written as a string beside the SQL (registry.storage): a renamed
+    """The user list reads the log by this topic, written as a string beside the SQL (store): a renamed
     or moved ``User.Added`` would list nobody, without an error."""
     from eventsourcing.utils import get_topic
 
-    from registry.storage import USER_ADDED_TOPIC
     from registry.user import User
+    from store import USER_ADDED_TOPIC
 
     assert get_topic(User.Added) == USER_ADDED_TOPIC
 

@@ -1,7 +1,7 @@
 """The event store library's PostgreSQL recorder, writing a command's events (and its document bytes and the
 credentials it issues) in one statement.
 
-Named by topic in the store's settings (``registry.storage``), so the library's PostgreSQL module is imported only
+Named by topic in the store's settings (``store.postgres``), so the library's PostgreSQL module is imported only
 where PostgreSQL is used.
 """
 
@@ -18,7 +18,17 @@ from eventsourcing.persistence import InterfaceError, OperationalError, StoredEv
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 
-from registry.storage import CREDENTIALS, USER_ADDED_TOPIC, USERS_INDEX, postgres_documents, postgres_events
+from store import CREDENTIALS, DOCUMENTS, USER_ADDED_TOPIC, USERS_INDEX
+
+
+def qualified(schema: str, table: str) -> str:
+    """``table`` in ``schema`` (the search path's, ``public``, when none is named)."""
+    return f'"{schema or "public"}"."{table}"'
+
+
+def postgres_events(recorder: Any) -> str:
+    """The event store's table, qualified by its schema, for the queries the library has no call for."""
+    return qualified(recorder.datastore.schema, recorder.events_table_name)
 
 # The function's name carries its version: it is created only where missing (replacing it at every start would
 # race between processes starting together), so a changed body must take a new name. v2 writes credentials too.
@@ -37,7 +47,7 @@ class PostgresRegistryRecorder(PostgresApplicationRecorder):
     server's two cores (bench/RESULTS.md). The library's own ``enable_db_functions`` insert takes no table lock, so
     a reader following the log could pass over a position that commits late: not used."""
 
-    kept_beside_the_log = (CREDENTIALS,)  # tables of its own, append-only as the log is (storage.protect)
+    kept_beside_the_log = (CREDENTIALS,)  # tables of its own, append-only as the log is (PostgresStore.protect)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -55,7 +65,7 @@ class PostgresRegistryRecorder(PostgresApplicationRecorder):
             f"PERFORM set_config('lock_timeout', '{int(self.datastore.lock_timeout)}s', true); "
             f"LOCK TABLE {events} IN EXCLUSIVE MODE; "
             f'NOTIFY "{self.channel_name}"; '
-            f"INSERT INTO {postgres_documents(self.datastore.schema)} (sha256, size, content) "
+            f"INSERT INTO {qualified(self.datastore.schema, DOCUMENTS)} (sha256, size, content) "
             "SELECT encode(sha256(d), 'hex'), octet_length(d), d FROM unnest(documents) AS d "
             "ON CONFLICT (sha256) DO NOTHING; "
             "IF cardinality(credential_ids) > 0 THEN "

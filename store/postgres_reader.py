@@ -1,0 +1,122 @@
+"""The public lookup's reads on PostgreSQL: many concurrent lookups share one database round trip.
+
+Requests for certificates that arrive while a query is in flight are gathered and fetched together with
+``number = ANY(…)`` on an asyncio connection pool of its own, so the cost of a round trip is spread over a whole
+batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+Row = tuple[str, str, str, str]  # document, status, valid_until, next_due_by
+Choose = Callable[[str, list[tuple[Any, ...]]], tuple[Any, ...] | None]  # of the rows matching ignoring case
+CONNECTION_WAIT = 2.0  # seconds a lookup waits for a pooled connection
+
+
+class GatheringReader:
+    """Reads public certificate rows, gathering concurrent lookups into shared queries (``PublicReader``)."""
+
+    def __init__(self, conninfo: str, table: str, choose: Choose, in_flight: int = 4) -> None:
+        self._choose = choose
+        # One round trip per batch. While the database is down a lookup waits a couple of seconds for a
+        # connection and answers 503, rather than hang for the pool's default 30 s; and a connection that cannot
+        # be made is given up after as long (and made anew on demand), so that the pool's reconnection backoff,
+        # which grows with the outage, does not keep lookups failing long after the database is back.
+        self._pool = AsyncConnectionPool(conninfo, min_size=in_flight, max_size=in_flight, open=False,
+                                          kwargs={"autocommit": True}, timeout=CONNECTION_WAIT,
+                                          reconnect_timeout=CONNECTION_WAIT)
+        self._sql = f"SELECT number, document, status, valid_until, next_due_by FROM {table} WHERE number = ANY(%s)"
+        # Numbers not found as spelt, ignoring case (PublicCertificatesView.certificate_row, on its index).
+        self._sql_any_case = (f"SELECT q, number, document, status, valid_until, next_due_by "
+                              f"FROM unnest(%s::text[]) AS q JOIN {table} ON upper(number) = upper(q)")
+        self._pending: dict[str, list[asyncio.Future[Row | None]]] = {}
+        self._slots = asyncio.Semaphore(in_flight)
+        self._flushing = False
+
+    async def open(self) -> None:
+        await self._pool.open()
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    async def get(self, number: str) -> Row | None:
+        future: asyncio.Future[Row | None] = asyncio.get_running_loop().create_future()
+        self._pending.setdefault(number, []).append(future)
+        if not self._flushing:
+            self._flushing = True
+            asyncio.get_running_loop().create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        try:
+            while self._pending:
+                await self._slots.acquire()
+                batch, self._pending = self._pending, {}
+                asyncio.get_running_loop().create_task(self._fetch(batch))
+        finally:
+            self._flushing = False
+
+    async def _fetch(self, batch: dict[str, list[asyncio.Future[Row | None]]]) -> None:
+        try:
+            await self._answer(batch)
+        finally:
+            self._slots.release()
+
+    async def _answer(self, batch: dict[str, list[asyncio.Future[Row | None]]]) -> None:
+        try:
+            try:
+                rows = await self._rows(list(batch))
+            except psycopg.OperationalError:
+                raise
+            except Exception:
+                # Not the database away but something in the query: a number the statement cannot take (the API
+                # refuses those before they get here). Each lookup alone, so only the one that fails fails.
+                if len(batch) == 1:
+                    raise
+                for number, futures in batch.items():
+                    await self._answer({number: futures})
+                return
+            for number, futures in batch.items():
+                for future in futures:
+                    if not future.done():
+                        future.set_result(rows.get(number))
+        except BaseException as e:
+            for futures in batch.values():
+                for future in futures:
+                    if not future.done():
+                        future.set_exception(e)
+
+    async def _rows(self, numbers: list[str]) -> dict[str, Row]:
+        """The rows of ``numbers``, each as spelt, or else ignoring case: a second query, for the misses only."""
+        found = {r[0]: (r[1], r[2], r[3], r[4]) for r in await self._query(self._sql, numbers)}
+        missed = [number for number in numbers if number not in found]
+        if missed:
+            candidates: dict[str, list[tuple[Any, ...]]] = {}
+            for r in await self._query(self._sql_any_case, missed):
+                candidates.setdefault(r[0], []).append(r[1:])
+            for number, rows in candidates.items():
+                row = self._choose(number, rows)
+                if row is not None:
+                    found[number] = (row[1], row[2], row[3], row[4])
+        return found
+
+    async def _query(self, sql: str, numbers: list[str]) -> list[tuple[Any, ...]]:
+        for attempt in (1, 2):
+            conn: psycopg.AsyncConnection[Any] | None = None
+            try:
+                async with self._pool.connection() as conn:
+                    cursor = await conn.execute(sql, (numbers,), prepare=True)
+                    return await cursor.fetchall()
+            except psycopg.OperationalError:
+                # A connection lost since it was pooled (the database restarted): the others are likely lost too.
+                # Drop every dead one (the pool reconnects) and try once more, rather than fail a lookup for each.
+                if attempt == 2 or conn is None or not conn.broken:
+                    raise
+                await self._pool.check()
+        raise AssertionError("unreachable")
