@@ -1,14 +1,18 @@
 """Tracked deadlines (SPEC.md, Scheduler duties): every SLA of the rules with its rule, subject and due date.
 
-Pure functions from an event (and the record it changed) to the rows it opens or settles; the public certificate
-projection writes them in the same transaction as its other rows. States stored are ``open``, ``met`` and
+Pure functions: from an event (and the record it changed) to the changes it makes (``certificate_changes``,
+``case_changes``), and from the stored rows and a run of changes to the rows they leave (``apply_changes``, the one
+state machine of a deadline, whether the projection writes one event or a batch of them). The public certificate
+projection writes the rows in the same transaction as its other rows. States stored are ``open``, ``met`` and
 ``missed``; ``overdue`` is an open deadline whose date has passed, decided when read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from registry import rules
 from registry.case import Case
@@ -36,6 +40,51 @@ class Settle:
 
 
 Change = Deadline | Settle
+
+
+class Row(NamedTuple):
+    """A deadline as the view stores it: dates as ISO text, with the log position of the event that wrote it."""
+
+    key: str
+    rule: str
+    subject: str
+    due_on: str
+    state: str
+    done_on: str | None
+    position: int
+
+
+COLUMNS = Row._fields
+
+
+def apply_changes(rows: Mapping[str, Row],
+                  changes: Iterable[tuple[Sequence[Change], int]]) -> tuple[dict[str, Row], set[str]]:
+    """The deadline state machine: the changes of a run of events (each event's with its log position, in log
+    order) applied to ``rows``, the stored rows of the keys they concern (a key with no row has none). Answers
+    what those keys hold afterwards: the rows to write, and the keys whose row is to be deleted.
+
+    - A ``Deadline`` is written whatever the key held: opened, settled at once (the event decided it), or opened
+      again after its settle (each surveillance audit opens the next).
+    - A ``Settle`` closes an open row: ``met`` if done on or before its due date, else ``missed`` (no date is never
+      in time); with ``drop``, the open row is deleted. A row already settled, or no row, is left as it is."""
+    after: dict[str, Row | None] = dict(rows)
+    for batch, position in changes:
+        for change in batch:
+            row = after.get(change.key)
+            match change:
+                case Deadline():
+                    after[change.key] = Row(change.key, change.rule, change.subject, change.due_on.isoformat(),
+                                            change.state, change.done_on.isoformat() if change.done_on else None,
+                                            position)
+                case Settle(drop=True) if row is not None and row.state == "open":
+                    after[change.key] = None
+                case Settle(done_on=done_on) if row is not None and row.state == "open":
+                    done = done_on.isoformat() if done_on else None
+                    met = done is not None and done <= row.due_on  # ISO dates compare as text
+                    after[change.key] = row._replace(state="met" if met else "missed", done_on=done,
+                                                     position=position)
+    return ({key: row for key, row in after.items() if row is not None},
+            {key for key, row in after.items() if row is None})
 
 
 def _settled(key: str, rule: str, subject: str, due_on: date, done_on: date, late: bool) -> Deadline:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial, singledispatchmethod
@@ -17,9 +17,11 @@ from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.projection import Projection
 
 from projections.deadlines import (
+    COLUMNS,
     DEADLINE_CASE_EVENTS,
     Change,
-    Deadline,
+    Row,
+    apply_changes,
     case_changes,
     certificate_changes,
 )
@@ -82,22 +84,18 @@ class PublicCertificatesView(Parking):
                "certificate_schedule_status ON certificate_schedule (status)",
                "deadlines_state ON deadlines (state, due_on)", *Parking.parked_indexes)
 
-    def _deadlines(self, curs: Any, changes: list[Change], position: int) -> None:
+    def _deadlines(self, curs: Cursor, changes: Sequence[tuple[Sequence[Change], int]]) -> None:
+        """Deadline changes (each event's with its log position, in log order), one event's or a whole batch's:
+        the rows of the keys they concern are taken out (a write first, which SQLite needs) and what the state
+        machine leaves of them (``apply_changes``) put back, one DELETE and one insert whatever the number."""
+        keys = list(dict.fromkeys(change.key for batch, _ in changes for change in batch))
+        if not keys:
+            return
         table = self.table("deadlines")
-        for change in changes:
-            if isinstance(change, Deadline):
-                curs.execute(f"DELETE FROM {table} WHERE key = %s", (change.key,))
-                curs.execute(f"INSERT INTO {table} (key, rule, subject, due_on, state, done_on, position) "
-                             "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                             (change.key, change.rule, change.subject, change.due_on.isoformat(), change.state,
-                              change.done_on.isoformat() if change.done_on else None, position))
-            elif change.drop:
-                curs.execute(f"DELETE FROM {table} WHERE key = %s AND state = 'open'", (change.key,))
-            else:
-                done = change.done_on.isoformat() if change.done_on else None
-                curs.execute(f"UPDATE {table} SET state = CASE WHEN %s <= due_on THEN 'met' ELSE 'missed' END, "
-                             "done_on = %s, position = %s WHERE key = %s AND state = 'open'",
-                             (done, done, position, change.key))
+        curs.execute(f"DELETE FROM {table} WHERE key IN ({', '.join('%s' for _ in keys)}) "
+                     f"RETURNING {', '.join(COLUMNS)}", keys)
+        kept, _ = apply_changes({row[0]: Row(*row) for row in curs.fetchall()}, changes)
+        curs.insert_rows(table, COLUMNS, list(kept.values()))
 
     def save_deadlines(self, changes: list[Change], tracking: Tracking) -> None:
         batch = self.deferring()
@@ -106,7 +104,7 @@ class PublicCertificatesView(Parking):
                 self._deferred(batch).deadlines.append((changes, tracking.notification_id))
             return
         with self.tracked(tracking) as curs:
-            self._deadlines(curs, changes, tracking.notification_id)
+            self._deadlines(curs, [(changes, tracking.notification_id)])
 
     def deadlines(self, state: str | None, today: date, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
         where, params = "", list[str]()
@@ -161,7 +159,7 @@ class PublicCertificatesView(Parking):
                          "valid_until, noticed_due_by, renewal_settled) VALUES (%s, %s, %s, %s, %s, %s)",
                          (number, document["status"], document["surveillance"]["next_due_by"],
                           document["valid_until"], schedule[0], int(schedule[1])))
-            self._deadlines(curs, deadlines or [], position)
+            self._deadlines(curs, [(deadlines or [], position)])
 
     @staticmethod
     def _deferred(batch: Any) -> _Deferred:
@@ -199,36 +197,7 @@ class PublicCertificatesView(Parking):
             curs.execute(f"DELETE FROM {schedule} WHERE number = ANY(%s)", (numbers,))
             curs.insert_rows(schedule, ("number", "status", "next_due_by", "valid_until", "noticed_due_by",
                                         "renewal_settled"), schedules)
-        self._deadlines_at_once(curs, deferred.deadlines)
-
-    def _deadlines_at_once(self, curs: Cursor, batches: list[tuple[list[Change], int]]) -> None:
-        """The changes ``_deadlines`` makes one statement each, made in memory in the same order over the rows they
-        touch, then written with one DELETE and one COPY."""
-        keys = list(dict.fromkeys(change.key for changes, _ in batches for change in changes))
-        if not keys:
-            return
-        table = self.table("deadlines")
-        columns = ("key", "rule", "subject", "due_on", "state", "done_on", "position")
-        curs.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE key = ANY(%s)", (keys,))
-        rows: dict[str, list[Any] | None] = {r[0]: list(r) for r in curs.fetchall()}
-        for changes, position in batches:
-            for change in changes:
-                row = rows.get(change.key)
-                if isinstance(change, Deadline):
-                    rows[change.key] = [change.key, change.rule, change.subject, change.due_on.isoformat(),
-                                        change.state, change.done_on.isoformat() if change.done_on else None,
-                                        position]
-                elif row is None or row[4] != "open":
-                    continue
-                elif change.drop:
-                    rows[change.key] = None
-                else:
-                    done = change.done_on.isoformat() if change.done_on else None
-                    # as the SQL does it: ISO dates compare as text, and no date is never in time
-                    row[4] = "met" if done is not None and done <= row[3] else "missed"
-                    row[5], row[6] = done, position
-        curs.execute(f"DELETE FROM {table} WHERE key = ANY(%s)", (keys,))
-        curs.insert_rows(table, columns, [row for row in rows.values() if row is not None])
+        self._deadlines(curs, deferred.deadlines)
 
     def mark(self, curs: Cursor, number: str, since: str) -> None:
         table = self.table("public_certificates")
