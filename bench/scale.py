@@ -281,7 +281,7 @@ def caught_up(base: str) -> None:
 
 class LibrarySave(Registry):
     """The baseline's application: the registry's transcodings, so the events encode as its commands encoded them,
-    with the library's own PostgreSQL recorder (not ``registry.recorders``) and no snapshots. Its pool pings each
+    with the library's own PostgreSQL recorder (not ``store.postgres_recorder``) and no snapshots. Its pool pings each
     connection it hands out, as the library does with the registry's settings (POSTGRES_PRE_PING, which a pool
     needs to survive a database restart); ``pinging = False`` is the library's default, which does not."""
 

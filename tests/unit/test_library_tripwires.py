@@ -68,3 +68,15 @@ def test_psycopg_pool_still_keeps_its_connection_check_in_the_private_attribute_
             "psycopg_pool.ConnectionPool no longer calls self._check(conn): store/postgres_recorder.py relies on it")
     finally:
         pool.close()
+
+
+def test_the_in_memory_recorder_still_keeps_its_events_and_its_lock_where_ours_reads_them() -> None:
+    """store/memory.py MemoryRegistryRecorder reads the library's ``_stored_events`` under its ``_database_lock`` to
+    list the users and answer a token's digest."""
+    recorder = POPOApplicationRecorder()
+    assert isinstance(getattr(recorder, "_stored_events", None), list), (
+        "eventsourcing.popo.POPOApplicationRecorder no longer keeps its events in _stored_events (a list): "
+        "store/memory.py MemoryRegistryRecorder.select_user_ids relies on it")
+    lock = getattr(recorder, "_database_lock", None)
+    assert lock is not None and hasattr(lock, "__enter__"), (
+        "eventsourcing.popo.POPOApplicationRecorder no longer has its _database_lock: store/memory.py relies on it")
