@@ -32,8 +32,8 @@ class QrImage:
 
 
 def _png(image: zxingcpp.Image) -> bytes:
-    pixels = memoryview(image)
-    height, width = pixels.shape
+    pixels = memoryview(image)  # type: ignore[arg-type]  # zxing-cpp's Image is a buffer; its stubs do not say so
+    height, width = pixels.shape  # type: ignore[misc]
     raw = pixels.tobytes()
     rows = b"".join(b"\x00" + raw[y * width:(y + 1) * width] for y in range(height))  # filter type 0 per row
 

@@ -114,7 +114,7 @@ class Store(Protocol):
     # A database server working beside this process: it picks out and hashes events (select_wanted,
     # select_leaf_hashes), reads ahead while the process works, and takes a second process's writes at once.
     server: bool
-    unavailable: tuple[type[BaseException], ...]  # what a request meets while the database is away (503)
+    unavailable: tuple[type[Exception], ...]  # what a request meets while the database is away (503)
 
     def prepare(self) -> None:
         """Makes what the library's tables need (a schema, a private file) before the log is opened."""

@@ -67,7 +67,7 @@ class MemoryStore:
     kind = "memory"
     documents_with_events = False
     server = False
-    unavailable: tuple[type[BaseException], ...] = ()
+    unavailable: tuple[type[Exception], ...] = ()
 
     def __init__(self, url: str = "memory://", read_only: bool = False) -> None:
         self.url, self.read_only = url, read_only

@@ -161,7 +161,7 @@ class PostgresStore:
     kind = "postgres"
     documents_with_events = True
     server = True
-    unavailable: tuple[type[BaseException], ...] = (psycopg.OperationalError,)
+    unavailable: tuple[type[Exception], ...] = (psycopg.OperationalError,)
 
     def __init__(self, url: str, read_only: bool = False) -> None:
         parts = urlsplit(url)

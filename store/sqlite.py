@@ -192,7 +192,7 @@ class SQLiteStore:
     kind = "sqlite"
     documents_with_events = False  # the bytes go in first, in a transaction of their own
     server = False
-    unavailable: tuple[type[BaseException], ...] = ()  # a file does not go away as a server does
+    unavailable: tuple[type[Exception], ...] = ()  # a file does not go away as a server does
 
     def __init__(self, url: str, read_only: bool = False) -> None:
         parts = urlsplit(url)
