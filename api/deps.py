@@ -8,18 +8,22 @@ import json
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.problems import RoleNotAllowed
 from api.settings import Settings
 from registry.application import Registry
-from registry.user import NO_TOKEN, Unauthenticated
-from registry.values import Actor, Role, Written
+from registry.commands import Command, OnCertificate
+from registry.errors import NotFound, RegistryError
+from registry.handling import Caller, Handled
+from registry.values import Role
 from registry.views import UserView
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `registry user add`")
@@ -53,97 +57,131 @@ async def get_registry(request: Request) -> Registry:
 
 
 RegistryDep = Annotated[Registry, Depends(get_registry)]
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def current_user(registry: RegistryDep,
-                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> UserView:
-    if credentials is None:
-        raise Unauthenticated(NO_TOKEN)
-    return registry.authenticate(credentials.credentials)
+def _token(credentials: HTTPAuthorizationCredentials | None) -> str | None:
+    return None if credentials is None else credentials.credentials
 
 
-UserDep = Annotated[UserView, Depends(current_user)]
+def _reader(registry: RegistryDep, credentials: Bearer) -> UserView:
+    """Any staff role or a regulator may read."""
+    return registry.authorize(_token(credentials))
 
 
-@dataclass(frozen=True)
-class Claim:
-    """Who a write says it is (its bearer token) and the role it acts in. The token is checked in the command's
-    own thread, just before the command runs (``WriteContext.run``): checking it in a dependency of its own cost
-    every write a second hop between threads, a third of its throughput (bench/RESULTS.md). A request without a
-    token is refused at once; only ``actor`` makes an ``Actor``, so no command can act on an unchecked claim."""
-
-    token: str
-    role: Role
-
-    def check(self, registry: Registry) -> tuple[UserView, Actor]:
-        """The user holding the token, and the actor it is in the role: 401 for an unknown or revoked token, 403
-        when the user does not hold the role."""
-        user = registry.authenticate(self.token)
-        if self.role.value not in user.roles:
-            raise RoleNotAllowed(f"this endpoint needs the {self.role.value} role; {user.name} holds "
-                                 f"{', '.join(user.roles)}")
-        return user, Actor(user.person, self.role)
-
-    def actor(self, registry: Registry) -> Actor:
-        return self.check(registry)[1]
+def _admin_reader(registry: RegistryDep, credentials: Bearer) -> UserView:
+    """Only an admin may read (the users)."""
+    return registry.authorize(_token(credentials), Role.ADMIN)
 
 
-def acting_as(role: Role) -> Callable[..., Coroutine[Any, Any, Claim]]:
-    """The caller's claim to act in ``role``: 401 at once without a token; checked when the write runs."""
+Reader = Annotated[UserView, Depends(_reader)]
+AdminReader = Annotated[UserView, Depends(_admin_reader)]
 
-    async def dependency(request: Request,
-                         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Claim:
-        if credentials is None:
-            raise Unauthenticated(NO_TOKEN)
-        claim = Claim(credentials.credentials, role)
-        # Until the command checks it: a request refused before then is answered for its caller first
-        # (problems.unchecked_caller).
-        request.state.claim = claim
-        return claim
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", max_length=200,
+    description="Repeat a POST safely: the same key and body answer the first answer and record nothing")]
+
+
+class Writer:
+    """A write route's one way into the application (``run``): the caller's token and Idempotency-Key, the role
+    the route acts in, and the request and response to key on and answer through. The caller is judged with its
+    command, in the command's own thread (``Registry.handle``): judging it in a dependency of its own cost every
+    write a second hop between threads, a third of its throughput (bench/RESULTS.md)."""
+
+    def __init__(self, registry: Registry, role: Role, token: str | None, key: str | None, request: Request,
+                 response: Response) -> None:
+        self.registry, self.role, self.token, self.key = registry, role, token, key
+        self.request, self.response = request, response
+
+    async def run(self, command: Command, body: BaseModel | dict[str, Any] | None = None,
+                  **fields: str) -> dict[str, Any]:
+        """Sends ``command`` to the application as the caller, once per Idempotency-Key for this path and ``body``,
+        in one of the worker's command threads; answers the log position, the ids named in ``fields`` (API name =
+        the command's name for it) and, for a command that issues one, the token (``null`` on a replay: the
+        registry keeps only its digest; never cached: api.edge marks it no-store)."""
+        if command.role is not self.role:  # the edge judges a large body's caller by the route's role
+            raise TypeError(f"{type(command).__name__} is sent by {command.role.value}, its route acts as "
+                            f"{self.role.value}")
+        caller = Caller(self.token, self.key, "" if self.key is None else self._digest(body))
+        threads: ThreadPoolExecutor = self.request.app.state.commands
+        try:
+            # In a copy of this request's context, as the server's own threads run a request's functions.
+            handled = await asyncio.get_running_loop().run_in_executor(threads, copy_context().run, self._handle,
+                                                                       command, caller)
+        except RegistryError:
+            self.request.state.caller_judged = True  # by the command: its error is the answer (problems)
+            raise
+        if handled.replayed:
+            self.response.headers["Idempotency-Replayed"] = "true"
+        answer: dict[str, Any] = {"position": handled.written.position}
+        answer.update({name: handled.written.ids[key] for name, key in fields.items() if key in handled.written.ids})
+        if command.issues_token:
+            answer["token"] = handled.token
+        return answer
+
+    def _handle(self, command: Command, caller: Caller) -> Handled:
+        """``Registry.handle``; a command on a certificate named in another case than issued is sent again with
+        the number as issued (``issued_spelling``)."""
+        try:
+            return self.registry.handle(command, caller)
+        except NotFound:
+            if not isinstance(command, OnCertificate):
+                raise
+            issued = issued_spelling(self.request, command.number)
+            if issued is None:
+                raise
+            return self.registry.handle(replace(command, number=issued), caller)
+
+    def _digest(self, body: BaseModel | dict[str, Any] | None) -> str:
+        """What a repeat with the same key must repeat: the path and the body."""
+        payload = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
+        canonical = json.dumps({"path": self.request.url.path, "body": payload}, sort_keys=True, default=str,
+                               ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def issued_spelling(request: Request, number: str) -> str | None:
+    """The number as issued of the certificate ``number`` names ignoring case, when it is spelled otherwise (the
+    public view knows each number's spelling); None when there is no other spelling."""
+    issued: str | None = request.app.state.views.public.certificate_number(number)
+    return issued if issued != number else None
+
+
+def acting_as(role: Role) -> Callable[..., Coroutine[Any, Any, Writer]]:
+    """A write route's ``Writer``, acting in ``role``."""
+
+    async def dependency(request: Request, response: Response, credentials: Bearer,
+                         key: IdempotencyKey = None) -> Writer:
+        # One dependency besides the token's: each one FastAPI solves costs every write (solving was a seventh of
+        # its time).
+        return Writer(await get_registry(request), role, _token(credentials), key, request, response)
 
     dependency.role = role  # type: ignore[attr-defined]  # a large body's caller is judged by it first (api/edge.py)
     return dependency
 
 
-async def _reader(user: UserDep) -> UserView:
-    """Any staff role or a regulator may read."""
-    return user
+def unjudged_caller(request: Request) -> tuple[str | None, Role] | None:
+    """The token and role of a write whose caller nothing has judged yet: one refused before its command ran (its
+    body, an upload too large), whose caller is then judged first. None for any other request, and from the
+    second time on (the caller is judged once)."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or getattr(request.state, "caller_judged", False):
+        return None
+    role = next((role for d in route.dependant.dependencies if (role := getattr(d.call, "role", None)) is not None),
+                None)
+    if role is None:
+        return None
+    request.state.caller_judged = True
+    scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))  # as HTTPBearer reads it
+    if scheme.lower() != "bearer" or not token:
+        return None, role
+    return token, role
 
 
-async def _admin_reader(user: UserDep) -> UserView:
-    """Only an admin may read (the users)."""
-    if Role.ADMIN.value not in user.roles:
-        raise RoleNotAllowed(f"this endpoint needs the admin role; {user.name} holds {', '.join(user.roles)}")
-    return user
-
-
-Intake = Annotated[Claim, Depends(acting_as(Role.INTAKE))]
-Auditor = Annotated[Claim, Depends(acting_as(Role.AUDITOR))]
-Decision = Annotated[Claim, Depends(acting_as(Role.DECISION))]
-Admin = Annotated[Claim, Depends(acting_as(Role.ADMIN))]
-Reader = Annotated[UserView, Depends(_reader)]
-AdminReader = Annotated[UserView, Depends(_admin_reader)]
-
-
-def once(registry: Registry, key: str | None, user: UserView, actor: Actor, request: Request, payload: Any,
-         command: Callable[[], Written]) -> tuple[Written, bool]:
-    """Runs a write once per Idempotency-Key, or simply runs it when there is no key. Keys are the calling user's
-    own: two users acting as one person never answer each other's requests."""
-    if key is None:
-        return command(), False
-    canonical = json.dumps({"path": request.url.path, "body": payload}, sort_keys=True, default=str,
-                           ensure_ascii=False)
-    digest = hashlib.sha256(canonical.encode()).hexdigest()
-    return registry.idempotent(f"user:{user.id}", key, digest, actor, command)
-
-
-def answer(written: Written, replayed: bool, response: Response, **fields: str) -> dict[str, Any]:
-    """The body of a write: the log position and the ids it created, under their API names."""
-    if replayed:
-        response.headers["Idempotency-Replayed"] = "true"
-    body: dict[str, Any] = {"position": written.position}
-    body.update({name: written.ids[key] for name, key in fields.items() if key in written.ids})
-    return body
+Intake = Annotated[Writer, Depends(acting_as(Role.INTAKE))]
+Auditor = Annotated[Writer, Depends(acting_as(Role.AUDITOR))]
+Decision = Annotated[Writer, Depends(acting_as(Role.DECISION))]
+Admin = Annotated[Writer, Depends(acting_as(Role.ADMIN))]
 
 
 def role_doc(*roles: str) -> dict[str, Any]:
@@ -156,52 +194,3 @@ def command_threads(settings: Settings) -> ThreadPoolExecutor:
     one another (8 clients: 335 commands/s unbounded, 435 with 4 at once; bench/scale.py): the others wait their
     turn in its queue, holding no thread of the server's own pool, which the reads keep."""
     return ThreadPoolExecutor(settings.writers, thread_name_prefix="command")
-
-
-class WriteContext:
-    """Everything a write endpoint needs besides its body and claim: the registry, the idempotency key, and the
-    request and response to key on and answer through."""
-
-    def __init__(self, registry: Registry, key: str | None, request: Request, response: Response) -> None:
-        self.registry, self.key, self.request, self.response = registry, key, request, response
-
-    async def run(self, claim: Claim, payload: Any, command: Callable[[Actor], Written],
-                  **fields: str) -> dict[str, Any]:
-        """Checks the claim and runs ``command`` as its actor, once per Idempotency-Key, in one of the worker's
-        command threads; answers the position and the ids named in ``fields``."""
-
-        def checked() -> tuple[Written, bool]:
-            self.request.state.claim = None
-            with self.registry.one_connection(), self.registry.following():
-                user, actor = claim.check(self.registry)
-                return once(self.registry, self.key, user, actor, self.request, payload, lambda: command(actor))
-
-        threads: ThreadPoolExecutor = self.request.app.state.commands
-        # In a copy of this request's context, as the server's own threads run a request's functions.
-        written, replayed = await asyncio.get_running_loop().run_in_executor(threads, copy_context().run, checked)
-        return answer(written, replayed, self.response, **fields)
-
-    async def issue(self, claim: Claim, payload: Any, command: Callable[[Actor], tuple[Written, str]],
-                    **fields: str) -> dict[str, Any]:
-        """``run`` for a command that issues a token: the answer carries it as ``token``, the only time it is ever
-        shown, and is never cached. A replay answers ``token: null``: the registry keeps only its digest."""
-        issued: list[str] = []
-
-        def issuing(actor: Actor) -> Written:
-            written, token = command(actor)
-            issued.append(token)
-            return written
-
-        body = await self.run(claim, payload, issuing, **fields)  # never cached: api.edge marks it no-store
-        return {**body, "token": issued[0] if issued else None}
-
-
-async def _write_context(request: Request, response: Response, key: Annotated[str | None, Header(
-        alias="Idempotency-Key", max_length=200,
-        description="Repeat a POST safely: the same key and body answer the first answer and record nothing")] = None,
-) -> WriteContext:
-    # One dependency, not three: each one FastAPI solves costs every write (solving was a seventh of its time).
-    return WriteContext(await get_registry(request), key, request, response)
-
-
-Write = Annotated[WriteContext, Depends(_write_context)]

@@ -15,7 +15,6 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
-from api.deps import Claim
 from api.settings import Settings
 from registry.application import Registry
 from registry.user import NO_TOKEN
@@ -91,11 +90,8 @@ def _claims(app: Starlette) -> list[tuple[re.Pattern[str], set[str], Role]]:
 
 
 def _judge(registry: Registry, token: str, role: Role | None) -> None:
-    """Unauthenticated for a bad token, RoleNotAllowed for a role not held (``Claim.actor``)."""
-    if role is None:
-        registry.authenticate(token)
-    else:
-        Claim(token, role).actor(registry)
+    """Unauthenticated for a bad token, RoleNotAllowed for a role not held (``Registry.authorize``)."""
+    registry.authorize(token, role)
 
 
 def _answer(app: Starlette, scope: Scope, receive: Receive, exc: Exception) -> Response:

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.deps import unjudged_caller
 from registry.errors import (
     AlreadyExists,
     ConcurrentChange,
@@ -24,15 +25,12 @@ from registry.errors import (
     RuleViolation,
     SeparationOfDuties,
 )
+from registry.handling import RoleNotAllowed
 from registry.idempotency import IdempotencyKeyReused
-from registry.user import NO_TOKEN, Unauthenticated
+from registry.user import Unauthenticated
 
 log = logging.getLogger("api")
 PROBLEM = "application/problem+json"
-
-
-class RoleNotAllowed(RegistryError):
-    """The user holds no role that may call this endpoint."""
 
 
 class PayloadTooLarge(RegistryError):
@@ -54,16 +52,15 @@ def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> JS
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def unchecked_caller(request: Request) -> JSONResponse | None:
-    """Who sends a write is judged before what it says. A write's claim (its token and role) is checked with its
-    command (``deps.Claim``): when the request is refused before then (its body, an upload too large), the claim is
-    checked first, and a refused claim is the answer."""
-    claim = getattr(request.state, "claim", None)
-    if claim is None:
+def refused_caller(request: Request) -> JSONResponse | None:
+    """Who sends a write is judged before what it says. Its command judges its caller (``Registry.handle``); a
+    write refused before its command ran (its body, an upload too large) has its caller judged first, by the same
+    ``Registry.authorize``, and a refused caller is the answer."""
+    unjudged = unjudged_caller(request)
+    if unjudged is None:
         return None
-    request.state.claim = None
     try:
-        claim.actor(request.app.state.registry)
+        request.app.state.registry.authorize(*unjudged)
     except (Unauthenticated, RoleNotAllowed) as e:
         return registry_error(request, e)
     return None
@@ -71,7 +68,7 @@ def unchecked_caller(request: Request) -> JSONResponse | None:
 
 def registry_error(request: Request, exc: Exception) -> JSONResponse:
     """Domain errors, most specific first."""
-    if not isinstance(exc, Unauthenticated | RoleNotAllowed) and (refused := unchecked_caller(request)) is not None:
+    if not isinstance(exc, Unauthenticated | RoleNotAllowed) and (refused := refused_caller(request)) is not None:
         return refused
     if isinstance(exc, SeparationOfDuties):
         return problem(403, "separation-of-duties", "Separation of duties", exc.detail, rule=exc.rule,
@@ -100,27 +97,10 @@ def registry_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(400, "bad-request", "Bad request", str(exc))
 
 
-def _unauthenticated(request: Request) -> str | None:
-    """Why a back-office request has no valid token, if it has none: authentication comes before the body."""
-    if not request.url.path.startswith("/api/v1/") or request.url.path.startswith("/api/v1/public/"):
-        return None
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return NO_TOKEN
-    try:
-        request.app.state.registry.authenticate(token)
-    except Unauthenticated as e:
-        return e.detail
-    return None
-
-
 def validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    if (refused := unchecked_caller(request)) is not None:
+    if (refused := refused_caller(request)) is not None:
         return refused
-    reason = _unauthenticated(request)
-    if reason is not None:
-        return problem(401, "unauthenticated", "Unauthenticated", reason)
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
         return problem(400, "malformed", "Malformed request", "the body is not valid JSON")

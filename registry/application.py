@@ -22,17 +22,19 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError
 from eventsourcing.utils import resolve_topic
 
-from registry import rules, text, transcodings
+from registry import handling, rules, text, transcodings
 from registry.base import RegistryAggregate
 from registry.case import Case
 from registry.certificate import Certificate
 from registry.clock import Clock, SystemClock
+from registry.commands import Command
 from registry.documents import CaseDocument, content_address, receipt
 from registry.entries import entry_of
-from registry.errors import AlreadyExists, ConcurrentChange, InvalidInput, NotFound, RegistryError
+from registry.errors import AlreadyExists, ConcurrentChange, InvalidInput, NotFound
 from registry.following import LogFollower
+from registry.handling import Caller, Handled
 from registry.history import HistoryEntry, entry, fold_as_of
-from registry.idempotency import IdempotencyKeyReused, IdempotencyRecord, idempotency_id
+from registry.idempotency import Idempotency, IdempotencyKeyReused, IdempotencyRecord
 from registry.identifiers import certificate_id, number_sequence_id, organization_id, validate_uscc
 from registry.numbering import DEFAULT_PATTERN, NumberSequence, check_pattern, sequence_key
 from registry.organization import Organization
@@ -83,9 +85,6 @@ DIGESTS_KEPT = 10_000  # token digests kept in memory (Registry._digest)
 
 # Whether the load running in this context looks for a snapshot first (only number sequences have them).
 _SNAPSHOTTED: ContextVar[bool] = ContextVar("snapshotted", default=True)
-
-# The idempotency key of the command running in this context, saved with the command's own events.
-_IDEMPOTENCY: ContextVar[tuple[str, str, str, Actor] | None] = ContextVar("idempotency", default=None)
 
 
 @dataclass(frozen=True)
@@ -249,15 +248,13 @@ class Registry(Application[UUID], Records):
         return bool(self.recorder.select_events(aggregate_id, limit=1))
 
     def _commit(self, *aggregates: RegistryAggregate | None, documents: Sequence[bytes] = (),
-                credentials: Sequence[Credential] = (), **ids: Any) -> Written:
-        """Saves the aggregates' new events (and ``documents``, where the store takes them with the events, and
-        ``credentials``, which every store takes with them) in one transaction; answers ``ids`` and the log
-        position of the last event."""
-        idempotency = _IDEMPOTENCY.get()
+                credentials: Sequence[Credential] = (), idempotency: Idempotency | None = None,
+                **ids: Any) -> Written:
+        """Saves the aggregates' new events (and ``documents``, where the store takes them with the events,
+        ``credentials``, which every store takes with them, and the record of the command's ``idempotency`` key)
+        in one transaction; answers ``ids`` and the log position of the last event."""
         if idempotency is not None:
-            scope, key, digest, actor = idempotency
-            aggregates = (*aggregates, IdempotencyRecord.record(scope, key, digest, dict(ids), actor=actor,
-                                                                now=self.clock.now()))
+            aggregates = (*aggregates, idempotency.record(ids, now=self.clock.now()))
         extra: dict[str, Any] = {}
         if documents:
             extra["documents"] = documents
@@ -298,53 +295,57 @@ class Registry(Application[UUID], Records):
 
     # People (R-TEAM-2, R-SOD-1 facts)
 
-    def enrol_person(self, name: str, *, actor: Actor) -> Written:
+    def enrol_person(self, name: str, *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
         """Records a person; answers its id."""
         person = Person.enrol(name, actor=actor, now=self.clock.now())
-        return self._commit(person, person=person.id)
+        return self._commit(person, person=person.id, idempotency=idempotency)
 
     def record_registration(self, pid: UUID | str, kind: RegistrationKind | str, number: str, valid_from: date,
-                            valid_until: date, *, actor: Actor) -> Written:
+                            valid_until: date, *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
         person = self.person(pid)
         person.record_registration(parse_enum(RegistrationKind, kind, "kind"), number, valid_from, valid_until,
                                    actor=actor, now=self.clock.now())
-        return self._commit(person)
+        return self._commit(person, idempotency=idempotency)
 
-    def record_violation(self, pid: UUID | str, on: date, description: str, *, actor: Actor) -> Written:
+    def record_violation(self, pid: UUID | str, on: date, description: str, *, actor: Actor,
+                         idempotency: Idempotency | None = None) -> Written:
         person = self.person(pid)
         rules.check_not_future("on", on, self._today())
         person.record_violation(on, description, actor=actor, now=self.clock.now())
-        return self._commit(person)
+        return self._commit(person, idempotency=idempotency)
 
-    def record_evaluation(self, pid: UUID | str, on: date, sectors: Sequence[str], *, actor: Actor) -> Written:
+    def record_evaluation(self, pid: UUID | str, on: date, sectors: Sequence[str], *, actor: Actor,
+                          idempotency: Idempotency | None = None) -> Written:
         person = self.person(pid)
         rules.check_not_future("on", on, self._today())
         person.record_evaluation(on, tuple(sectors), actor=actor, now=self.clock.now())
-        return self._commit(person)
+        return self._commit(person, idempotency=idempotency)
 
     def record_service(self, pid: UUID | str, client_uscc: str, kind: ServiceKind | str, on: date, *,
-                       actor: Actor) -> Written:
+                       actor: Actor, idempotency: Idempotency | None = None) -> Written:
         """Training or consulting given to a client: a fact R-SOD-1 is decided from."""
         person = self.person(pid)
         rules.check_not_future("on", on, self._today())
         person.record_service(validate_uscc(client_uscc), parse_enum(ServiceKind, kind, "kind"), on, actor=actor,
                               now=self.clock.now())
-        return self._commit(person)
+        return self._commit(person, idempotency=idempotency)
 
     # Organisations (R-ID-1, R-APP-1, R-APP-5)
 
-    def register_organization(self, uscc: str, name: str, address: str, *, actor: Actor) -> Written:
+    def register_organization(self, uscc: str, name: str, address: str, *, actor: Actor,
+                              idempotency: Idempotency | None = None) -> Written:
         org = Organization.register(uscc, name, address, actor=actor, now=self.clock.now())
         if self._exists(org.id):
             raise AlreadyExists(f"organisation {org.uscc} is registered already")
-        return self._commit(org, organization=org.id, uscc=org.uscc)
+        return self._commit(org, organization=org.id, uscc=org.uscc, idempotency=idempotency)
 
-    def record_rectification(self, uscc: str, on: date, evidence: str, *, actor: Actor) -> Written:
+    def record_rectification(self, uscc: str, on: date, evidence: str, *, actor: Actor,
+                             idempotency: Idempotency | None = None) -> Written:
         """R-APP-5: the rectification that lets an organisation apply again after a withdrawal."""
         org = self.organization_by_uscc(uscc)
         rules.check_not_future("on", on, self._today())
         org.rectify(on, evidence, actor=actor, now=self.clock.now())
-        return self._commit(org)
+        return self._commit(org, idempotency=idempotency)
 
     # The case: application and acceptance (§8.1, §8.2)
 
@@ -353,7 +354,7 @@ class Registry(Application[UUID], Records):
               emission_control: EmissionControl | None = None,
               other_certifications: Sequence[OtherCertification] = (), incident_report_commitment: bool,
               permits: str = "", compliance_information: str = "", renewal_of: str | None = None,
-              transfer: TransferInfo | None = None, actor: Actor) -> Written:
+              transfer: TransferInfo | None = None, actor: Actor, idempotency: Idempotency | None = None) -> Written:
         """Records an application (R-APP-1..5, R-GHG-1, R-TRF-1, R-RECERT-1); answers the case id."""
         org = self.organization_by_uscc(organization_uscc)
         org.check_may_apply()
@@ -375,81 +376,84 @@ class Registry(Application[UUID], Records):
             renewal_valid_until=renewal_valid_until, renewal_status_valid=renewal_status_valid, transfer=transfer,
             today=self._today(), actor=actor, now=now)
         org.open_case(case.id, case_kind, applied_on, actor=actor, now=now)
-        return self._commit(case, org, case=case.id)
+        return self._commit(case, org, case=case.id, idempotency=idempotency)
 
     def receive_document(self, case_id: UUID | str, kind: DocumentKind | str, received_on: date, content: bytes,
                          *, content_type: str = "application/octet-stream", filename: str = "",
-                         actor: Actor) -> Written:
+                         actor: Actor, idempotency: Idempotency | None = None) -> Written:
         """R-APP-4: stores the document's bytes by SHA-256 and records it on the case's checklist."""
         case = self.case_by_id(case_id)
         doc_kind = parse_enum(DocumentKind, kind, "kind")
         sha256 = content_address(content)
         case.receive_document(doc_kind, received_on, sha256, len(content), content_type, filename,
                               today=self._today(), actor=actor, now=self.clock.now())
-        return self._commit_with_bytes(content, case, sha256=sha256)
+        return self._commit_with_bytes(content, case, sha256=sha256, idempotency=idempotency)
 
-    def _commit_with_bytes(self, content: bytes, *aggregates: RegistryAggregate, **ids: Any) -> Written:
+    def _commit_with_bytes(self, content: bytes, *aggregates: RegistryAggregate,
+                           idempotency: Idempotency | None = None, **ids: Any) -> Written:
         if self.store.documents_with_events:  # in the events' own transaction
-            return self._commit(*aggregates, documents=(content,), **ids)
+            return self._commit(*aggregates, documents=(content,), **ids, idempotency=idempotency)
         # Elsewhere the bytes go in first, in a transaction of their own: bytes nobody refers to are harmless, an
         # event without its bytes is not. (The command was checked already.)
         self.documents.put(content)
-        return self._commit(*aggregates, **ids)
+        return self._commit(*aggregates, **ids, idempotency=idempotency)
 
     def request_supplement(self, case_id: UUID | str, requested_on: date, missing: Sequence[DocumentKind | str],
-                           note: str = "", *, actor: Actor) -> Written:
+                           note: str = "", *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
         case = self.case_by_id(case_id)
         kinds = [parse_enum(DocumentKind, k, "missing") for k in missing]
         case.request_supplement(requested_on, kinds, note, today=self._today(), actor=actor, now=self.clock.now())
-        return self._commit(case)
+        return self._commit(case, idempotency=idempotency)
 
     def decide_acceptance(self, case_id: UUID | str, decided_on: date, accepted: bool, review: Review,
-                          reasons: str = "", *, actor: Actor) -> Written:
+                          reasons: str = "", *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
         case = self.case_by_id(case_id)
         reviewer = self._acting_person(actor)
         case.decide_acceptance(decided_on, accepted, review, reasons, reviewer, today=self._today(), actor=actor,
                                now=self.clock.now())
-        return self._commit(case)
+        return self._commit(case, idempotency=idempotency)
 
-    def sign_agreement(self, case_id: UUID | str, signed_on: date, fee_paid_on: date, *, actor: Actor) -> Written:
+    def sign_agreement(self, case_id: UUID | str, signed_on: date, fee_paid_on: date, *, actor: Actor,
+                       idempotency: Idempotency | None = None) -> Written:
         case = self.case_by_id(case_id)
         case.sign_agreement(signed_on, fee_paid_on, today=self._today(), actor=actor, now=self.clock.now())
-        return self._commit(case)
+        return self._commit(case, idempotency=idempotency)
 
     # Audit preparation and audit (§8.3, §8.4)
 
     def plan_programme(self, case_id: UUID | str, planned_on: date, person_days: Decimal | float | str,
                        integrated_with: Sequence[IntegratedSystem] = (),
                        cems_standalone_person_days: Decimal | float | str = rules.BASE_PERSON_DAYS, *,
-                       actor: Actor) -> Written:
+                       actor: Actor, idempotency: Idempotency | None = None) -> Written:
         case = self.case_by_id(case_id)
         case.plan_programme(planned_on, _decimal(person_days, "person_days"), integrated_with,
                             _decimal(cems_standalone_person_days, "cems_standalone_person_days"),
                             today=self._today(), actor=actor, now=self.clock.now())
-        return self._commit(case)
+        return self._commit(case, idempotency=idempotency)
 
     def appoint_team(self, case_id: UUID | str, leader: UUID | str, members: Sequence[UUID | str] = (),
-                     experts: Sequence[UUID | str] = (), *, on: date, actor: Actor) -> Written:
+                     experts: Sequence[UUID | str] = (), *, on: date, actor: Actor,
+                     idempotency: Idempotency | None = None) -> Written:
         case = self.case_by_id(case_id)
         case.appoint_team(self.person(leader), self._people(person_id(m) for m in members),
                           self._people(person_id(e) for e in experts), on, today=self._today(), actor=actor,
                           now=self.clock.now())
-        return self._commit(case)
+        return self._commit(case, idempotency=idempotency)
 
     def _case_team(self, case: Case) -> list[Person]:
         return self._people(case.team.everyone) if case.team else []
 
     def conduct_stage1(self, case_id: UUID | str, conducted_on: date, on_site: bool = True,
                        off_site_ground: OffSiteGround | str | None = None, justification: str = "",
-                       findings: str = "", *, actor: Actor) -> Written:
+                       findings: str = "", *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
         case = self.case_by_id(case_id)
         ground = parse_enum(OffSiteGround, off_site_ground, "off_site_ground") if off_site_ground else None
         case.conduct_stage1(conducted_on, on_site, ground, justification, findings, self._case_team(case),
                             today=self._today(), actor=actor, now=self.clock.now())
-        return self._commit(case)
+        return self._commit(case, idempotency=idempotency)
 
     def conduct_stage2(self, case_id: UUID | str, conducted_on: date, nonconformities: Sequence[Nonconformity] = (),
-                       on_site: bool = True, *, actor: Actor) -> Written:
+                       on_site: bool = True, *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
         """R-S2-1; for a renewal, the recertification audit also counts as surveillance (R-SURV-1)."""
         case = self.case_by_id(case_id)
         now = self.clock.now()
@@ -467,28 +471,28 @@ class Registry(Application[UUID], Records):
                     recertification_case=case.id)
             else:
                 old = None
-        return self._commit(case, old)
+        return self._commit(case, old, idempotency=idempotency)
 
     def close_nonconformity(self, case_id: UUID | str, ref: str, closed_on: date, evidence: str, *,
-                            actor: Actor) -> Written:
+                            actor: Actor, idempotency: Idempotency | None = None) -> Written:
         case = self.case_by_id(case_id)
         case.close_nonconformity(ref, closed_on, evidence, today=self._today(), actor=actor, now=self.clock.now())
-        return self._commit(case)
+        return self._commit(case, idempotency=idempotency)
 
     def submit_report(self, case_id: UUID | str, submitted_on: date, focus_points: dict[str, str],
                       quantified_performance: Sequence[PerformanceIndicator], measurement_and_verification: str,
                       improvement_evaluation: str, cycle_effectiveness: str = "", actual_reductions: str = "", *,
-                      actor: Actor) -> Written:
+                      actor: Actor, idempotency: Idempotency | None = None) -> Written:
         case = self.case_by_id(case_id)
         case.submit_report(submitted_on, focus_points, quantified_performance, measurement_and_verification,
                            improvement_evaluation, cycle_effectiveness, actual_reductions, today=self._today(),
                            actor=actor, now=self.clock.now())
-        return self._commit(case)
+        return self._commit(case, idempotency=idempotency)
 
     # The decision and the certificate (§8.5, §10)
 
     def decide(self, case_id: UUID | str, decided_on: date, grant: bool, conditions: dict[str, bool | None],
-               reasons: str = "", *, actor: Actor) -> Written:
+               reasons: str = "", *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
         """R-DEC-1, R-SOD-1; a grant issues the certificate with a number never used before (R-CERT-1..2)."""
         first = self.case_by_id(case_id)
         for attempt in range(DECISION_ATTEMPTS):
@@ -496,7 +500,7 @@ class Registry(Application[UUID], Records):
             if case.version != first.version:
                 raise ConcurrentChange(f"case {case_id} was changed by another command; nothing was written")
             try:
-                return self._decide(case, decided_on, grant, conditions, reasons, actor)
+                return self._decide(case, decided_on, grant, conditions, reasons, actor, idempotency=idempotency)
             except ConcurrentChange:
                 # Only the number sequence can have moved if the case has not: take the next number and retry,
                 # after a random pause, so that deciders who collided do not collide again in step (bench/scale.py
@@ -507,12 +511,12 @@ class Registry(Application[UUID], Records):
                                "pattern that repeats numbers already issued); nothing was written")
 
     def _decide(self, case: Case, decided_on: date, grant: bool, conditions: dict[str, bool | None], reasons: str,
-                actor: Actor) -> Written:
+                actor: Actor, idempotency: Idempotency | None) -> Written:
         now, today = self.clock.now(), self._today()
         unmet = case.check_decision(decided_on, grant, conditions, self._acting_person(actor), today=today)
         if not grant:
             case.refuse(decided_on, conditions, reasons, unmet, actor=actor, now=now)
-            return self._commit(case)
+            return self._commit(case, idempotency=idempotency)
         old = self.certificate_by_number(case.renewal_of) if case.renewal_of else None
         if old is not None:
             old.check_renewable(decided_on)
@@ -536,7 +540,8 @@ class Registry(Application[UUID], Records):
         org.note_certificate(number, decided_on, actor=actor, now=now)
         if old is not None:
             old.note_renewal(number, case.id, decided_on, actor=actor, now=now)
-        return self._commit(sequence, case, cert, org, old, certificate=cert.id, certificate_number=number)
+        return self._commit(sequence, case, cert, org, old, certificate=cert.id, certificate_number=number,
+                            idempotency=idempotency)
 
     def _number_sequence(self, on: date, now: Any) -> NumberSequence:
         key = sequence_key(self.config.number_pattern, self.config.issuer.code, on.year)
@@ -555,23 +560,25 @@ class Registry(Application[UUID], Records):
     def record_surveillance_audit(self, number: str, conducted_on: date, leader: UUID | str,
                                   members: Sequence[UUID | str] = (),
                                   outcome: SurveillanceOutcome | str = SurveillanceOutcome.MAINTAINED,
-                                  additional: bool = False, reason: str = "", *, actor: Actor) -> Written:
+                                  additional: bool = False, reason: str = "", *, actor: Actor,
+                                  idempotency: Idempotency | None = None) -> Written:
         cert = self.certificate_by_number(number)
         lead = self.person(leader)
         team = self._people(person_id(m) for m in members if person_id(m) != lead.id)
         cert.record_surveillance_audit(conducted_on, [lead, *team], lead, team,
                                        parse_enum(SurveillanceOutcome, outcome, "outcome"), additional, reason,
                                        today=self._today(), actor=actor, now=self.clock.now())
-        return self._commit(cert)
+        return self._commit(cert, idempotency=idempotency)
 
     def request_change(self, number: str, requested_on: date, changed_on: date, changes: Changes, *,
-                       actor: Actor) -> Written:
+                       actor: Actor, idempotency: Idempotency | None = None) -> Written:
         cert = self.certificate_by_number(number)
         request_id = cert.request_change(requested_on, changed_on, changes, today=self._today(), actor=actor,
                                          now=self.clock.now())
-        return self._commit(cert, request=request_id)
+        return self._commit(cert, request=request_id, idempotency=idempotency)
 
-    def change_certificate(self, number: str, request_id: UUID | str, changed_on: date, *, actor: Actor) -> Written:
+    def change_certificate(self, number: str, request_id: UUID | str, changed_on: date, *, actor: Actor,
+                           idempotency: Idempotency | None = None) -> Written:
         """R-CHG-1: the certificate keeps its number; its version goes up; the organisation's record follows."""
         cert = self.certificate_by_number(number)
         try:
@@ -583,22 +590,23 @@ class Registry(Application[UUID], Records):
         org = self.organization_by_uscc(cert.organization.uscc)
         org.change_details(cert.organization.name, cert.organization.address, number, changed_on, actor=actor,
                            now=now)
-        return self._commit(cert, org, version=cert.certificate_version)
+        return self._commit(cert, org, version=cert.certificate_version, idempotency=idempotency)
 
     def suspend(self, number: str, on: date, known_on: date, ground: SuspensionGround | str, detail: str = "", *,
-                actor: Actor) -> Written:
+                actor: Actor, idempotency: Idempotency | None = None) -> Written:
         cert = self.certificate_by_number(number)
         cert.suspend(on, known_on, parse_enum(SuspensionGround, ground, "ground"), detail, today=self._today(),
                      actor=actor, now=self.clock.now())
-        return self._commit(cert)
+        return self._commit(cert, idempotency=idempotency)
 
-    def reinstate(self, number: str, on: date, evidence: str, *, actor: Actor) -> Written:
+    def reinstate(self, number: str, on: date, evidence: str, *, actor: Actor,
+                  idempotency: Idempotency | None = None) -> Written:
         cert = self.certificate_by_number(number)
         cert.reinstate(on, evidence, today=self._today(), actor=actor, now=self.clock.now())
-        return self._commit(cert)
+        return self._commit(cert, idempotency=idempotency)
 
     def withdraw(self, number: str, on: date, known_on: date, ground: SuspensionGround | str, detail: str = "", *,
-                 actor: Actor) -> Written:
+                 actor: Actor, idempotency: Idempotency | None = None) -> Written:
         """R-SUS-1; the organisation may not apply again until rectified (R-APP-5)."""
         cert = self.certificate_by_number(number)
         now = self.clock.now()
@@ -606,14 +614,14 @@ class Registry(Application[UUID], Records):
                       actor=actor, now=now)
         org = self.organization_by_uscc(cert.organization.uscc)
         org.note_withdrawal(number, on, actor=actor, now=now)
-        return self._commit(cert, org)
+        return self._commit(cert, org, idempotency=idempotency)
 
     def cancel(self, number: str, on: date, ground: CancellationGround | str, detail: str = "",
-               trigger_on: date | None = None, *, actor: Actor) -> Written:
+               trigger_on: date | None = None, *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
         cert = self.certificate_by_number(number)
         cert.cancel(on, parse_enum(CancellationGround, ground, "ground"), detail, today=self._today(), actor=actor,
                     now=self.clock.now(), trigger_on=trigger_on)
-        return self._commit(cert)
+        return self._commit(cert, idempotency=idempotency)
 
     def run_duties(self, number: str, notice_lead_days: int = 30) -> Written | None:
         """The scheduler's duties for one certificate, as of today, in date order (SPEC.md, Scheduler duties).
@@ -652,7 +660,7 @@ class Registry(Application[UUID], Records):
     # Users and tokens (API.md, Conventions)
 
     def add_user(self, name: str, roles: Sequence[Role | str], person: UUID | str | None = None, *,
-                 actor: Actor = SYSTEM) -> tuple[Written, str]:
+                 actor: Actor = SYSTEM, idempotency: Idempotency | None = None) -> tuple[Written, str]:
         """Creates a user (and a person record when none is given), or gives a revoked user's name access again
         with these roles (and this person, when one is given; its own otherwise); answers ``user`` and ``person``
         and the token, which is kept only as a digest, outside the log, and cannot be shown again."""
@@ -666,23 +674,26 @@ class Registry(Application[UUID], Records):
             pid = known.person if person is None else self.person(person).id
             known.reactivate(parsed, pid, actor=actor, now=now)
             token, credential = known.issue_token(actor=actor, now=now)
-            return self._commit(known, credentials=(credential,), user=known.id, person=pid), token
+            return self._commit(known, credentials=(credential,), user=known.id, person=pid,
+                                idempotency=idempotency), token
         new_person = None if person is not None else Person.enrol(name, actor=actor, now=now)
         pid = new_person.id if new_person is not None else self.person(person or "").id
         user = User.add(name, parsed, pid, actor=actor, now=now)
         token, credential = user.issue_token(actor=actor, now=now)
-        return self._commit(new_person, user, credentials=(credential,), user=user.id, person=pid), token
+        return self._commit(new_person, user, credentials=(credential,), user=user.id, person=pid,
+                            idempotency=idempotency), token
 
-    def rotate_token(self, name: str, *, actor: Actor = SYSTEM) -> tuple[Written, str]:
+    def rotate_token(self, name: str, *, actor: Actor = SYSTEM,
+                     idempotency: Idempotency | None = None) -> tuple[Written, str]:
         """A new token for the user, answered once; the old one stops working at once."""
         user = self._get(User, user_id(name), f"user {name}")
         token, credential = user.rotate_token(actor=actor, now=self.clock.now())
-        return self._commit(user, credentials=(credential,), user=user.id), token
+        return self._commit(user, credentials=(credential,), user=user.id, idempotency=idempotency), token
 
-    def revoke_user(self, name: str, *, actor: Actor = SYSTEM) -> Written:
+    def revoke_user(self, name: str, *, actor: Actor = SYSTEM, idempotency: Idempotency | None = None) -> Written:
         user = self._get(User, user_id(name), f"user {name}")
         user.revoke_token(actor=actor, now=self.clock.now())
-        return self._commit(user, user=user.id)
+        return self._commit(user, user=user.id, idempotency=idempotency)
 
     def list_users(self) -> list[UserView]:
         """Every user, active or revoked, in the order they were added (never a token nor its digest)."""
@@ -711,34 +722,26 @@ class Registry(Application[UUID], Records):
                 self._digests[token_id] = digest
         return digest
 
-    def idempotent(self, scope: str, key: str, request_digest: str, actor: Actor,
-                   command: Callable[[], Written]) -> tuple[Written, bool]:
-        """Runs ``command`` once per (scope, key): a repeat with the same request answers the first result and
-        writes nothing; the same key with another request is refused (``IdempotencyKeyReused``)."""
-        replay = self._replay(scope, key, request_digest)
-        if replay is not None:
-            return replay, True
-        token = _IDEMPOTENCY.set((scope, key, request_digest, actor))
-        try:
-            return command(), False
-        except RegistryError:
-            # A request with this key may have committed since we looked (a retry racing the original): its
-            # answer is the answer, whatever this attempt ran into (a conflict, or the step already taken).
-            replay = self._replay(scope, key, request_digest)
-            if replay is not None:
-                return replay, True
-            raise
-        finally:
-            _IDEMPOTENCY.reset(token)
+    # Commands sent by a caller (the HTTP API): registry.handling
 
-    def _replay(self, scope: str, key: str, request_digest: str) -> Written | None:
-        rid = idempotency_id(scope, key)
+    def handle(self, command: Command, caller: Caller) -> Handled:
+        """Runs ``command`` for ``caller``: authorized, once per idempotency key (``handling.handle``)."""
+        return handling.handle(self, command, caller)
+
+    def authorize(self, token: str | None, role: Role | None = None) -> UserView:
+        """The user a token lets in, holding ``role``: the one decision on who may act (``handling.authorize``)."""
+        return handling.authorize(self, token, role)
+
+    def _replay(self, key: Idempotency) -> Written | None:
+        """What the command first sent with ``key`` answered, if one was; ``IdempotencyKeyReused`` when it was
+        sent with another request."""
+        rid = key.id
         try:
             record = self._get(IdempotencyRecord, rid, "idempotency record")
         except NotFound:
             return None
-        if record.request_digest != request_digest:
-            raise IdempotencyKeyReused(f"Idempotency-Key {key!r} was used for another request")
+        if record.request_digest != key.request_digest:
+            raise IdempotencyKeyReused(f"Idempotency-Key {key.key!r} was used for another request")
         position = self.store.positioned_events(self.recorder, [rid])[0].id
         return Written(position=position, ids=record.ids)
 

@@ -7,6 +7,7 @@ the store lets one commit, and the other answers with the winner's result.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
@@ -23,6 +24,26 @@ class IdempotencyKeyReused(RegistryError):
 
 def idempotency_id(scope: str, key: str) -> UUID:
     return uuid5(NAMESPACE, f"idempotency:{scope}:{key}")
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """A command's idempotency key, handed to the command that saves it: the scope keys are unique in (each user's
+    own), the client's key, the digest of the request it came with, and who acts."""
+
+    scope: str
+    key: str
+    request_digest: str
+    actor: Actor
+
+    @property
+    def id(self) -> UUID:
+        return idempotency_id(self.scope, self.key)
+
+    def record(self, ids: dict[str, Any], *, now: datetime) -> IdempotencyRecord:
+        """The record of this key, to be saved with the command's own events; ``ids`` is what the command answers."""
+        return IdempotencyRecord.record(self.scope, self.key, self.request_digest, dict(ids), actor=self.actor,
+                                        now=now)
 
 
 class IdempotencyRecord(RegistryAggregate):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, Path, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import Admin, Auditor, Decision, Intake, Reader, RegistryDep, Write, role_doc
+from api.deps import Admin, Auditor, Decision, Intake, Reader, RegistryDep, role_doc
 from api.downloads import attachment
 from api.inputs import AsOf
 from api.problems import PayloadTooLarge
@@ -29,10 +29,23 @@ from api.schemas import (
     TeamCreate,
     Written,
 )
+from registry.commands import (
+    Apply,
+    AppointTeam,
+    CloseNonconformity,
+    ConductStage1,
+    ConductStage2,
+    Decide,
+    DecideAcceptance,
+    PlanProgramme,
+    ReceiveDocument,
+    RequestSupplement,
+    SignAgreement,
+    SubmitReport,
+)
 from registry.documents import content_address
 from registry.text import document_content_type, document_file_name
 from registry.values import (
-    Actor,
     Basis,
     EmissionControl,
     IntegratedSystem,
@@ -59,21 +72,18 @@ def _basis(body: CaseCreate) -> Basis:
 
 @router.post("", status_code=201, response_model=Written, openapi_extra=INTAKE,
              summary="Record an application (every application is recorded, eligible or not)")
-async def apply(body: CaseCreate, claim: Intake, w: Write) -> dict[str, Any]:
-    def command(actor: Actor) -> Any:
-        return w.registry.apply(
-            organization_uscc=body.organization_uscc, kind=body.kind, applied_on=body.applied_on, scope=body.scope,
-            levels=[ScopeLevel(lv.level, Method.parse(lv.method, f"levels.{i}.method"), lv.reference)
-                    for i, lv in enumerate(body.levels)],
-            basis=_basis(body), cems_operating_since=body.cems_operating_since,
-            emission_control=EmissionControl(body.emission_control.controlled, body.emission_control.cycles_completed),
-            other_certifications=[OtherCertification(c.system, c.certificate_number, c.valid_until)
-                                  for c in body.other_certifications],
-            incident_report_commitment=body.incident_report_commitment, permits=body.permits,
-            compliance_information=body.compliance_information, renewal_of=body.renewal_of,
-            transfer=TransferInfo(**body.transfer.model_dump()) if body.transfer else None, actor=actor)
-
-    return await w.run(claim, body.model_dump(mode="json"), command, id="case")
+async def apply(body: CaseCreate, w: Intake) -> dict[str, Any]:
+    return await w.run(Apply(
+        organization_uscc=body.organization_uscc, kind=body.kind, applied_on=body.applied_on, scope=body.scope,
+        levels=[ScopeLevel(lv.level, Method.parse(lv.method, f"levels.{i}.method"), lv.reference)
+                for i, lv in enumerate(body.levels)],
+        basis=_basis(body), cems_operating_since=body.cems_operating_since,
+        emission_control=EmissionControl(body.emission_control.controlled, body.emission_control.cycles_completed),
+        other_certifications=[OtherCertification(c.system, c.certificate_number, c.valid_until)
+                              for c in body.other_certifications],
+        incident_report_commitment=body.incident_report_commitment, permits=body.permits,
+        compliance_information=body.compliance_information, renewal_of=body.renewal_of,
+        transfer=TransferInfo(**body.transfer.model_dump()) if body.transfer else None), body, id="case")
 
 
 @router.get("/{case_id}", response_model=CaseView, openapi_extra=role_doc("any staff", "regulator"),
@@ -90,7 +100,7 @@ UPLOAD_EXAMPLE = {"requestBody": {"content": {"multipart/form-data": {"example":
 @router.post("/{case_id}/documents", status_code=201, response_model=Written, openapi_extra=INTAKE | UPLOAD_EXAMPLE,
              summary="Upload one of the eleven §8.1 documents (multipart); answers its SHA-256")
 async def document(case_id: UUID, kind: Annotated[Code, Form()], received_on: Annotated[Day, Form()],
-                   file: Annotated[UploadFile, File()], claim: Intake, w: Write) -> dict[str, Any]:
+                   file: Annotated[UploadFile, File()], w: Intake) -> dict[str, Any]:
     limit: int = w.request.app.state.settings.max_upload_bytes
     content = await file.read(limit + 1)
     if len(content) > limit:
@@ -103,10 +113,7 @@ async def document(case_id: UUID, kind: Annotated[Code, Form()], received_on: An
                                                                                                  content)
     payload = {"kind": kind, "received_on": received_on.isoformat(), "sha256": sha256, "filename": filename,
                "content_type": content_type}
-    return await w.run(claim, payload,
-                       lambda actor: w.registry.receive_document(case_id, kind, received_on, content,
-                                                                 content_type=content_type,
-                                                                 filename=filename, actor=actor),
+    return await w.run(ReceiveDocument(case_id, kind, received_on, content, content_type, filename), payload,
                        sha256="sha256")
 
 
@@ -122,87 +129,69 @@ def download(case_id: UUID, sha256: Annotated[str, Path(pattern="^[0-9a-fA-F]{64
 
 @router.post("/{case_id}/supplement-requests", status_code=201, response_model=Written, openapi_extra=INTAKE,
              summary="Ask for missing documents (R-ACC-2)")
-async def supplement(case_id: UUID, body: SupplementCreate, claim: Intake, w: Write) -> dict[str, Any]:
-    return await w.run(claim, body.model_dump(mode="json"),
-                       lambda actor: w.registry.request_supplement(case_id, body.requested_on, body.missing, body.note,
-                                                                   actor=actor))
+async def supplement(case_id: UUID, body: SupplementCreate, w: Intake) -> dict[str, Any]:
+    return await w.run(RequestSupplement(case_id, body.requested_on, body.missing, body.note), body)
 
 
 @router.post("/{case_id}/acceptance", response_model=Written, openapi_extra=INTAKE,
              summary="Accept or not accept (R-ACC-1, R-ACC-2, R-APP-2..4, R-SOD-1)")
-async def acceptance(case_id: UUID, body: AcceptanceCreate, claim: Intake, w: Write) -> dict[str, Any]:
-    review = Review(**body.review.model_dump())
-    return await w.run(claim, body.model_dump(mode="json"),
-                       lambda actor: w.registry.decide_acceptance(case_id, body.decided_on, body.accepted, review,
-                                                                  body.reasons, actor=actor))
+async def acceptance(case_id: UUID, body: AcceptanceCreate, w: Intake) -> dict[str, Any]:
+    return await w.run(DecideAcceptance(case_id, body.decided_on, body.accepted, Review(**body.review.model_dump()),
+                                        body.reasons), body)
 
 
 @router.post("/{case_id}/agreement", response_model=Written, openapi_extra=INTAKE,
              summary="The certification agreement signed and the fee paid (R-ACC-3)")
-async def agreement(case_id: UUID, body: AgreementCreate, claim: Intake, w: Write) -> dict[str, Any]:
-    return await w.run(claim, body.model_dump(mode="json"),
-                       lambda actor: w.registry.sign_agreement(case_id, body.signed_on, body.fee_paid_on, actor=actor))
+async def agreement(case_id: UUID, body: AgreementCreate, w: Intake) -> dict[str, Any]:
+    return await w.run(SignAgreement(case_id, body.signed_on, body.fee_paid_on), body)
 
 
 @router.post("/{case_id}/programme", response_model=Written, openapi_extra=AUDITOR,
              summary="The audit programme and its time (R-PREP-1, R-TIME-1, R-TIME-2)")
-async def programme(case_id: UUID, body: ProgrammeCreate, claim: Auditor, w: Write) -> dict[str, Any]:
+async def programme(case_id: UUID, body: ProgrammeCreate, w: Auditor) -> dict[str, Any]:
     integrated = [IntegratedSystem(s.system, s.standalone_person_days) for s in body.integrated_with]
-    return await w.run(claim, body.model_dump(mode="json"),
-                       lambda actor: w.registry.plan_programme(case_id, body.planned_on, body.person_days, integrated,
-                                                               body.cems_standalone_person_days, actor=actor))
+    return await w.run(PlanProgramme(case_id, body.planned_on, body.person_days, integrated,
+                                     body.cems_standalone_person_days), body)
 
 
 @router.post("/{case_id}/team", response_model=Written, openapi_extra=role_doc("admin"),
              summary="Appoint the audit team (R-TEAM-1, R-TEAM-2, R-SOD-1)")
-async def team(case_id: UUID, body: TeamCreate, claim: Admin, w: Write) -> dict[str, Any]:
-    return await w.run(claim, body.model_dump(mode="json"),
-                       lambda actor: w.registry.appoint_team(case_id, body.leader, body.members, body.experts,
-                                                             on=body.on, actor=actor))
+async def team(case_id: UUID, body: TeamCreate, w: Admin) -> dict[str, Any]:
+    return await w.run(AppointTeam(case_id, body.leader, body.on, body.members, body.experts), body)
 
 
 @router.post("/{case_id}/stage1", response_model=Written, openapi_extra=TEAM,
              summary="Stage 1, on site unless a ground is recorded (R-S1-1, R-TEAM-2)")
-async def stage1(case_id: UUID, body: Stage1Create, claim: Auditor, w: Write) -> dict[str, Any]:
-    return await w.run(claim, body.model_dump(mode="json"),
-                       lambda actor: w.registry.conduct_stage1(case_id, body.conducted_on, body.on_site,
-                                                               body.off_site_ground, body.justification, body.findings,
-                                                               actor=actor))
+async def stage1(case_id: UUID, body: Stage1Create, w: Auditor) -> dict[str, Any]:
+    return await w.run(ConductStage1(case_id, body.conducted_on, body.on_site, body.off_site_ground,
+                                     body.justification, body.findings), body)
 
 
 @router.post("/{case_id}/stage2", response_model=Written, openapi_extra=TEAM,
              summary="Stage 2, on site, after stage 1 (R-S2-1, R-TEAM-2)")
-async def stage2(case_id: UUID, body: Stage2Create, claim: Auditor, w: Write) -> dict[str, Any]:
+async def stage2(case_id: UUID, body: Stage2Create, w: Auditor) -> dict[str, Any]:
     findings = [Nonconformity(n.ref, n.severity, n.description) for n in body.nonconformities]
-    return await w.run(claim, body.model_dump(mode="json"),
-                       lambda actor: w.registry.conduct_stage2(case_id, body.conducted_on, findings, body.on_site,
-                                                               actor=actor))
+    return await w.run(ConductStage2(case_id, body.conducted_on, findings, body.on_site), body)
 
 
 @router.post("/{case_id}/nonconformities/{ref}/closure", response_model=Written, openapi_extra=TEAM,
              summary="Close a nonconformity with its evidence")
-async def closure(case_id: UUID, ref: str, body: ClosureCreate, claim: Auditor, w: Write) -> dict[str, Any]:
-    return await w.run(claim, body.model_dump(mode="json"),
-                       lambda actor: w.registry.close_nonconformity(case_id, ref, body.closed_on, body.evidence,
-                                                                    actor=actor))
+async def closure(case_id: UUID, ref: str, body: ClosureCreate, w: Auditor) -> dict[str, Any]:
+    return await w.run(CloseNonconformity(case_id, ref, body.closed_on, body.evidence), body)
 
 
 @router.post("/{case_id}/report", response_model=Written, openapi_extra=TEAM,
              summary="The audit report (R-REP-1: what it lacks is recorded and bars a decision)")
-async def report(case_id: UUID, body: ReportCreate, claim: Auditor, w: Write) -> dict[str, Any]:
+async def report(case_id: UUID, body: ReportCreate, w: Auditor) -> dict[str, Any]:
     indicators = [PerformanceIndicator(i.indicator, i.unit, i.baseline, i.target, i.actual)
                   for i in body.quantified_performance]
-    return await w.run(claim, body.model_dump(mode="json"),
-                       lambda actor: w.registry.submit_report(case_id, body.submitted_on, body.focus_points, indicators,
-                                                              body.measurement_and_verification,
-                                                              body.improvement_evaluation, body.cycle_effectiveness,
-                                                              body.actual_reductions, actor=actor))
+    return await w.run(SubmitReport(case_id, body.submitted_on, body.focus_points, indicators,
+                                    body.measurement_and_verification, body.improvement_evaluation,
+                                    body.cycle_effectiveness, body.actual_reductions), body)
 
 
 @router.post("/{case_id}/decision", response_model=Written, openapi_extra=role_doc("decision"),
              summary="Grant or refuse (R-DEC-1, R-SOD-1); a grant answers the certificate number")
-async def decision(case_id: UUID, body: DecisionCreate, claim: Decision, w: Write) -> dict[str, Any]:
-    conditions = body.conditions.model_dump()
-    return await w.run(claim, body.model_dump(mode="json"),
-                       lambda actor: w.registry.decide(case_id, body.decided_on, body.grant, conditions, body.reasons,
-                                                       actor=actor), certificate_number="certificate_number")
+async def decision(case_id: UUID, body: DecisionCreate, w: Decision) -> dict[str, Any]:
+    return await w.run(Decide(case_id, body.decided_on, body.grant, body.conditions.model_dump(), body.reasons), body,
+                       certificate_number="certificate_number")

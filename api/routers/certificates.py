@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, Response
 
 from api.certificate_pdf import CJKFontMissing, render
-from api.deps import Admin, Auditor, Decision, Intake, Reader, RegistryDep, Write, WriteContext, role_doc
+from api.deps import Admin, Auditor, Decision, Intake, Reader, RegistryDep, issued_spelling, role_doc
 from api.inputs import AsOf, certificate_number
 from api.problems import NotInstalled
 from api.schemas import (
@@ -22,11 +22,18 @@ from api.schemas import (
     SurveillanceCreate,
     Written,
 )
-from projections.runner import Views
+from registry.commands import (
+    Cancel,
+    ChangeCertificate,
+    RecordSurveillanceAudit,
+    Reinstate,
+    RequestChange,
+    Suspend,
+    Withdraw,
+)
 from registry.errors import NotFound
 from registry.history import plain
-from registry.values import Actor, Changes
-from registry.values import Written as Recorded
+from registry.values import Changes
 from registry.views import CertificateView
 
 router = APIRouter(prefix="/api/v1/certificates", tags=["certificates · 证书"])
@@ -36,23 +43,16 @@ T = TypeVar("T")
 
 def as_issued(request: Request, number: str, act: Callable[[str], T]) -> T:
     """``act(number)``, or, when no certificate has exactly that number, ``act`` of the number as issued that it
-    names ignoring case (the public view knows each number's spelling): a number typed in another case finds its
-    certificate, and one typed as issued costs nothing more."""
+    names ignoring case (``deps.issued_spelling``): a number typed in another case finds its certificate, and one
+    typed as issued costs nothing more. (A command on a certificate finds it so too: ``deps.Writer``.)"""
     certificate_number(number)
     try:
         return act(number)
     except NotFound:
-        views: Views = request.app.state.views
-        issued = views.public.certificate_number(number)
-        if issued is None or issued == number:
+        issued = issued_spelling(request, number)
+        if issued is None:
             raise
         return act(issued)
-
-
-def on_certificate(w: WriteContext, number: str, command: Callable[[str, Actor], Recorded]
-                   ) -> Callable[[Actor], Recorded]:
-    """A command on the certificate ``number`` names, in any case (``as_issued``)."""
-    return lambda actor: as_issued(w.request, number, lambda issued: command(issued, actor))
 
 
 @router.get("/{number}", response_model=CertificateView, openapi_extra=role_doc("any staff", "regulator"),
@@ -84,56 +84,43 @@ def history(number: str, request: Request, registry: RegistryDep, _: Reader) -> 
 
 @router.post("/{number}/surveillance-audits", status_code=201, response_model=Written, openapi_extra=role_doc(
              "auditor (on the surveillance team)"), summary="Record a surveillance audit (R-SURV-1..3)")
-async def surveillance(number: str, body: SurveillanceCreate, claim: Auditor, w: Write) -> dict[str, Any]:
-    return await w.run(claim, body.model_dump(mode="json"), on_certificate(
-        w, number, lambda n, actor: w.registry.record_surveillance_audit(
-            n, body.conducted_on, body.team.leader, body.team.members, body.outcome, body.additional, body.reason,
-            actor=actor)))
+async def surveillance(number: str, body: SurveillanceCreate, w: Auditor) -> dict[str, Any]:
+    return await w.run(RecordSurveillanceAudit(number, body.conducted_on, body.team.leader, body.team.members,
+                                               body.outcome, body.additional, body.reason), body)
 
 
 @router.post("/{number}/change-requests", status_code=201, response_model=Written, openapi_extra=role_doc("intake"),
              summary="The client's change request, due within 15 days of the change (R-CHG-1)")
-async def change_request(number: str, body: ChangeRequestCreate, claim: Intake, w: Write) -> dict[str, Any]:
+async def change_request(number: str, body: ChangeRequestCreate, w: Intake) -> dict[str, Any]:
     changes = Changes(**body.changes.model_dump())
-    return await w.run(claim, body.model_dump(mode="json"), on_certificate(
-        w, number, lambda n, actor: w.registry.request_change(n, body.requested_on, body.changed_on, changes,
-                                                              actor=actor)), id="request")
+    return await w.run(RequestChange(number, body.requested_on, body.changed_on, changes), body, id="request")
 
 
 @router.post("/{number}/changes", response_model=Written, openapi_extra=role_doc("admin"),
              summary="Change the certificate within 30 days of the request; the number stays (R-CHG-1)")
-async def change(number: str, body: ChangeCreate, claim: Admin, w: Write) -> dict[str, Any]:
-    return await w.run(claim, body.model_dump(mode="json"), on_certificate(
-        w, number, lambda n, actor: w.registry.change_certificate(n, body.request_id, body.changed_on,
-                                                                  actor=actor)), version="version")
+async def change(number: str, body: ChangeCreate, w: Admin) -> dict[str, Any]:
+    return await w.run(ChangeCertificate(number, body.request_id, body.changed_on), body, version="version")
 
 
 @router.post("/{number}/suspension", response_model=Written, openapi_extra=DECISION,
              summary="Suspend, within 7 days of the ground becoming known (R-SUS-1)")
-async def suspension(number: str, body: MeasureCreate, claim: Decision, w: Write) -> dict[str, Any]:
-    return await w.run(claim, body.model_dump(mode="json"), on_certificate(
-        w, number, lambda n, actor: w.registry.suspend(n, body.on, body.known_on, body.ground, body.detail,
-                                                       actor=actor)))
+async def suspension(number: str, body: MeasureCreate, w: Decision) -> dict[str, Any]:
+    return await w.run(Suspend(number, body.on, body.known_on, body.ground, body.detail), body)
 
 
 @router.post("/{number}/reinstatement", response_model=Written, openapi_extra=DECISION,
              summary="Reinstate a suspended certificate once the cause is corrected (R-SUS-2, R-SURV-4)")
-async def reinstatement(number: str, body: ReinstatementCreate, claim: Decision, w: Write) -> dict[str, Any]:
-    return await w.run(claim, body.model_dump(mode="json"), on_certificate(
-        w, number, lambda n, actor: w.registry.reinstate(n, body.on, body.evidence, actor=actor)))
+async def reinstatement(number: str, body: ReinstatementCreate, w: Decision) -> dict[str, Any]:
+    return await w.run(Reinstate(number, body.on, body.evidence), body)
 
 
 @router.post("/{number}/withdrawal", response_model=Written, openapi_extra=DECISION,
              summary="Withdraw, within 7 days of the ground becoming known (R-SUS-1); terminal")
-async def withdrawal(number: str, body: MeasureCreate, claim: Decision, w: Write) -> dict[str, Any]:
-    return await w.run(claim, body.model_dump(mode="json"), on_certificate(
-        w, number, lambda n, actor: w.registry.withdraw(n, body.on, body.known_on, body.ground, body.detail,
-                                                        actor=actor)))
+async def withdrawal(number: str, body: MeasureCreate, w: Decision) -> dict[str, Any]:
+    return await w.run(Withdraw(number, body.on, body.known_on, body.ground, body.detail), body)
 
 
 @router.post("/{number}/cancellation", response_model=Written, openapi_extra=DECISION,
              summary="Cancel within 30 days of its ground (R-CAN-1); terminal")
-async def cancellation(number: str, body: CancellationCreate, claim: Decision, w: Write) -> dict[str, Any]:
-    return await w.run(claim, body.model_dump(mode="json"), on_certificate(
-        w, number, lambda n, actor: w.registry.cancel(n, body.on, body.ground, body.detail, body.trigger_on,
-                                                      actor=actor)))
+async def cancellation(number: str, body: CancellationCreate, w: Decision) -> dict[str, Any]:
+    return await w.run(Cancel(number, body.on, body.ground, body.detail, body.trigger_on), body)

@@ -6,8 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import Decision, Intake, Reader, RegistryDep, Write, role_doc
+from api.deps import Decision, Intake, Reader, RegistryDep, role_doc
 from api.schemas import History, OrganizationCreate, RectificationCreate, Written
+from registry.commands import RecordRectification, RegisterOrganization
 from registry.history import plain
 from registry.views import OrganizationView
 
@@ -16,10 +17,8 @@ router = APIRouter(prefix="/api/v1/organizations", tags=["organizations · 组�
 
 @router.post("", status_code=201, response_model=Written, openapi_extra=role_doc("intake"),
              summary="Register an organisation by its USCC (R-ID-1, R-APP-1)")
-async def register(body: OrganizationCreate, claim: Intake, w: Write) -> dict[str, Any]:
-    return await w.run(claim, body.model_dump(mode="json"),
-                       lambda actor: w.registry.register_organization(body.uscc, body.name, body.address, actor=actor),
-                       id="organization", uscc="uscc")
+async def register(body: OrganizationCreate, w: Intake) -> dict[str, Any]:
+    return await w.run(RegisterOrganization(body.uscc, body.name, body.address), body, id="organization", uscc="uscc")
 
 
 @router.get("/{uscc}", response_model=OrganizationView, openapi_extra=role_doc("any staff", "regulator"),
@@ -30,9 +29,8 @@ def get(uscc: str, registry: RegistryDep, _: Reader) -> OrganizationView:
 
 @router.post("/{uscc}/rectifications", status_code=201, response_model=Written, openapi_extra=role_doc("decision"),
              summary="Record the rectification that lifts R-APP-5 after a withdrawal")
-async def rectification(uscc: str, body: RectificationCreate, claim: Decision, w: Write) -> dict[str, Any]:
-    return await w.run(claim, body.model_dump(mode="json"),
-                       lambda actor: w.registry.record_rectification(uscc, body.on, body.evidence, actor=actor))
+async def rectification(uscc: str, body: RectificationCreate, w: Decision) -> dict[str, Any]:
+    return await w.run(RecordRectification(uscc, body.on, body.evidence), body)
 
 
 @router.get("/{uscc}/history", response_model=History, openapi_extra=role_doc("regulator", "any staff"),

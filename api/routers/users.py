@@ -8,8 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from api.deps import Admin, AdminReader, RegistryDep, Write, role_doc
+from api.deps import Admin, AdminReader, RegistryDep, role_doc
 from api.schemas import TokenIssued, UserCreate, UserList, Written
+from registry.commands import AddUser, RevokeUser, RotateToken
 
 router = APIRouter(prefix="/api/v1/users", tags=["users · 用户"])
 ADMIN = role_doc("admin")
@@ -25,19 +26,17 @@ def index(registry: RegistryDep, _: AdminReader) -> dict[str, Any]:
 
 @router.post("", status_code=201, response_model=TokenIssued, openapi_extra=ADMIN,
              summary="Add a user, or give a revoked name access again; answers its token, once (admin)")
-async def add(body: UserCreate, claim: Admin, w: Write) -> dict[str, Any]:
-    return await w.issue(claim, body.model_dump(mode="json"),
-                         lambda actor: w.registry.add_user(body.name, body.roles, body.person, actor=actor),
-                         id="user", person="person")
+async def add(body: UserCreate, w: Admin) -> dict[str, Any]:
+    return await w.run(AddUser(body.name, body.roles, body.person), body, id="user", person="person")
 
 
 @router.post("/{name}/token", response_model=TokenIssued, openapi_extra=ADMIN,
              summary="A new token for the user, answered once; the old one stops working at once (admin)")
-async def rotate(name: Name, claim: Admin, w: Write) -> dict[str, Any]:
-    return await w.issue(claim, None, lambda actor: w.registry.rotate_token(name, actor=actor), id="user")
+async def rotate(name: Name, w: Admin) -> dict[str, Any]:
+    return await w.run(RotateToken(name), id="user")
 
 
 @router.post("/{name}/revocation", response_model=Written, openapi_extra=ADMIN,
              summary="Revoke the user's token: it stops working at once (admin)")
-async def revoke(name: Name, claim: Admin, w: Write) -> dict[str, Any]:
-    return await w.run(claim, None, lambda actor: w.registry.revoke_user(name, actor=actor), id="user")
+async def revoke(name: Name, w: Admin) -> dict[str, Any]:
+    return await w.run(RevokeUser(name), id="user")

@@ -17,6 +17,7 @@ from api.app import create_app
 from api.settings import Settings
 from registry.application import Registry, RegistryConfig
 from registry.clock import FixedClock
+from registry.idempotency import Idempotency
 from registry.values import Written
 from tests.e2e.conftest import Callers
 from tests.e2e.http_walk import API, HttpWalk, headers, problem, written
@@ -154,8 +155,8 @@ def test_two_requests_racing_with_one_key_both_get_the_first_answer(
     looked, first_done = threading.Event(), threading.Event()
     original = other.registry._replay
 
-    def replay_then_wait(scope: str, key: str, digest: str) -> Written | None:
-        found = original(scope, key, digest)
+    def replay_then_wait(key: Idempotency) -> Written | None:
+        found = original(key)
         looked.set()
         first_done.wait(timeout=10)
         return found

@@ -228,11 +228,16 @@ def test_a_write_is_refused_for_its_caller_before_its_body(client: TestClient, c
     before = log_size(registry)
     well_formed = {"uscc": new_uscc(), "name": "顺序公司", "address": "某地"}
     malformed = {**well_formed, "name": ["not", "a", "name"]}
+    not_json = b'{"uscc": "'
     for headers, refusal in (({}, 401), (bearer("reg_00000000000000000000000000000000_secret"), 401),
                              (callers.decision.headers, 403)):
         problem(client.post(f"{API}/organizations", headers=headers, json=malformed), refusal)
         problem(client.post(f"{API}/organizations", headers=headers, json=well_formed), refusal)
+        problem(client.post(f"{API}/organizations", headers={**headers, "Content-Type": "application/json"},
+                            content=not_json), refusal)
     problem(client.post(f"{API}/organizations", headers=callers.intake.headers, json=malformed), 422)
+    problem(client.post(f"{API}/organizations", headers={**callers.intake.headers,
+                                                         "Content-Type": "application/json"}, content=not_json), 400)
     assert log_size(registry) == before
 
 

@@ -37,10 +37,13 @@ from api.public_reads import as_served, published
 from demo.scenario import ALL_CONDITIONS, FOCUS_TEXT, FULL_REVIEW, ORGANIZATION_LEVEL, PERFORMANCE, enrol_staff
 from projections.public_certificates import public_document
 from projections.runner import Views, open_views
+from registry import handling
 from registry.application import Registry, RegistryConfig
 from registry.calendar import add_days, add_months, add_years
 from registry.clock import FixedClock
+from registry.commands import Suspend
 from registry.errors import NotFound, RegistryError
+from registry.idempotency import Idempotency
 from registry.identifiers import USCC_CHARSET, certificate_id, organization_id, uscc_check_character
 from registry.user import user_id
 from registry.values import (
@@ -637,10 +640,10 @@ class LifecycleMachine(RuleBasedStateMachine):
         if repeat and key in self.idempotent_requests:
             number, on = self.idempotent_requests[key]
         head = self.head()
-        answered = self.attempt("suspend (idempotent)", certificate_id(number), lambda: self.app.idempotent(
-            "suspend", f"key-{key}", f"suspend {number} {on}", self.staff.decision, lambda: self.app.suspend(
-                number, on, on, SuspensionGround.MAJOR_DEFECT, "体系重大缺陷", actor=self.staff.decision)))
-        if answered is not None and answered[1]:
+        answered = self.attempt("suspend (idempotent)", certificate_id(number), lambda: handling.once(
+            self.app, Suspend(number, on, on, SuspensionGround.MAJOR_DEFECT, "体系重大缺陷"),
+            Idempotency("suspend", f"key-{key}", f"suspend {number} {on}", self.staff.decision)))
+        if answered is not None and answered.replayed:
             event("suspend (idempotent): replayed")
             assert self.head() == head, "a replayed request wrote to the log"
         elif answered is not None:

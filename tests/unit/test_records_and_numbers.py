@@ -24,6 +24,7 @@ from registry.case import Case
 from registry.certificate import Certificate
 from registry.clock import FixedClock
 from registry.errors import InvalidInput
+from registry.idempotency import Idempotency
 from registry.identifiers import certificate_id
 from registry.intake import CaseIntake
 from registry.person import Person
@@ -354,8 +355,8 @@ def build_history(app: Registry, clock: FixedClock) -> dict[str, Any]:
     legacy.trigger_event(User.TokenIssued, token_digest=hashlib.sha256(b"old").hexdigest(), actor=SYSTEM,
                          effective_on=None, timestamp=clock.now())
     app.save(legacy)
-    app.idempotent("scope", "key-1", "digest", staff.admin,
-                   lambda: app.record_evaluation(staff.member, date(2026, 1, 5), ["电力"], actor=staff.admin))
+    app.record_evaluation(staff.member, date(2026, 1, 5), ["电力"], actor=staff.admin,
+                          idempotency=Idempotency("scope", "key-1", "digest", staff.admin))
     return {"numbers": [number, old_number, renewal.number], "cases": [main.case, renewal.case, refused.case],
             "usccs": [main.uscc, old.uscc], "sha256": sha256}
 

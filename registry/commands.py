@@ -1,0 +1,339 @@
+"""The commands a caller may send the registry (``Registry.handle``), as plain frozen values.
+
+One class per write, named as the step it asks for (``Suspend``, ``DecideAcceptance``); each knows the role its
+sender must hold, and whether it issues a token. A command says what is asked, never who asks: the acting user
+comes with it (``handling.Caller``), and the rules are checked when it runs, by the aggregates. The fields are those
+of the ``Registry`` method of the same step, which the scheduler, the command line and the tests call directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import ClassVar
+from uuid import UUID
+
+from registry import rules
+from registry.values import (
+    Basis,
+    CancellationGround,
+    CaseKind,
+    Changes,
+    DocumentKind,
+    EmissionControl,
+    IntegratedSystem,
+    Nonconformity,
+    OffSiteGround,
+    OtherCertification,
+    PerformanceIndicator,
+    RegistrationKind,
+    Review,
+    Role,
+    ScopeLevel,
+    ServiceKind,
+    SurveillanceOutcome,
+    SuspensionGround,
+    TransferInfo,
+)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A step asked of the registry by someone acting in ``role``."""
+
+    role: ClassVar[Role]
+    issues_token: ClassVar[bool] = False  # its answer carries a token, shown that once
+
+
+@dataclass(frozen=True)
+class OnCertificate(Command):
+    """A step on the certificate ``number`` names."""
+
+    number: str
+
+
+# People (R-TEAM-2, R-SOD-1 facts)
+
+
+@dataclass(frozen=True)
+class EnrolPerson(Command):
+    role = Role.ADMIN
+    name: str
+
+
+@dataclass(frozen=True)
+class RecordRegistration(Command):
+    role = Role.ADMIN
+    person: UUID | str
+    kind: RegistrationKind | str
+    number: str
+    valid_from: date
+    valid_until: date
+
+
+@dataclass(frozen=True)
+class RecordViolation(Command):
+    role = Role.ADMIN
+    person: UUID | str
+    on: date
+    description: str
+
+
+@dataclass(frozen=True)
+class RecordEvaluation(Command):
+    role = Role.ADMIN
+    person: UUID | str
+    on: date
+    sectors: Sequence[str]
+
+
+@dataclass(frozen=True)
+class RecordService(Command):
+    role = Role.ADMIN
+    person: UUID | str
+    client_uscc: str
+    kind: ServiceKind | str
+    on: date
+
+
+# Organisations (R-ID-1, R-APP-1, R-APP-5)
+
+
+@dataclass(frozen=True)
+class RegisterOrganization(Command):
+    role = Role.INTAKE
+    uscc: str
+    name: str
+    address: str
+
+
+@dataclass(frozen=True)
+class RecordRectification(Command):
+    role = Role.DECISION
+    uscc: str
+    on: date
+    evidence: str
+
+
+# The case (§8)
+
+
+@dataclass(frozen=True)
+class Apply(Command):
+    role = Role.INTAKE
+    organization_uscc: str
+    kind: CaseKind | str
+    applied_on: date
+    scope: str
+    levels: Sequence[ScopeLevel]
+    cems_operating_since: date
+    incident_report_commitment: bool
+    basis: Basis | None = None
+    emission_control: EmissionControl | None = None
+    other_certifications: Sequence[OtherCertification] = ()
+    permits: str = ""
+    compliance_information: str = ""
+    renewal_of: str | None = None
+    transfer: TransferInfo | None = None
+
+
+@dataclass(frozen=True)
+class ReceiveDocument(Command):
+    role = Role.INTAKE
+    case_id: UUID | str
+    kind: DocumentKind | str
+    received_on: date
+    content: bytes
+    content_type: str = "application/octet-stream"
+    filename: str = ""
+
+
+@dataclass(frozen=True)
+class RequestSupplement(Command):
+    role = Role.INTAKE
+    case_id: UUID | str
+    requested_on: date
+    missing: Sequence[DocumentKind | str]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DecideAcceptance(Command):
+    role = Role.INTAKE
+    case_id: UUID | str
+    decided_on: date
+    accepted: bool
+    review: Review
+    reasons: str = ""
+
+
+@dataclass(frozen=True)
+class SignAgreement(Command):
+    role = Role.INTAKE
+    case_id: UUID | str
+    signed_on: date
+    fee_paid_on: date
+
+
+@dataclass(frozen=True)
+class PlanProgramme(Command):
+    role = Role.AUDITOR
+    case_id: UUID | str
+    planned_on: date
+    person_days: Decimal | float | str
+    integrated_with: Sequence[IntegratedSystem] = ()
+    cems_standalone_person_days: Decimal | float | str = rules.BASE_PERSON_DAYS
+
+
+@dataclass(frozen=True)
+class AppointTeam(Command):
+    role = Role.ADMIN
+    case_id: UUID | str
+    leader: UUID | str
+    on: date
+    members: Sequence[UUID | str] = ()
+    experts: Sequence[UUID | str] = ()
+
+
+@dataclass(frozen=True)
+class ConductStage1(Command):
+    role = Role.AUDITOR
+    case_id: UUID | str
+    conducted_on: date
+    on_site: bool = True
+    off_site_ground: OffSiteGround | str | None = None
+    justification: str = ""
+    findings: str = ""
+
+
+@dataclass(frozen=True)
+class ConductStage2(Command):
+    role = Role.AUDITOR
+    case_id: UUID | str
+    conducted_on: date
+    nonconformities: Sequence[Nonconformity] = ()
+    on_site: bool = True
+
+
+@dataclass(frozen=True)
+class CloseNonconformity(Command):
+    role = Role.AUDITOR
+    case_id: UUID | str
+    ref: str
+    closed_on: date
+    evidence: str
+
+
+@dataclass(frozen=True)
+class SubmitReport(Command):
+    role = Role.AUDITOR
+    case_id: UUID | str
+    submitted_on: date
+    focus_points: dict[str, str]
+    quantified_performance: Sequence[PerformanceIndicator]
+    measurement_and_verification: str
+    improvement_evaluation: str
+    cycle_effectiveness: str = ""
+    actual_reductions: str = ""
+
+
+@dataclass(frozen=True)
+class Decide(Command):
+    role = Role.DECISION
+    case_id: UUID | str
+    decided_on: date
+    grant: bool
+    conditions: dict[str, bool | None]
+    reasons: str = ""
+
+
+# The certificate: surveillance, changes, status (§9, §11)
+
+
+@dataclass(frozen=True)
+class RecordSurveillanceAudit(OnCertificate):
+    role = Role.AUDITOR
+    conducted_on: date
+    leader: UUID | str
+    members: Sequence[UUID | str] = ()
+    outcome: SurveillanceOutcome | str = SurveillanceOutcome.MAINTAINED
+    additional: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RequestChange(OnCertificate):
+    role = Role.INTAKE
+    requested_on: date
+    changed_on: date
+    changes: Changes
+
+
+@dataclass(frozen=True)
+class ChangeCertificate(OnCertificate):
+    role = Role.ADMIN
+    request_id: UUID | str
+    changed_on: date
+
+
+@dataclass(frozen=True)
+class Suspend(OnCertificate):
+    role = Role.DECISION
+    on: date
+    known_on: date
+    ground: SuspensionGround | str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Reinstate(OnCertificate):
+    role = Role.DECISION
+    on: date
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Withdraw(OnCertificate):
+    role = Role.DECISION
+    on: date
+    known_on: date
+    ground: SuspensionGround | str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Cancel(OnCertificate):
+    role = Role.DECISION
+    on: date
+    ground: CancellationGround | str
+    detail: str = ""
+    trigger_on: date | None = None
+
+
+# Users and tokens (API.md, Conventions)
+
+
+@dataclass(frozen=True)
+class AddUser(Command):
+    """A new user, or a revoked name given access again; answers its token."""
+
+    role = Role.ADMIN
+    issues_token = True
+    name: str
+    roles: Sequence[Role | str]
+    person: UUID | str | None = None
+
+
+@dataclass(frozen=True)
+class RotateToken(Command):
+    role = Role.ADMIN
+    issues_token = True
+    name: str
+
+
+@dataclass(frozen=True)
+class RevokeUser(Command):
+    role = Role.ADMIN
+    name: str
