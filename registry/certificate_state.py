@@ -1,0 +1,116 @@
+"""What a certificate knows, and the guards and queries its commands share.
+
+``Certificate`` (``registry.certificate``) is composed of this base, its status changes
+(``registry.certificate_status``) and the scheduler's duties (``registry.certificate_duties``). Its events stay on
+``Certificate`` itself, because the log stores each by its class's module and qualified name
+(``registry.certificate:Certificate.Suspended``), and logs already written must still load. So this base and the
+mixins hold methods only: the state the events set, and the event classes the mixins record, are declared here for
+the type checker alone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import UUID
+
+from registry import rules
+from registry.errors import OutOfOrder
+from registry.values import Status
+
+if TYPE_CHECKING:
+    from registry.base import RegistryAggregate
+    from registry.values import (
+        Actor,
+        Basis,
+        Changes,
+        Issuer,
+        Organization,
+        ScopeLevel,
+        SurveillanceOutcome,
+        SuspensionGround,
+    )
+
+
+class CertificateState:
+    if TYPE_CHECKING:
+        # Set by the events' apply methods (registry.certificate): the library would make annotated aggregates
+        # dataclasses with these as __init__ fields, so they are declared for the type checker only.
+        number: str
+        case_ids: list[UUID]
+        organization: Organization
+        scope: str
+        levels: tuple[ScopeLevel, ...]
+        basis: Basis
+        issuer: Issuer
+        issued_on: date
+        valid_until: date
+        next_due_by: date
+        first_due_by: date
+        renews: str | None
+        renewed_by: str | None
+        status: Status
+        status_since: date
+        suspension_ground: SuspensionGround | None
+        audits: list[tuple[date, SurveillanceOutcome]]
+        certificate_version: int
+        change_requests: dict[UUID, tuple[Changes, date, date | None]]
+        expired_on: date | None
+        noticed_due_by: date | None
+        renewal_window_opened: bool
+        versions: list[dict[str, Any]]
+
+        # The events the mixins record, defined on Certificate.
+        Suspended: ClassVar[type[RegistryAggregate.Event]]
+        Reinstated: ClassVar[type[RegistryAggregate.Event]]
+        Withdrawn: ClassVar[type[RegistryAggregate.Event]]
+        Expired: ClassVar[type[RegistryAggregate.Event]]
+        Cancelled: ClassVar[type[RegistryAggregate.Event]]
+        SurveillanceNoticeRaised: ClassVar[type[RegistryAggregate.Event]]
+        RenewalWindowOpened: ClassVar[type[RegistryAggregate.Event]]
+
+        # RegistryAggregate._record, which Certificate inherits beside the mixins.
+        def _record(self, event_class: type[Any], *, actor: Actor, effective_on: date | None, now: datetime,
+                    **fields: Any) -> None: ...
+
+    def _set_status(self, status: Status, since: date) -> None:
+        self.status = status
+        self.status_since = since
+
+    def _require(self, step: str, *statuses: Status) -> None:
+        if self.status not in statuses:
+            if self.status.terminal:
+                raise OutOfOrder(f"certificate {self.number} is {self.status.value}: it accepts no {step}")
+            raise OutOfOrder(f"certificate {self.number} is {self.status.value}: {step} needs it "
+                             + " or ".join(s.value for s in statuses))
+
+    def _within_validity(self, field: str, d: date, today: date) -> None:
+        rules.check_not_future(field, d, today)
+        rules.check_not_before(field, d, "the issue date", self.issued_on)
+        if d > self.valid_until:
+            # Past its last day the certificate has expired (R-EXP-1), whether or not the expiry is recorded yet.
+            raise OutOfOrder(f"certificate {self.number} ran out on {self.valid_until.isoformat()}; "
+                             f"on {d.isoformat()} it accepts only its expiry and cancellation")
+
+    def surveillance_due_as_of(self, d: date) -> date:
+        """R-SURV-1: the due date that applied on ``d``: 12 months after the last audit held by then, or the first."""
+        held = [conducted for conducted, _ in self.audits if conducted <= d]
+        return rules.next_surveillance_due(max(held)) if held else self.first_due_by
+
+    def overdue_on(self, d: date) -> bool:
+        """R-SURV-4: surveillance is overdue on every day after the due date that applied on that day."""
+        return d > self.surveillance_due_as_of(d)
+
+    def open_deadlines(self) -> list[dict[str, Any]]:
+        """What is due on this certificate, by rule: surveillance, changes requested, cancellation after expiry."""
+        due: list[dict[str, Any]] = []
+        if self.status in (Status.VALID, Status.SUSPENDED):
+            due.append({"rule": "R-SURV-1", "subject": "surveillance audit", "due_on": self.next_due_by})
+        for request_id, (_, requested_on, done) in self.change_requests.items():
+            if done is None and self.status in (Status.VALID, Status.SUSPENDED):
+                due.append({"rule": "R-CHG-1", "subject": f"change request {request_id}",
+                            "due_on": rules.change_due(requested_on)})
+        if self.status is Status.EXPIRED and self.expired_on is not None:
+            due.append({"rule": "R-CAN-1", "subject": "cancellation after expiry",
+                        "due_on": rules.cancellation_due(self.expired_on)})
+        return due

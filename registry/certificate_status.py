@@ -1,0 +1,89 @@
+"""The body's status changes of a certificate (§11.3, §11.4): suspension, reinstatement, withdrawal and
+cancellation. Each command checks its rules here and records its event, ``Certificate.Suspended``,
+``Certificate.Reinstated``, ``Certificate.Withdrawn`` or ``Certificate.Cancelled`` (registry.certificate), which
+only changes the status. The scheduler's own status changes, the suspension for a missed surveillance audit and
+the expiry, are its duties (registry.certificate_duties).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from registry import rules, text
+from registry.certificate_state import CertificateState
+from registry.errors import InvalidInput, OutOfOrder, RuleViolation
+from registry.values import Actor, CancellationGround, Status, SuspensionGround
+
+# The grounds the body may record; a missed surveillance audit is the scheduler's (R-SURV-4).
+MEASURE_GROUNDS = tuple(g for g in SuspensionGround if g is not SuspensionGround.SURVEILLANCE_OVERDUE)
+
+
+class StatusChanges(CertificateState):
+    def _measure(self, on: date, known_on: date, ground: SuspensionGround, today: date) -> tuple[date, bool]:
+        self._within_validity("on", on, today)
+        rules.check_not_before("on", on, "known_on", known_on)
+        rules.check_not_before("on", on, "the status change", self.status_since)
+        if ground not in MEASURE_GROUNDS:
+            raise InvalidInput("ground", "surveillance_overdue is the scheduler's own ground (R-SURV-4)")
+        due = rules.measure_due(known_on)
+        return due, on > due
+
+    def suspend(self, on: date, known_on: date, ground: SuspensionGround, detail: str, *, today: date,
+                actor: Actor, now: datetime) -> None:
+        """R-SUS-1: suspension on a ground of §11.3, due within 7 days of it becoming known; published at once."""
+        text.check("detail", detail, text.PROSE)
+        self._require("suspension", Status.VALID)
+        due, late = self._measure(on, known_on, ground, today)
+        self._record(self.Suspended, known_on=known_on, ground=ground, detail=detail, due_by=due, late=late,
+                     actor=actor, effective_on=on, now=now)
+
+    def reinstate(self, on: date, evidence: str, *, today: date, actor: Actor, now: datetime) -> None:
+        """R-SUS-2 and R-SURV-4: a suspended certificate is reinstated once its cause is corrected."""
+        text.check("evidence", evidence, text.PROSE)
+        if self.status is Status.WITHDRAWN:
+            raise RuleViolation("R-SUS-2", "§11.3", f"certificate {self.number} was withdrawn; it is never "
+                                "reinstated")
+        self._require("reinstatement", Status.SUSPENDED)
+        rules.check_not_future("on", on, today)
+        rules.check_not_before("on", on, "the suspension", self.status_since)
+        if not evidence.strip():
+            raise RuleViolation("R-SUS-2", "§11.3", "reinstatement records the evidence that the cause is corrected")
+        if self.overdue_on(on):
+            raise RuleViolation("R-SURV-4", "§11.1",
+                                f"on {on.isoformat()} surveillance was overdue (due by "
+                                f"{self.surveillance_due_as_of(on).isoformat()}, no audit held since): the certificate "
+                                "cannot be valid again before the audit is held")
+        if on > self.valid_until:
+            raise OutOfOrder(f"certificate {self.number} ran out on {self.valid_until.isoformat()}")
+        self._record(self.Reinstated, evidence=evidence, actor=actor, effective_on=on, now=now)
+
+    def withdraw(self, on: date, known_on: date, ground: SuspensionGround, detail: str, *, today: date,
+                 actor: Actor, now: datetime) -> None:
+        """R-SUS-1: withdrawal on a ground of §11.3, due within 7 days of it becoming known; terminal."""
+        text.check("detail", detail, text.PROSE)
+        self._require("withdrawal", Status.VALID, Status.SUSPENDED)
+        due, late = self._measure(on, known_on, ground, today)
+        self._record(self.Withdrawn, known_on=known_on, ground=ground, detail=detail, due_by=due, late=late,
+                     actor=actor, effective_on=on, now=now)
+
+    def cancel(self, on: date, ground: CancellationGround, detail: str, *, today: date, actor: Actor,
+               now: datetime, trigger_on: date | None = None) -> None:
+        """R-CAN-1: cancellation within 30 days of expiry, the client's request or another ground; terminal."""
+        text.check("detail", detail, text.PROSE)
+        self._require("cancellation", Status.VALID, Status.SUSPENDED, Status.EXPIRED)
+        rules.check_not_future("on", on, today)
+        rules.check_not_before("on", on, "the status change", self.status_since)
+        if ground is CancellationGround.EXPIRED:
+            if self.expired_on is None:
+                raise RuleViolation("R-CAN-1", "§11.4 (1)",
+                                    f"certificate {self.number} has not expired; it runs until "
+                                    f"{self.valid_until.isoformat()}")
+            trigger = self.expired_on
+        else:
+            trigger = trigger_on or on
+            rules.check_not_before("on", on, "the ground's date", trigger)
+        if ground is not CancellationGround.EXPIRED and not detail.strip():
+            raise InvalidInput("detail", "a cancellation on this ground records its detail")
+        due = rules.cancellation_due(trigger)
+        self._record(self.Cancelled, ground=ground, detail=detail, trigger_on=trigger, due_by=due, late=on > due,
+                     actor=actor, effective_on=on, now=now)
