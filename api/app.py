@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import front, pages, problems
+from api import front, lookup, pages, problems
 from api.bootstrap import bootstrap
 from api.catching_up import CatchingUp
 from api.deps import command_threads
@@ -157,10 +157,10 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
 
     if settings.read_only:
         app.add_middleware(ReadOnly)
-    # The lookup's fast lane before the edge: a plain lookup has no body and no token to judge, and says nosniff
-    # itself; the edge's pass over its headers was a few per cent of its rate (bench/RESULTS.md).
+    # The lookup's fast lane before the edge: a plain lookup or QR image has no body and no token to judge, and
+    # says nosniff itself; the edge's pass over its headers was a few per cent of its rate (bench/RESULTS.md).
     app.add_middleware(Edge, settings=settings)
-    app.add_middleware(public_certificates.PublicLookup)
+    app.add_middleware(lookup.FastLane)
     app.add_middleware(RequestId)
 
     # The router tries each router's routes in order: the public lookup first (the hot path), then the routers
@@ -169,5 +169,4 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
                    log_routes, users):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     front.install(app)
-    app.router.routes[0:0] = [*public_certificates.FAST_ROUTES, *public.FAST_ROUTES]
     return app

@@ -22,7 +22,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from api.inputs import certificate_number
 from api.public_reads import as_served
 from api.routers.public_certificates import AFTER_RESPONSES, After, Number, wait_for
 from api.signing import InvalidToken, Signer, read_token, verify_token
@@ -145,7 +144,7 @@ def _page(name: str, status_code: int, **context: Any) -> HTMLResponse:
 async def verify(number: Number, request: Request, t: str | None = None, after: After = None) -> HTMLResponse:
     """``t`` is the signed token of the certificate's verify_url; ``after`` (a log position) waits, bounded, for the
     views to reach a write, and then shows what they have. The number is matched ignoring case."""
-    certificate_number(number)  # a number no certificate can have: a 422 problem of its own, never a page
+    # A number no certificate can have was refused already (``Number``): a 422 problem of its own, never a page.
     signer: Signer = request.app.state.signer
     today = request.app.state.registry.clock.today()
     await wait_for(request)

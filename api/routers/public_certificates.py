@@ -4,6 +4,9 @@ Reads come from the public read model. ``?after=POSITION`` (or ``X-Registry-Afte
 thread, until the views have caught up with a write, so a client reads its own write. ``?as_of=DATE`` folds the
 certificate's events up to that day, exactly as the staff view does. Numbers are matched ignoring case; whatever a
 URL carries is checked before it reaches a query (``api/inputs.py``).
+
+A plain lookup (no query, no ``X-Registry-After``, no token) is answered by the fast lane, ``api.lookup``, before
+the route below is reached; the route answers every other one, with the same functions.
 """
 
 from __future__ import annotations
@@ -14,11 +17,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.applications import Starlette
+from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api import lookup
 from api.catching_up import CatchingUp
 from api.deps import store_back
 from api.inputs import (
@@ -31,15 +33,13 @@ from api.inputs import (
     log_position,
     search_text,
 )
-from api.public_reads import as_served, published, signed_extras
+from api.public_reads import published, signed_extras
 from api.schemas import Problem, PublicCertificate, SearchResults
 from projections.public_certificates import public_document
 from projections.runner import Views
-from registry.errors import NotFound
 from registry.values import Status
 
 router = APIRouter(tags=["public · 公开查询"])
-NOSNIFF = {"X-Content-Type-Options": "nosniff"}  # the edge says it of every other answer (api.edge)
 
 # Every route that takes ?after= says what it answers when the views do not catch up in time.
 AFTER_RESPONSES: dict[int | str, dict[str, Any]] = {503: {
@@ -47,12 +47,25 @@ AFTER_RESPONSES: dict[int | str, dict[str, Any]] = {503: {
     "description": "?after= (or X-Registry-After): the views have not reached that log position within the "
                    "timeout (REGISTRY_AFTER_TIMEOUT), or too many reads are waiting already; or the database is "
                    "away. A position beyond the log's head is a 422 at once."}}
+
+
+def _day_written(value: str) -> str:
+    as_of_day(value, date.max)  # its shape; whether it is after today, the route asks the registry's clock
+    return value
+
+
+# What a public URL carries is checked by the registry's own rules (api/inputs.py) before FastAPI's constraints,
+# which stay for the OpenAPI document: a malformed value is refused in the same words, naming the same field, as the
+# fast lane (api.lookup) refuses it.
 After = Annotated[int | None, Query(ge=0, le=MAX_POSITION, description=(
-    "a log position (a write's `position`): wait, bounded, until the views have processed it"))]
-AfterHeader = Annotated[int | None, Header(ge=0, le=MAX_POSITION, description="the same as ?after=")]
-Number = Annotated[str, Path(max_length=MAX_NUMBER, description="the certificate's number, in any case")]
+    "a log position (a write's `position`): wait, bounded, until the views have processed it")),
+    BeforeValidator(lambda value: log_position("after", value))]
+AfterHeader = Annotated[int | None, Header(ge=0, le=MAX_POSITION, description="the same as ?after="),
+                        BeforeValidator(lambda value: log_position("X-Registry-After", value))]
+Number = Annotated[str, Path(max_length=MAX_NUMBER, description="the certificate's number, in any case"),
+                   BeforeValidator(certificate_number)]
 AsOfQuery = Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description=(
-    "as it stood at the end of this day: YYYY-MM-DD, not after today"))]
+    "as it stood at the end of this day: YYYY-MM-DD, not after today")), BeforeValidator(_day_written)]
 
 
 def _views(request: Request) -> Views:
@@ -71,81 +84,14 @@ async def wait_for(request: Request) -> None:
         await catching_up.wait(*max(asked))
 
 
-def public_certificate(request: Request, number: str, as_of: date | None = None) -> dict[str, Any]:
-    """The public document of a certificate as served (verify_url included), or NotFound; for pages."""
-    certificate_number(number)
+def certificate_as_of(request: Request, number: str, day: date) -> dict[str, Any]:
+    """The public document of a certificate as it stood at the end of ``day``: its events folded up to then, as the
+    staff view folds them (verify_url included), or NotFound."""
     registry = request.app.state.registry
-    if as_of is not None:
-        issued = _views(request).public.certificate_number(number) or number  # its spelling, whatever the case
-        document = public_document(registry.get_certificate(issued, as_of))
-        document.update(signed_extras(request.app.state.signer)(document))
-        return published(document, as_of)
-    row = _views(request).public.certificate_row(number)
-    if row is None:
-        raise NotFound(f"no certificate {number}")
-    served: dict[str, Any] = json.loads(as_served(row, registry.clock.today()))
-    return served
-
-
-async def serve_certificate(request: Request) -> Response:
-    """The lookup itself, as a plain Starlette endpoint: it is the hot path, and FastAPI's per-route machinery
-    (dependency solving, an exit stack per request) would cost it a fifth of its rate. ``FAST_ROUTES`` puts it
-    ahead of the documented route below, which answers the same by calling it."""
-    number = certificate_number(request.path_params["number"])
-    query = request.query_params
-    as_of = as_of_day(query["as_of"], request.app.state.registry.clock.today()) if "as_of" in query else None
-    await wait_for(request)
-    if as_of is not None:
-        document = await run_in_threadpool(public_certificate, request, number, as_of)
-        return Response(json.dumps(document, ensure_ascii=False, sort_keys=True), media_type="application/json")
-    return await stored_answer(request.app.state, number)
-
-
-async def stored_answer(state: Any, number: str) -> Response:
-    """A certificate's public document as its row holds it (re-rendered after a lapse since), or NotFound; a
-    number no certificate can have is refused before it joins anyone else's query."""
-    certificate_number(number)  # a length test and str.isprintable() for a usual number (text.fault)
-    row = await state.reader.get(number)
-    if row is None:
-        raise NotFound(f"no certificate {number}")
-    return Response(as_served(row, state.registry.clock.today()), media_type="application/json", headers=NOSNIFF)
-
-
-FAST_ROUTES = [Route("/api/v1/public/certificates/{number}", serve_certificate, methods=["GET"])]
-
-
-class PublicLookup:
-    """The plain lookup (GET of one certificate, no query, no ``X-Registry-After``) answered as ``serve_certificate``
-    answers it, before the framework's inner layers: its exception middleware, its exit stack, routing and the
-    request object were a fifth of a lookup's time in the worker. Its failures (an unknown number, the database
-    away) are answered by the app's own handlers; any other lookup goes on to the app."""
-
-    PREFIX = "/api/v1/public/certificates/"
-    # A read-your-write goes on to wait; an authenticated one to the edge, which marks it private (no-store).
-    _NOT_PLAIN = (b"x-registry-after", b"authorization")
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
-        number = path[len(self.PREFIX):]
-        if (scope["type"] != "http" or scope["method"] != "GET" or not path.startswith(self.PREFIX) or not number
-                or "/" in number or scope["query_string"]
-                or any(k in self._NOT_PLAIN for k, _ in scope["headers"])):
-            await self.app(scope, receive, send)
-            return
-        app: Starlette = scope["app"]
-        try:
-            response = await stored_answer(app.state, number)
-        except Exception as exc:
-            handler = next((app.exception_handlers[c] for c in type(exc).__mro__ if c in app.exception_handlers),
-                           None)
-            if handler is None:
-                raise
-            response = handler(Request(scope, receive), exc)
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")  # answered before the edge
-        await response(scope, receive, send)
+    issued = _views(request).public.certificate_number(number) or number  # its spelling, whatever the case
+    document = public_document(registry.get_certificate(issued, day))
+    document.update(signed_extras(request.app.state.signer)(document))
+    return published(document, day)
 
 
 @router.get("/api/v1/public/certificates/{number}", summary="One certificate, as anyone may see it (§10.1)",
@@ -153,9 +99,13 @@ class PublicLookup:
 async def certificate(number: Number, request: Request,
                       as_of: AsOfQuery = None, after: After = None, x_registry_after: AfterHeader = None) -> Response:
     """``?as_of=DATE``: as it stood at the end of that day. ``?after=POSITION`` (or ``X-Registry-After``): wait
-    until the views have caught up with that write. The number is matched ignoring case. (Served by
-    ``serve_certificate``; declared here for the OpenAPI document.)"""
-    return await serve_certificate(request)
+    until the views have caught up with that write. The number is matched ignoring case."""
+    day = as_of_day(as_of, request.app.state.registry.clock.today())
+    await wait_for(request)
+    if day is None:
+        return await lookup.certificate(request.app, number)
+    document = await run_in_threadpool(certificate_as_of, request, number, day)
+    return Response(json.dumps(document, ensure_ascii=False, sort_keys=True), media_type="application/json")
 
 
 @router.get("/api/v1/public/certificates", response_model=SearchResults, responses=AFTER_RESPONSES,

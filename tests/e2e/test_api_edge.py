@@ -19,7 +19,7 @@ from starlette.datastructures import UploadFile
 
 from api import edge
 from api.app import create_app
-from api.routers.public import CACHE_CONTROL
+from api.lookup import CACHE_CONTROL
 from api.settings import Settings
 from demo.scenario import Walk, enrol_staff
 from registry.application import Registry

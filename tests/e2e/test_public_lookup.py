@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import psycopg
-import pytest
 from fastapi.testclient import TestClient
 
 from demo.scenario import Walk, enrol_staff
@@ -129,32 +127,3 @@ def test_health_shows_the_log_head_and_each_views_position(client: TestClient, r
 
     assert health["status"] == "ok"
     assert health["views"] == {"log_head": head, "public_certificates": head, "log": head, "lag": 0}
-
-
-def test_the_plain_lookup_is_answered_before_the_router_exactly_as_the_route_answers_it(
-        client: TestClient, registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``PublicLookup`` answers a plain lookup ahead of the framework's routing: with the route itself broken, the
-    plain lookup still answers, and it answers what the route answers (reached with ``?after=0``) for a known
-    number and an unknown one; a database that is away is a 503 problem, as everywhere."""
-    walk = certified(registry)
-    path = f"/api/v1/public/certificates/{walk.number}"
-    client.app.state.views.bring_up_to_date()  # type: ignore[attr-defined]
-    for url in (path, "/api/v1/public/certificates/CB-CEMS-2026-99999"):
-        plain, routed = client.get(url), client.get(f"{url}?after=0")
-        assert plain.status_code == routed.status_code
-        assert plain.content == routed.content
-        assert plain.headers["content-type"] == routed.headers["content-type"]
-    assert client.get(path).status_code == 200
-
-    route = client.app.router.routes[0]  # type: ignore[attr-defined]
-    monkeypatch.setattr(route, "app", None)  # the documented route no longer answers anything
-    assert client.get(path).status_code == 200
-    assert client.get(f"{path}?after=0").status_code == 500
-
-    async def away(number: str) -> None:
-        raise psycopg.OperationalError("connection refused")
-
-    monkeypatch.setattr(client.app.state.reader, "get", away)  # type: ignore[attr-defined]
-    down = client.get(path)
-    assert down.status_code == 503
-    assert down.headers["content-type"] == "application/problem+json"

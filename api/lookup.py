@@ -1,0 +1,121 @@
+"""The public lookup's fast lane: a plain GET of one certificate, or of its ``qr.svg`` / ``qr.png``, answered before
+the framework's inner layers (the edge, the exception middleware, routing, the route's dependency solving), which
+were a large part of a lookup's time in a worker. It is the hot path of the service.
+
+One module owns the lane: which requests it answers (``plain``), how it reads them (``certificate``, ``qr_image``:
+a row of the public read model through ``app.state.reader``, served as ``api.public_reads.as_served`` renders it)
+and how it answers a failure (``failure``: the app's own exception handler). The documented FastAPI routes
+(``api.routers.public_certificates``, ``api.routers.public``) are the one handler of these URLs for every other
+request (a query, ``X-Registry-After``, ``Authorization``), and they answer by calling the same functions, so the
+two give the same answer to the same request.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api import qr
+from api.inputs import certificate_number
+from api.public_reads import as_served
+from registry.errors import NotFound
+
+PREFIX = "/api/v1/public/certificates/"
+IMAGES = {"qr.svg": "svg", "qr.png": "png"}  # what may follow a number in the path, and its image format
+CACHE_CONTROL = "public, max-age=86400"  # a QR image: fixed while its certificate's signed fields and key stay
+# Answered before the edge, which says it of every other answer (api.edge).
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+# A read-your-write goes on to the route, which waits; an authenticated request to the edge, which marks it
+# private (no-store).
+NOT_PLAIN = (b"x-registry-after", b"authorization")
+
+
+def plain(scope: Scope) -> tuple[str, str | None] | None:
+    """``(number, image format or None)`` when the fast lane answers this request: a GET of a certificate or of
+    its QR image, with no query string, no ``X-Registry-After`` and no ``Authorization``; otherwise None."""
+    path: str = scope.get("path", "")
+    if scope["type"] != "http" or scope["method"] != "GET" or not path.startswith(PREFIX) or scope["query_string"]:
+        return None
+    number, slash, rest = path[len(PREFIX):].partition("/")
+    fmt = IMAGES.get(rest) if slash else None
+    if not number or (slash and fmt is None):
+        return None
+    for name, _ in scope["headers"]:
+        if name in NOT_PLAIN:
+            return None
+    return number, fmt
+
+
+async def certificate(app: Starlette, number: str) -> Response:
+    """A certificate's public document as its row holds it (re-rendered after a lapse since), or NotFound; a
+    number no certificate can have is refused before it joins anyone else's query."""
+    certificate_number(number)  # a length test and str.isprintable() for a usual number (text.fault)
+    row = await app.state.reader.get(number)
+    if row is None:
+        raise NotFound(f"no certificate {number}")
+    return Response(as_served(row, app.state.registry.clock.today()), media_type="application/json",
+                    headers=NOSNIFF)
+
+
+def stored_verify_url(document: str) -> str:
+    """The verify_url in a stored public document, found without parsing it all (keys are sorted, URLs have no
+    quotes)."""
+    start = document.rindex('"verify_url": "') + len('"verify_url": "')
+    return document[start:document.index('"', start)]
+
+
+async def qr_image(app: Starlette, number: str, fmt: str, if_none_match: str | None) -> Response:
+    """The QR code of a certificate's stored verify_url, as ``svg`` or ``png`` (rendered once, then cached), or
+    304 when ``If-None-Match`` names its ETag; NotFound for an unknown number."""
+    certificate_number(number)
+    row = await app.state.reader.get(number)
+    if row is None:
+        raise NotFound(f"no certificate {number}")
+    image = qr.images.image(stored_verify_url(row[0]), fmt)
+    headers = {"Cache-Control": CACHE_CONTROL, "ETag": image.etag, **NOSNIFF}
+    if if_none_match is not None:
+        wanted = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        if image.etag in wanted or "*" in wanted:
+            return Response(status_code=304, headers=headers)
+    return Response(image.content, media_type=image.media_type, headers=headers)
+
+
+async def failure(app: Starlette, scope: Scope, receive: Receive, exc: Exception) -> Response:
+    """The app's answer to ``exc``: its handler for the nearest class of the exception, awaited when it is a
+    coroutine function, called when it is a plain one; an exception no handler takes is raised again."""
+    handler = next((app.exception_handlers[c] for c in type(exc).__mro__ if c in app.exception_handlers), None)
+    if handler is None:
+        raise exc
+    answered = handler(Request(scope, receive), exc)
+    response: Response = await answered if inspect.isawaitable(answered) else answered
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
+class FastLane:
+    """Plain ASGI middleware (Starlette's BaseHTTPMiddleware would cost each request a task and a queue): the
+    requests ``plain`` picks are answered here; every other request goes on to the app."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        asked = plain(scope)
+        if asked is None:
+            await self.app(scope, receive, send)
+            return
+        number, fmt = asked
+        app: Starlette = scope["app"]
+        try:
+            if fmt is None:
+                response = await certificate(app, number)
+            else:
+                tag = next((v for k, v in scope["headers"] if k == b"if-none-match"), None)
+                response = await qr_image(app, number, fmt, tag.decode("latin-1") if tag is not None else None)
+        except Exception as exc:
+            response = await failure(app, scope, receive, exc)
+        await response(scope, receive, send)
