@@ -2,8 +2,9 @@
 
 Pure functions: from an event (and the record it changed) to the changes it makes (``certificate_changes``,
 ``case_changes``), and from the stored rows and a run of changes to the rows they leave (``apply_changes``, the one
-state machine of a deadline, whether the projection writes one event or a batch of them). The public certificate
-projection writes the rows in the same transaction as its other rows. States stored are ``open``, ``met`` and
+state machine of a deadline, whether the projection writes one event or a batch of them). Their table,
+``Deadlines``, is written by the certificate projection (``projections.certificate_projection``) in the same
+transaction as its other tables (``projections.certificate_views``). States stored are ``open``, ``met`` and
 ``missed``; ``overdue`` is an open deadline whose date has passed, decided when read.
 """
 
@@ -12,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
+from projections.views import View
 from registry import rules
 from registry.case import Case
 from registry.certificate import Certificate
 from registry.values import SuspensionGround
+from store import Cursor
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,7 @@ def _measure(what: str, event: Certificate.Suspended | Certificate.Withdrawn, nu
                      f"certificate {number}: {what} ({event.ground.value})", event.due_by, event.dated, event.late)]
 
 
-# The only case events that change a deadline: the public view decodes no other case event (``wants`` picks them by
+# The only case events that change a deadline: the projection decodes no other case event (``wants`` picks them by
 # the names in their stored topics, before decoding).
 DEADLINE_CASE_EVENTS = frozenset(cls.__name__ for cls in (Case.DocumentReceived, Case.Accepted, Case.NotAccepted))
 
@@ -151,3 +154,40 @@ def case_changes(event: Case.Event) -> list[Change]:
         case Case.Accepted(notice_due_by=date()) | Case.NotAccepted(notice_due_by=date()):
             return [Settle(key, event.effective_on)]
     return []
+
+
+class Deadlines(View):
+    """The deadlines' table: a row per key, as ``apply_changes`` leaves it."""
+
+    tables = {
+        "deadlines": "key TEXT PRIMARY KEY, rule TEXT NOT NULL, subject TEXT NOT NULL, due_on TEXT NOT NULL, "
+                     "state TEXT NOT NULL, done_on TEXT, position BIGINT NOT NULL",
+    }
+    indexes: ClassVar[tuple[str, ...]] = ("deadlines_state ON deadlines (state, due_on)",)
+
+    def write_deadlines(self, curs: Cursor, changes: Sequence[tuple[Sequence[Change], int]]) -> None:
+        """Deadline changes (each event's with its log position, in log order), one event's or a whole batch's, in
+        the caller's transaction: the rows of the keys they concern are taken out (a write first, which SQLite
+        needs) and what the state machine leaves of them put back, one DELETE and one insert whatever the number."""
+        keys = list(dict.fromkeys(change.key for batch, _ in changes for change in batch))
+        if not keys:
+            return
+        table = self.table("deadlines")
+        curs.execute(f"DELETE FROM {table} WHERE key IN ({', '.join('%s' for _ in keys)}) "
+                     f"RETURNING {', '.join(COLUMNS)}", keys)
+        kept, _ = apply_changes({row[0]: Row(*row) for row in curs.fetchall()}, changes)
+        curs.insert_rows(table, COLUMNS, list(kept.values()))
+
+    def deadlines(self, state: str | None, today: date, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        """One page of the deadlines in ``state`` (any, if none), by due date; ``overdue`` decided as of ``today``."""
+        where, params = "", list[str]()
+        if state in ("open", "overdue"):
+            where = f" WHERE state = 'open' AND due_on {'>=' if state == 'open' else '<'} %s"
+            params = [today.isoformat()]
+        elif state in ("met", "missed"):
+            where, params = " WHERE state = %s", [state]
+        rows, total = self.page("rule, subject, due_on, state, done_on", "deadlines", where, params, "due_on, key",
+                                offset, limit)
+        t = today.isoformat()
+        return [{"rule": r, "subject": s, "due_on": d, "done_on": done,
+                 "state": "overdue" if st == "open" and d < t else st} for r, s, d, st, done in rows], total

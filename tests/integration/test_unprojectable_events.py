@@ -20,8 +20,8 @@ import pytest
 from eventsourcing.utils import get_topic
 
 from demo.scenario import Staff, Walk
+from projections.certificate_projection import CertificateProjection
 from projections.parked import HELD, NOTE
-from projections.public_certificates import PublicCertificatesProjection
 from projections.runner import ProjectionFailed, Runner, Views, open_views
 from registry.application import Registry
 from registry.certificate import Certificate
@@ -71,14 +71,14 @@ def status(views: Views, number: str) -> str:
 
 def cannot_publish(monkeypatch: pytest.MonkeyPatch) -> None:
     """A cause that can be removed: the view's code fails on a certificate carrying the name ``UNPUBLISHABLE``."""
-    render = PublicCertificatesProjection._render
+    render = CertificateProjection._render
 
-    def failing(self: PublicCertificatesProjection, cert: Certificate) -> dict[str, Any]:
+    def failing(self: CertificateProjection, cert: Certificate) -> dict[str, Any]:
         if cert.organization.name == UNPUBLISHABLE:
             raise ValueError("the view cannot render this certificate")
         return render(self, cert)
 
-    monkeypatch.setattr(PublicCertificatesProjection, "_render", failing)
+    monkeypatch.setattr(CertificateProjection, "_render", failing)
 
 
 def change_name(app: Registry, staff: Staff, number: str, name: str) -> int:

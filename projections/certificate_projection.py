@@ -1,0 +1,124 @@
+"""The certificate projection: folds each certificate's events with the domain's own code into the read models of
+``projections.certificate_views`` (the public documents, the scheduler's schedule, the deadlines), and takes the
+case events that open or settle a deadline. Every other event only moves its position.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from functools import partial, singledispatchmethod
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.projection import Projection
+
+from projections.certificate_views import CertificateViews
+from projections.deadlines import DEADLINE_CASE_EVENTS, case_changes, certificate_changes
+from projections.public_certificates import public_document
+from registry.application import Registry
+from registry.case import Case
+from registry.certificate import Certificate
+from registry.views import CertificateView
+from store import Store
+
+# The events that give a certificate a new status: each is an entry of its status timeline.
+STATUS_EVENTS = (Certificate.Issued, Certificate.Suspended, Certificate.Reinstated, Certificate.Withdrawn,
+                 Certificate.Expired, Certificate.Cancelled)
+
+
+class CertificateProjection(Projection[Any]):
+    """Folds each certificate's events with the domain's own code, so the public view can never disagree with
+    the record. Aggregates are kept in a small cache between events; a miss loads the certificate as it stood
+    just before the event."""
+
+    # Its tracking records and /api/v1/health name it so, as they did when the public view was its only table.
+    name = "public_certificates"
+
+    def __init__(self, view: CertificateViews, registry: Registry,
+                 extras: Callable[[dict[str, Any]], dict[str, Any]] | None = None, cache_size: int = 10_000) -> None:
+        super().__init__(view=view)
+        self.registry = registry
+        self.extras = extras  # e.g. the signed verify_url, which only the edge can sign
+        self._cache: OrderedDict[UUID, Certificate] = OrderedDict()
+        self._cache_size = cache_size
+
+    def wants(self, topic: str, state: bytes = b"") -> bool:
+        """Whether an event of this topic (``module:Class.Event``) with this stored state can change the views: the
+        others are passed over without being decoded, which is most of a rebuild's work otherwise. A document
+        received that says, as stored, that it does not complete the checklist changes no deadline (R-ACC-2): a
+        case receives a dozen, one of which completes it. (Stored otherwise, it is decoded: never wrongly passed.)"""
+        cls, _, name = topic.rpartition(":")[2].rpartition(".")
+        if cls == Certificate.__name__:
+            return True
+        if cls != Case.__name__ or name not in DEADLINE_CASE_EVENTS:
+            return False
+        return not (name == "DocumentReceived" and b'"completes_checklist":false' in state)
+
+    def select_wanted(self, store: Store, recorder: Any, start: int, stop: int) -> list[Notification]:
+        """The stored events at positions ``start`` to ``stop`` that ``wants`` may take, chosen by the database
+        where it can (``Store.server``), so the four in five a rebuild would pass over are never sent or made
+        into objects. The condition is ``wants``, a superset of it at worst: every event it answers is still
+        asked."""
+        topics = [f"%:{Certificate.__name__}.%",
+                  *(f"%:{Case.__name__}.{name}" for name in sorted(DEADLINE_CASE_EVENTS))]
+        unless = (f"%:{Case.__name__}.DocumentReceived", b'"completes_checklist":false')
+        return cast(list[Notification], store.select_wanted(recorder, start, stop, topics, unless))
+
+    def forget(self) -> None:
+        """Drops the cached certificates (after a transaction they were recorded in was undone)."""
+        self._cache.clear()
+
+    def number_of(self, notification: Notification) -> str | None:
+        """The number of the certificate a stored event is of, if it is of one and the number can be known: from
+        the certificate as it stood before the event, or from the event that issued it. (For an event the views
+        could not take, which may not even decode: what cannot be read raises.)"""
+        if notification.originator_version > 1:
+            before: Any = self.registry.repository.get(UUID(str(notification.originator_id)),
+                                                       version=notification.originator_version - 1)
+            return before.number if isinstance(before, Certificate) else None
+        event = self.registry.mapper.to_domain_event(notification)
+        return event.number if isinstance(event, Certificate.Issued) else None
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        match domain_event:
+            case Certificate.Event():
+                self._certificate_event(domain_event, tracking)
+            case Case.Event() if changes := case_changes(domain_event):
+                self.view.save_deadlines(changes, tracking)
+            case _:
+                self.view.skip(tracking)
+
+    def _certificate_event(self, event: Certificate.Event, tracking: Tracking) -> None:
+        cert = self._before(event)
+        try:
+            cert = cast(Certificate, event.mutate(cert))
+            changed = event.effective_on if isinstance(event, STATUS_EVENTS) else None
+            schedule = (cert.noticed_due_by.isoformat() if cert.noticed_due_by else None,
+                        cert.renewal_window_opened or cert.renewed_by is not None)
+            self.view.save(cert.number, cert.status.value, partial(self._render, cert), tracking.notification_id,
+                           changed, tracking, schedule, certificate_changes(event, cert))
+        except BaseException:
+            self._cache.pop(event.originator_id, None)  # never keep state the views did not record
+            raise
+        self._cache[cert.id] = cert
+        self._cache.move_to_end(cert.id)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def _render(self, cert: Certificate) -> dict[str, Any]:
+        document = public_document(CertificateView.of(cert))
+        if self.extras is not None:
+            document.update(self.extras(document))
+        return document
+
+    def _before(self, event: Certificate.Event) -> Certificate | None:
+        if event.originator_version == 1:
+            return None
+        cached = self._cache.get(event.originator_id)
+        if cached is not None and cached.version == event.originator_version - 1:
+            return cached
+        before: Certificate = self.registry.repository.get(event.originator_id, version=event.originator_version - 1)
+        return before
