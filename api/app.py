@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import cast
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -39,7 +40,7 @@ from projections.runner import Runner
 from registry.application import Registry
 from registry.clock import Clock
 from scheduler.service import background
-from store import open_store
+from store import Store, open_store
 
 log = logging.getLogger("api")
 
@@ -152,7 +153,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.state.signer, app.state.checkpoint_signer = signers(settings.signing_key, settings.checkpoint_key,
                                                             settings.public_base_url, settings.missing_key)
     # What a request meets while the database is away, answered 503: the store's own errors.
-    problems.install(app, (registry.store if registry is not None else open_store(settings.database_url)).unavailable)
+    store = cast(Store, registry.store) if registry is not None else open_store(settings.database_url)
+    problems.install(app, store.unavailable)
     document_limits(app)
 
     if settings.read_only:

@@ -147,7 +147,7 @@ def unexpected(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-def install(app: FastAPI, store_errors: tuple[type[BaseException], ...] = ()) -> None:
+def install(app: FastAPI, store_errors: tuple[type[Exception], ...] = ()) -> None:
     app.add_exception_handler(RegistryError, registry_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

@@ -32,7 +32,7 @@ class GatheringReader:
                                           kwargs={"autocommit": True}, timeout=CONNECTION_WAIT,
                                           reconnect_timeout=CONNECTION_WAIT)
         self._sql = f"SELECT number, document, status, valid_until, next_due_by FROM {table} WHERE number = ANY(%s)"
-        # Numbers not found as spelt, ignoring case (PublicCertificatesView.certificate_row, on its index).
+        # Numbers not found as spelt, ignoring case (PublicCertificates.certificate_row, on its index).
         self._sql_any_case = (f"SELECT q, number, document, status, valid_until, next_due_by "
                               f"FROM unnest(%s::text[]) AS q JOIN {table} ON upper(number) = upper(q)")
         self._pending: dict[str, list[asyncio.Future[Row | None]]] = {}
