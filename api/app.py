@@ -58,7 +58,7 @@ class RequestId:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        # Unique per process and cheap: a random prefix and a counter (uuid4 per request cost the hot path 6 %).
+        # Unique per process and cheap: a random prefix and a counter (a uuid4 per request is not).
         self.prefix = uuid.uuid4().hex[:12]
         self.counter = itertools.count(1)
 
@@ -130,7 +130,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         app.state.catching_up = CatchingUp(parts.views, settings.after_timeout, writable=not settings.read_only)
         await app.state.reader.open()
         # Everything made at start-up lives as long as the process: keep it out of the collector's full scans,
-        # which otherwise stall every request in flight now and then (the lookup's p99, bench/public_lookup.py).
+        # which otherwise stall every request in flight now and then (the lookup's tail).
         gc.collect()
         gc.freeze()
         try:
@@ -160,7 +160,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     if settings.read_only:
         app.add_middleware(ReadOnly)
     # The lookup's fast lane before the edge: a plain lookup or QR image has no body and no token to judge, and
-    # says nosniff itself; the edge's pass over its headers was a few per cent of its rate (bench/RESULTS.md).
+    # says nosniff itself, and is spared the edge's pass over its headers.
     app.add_middleware(Edge, settings=settings)
     app.add_middleware(lookup.FastLane)
     app.add_middleware(RequestId)

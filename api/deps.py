@@ -48,7 +48,7 @@ def store_back(request: Request) -> None:
 
 async def get_registry(request: Request) -> Registry:
     # The dependencies that neither wait nor compute are coroutines: FastAPI runs each plain function of a request
-    # in a thread of its own pool, and the hops from thread to thread were a quarter of a command's cost.
+    # in a thread of its own pool, and hops from thread to thread are a large part of a command's cost.
     state = request.app.state
     if _in_doubt(state):
         await run_in_threadpool(store_back, request)
@@ -85,8 +85,8 @@ IdempotencyKey = Annotated[str | None, Header(
 class Writer:
     """A write route's one way into the application (``run``): the caller's token and Idempotency-Key, the role
     the route acts in, and the request and response to key on and answer through. The caller is judged with its
-    command, in the command's own thread (``Registry.handle``): judging it in a dependency of its own cost every
-    write a second hop between threads, a third of its throughput (bench/RESULTS.md)."""
+    command, in the command's own thread (``Registry.handle``): judging it in a dependency of its own would cost
+    every write a second hop between threads."""
 
     def __init__(self, registry: Registry, role: Role, token: str | None, key: str | None, request: Request,
                  response: Response) -> None:
@@ -152,8 +152,7 @@ def acting_as(role: Role) -> Callable[..., Coroutine[Any, Any, Writer]]:
 
     async def dependency(request: Request, response: Response, credentials: Bearer,
                          key: IdempotencyKey = None) -> Writer:
-        # One dependency besides the token's: each one FastAPI solves costs every write (solving was a seventh of
-        # its time).
+        # One dependency besides the token's: each one FastAPI solves costs every write.
         return Writer(await get_registry(request), role, _token(credentials), key, request, response)
 
     dependency.role = role  # type: ignore[attr-defined]  # a large body's caller is judged by it first (api/edge.py)
@@ -191,6 +190,6 @@ def role_doc(*roles: str) -> dict[str, Any]:
 
 def command_threads(settings: Settings) -> ThreadPoolExecutor:
     """The threads a worker runs its commands in. More than a few at once only take the interpreter's lock from
-    one another (8 clients: 335 commands/s unbounded, 435 with 4 at once; bench/scale.py): the others wait their
-    turn in its queue, holding no thread of the server's own pool, which the reads keep."""
+    one another: the others wait their turn in its queue, holding no thread of the server's own pool, which the
+    reads keep."""
     return ThreadPoolExecutor(settings.writers, thread_name_prefix="command")

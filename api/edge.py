@@ -25,8 +25,8 @@ READS = frozenset({"GET", "HEAD", "OPTIONS"})
 # What a multipart form adds to its file: the boundaries, each part's headers, the other fields.
 FORM_OVERHEAD = 64 * 1024
 # A write whose body may be larger than this has its caller judged before the body is read, in a thread (the
-# registry's lookup of a token is synchronous). Below it the command judges the caller in its own thread, as it
-# always did: a hop between threads of its own cost a third of a write's throughput (bench/RESULTS.md).
+# registry's lookup of a token is synchronous). Below it the command judges the caller in its own thread: a hop
+# between threads of its own would cost every write dearly.
 JUDGE_FIRST = 64 * 1024
 TOO_LARGE = {"description": "The body is larger than its cap (REGISTRY_MAX_BODY_BYTES, or REGISTRY_MAX_UPLOAD_BYTES "
                            "for a document)",

@@ -32,9 +32,9 @@ class Settings(BaseSettings):
     writers: int = Field(4, ge=1)  # commands run at once in one worker; the others wait their turn
     max_upload_bytes: int = 20 * 1024 * 1024
     max_body_bytes: int = Field(1024 * 1024, ge=1)  # any other request body (JSON), refused 413 above it
-    access_log: bool = False  # uvicorn's per-request log line costs the hot path ~12 % (bench/public_lookup.py)
+    access_log: bool = False  # uvicorn's per-request log line is a noticeable part of the lookup's cost
     # FastAPI's own OpenTelemetry spans, metrics and logs, to whatever providers the process configures (the SDK's
-    # OTEL_* variables). Off, no request looks the providers up: that lookup was 3 % of a command's worker time.
+    # OTEL_* variables). Off, no request looks the providers up (which every command would otherwise pay).
     opentelemetry: bool = False
     run_projections: bool = True  # keep the read models current in this process
     run_scheduler: bool = True  # the scheduler's duties inside `registry serve` (or alone: `registry scheduler`)

@@ -231,7 +231,7 @@ class PostgresStore:
 
     def select_log(self, recorder: Any, start: int, limit: int) -> list[Any]:
         """As the library's ``select_notifications`` reads them, but rows as tuples: the library has each made into
-        a dict first, a quarter of the reading process's time when the views catch up a long log."""
+        a dict first, which is much of the reading process's time when the views catch up a long log."""
         with recorder.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(f"SELECT notification_id, originator_id, originator_version, topic, state FROM "
                          f"{postgres_events(recorder)} WHERE notification_id >= %s ORDER BY notification_id LIMIT %s",

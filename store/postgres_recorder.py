@@ -43,8 +43,8 @@ class PostgresRegistryRecorder(PostgresApplicationRecorder):
     bytes or a digest without the event that refers to them, nor the other way round.
 
     The library sends these as five statements in a pipeline, composing two of them afresh on each call; one
-    prepared call does the same work for a quarter of the client's time, which a command's request pays on the
-    server's two cores (bench/RESULTS.md). The library's own ``enable_db_functions`` insert takes no table lock, so
+    prepared call does the same work for much less of the client's time, which every command's request pays. The
+    library's own ``enable_db_functions`` insert takes no table lock, so
     a reader following the log could pass over a position that commits late: not used."""
 
     kept_beside_the_log = (CREDENTIALS,)  # tables of its own, append-only as the log is (PostgresStore.protect)
@@ -144,7 +144,7 @@ class PostgresRegistryRecorder(PostgresApplicationRecorder):
     @contextmanager
     def one_connection(self) -> Iterator[None]:
         """Runs the block on one pooled connection: a command's loads, its checks and its insert take it once (and
-        check it once) rather than three or four times (bench/RESULTS.md). A connection lost in the block fails
+        check it once) rather than three or four times. A connection lost in the block fails
         what is left of it; the next block takes a sound one."""
         if getattr(self._pinned, "connection", None) is not None:
             yield
@@ -160,8 +160,8 @@ class PostgresRegistryRecorder(PostgresApplicationRecorder):
 class QuietCheck:
     """A pool's check of a connection it hands out: the library's ping, a round trip, only where the connection has
     something to say. An idle connection to a sound server receives nothing; one whose server went away (a restart,
-    a terminated backend) has the server's goodbye, or its end, waiting on its socket. A ping per checkout was an
-    eighth of a command's cost (bench/RESULTS.md)."""
+    a terminated backend) has the server's goodbye, or its end, waiting on its socket. A ping per checkout would be
+    a round trip more for every command."""
 
     def __init__(self, ping: Callable[[Any], None]) -> None:
         self.ping = ping
