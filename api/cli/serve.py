@@ -1,0 +1,79 @@
+"""`registry serve|demo|tick|scheduler`: the processes that run the registry, the HTTP API and the scheduler's
+duties, and the demo data set that shows it."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from datetime import date
+from typing import Any
+
+from api.cli.common import open_parts
+from api.settings import get_settings
+from demo.dataset import load_demo
+from registry.errors import InvalidInput
+
+
+def demo(_: argparse.Namespace) -> int:
+    """Loads the demo data set into the configured store (once) and shows what it holds."""
+    settings = get_settings()
+    with open_parts() as parts:
+        app = parts.registry
+        entries = load_demo(app)
+        print(f"Registry at {settings.database_url}: {app.recorder.max_notification_id() or 0} events in the log")
+        print(f"{'certificate':<22} {'status':<14} organisation (USCC)")
+        for e in entries:
+            print(f"{e.number or '—':<22} {e.status:<14} {e.name} ({e.uscc})")
+    return 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Serves the API with uvicorn (uvloop, httptools); loads the demo set first with --demo."""
+    import uvicorn
+
+    from api.app import check_read_only, create_app
+
+    settings = get_settings()
+    if settings.read_only and args.demo:
+        raise InvalidInput("--demo", "a read-only replica (REGISTRY_READ_ONLY) cannot load the demo set: load it on "
+                                     "the primary")
+    check_read_only(settings)
+    if args.demo:
+        demo(args)
+    app = create_app(settings)
+    for signer in (app.state.signer, app.state.checkpoint_signer):
+        signer.load()  # made on the first run outside production; missing or unreadable, it stops the start here
+    options: dict[str, Any] = dict(host=args.host or settings.host, port=args.port or settings.port, loop="uvloop",
+                                   http="httptools", log_level="info", access_log=settings.access_log)
+    workers = args.workers or settings.workers
+    if workers > 1:  # each worker process builds its own app from the same REGISTRY_* variables
+        uvicorn.run("api.app:create_app", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(app, **options)
+    return 0
+
+
+def tick(args: argparse.Namespace) -> int:
+    """Runs every scheduler duty once, as of a date (today by default); records go in date order."""
+    from registry.clock import AsOfClock
+    from scheduler.duties import tick as run_tick
+
+    settings = get_settings()
+    clock = AsOfClock(date.fromisoformat(args.as_of)) if args.as_of else None
+    with open_parts(clock) as parts:
+        report = run_tick(parts.registry, parts.views, settings.notice_lead_days)
+    print(f"duties as of {report.as_of}: {report.candidates} certificates looked at; recorded "
+          + (", ".join(f"{n} {name}" for name, n in sorted(report.recorded.items())) or "nothing"))
+    for number in report.certificates:
+        print(f"  {number}")
+    return 0
+
+
+def scheduler_service(_: argparse.Namespace) -> int:
+    """Runs the scheduler alone (for deployments with several API workers): at start and daily after 00:05."""
+    from scheduler.service import blocking
+
+    settings = get_settings()
+    with open_parts() as parts, contextlib.suppress(KeyboardInterrupt, SystemExit):
+        blocking(parts.registry, parts.views, settings.notice_lead_days)
+    return 0
