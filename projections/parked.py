@@ -10,15 +10,26 @@ the views, by ``registry projections retry`` and by a rebuild.
 
 The database failing (a lost connection, a full disk, a missing table, bad SQL) is no event's fault: it never parks
 an event, it stops the views (or makes them wait) as before.
+
+Here are what a parked event is (``Parked``) and where it is kept (``Parking``, beside the public view's rows), then
+what the views (``projections.keeping``) do with one: ``park`` it, ``park_behind`` it, ``retry_parked``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import logging
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.persistence import Tracking
 
 from projections.views import View
 from store import Cursor, Store, chain
+
+if TYPE_CHECKING:
+    from projections.keeping import Views
+
+log = logging.getLogger(__name__)
 
 HELD = "held"  # the error of an event parked behind an earlier one of its record, not for a fault of its own
 NOTE = ("状态核实中：本证书此后的变更尚未在此公布，请勿以此处所示状态为准 / status being verified: a later change to "
@@ -162,3 +173,78 @@ class Parking(View):
             curs.execute(f"SELECT 1 FROM {self.table('parked_events')} WHERE retry = 1 LIMIT 1")
             return curs.fetchone() is not None
 
+
+def park(views: Views, notification: Any, error: BaseException) -> None:
+    """Parks an event the public view cannot take (``error`` says why), with its tracking position in one
+    transaction, and holds its record: its later events are parked behind it. Says so as loudly as it can."""
+    try:
+        number = views.projection.number_of(notification)
+    except Exception as e:
+        if views.lost(e):
+            raise
+        number = None  # what cannot be read says no number: the event is parked all the same
+    name, message = describe(error)
+    parked = Parked(notification.id, record_kind(notification.topic), str(notification.originator_id),
+                    printable(notification.topic), name, message, views.registry.clock.now().isoformat(),
+                    None, number)
+    with views.public.tracked(Tracking(views.tracking_name, notification.id)) as curs:
+        views.public.park(curs, parked)
+    views.held[parked.record_id] = parked.position
+    log.critical("%s cannot take the event at log position %d (%s of %s %s%s): %s: %s. It is parked, with every "
+                 "later event of that record, and the other records go on being published; `registry "
+                 "projections retry` (or a restart, or a rebuild) tries it again once the cause is removed",
+                 views.projection.name, parked.position, parked.topic, parked.record, parked.record_id,
+                 f", certificate {number}" if number else "", name, message)
+
+
+def park_behind(views: Views, notification: Any, first: int) -> None:
+    """Parks an event of a held record behind the record's first parked event (at log position ``first``), so
+    the record's rows are never built over a gap."""
+    parked = Parked(notification.id, record_kind(notification.topic), str(notification.originator_id),
+                    printable(notification.topic), HELD, f"held behind the event at log position {first}",
+                    views.registry.clock.now().isoformat(), first)
+    with views.public.tracked(Tracking(views.tracking_name, notification.id)) as curs:
+        views.public.park(curs, parked)
+
+
+def retry_parked(views: Views) -> tuple[int, int]:
+    """Tries the parked events again, record by record, each record's in log order; each event goes in with the
+    removal of its parked row, in one transaction (so it is taken exactly once, behind the tracked position). A
+    record whose events all go in is published and released; one that fails again stays held from the event that
+    failed. Answers how many records were released and how many are still held. The caller holds the views
+    (``Views.exclusive``), and forgets the held records it knew (``Views.retry_parked``)."""
+    records: dict[str, list[Parked]] = {}
+    for parked in views.public.parked():
+        records.setdefault(parked.record_id, []).append(parked)
+    released = sum(_retry_record(views, events) for events in records.values())
+    return released, len(records) - released
+
+
+def _retry_record(views: Views, events: list[Parked]) -> bool:
+    for parked in events:
+        notification = views.store.select_log(views.registry.recorder, parked.position, 1)[0]
+        try:
+            with views.public.batched(track=False) as curs:
+                views.project(notification)
+                views.public.unpark(curs, parked.position)
+        except Exception as e:
+            if views.lost(e):
+                raise
+            views.projection.forget()  # the cache may hold what the undone transaction recorded
+            if not unprojectable(e, views.store):
+                raise
+            try:
+                number = views.projection.number_of(notification)
+            except Exception as read:
+                if views.lost(read):
+                    raise
+                number = None
+            name, message = describe(e)
+            views.public.repark(replace(parked, error=name, message=message, number=number), events[0].parked_at)
+            log.error("%s still cannot take the event at log position %d (%s of %s %s): %s: %s; the record stays "
+                      "held", views.projection.name, parked.position, parked.topic, parked.record,
+                      parked.record_id, name, message)
+            return False
+    log.warning("%s took the %d parked events of %s %s: it is published again", views.projection.name,
+                len(events), events[0].record, events[0].record_id)
+    return True
