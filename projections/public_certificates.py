@@ -10,19 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from projections.parked import marked
 from projections.views import View
 from registry.history import plain
 from registry.views import CertificateView
 from store import Cursor
-
-if TYPE_CHECKING:  # the names of before the split, still imported by the views' keeper (``__getattr__``)
-    from projections.certificate_projection import CertificateProjection as PublicCertificatesProjection
-    from projections.certificate_views import CertificateViews as PublicCertificatesView
-
-__all__ = ["PublicCertificates", "PublicCertificatesProjection", "PublicCertificatesView", "named", "public_document"]
 
 DOCUMENT_COLUMNS = ("number", "uscc", "name", "status", "valid_until", "next_due_by", "position", "document")
 TIMELINE_COLUMNS = ("number", "position", "effective_on", "status")
@@ -178,16 +172,3 @@ def named(number: str, rows: list[tuple[Any, ...]]) -> tuple[Any, ...] | None:
     if exact:
         return exact[0]
     return rows[0] if len(rows) == 1 else None
-
-
-def __getattr__(name: str) -> Any:
-    """The composed views and the projection under the names they had when this module held them: a bridge until
-    their keeper (``projections.keeping``, ``projections.reading``) imports ``CertificateViews`` and
-    ``CertificateProjection`` from their own modules. Imported when asked for, since both modules import this one."""
-    if name == "PublicCertificatesView":
-        from projections.certificate_views import CertificateViews
-        return CertificateViews
-    if name == "PublicCertificatesProjection":
-        from projections.certificate_projection import CertificateProjection
-        return CertificateProjection
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -100,7 +100,7 @@ def test_an_event_the_view_cannot_store_is_parked_and_another_certificates_suspe
     behind = suspend(app, staff, held)  # the domain still takes the certificate's commands
     published = suspend(app, staff, other)
 
-    with caplog.at_level(logging.CRITICAL, logger="projections.runner"):
+    with caplog.at_level(logging.CRITICAL, logger="projections.parked"):
         runner = running(views)
         try:
             caught_up(runner, published)
