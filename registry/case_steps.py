@@ -1,0 +1,183 @@
+"""The registry's commands on a certification case, from the application to the audit report (§8.1–§8.4): each
+loads the case (and the people or certificate its step involves), lets the case check its rules, and commits. The
+decision that closes the case is registry.deciding. A section of ``Registry`` (registry.section).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from registry import rules
+from registry.case import Case
+from registry.documents import content_address
+from registry.errors import InvalidInput
+from registry.idempotency import Idempotency
+from registry.person import Person, person_id
+from registry.section import Section
+from registry.values import (
+    Actor,
+    Basis,
+    CaseKind,
+    DocumentKind,
+    EmissionControl,
+    IntegratedSystem,
+    Nonconformity,
+    OffSiteGround,
+    OtherCertification,
+    PerformanceIndicator,
+    Review,
+    ScopeLevel,
+    SurveillanceOutcome,
+    TransferInfo,
+    Written,
+    parse_enum,
+)
+
+
+class CaseSteps(Section):
+    # The case: application and acceptance (§8.1, §8.2)
+
+    def apply(self, *, organization_uscc: str, kind: CaseKind | str, applied_on: date, scope: str,
+              levels: Sequence[ScopeLevel], basis: Basis | None = None, cems_operating_since: date,
+              emission_control: EmissionControl | None = None,
+              other_certifications: Sequence[OtherCertification] = (), incident_report_commitment: bool,
+              permits: str = "", compliance_information: str = "", renewal_of: str | None = None,
+              transfer: TransferInfo | None = None, actor: Actor, idempotency: Idempotency | None = None) -> Written:
+        """Records an application (R-APP-1..5, R-GHG-1, R-TRF-1, R-RECERT-1); answers the case id."""
+        org = self.organization_by_uscc(organization_uscc)
+        org.check_may_apply()
+        case_kind = parse_enum(CaseKind, kind, "kind")
+        renewal_valid_until, renewal_status_valid = None, True
+        if case_kind is CaseKind.RENEWAL and renewal_of:
+            old = self.certificate_by_number(renewal_of)
+            if old.organization.uscc != org.uscc:
+                raise InvalidInput("renewal_of", f"certificate {renewal_of} belongs to another organisation")
+            renewal_valid_until = old.valid_until
+            renewal_status_valid = old.status.value in ("valid", "suspended")
+        now = self.clock.now()
+        case = Case.open(
+            organization_uscc=org.uscc, kind=case_kind, applied_on=applied_on, scope=scope, levels=levels,
+            basis=basis or Basis(), cems_operating_since=cems_operating_since,
+            emission_control=emission_control or EmissionControl(), other_certifications=other_certifications,
+            incident_report_commitment=incident_report_commitment, permits=permits,
+            compliance_information=compliance_information, renewal_of=renewal_of,
+            renewal_valid_until=renewal_valid_until, renewal_status_valid=renewal_status_valid, transfer=transfer,
+            today=self._today(), actor=actor, now=now)
+        org.open_case(case.id, case_kind, applied_on, actor=actor, now=now)
+        return self._commit(case, org, case=case.id, idempotency=idempotency)
+
+    def receive_document(self, case_id: UUID | str, kind: DocumentKind | str, received_on: date, content: bytes,
+                         *, content_type: str = "application/octet-stream", filename: str = "",
+                         actor: Actor, idempotency: Idempotency | None = None) -> Written:
+        """R-APP-4: stores the document's bytes by SHA-256 and records it on the case's checklist."""
+        case = self.case_by_id(case_id)
+        doc_kind = parse_enum(DocumentKind, kind, "kind")
+        sha256 = content_address(content)
+        case.receive_document(doc_kind, received_on, sha256, len(content), content_type, filename,
+                              today=self._today(), actor=actor, now=self.clock.now())
+        return self._commit_with_bytes(content, case, sha256=sha256, idempotency=idempotency)
+
+    def request_supplement(self, case_id: UUID | str, requested_on: date, missing: Sequence[DocumentKind | str],
+                           note: str = "", *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
+        case = self.case_by_id(case_id)
+        kinds = [parse_enum(DocumentKind, k, "missing") for k in missing]
+        case.request_supplement(requested_on, kinds, note, today=self._today(), actor=actor, now=self.clock.now())
+        return self._commit(case, idempotency=idempotency)
+
+    def decide_acceptance(self, case_id: UUID | str, decided_on: date, accepted: bool, review: Review,
+                          reasons: str = "", *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
+        case = self.case_by_id(case_id)
+        reviewer = self._acting_person(actor)
+        case.decide_acceptance(decided_on, accepted, review, reasons, reviewer, today=self._today(), actor=actor,
+                               now=self.clock.now())
+        return self._commit(case, idempotency=idempotency)
+
+    def sign_agreement(self, case_id: UUID | str, signed_on: date, fee_paid_on: date, *, actor: Actor,
+                       idempotency: Idempotency | None = None) -> Written:
+        case = self.case_by_id(case_id)
+        case.sign_agreement(signed_on, fee_paid_on, today=self._today(), actor=actor, now=self.clock.now())
+        return self._commit(case, idempotency=idempotency)
+
+    # Audit preparation and audit (§8.3, §8.4)
+
+    def plan_programme(self, case_id: UUID | str, planned_on: date, person_days: Decimal | float | str,
+                       integrated_with: Sequence[IntegratedSystem] = (),
+                       cems_standalone_person_days: Decimal | float | str = rules.BASE_PERSON_DAYS, *,
+                       actor: Actor, idempotency: Idempotency | None = None) -> Written:
+        case = self.case_by_id(case_id)
+        case.plan_programme(planned_on, _decimal(person_days, "person_days"), integrated_with,
+                            _decimal(cems_standalone_person_days, "cems_standalone_person_days"),
+                            today=self._today(), actor=actor, now=self.clock.now())
+        return self._commit(case, idempotency=idempotency)
+
+    def appoint_team(self, case_id: UUID | str, leader: UUID | str, members: Sequence[UUID | str] = (),
+                     experts: Sequence[UUID | str] = (), *, on: date, actor: Actor,
+                     idempotency: Idempotency | None = None) -> Written:
+        case = self.case_by_id(case_id)
+        case.appoint_team(self.person(leader), self._people(person_id(m) for m in members),
+                          self._people(person_id(e) for e in experts), on, today=self._today(), actor=actor,
+                          now=self.clock.now())
+        return self._commit(case, idempotency=idempotency)
+
+    def _case_team(self, case: Case) -> list[Person]:
+        return self._people(case.team.everyone) if case.team else []
+
+    def conduct_stage1(self, case_id: UUID | str, conducted_on: date, on_site: bool = True,
+                       off_site_ground: OffSiteGround | str | None = None, justification: str = "",
+                       findings: str = "", *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
+        case = self.case_by_id(case_id)
+        ground = parse_enum(OffSiteGround, off_site_ground, "off_site_ground") if off_site_ground else None
+        case.conduct_stage1(conducted_on, on_site, ground, justification, findings, self._case_team(case),
+                            today=self._today(), actor=actor, now=self.clock.now())
+        return self._commit(case, idempotency=idempotency)
+
+    def conduct_stage2(self, case_id: UUID | str, conducted_on: date, nonconformities: Sequence[Nonconformity] = (),
+                       on_site: bool = True, *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
+        """R-S2-1; for a renewal, the recertification audit also counts as surveillance (R-SURV-1)."""
+        case = self.case_by_id(case_id)
+        now = self.clock.now()
+        case.conduct_stage2(conducted_on, on_site, nonconformities, self._case_team(case), today=self._today(),
+                            actor=actor, now=now)
+        old = None
+        if case.renewal_of:
+            old = self.certificate_by_number(case.renewal_of)
+            team = case.team
+            if team and old.status.value in ("valid", "suspended") and conducted_on <= old.valid_until:
+                old.record_surveillance_audit(
+                    conducted_on, [], self.person(team.leader), self._people(team.members),
+                    SurveillanceOutcome.NONCONFORMITIES if nonconformities else SurveillanceOutcome.MAINTAINED,
+                    False, "recertification audit", today=self._today(), actor=actor, now=now,
+                    recertification_case=case.id)
+            else:
+                old = None
+        return self._commit(case, old, idempotency=idempotency)
+
+    def close_nonconformity(self, case_id: UUID | str, ref: str, closed_on: date, evidence: str, *,
+                            actor: Actor, idempotency: Idempotency | None = None) -> Written:
+        case = self.case_by_id(case_id)
+        case.close_nonconformity(ref, closed_on, evidence, today=self._today(), actor=actor, now=self.clock.now())
+        return self._commit(case, idempotency=idempotency)
+
+    def submit_report(self, case_id: UUID | str, submitted_on: date, focus_points: dict[str, str],
+                      quantified_performance: Sequence[PerformanceIndicator], measurement_and_verification: str,
+                      improvement_evaluation: str, cycle_effectiveness: str = "", actual_reductions: str = "", *,
+                      actor: Actor, idempotency: Idempotency | None = None) -> Written:
+        case = self.case_by_id(case_id)
+        case.submit_report(submitted_on, focus_points, quantified_performance, measurement_and_verification,
+                           improvement_evaluation, cycle_effectiveness, actual_reductions, today=self._today(),
+                           actor=actor, now=self.clock.now())
+        return self._commit(case, idempotency=idempotency)
+
+
+def _decimal(value: Decimal | float | str, field_name: str) -> Decimal:
+    try:
+        result = value if isinstance(value, Decimal) else Decimal(str(value))
+    except ArithmeticError:
+        raise InvalidInput(field_name, f"{value!r} is not a number") from None
+    if not result.is_finite() or result < 0:
+        raise InvalidInput(field_name, f"{value!r} is not a non-negative number")
+    return result
+

@@ -1,0 +1,43 @@
+"""History (R-REC-1) and past states: a record's events, oldest first, each with its log position and Merkle leaf;
+and a record as it stood at the end of a past day (by effective dates). The pure parts, an event as plain data and
+the fold by day, are registry.history. A section of ``Registry`` (registry.section).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import cast
+from uuid import UUID
+
+from registry.base import RegistryAggregate
+from registry.entries import entry_of
+from registry.errors import NotFound
+from registry.history import HistoryEntry, entry, fold_as_of
+from registry.identifiers import certificate_id
+from registry.section import A, Section
+
+
+class Past(Section):
+    def certificate_history(self, number: str) -> list[HistoryEntry]:
+        """Every event of the certificate and of the cases behind it, oldest first."""
+        cert = self.certificate_by_number(number)
+        return self._history([cert.id, *cert.case_ids])
+
+    def organization_history(self, uscc: str) -> list[HistoryEntry]:
+        """Every event of the organisation, its cases and its certificates, oldest first."""
+        org = self.organization_by_uscc(uscc)
+        return self._history([org.id, *org.cases, *(certificate_id(n) for n in org.certificates)])
+
+    def _history(self, ids: list[UUID]) -> list[HistoryEntry]:
+        return [entry(n.id, cast(RegistryAggregate.Event, self.mapper.to_domain_event(n)), entry_of(n).leaf_hash)
+                for n in self.store.positioned_events(self.recorder, ids)]
+
+    def _as_of(self, cls: type[A], aggregate_id: UUID, as_of: date, what: str) -> A:
+        """The record as it stood at the end of ``as_of``; ``NotFound`` when it did not exist yet."""
+        self._get(cls, aggregate_id, what)
+        events = [cast(RegistryAggregate.Event, e) for e in self.events.get(aggregate_id)]
+        folded = fold_as_of(events, as_of)
+        if folded is None:
+            raise NotFound(f"{what} did not exist yet on {as_of.isoformat()}")
+        aggregate: A = folded
+        return aggregate

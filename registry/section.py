@@ -1,0 +1,116 @@
+"""What every section of the registry application shares: its records loaded by their keys, and the names the
+application gives it.
+
+``Registry`` (registry.application) is composed of sections, one module each: people and organisations
+(registry.parties), the case's steps (registry.case_steps), the decision (registry.deciding), the certificate's steps
+(registry.certificate_steps), users and tokens (registry.access), idempotency keys (registry.replay), history and past
+states (registry.past) and reads (registry.reads). Each is a mixin on this base. What the event store library and
+``Registry`` itself give the sections (the log, the store, the clock, the commit) is declared here for the type
+checker alone: ``Registry`` defines it, once, for all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from registry import text
+from registry.base import RegistryAggregate
+from registry.case import Case
+from registry.certificate import Certificate
+from registry.errors import InvalidInput, NotFound
+from registry.identifiers import certificate_id, organization_id, validate_uscc
+from registry.organization import Organization
+from registry.person import Person, person_id
+from registry.values import Actor, Role
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from eventsourcing.application import Repository
+    from eventsourcing.persistence import ApplicationRecorder, EventStore, Mapper
+
+    from registry.application import RegistryConfig
+    from registry.clock import Clock
+    from registry.idempotency import Idempotency
+    from registry.ports import Documents, RecordStore
+    from registry.user import Credential
+    from registry.values import Written
+
+A = TypeVar("A", bound=RegistryAggregate)
+
+# Who acts when no person does: the scheduler's duties, and the command line's user administration.
+SYSTEM = Actor(person=None, role=Role.SYSTEM)
+
+
+class Section:
+    if TYPE_CHECKING:
+        # Given by Registry.__init__.
+        config: RegistryConfig
+        clock: Clock
+        store: RecordStore
+        documents: Documents
+
+        # Given by the event store library's Application.
+        recorder: ApplicationRecorder
+        events: EventStore[UUID]
+        mapper: Mapper[UUID]
+        snapshotting_intervals: ClassVar[dict[type[Any], int]]
+
+        @property
+        def repository(self) -> Repository[UUID]: ...
+
+        # Defined by Registry: every command's one transaction.
+        def _commit(self, *aggregates: RegistryAggregate | None, documents: Sequence[bytes] = (),
+                    credentials: Sequence[Credential] = (), idempotency: Idempotency | None = None,
+                    **ids: Any) -> Written: ...
+
+        def _commit_with_bytes(self, content: bytes, *aggregates: RegistryAggregate,
+                               idempotency: Idempotency | None = None, **ids: Any) -> Written: ...
+
+    def _get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
+        try:
+            aggregate: Any = self.repository.get(aggregate_id,  # type: ignore[call-arg]
+                                                 snapshotted=cls in self.snapshotting_intervals)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {what}") from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"no {what}")
+        return aggregate
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+    def _today(self) -> date:
+        return self.clock.today()
+
+    def person(self, pid: UUID | str) -> Person:
+        return self._get(Person, person_id(pid), f"person {pid}")
+
+    def organization_by_uscc(self, uscc: str) -> Organization:
+        code = validate_uscc(uscc)
+        return self._get(Organization, organization_id(code), f"organisation with USCC {code}")
+
+    def case_by_id(self, case_id: UUID | str) -> Case:
+        try:
+            cid = case_id if isinstance(case_id, UUID) else UUID(str(case_id))
+        except ValueError:
+            raise NotFound(f"no case {case_id}") from None
+        return self._get(Case, cid, f"case {case_id}")
+
+    def certificate_by_number(self, number: str) -> Certificate:
+        text.check("number", number, text.NUMBER)
+        return self._get(Certificate, certificate_id(number), f"certificate {number}")
+
+    def _people(self, ids: Iterable[UUID]) -> list[Person]:
+        return [self.person(i) for i in ids]
+
+    def _acting_person(self, actor: Actor) -> Person:
+        """The person taking a step that only a person may take (a review, a decision)."""
+        if actor.person is None:
+            raise InvalidInput("actor", f"a {actor.role.value} step is performed by a person")
+        return self.person(actor.person)
