@@ -97,7 +97,7 @@ def main() -> int:
     clock.set(date(2027, 4, 1))  # the day after the 1 % missed their surveillance audit
     due = timed_tick(app, views, stats, args.database, 1)
     again = timed_tick(app, views, stats, args.database, 5)
-    sql, params = views.public.candidates_query(date(2026, 12, 1), date(2026, 12, 31), date(2027, 6, 4))
+    sql, params = views.schedule.candidates_query(date(2026, 12, 1), date(2026, 12, 31), date(2027, 6, 4))
     plan = stats.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params).fetchall()
     stats.close()
     app.close()

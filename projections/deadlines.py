@@ -178,7 +178,7 @@ class Deadlines(View):
         kept, _ = apply_changes({row[0]: Row(*row) for row in curs.fetchall()}, changes)
         curs.insert_rows(table, COLUMNS, list(kept.values()))
 
-    def deadlines(self, state: str | None, today: date, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    def listed(self, state: str | None, today: date, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
         """One page of the deadlines in ``state`` (any, if none), by due date; ``overdue`` decided as of ``today``."""
         where, params = "", list[str]()
         if state in ("open", "overdue"):

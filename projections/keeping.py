@@ -21,9 +21,11 @@ from eventsourcing.persistence import Tracking
 
 from projections.certificate_projection import CertificateProjection
 from projections.certificate_views import CertificateViews
+from projections.deadlines import Deadlines
 from projections.log import Checkpoint, Checkpointing, LogView
 from projections.parked import park, park_behind, retry_parked, unprojectable
 from projections.reading import Reader, reader_for
+from projections.schedule import Schedule
 from registry.application import Registry
 from store import Store
 
@@ -45,6 +47,16 @@ class Views:
     checkpointing: Checkpointing | None = None
     # The records held by parked events (their first parked position), as the holder of the views last read them.
     _held: dict[str, int] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def schedule(self) -> Schedule:
+        """The scheduler's schedule (a table of the certificates' views, kept with them; not public)."""
+        return self.public
+
+    @property
+    def deadlines(self) -> Deadlines:
+        """The tracked deadlines of every rule (a table of the certificates' views, kept with them; not public)."""
+        return self.public
 
     @property
     def store(self) -> Store:

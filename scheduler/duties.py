@@ -32,7 +32,7 @@ def tick(registry: Registry, views: Views, notice_lead_days: int = DEFAULT_NOTIC
     today = registry.clock.today()
     # A superset by indexed columns: notices within the lead; the renewal window, 6 months and a few days ahead
     # (month ends clamp); anything past its date.
-    numbers = views.public.scheduler_candidates(today, add_days(today, notice_lead_days),
+    numbers = views.schedule.scheduler_candidates(today, add_days(today, notice_lead_days),
                                                 add_days(add_months(today, 6), 3))
     recorded: Counter[str] = Counter()
     touched = []

@@ -20,6 +20,6 @@ async def deadlines(request: Request, _: Reader,
                     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
                     page_size: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
     today = request.app.state.registry.clock.today()
-    items, total = await run_in_threadpool(request.app.state.views.public.deadlines, state, today,
+    items, total = await run_in_threadpool(request.app.state.views.deadlines.listed, state, today,
                                            (page - 1) * page_size, page_size)
     return {"items": items, "total": total, "page": page, "page_size": page_size}

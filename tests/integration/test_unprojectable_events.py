@@ -121,7 +121,7 @@ def test_an_event_the_view_cannot_store_is_parked_and_another_certificates_suspe
     alarms = [r.getMessage() for r in caplog.records if r.levelno == logging.CRITICAL]
     assert len(alarms) == 1 and f"log position {bad} (registry.certificate:Certificate.Changed" in alarms[0], alarms
     # the scheduler still looks at the held certificate (its schedule row may be behind its record)
-    assert held in views.public.scheduler_candidates(date(2026, 11, 24), date(2026, 11, 24), date(2026, 11, 24))
+    assert held in views.schedule.scheduler_candidates(date(2026, 11, 24), date(2026, 11, 24), date(2026, 11, 24))
 
 
 def test_an_event_is_parked_exactly_once_when_the_views_are_killed_while_parking_it(
