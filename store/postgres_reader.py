@@ -1,8 +1,9 @@
 """The public lookup's reads on PostgreSQL: many concurrent lookups share one database round trip.
 
-Requests for certificates that arrive while a query is in flight are gathered and fetched together with
-``number = ANY(…)`` on an asyncio connection pool of its own, so the cost of a round trip is spread over a whole
-batch.
+A process reads with one query at a time, on a connection of its own: the lookups that arrive while it runs are
+gathered and fetched together by the next one, with ``number = ANY(…)``, so the cost of a round trip is spread over
+a whole batch, and the batches grow with the load. More queries at once only made more database processes take
+turns with the workers for the same cores, and the slowest lookups much slower.
 """
 
 from __future__ import annotations
@@ -16,19 +17,19 @@ from psycopg_pool import AsyncConnectionPool
 
 Row = tuple[str, str, str, str]  # document, status, valid_until, next_due_by
 Choose = Callable[[str, list[tuple[Any, ...]]], tuple[Any, ...] | None]  # of the rows matching ignoring case
-CONNECTION_WAIT = 2.0  # seconds a lookup waits for a pooled connection
+CONNECTION_WAIT = 2.0  # seconds a lookup waits for the connection
 
 
 class GatheringReader:
     """Reads public certificate rows, gathering concurrent lookups into shared queries (``PublicReader``)."""
 
-    def __init__(self, conninfo: str, table: str, choose: Choose, in_flight: int = 4) -> None:
+    def __init__(self, conninfo: str, table: str, choose: Choose) -> None:
         self._choose = choose
-        # One round trip per batch. While the database is down a lookup waits a couple of seconds for a
-        # connection and answers 503, rather than hang for the pool's default 30 s; and a connection that cannot
-        # be made is given up after as long (and made anew on demand), so that the pool's reconnection backoff,
-        # which grows with the outage, does not keep lookups failing long after the database is back.
-        self._pool = AsyncConnectionPool(conninfo, min_size=in_flight, max_size=in_flight, open=False,
+        # A pool of one, for its reconnection. While the database is down a lookup waits a couple of seconds for
+        # the connection and answers 503, rather than hang for the pool's default 30 s; and a connection that
+        # cannot be made is given up after as long (and made anew on demand), so that the pool's reconnection
+        # backoff, which grows with the outage, does not keep lookups failing long after the database is back.
+        self._pool = AsyncConnectionPool(conninfo, min_size=1, max_size=1, open=False,
                                           kwargs={"autocommit": True}, timeout=CONNECTION_WAIT,
                                           reconnect_timeout=CONNECTION_WAIT)
         self._sql = f"SELECT number, document, status, valid_until, next_due_by FROM {table} WHERE number = ANY(%s)"
@@ -36,8 +37,7 @@ class GatheringReader:
         self._sql_any_case = (f"SELECT q, number, document, status, valid_until, next_due_by "
                               f"FROM unnest(%s::text[]) AS q JOIN {table} ON upper(number) = upper(q)")
         self._pending: dict[str, list[asyncio.Future[Row | None]]] = {}
-        self._slots = asyncio.Semaphore(in_flight)
-        self._flushing = False
+        self._reading = False
 
     async def open(self) -> None:
         await self._pool.open()
@@ -48,25 +48,19 @@ class GatheringReader:
     async def get(self, number: str) -> Row | None:
         future: asyncio.Future[Row | None] = asyncio.get_running_loop().create_future()
         self._pending.setdefault(number, []).append(future)
-        if not self._flushing:
-            self._flushing = True
-            asyncio.get_running_loop().create_task(self._flush())
+        if not self._reading:
+            self._reading = True
+            asyncio.get_running_loop().create_task(self._read())
         return await future
 
-    async def _flush(self) -> None:
+    async def _read(self) -> None:
+        """Answers what is pending, one query at a time, until nothing is."""
         try:
             while self._pending:
-                await self._slots.acquire()
                 batch, self._pending = self._pending, {}
-                asyncio.get_running_loop().create_task(self._fetch(batch))
+                await self._answer(batch)
         finally:
-            self._flushing = False
-
-    async def _fetch(self, batch: dict[str, list[asyncio.Future[Row | None]]]) -> None:
-        try:
-            await self._answer(batch)
-        finally:
-            self._slots.release()
+            self._reading = False
 
     async def _answer(self, batch: dict[str, list[asyncio.Future[Row | None]]]) -> None:
         try:
@@ -114,8 +108,8 @@ class GatheringReader:
                     cursor = await conn.execute(sql, (numbers,), prepare=True)
                     return await cursor.fetchall()
             except psycopg.OperationalError:
-                # A connection lost since it was pooled (the database restarted): the others are likely lost too.
-                # Drop every dead one (the pool reconnects) and try once more, rather than fail a lookup for each.
+                # The connection lost since it was made (the database restarted): the pool drops it and connects
+                # again, and the query is tried once more, rather than fail the batch.
                 if attempt == 2 or conn is None or not conn.broken:
                     raise
                 await self._pool.check()
