@@ -13,7 +13,7 @@ Then, each figure beside a baseline measured in the same run:
 - public lookup requests/s vs the app's trivial endpoint, wrk with 32 connections (``registry serve``, one worker);
 - back-office commands/s over HTTP (whole certifications walked by 8 clients, over ``lean_http``) vs the library's
   ``save`` of the very events those commands wrote, with its own PostgreSQL recorder, one command's events per
-  call, from 8 threads; in alternate rounds (``--rounds``, 3), the median round counting;
+  call, from 8 threads; in alternate rounds (``--rounds``, 5), the median round counting, the spread printed;
 - resident memory of the API worker at that scale.
 
     .venv/bin/python bench/scale.py [--certificates N] [--skip-load] [--seconds S]
@@ -360,7 +360,7 @@ def main() -> int:
     parser.add_argument("--load-only", action="store_true", help="stop once the data set is loaded")
     parser.add_argument("--http-only", action="store_true", help="reuse the views and measure only over HTTP "
                         "(no raw read, no rebuild)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of commands and their baseline (the median "
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of commands and their baseline (the median "
                                                                 "counts)")
     parser.add_argument("--port", type=int, default=8798)
     parser.add_argument("--workers", type=int, default=2, help="API worker processes, as the README's production "
@@ -447,6 +447,9 @@ def main() -> int:
     print(f"{'public lookup p99, ms (ping p99)':<52}{lookup['p99']:>14.2f}{trivial['p99']:>14.2f}{'':>8}  <= 10 ms")
     print(f"{'back-office commands/s over HTTP (vs raw save)':<52}{http_rate:>14,.1f}{raw_rate:>14,.1f}"
           f"{http_rate / raw_rate:>8.2f}  >= 0.5")
+    ratios = sorted(r[0] for r in rounds)
+    print(f"{'  the ratio over ' + str(len(rounds)) + ' rounds: median, spread':<52}{'':>28}"
+          f"{ratios[len(ratios) // 2]:>8.2f}  {ratios[0]:.2f}-{ratios[-1]:.2f}")
     print(f"{'API worker resident memory, MB (peak)':<52}{rss:>14.0f}{peak:>14.0f}{'':>8}  <= 200 MB")
     print(f"non-2xx: ping {trivial['errors']:.0f}, lookup {lookup['errors']:.0f}; {commands:,} commands "
           f"({CLIENTS} clients, whole certifications) in {http_seconds:.1f} s; raw save of their events in "
