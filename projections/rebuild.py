@@ -12,6 +12,7 @@ import gc
 import multiprocessing
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from projections.keeping import Views, open_views
 from registry.application import Registry, RegistryConfig
@@ -43,7 +44,8 @@ def rebuild(views: Views, parallel: bool | None = None) -> int:
     if parallel and views.store.server:
         context = multiprocessing.get_context("spawn")  # a fresh interpreter: no pools or threads inherited
         with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool, few_collections():
-            other = pool.submit(_catch_up_log, views.registry.config)
+            # The registry's own store, whatever its config says (a registry may be given its store).
+            other = pool.submit(_catch_up_log, replace(views.registry.config, database_url=views.store.url))
             views.catch_up(views=("public",), batch_size=REBUILD_BATCH, read_ahead=True)
             done = other.result()  # every event (the log view reads each); its failure raised here as there
     else:

@@ -56,7 +56,7 @@ AGGREGATE_CACHE_SIZE = 2000
 
 @dataclass(frozen=True)
 class RegistryConfig:
-    database_url: str = "sqlite:///registry.db"  # the embedded default
+    database_url: str = ""  # where the registry is kept; empty: the store's default (the embedded one)
     issuer: Issuer = field(default_factory=lambda: Issuer(name="示例认证有限公司 Example Certification Co., Ltd.",
                                                           address="北京市朝阳区示例路1号", code="CB"))
     number_pattern: str = DEFAULT_PATTERN

@@ -182,7 +182,9 @@ class Store(Protocol):
 
 
 def open_store(url: str = DEFAULT_DATABASE_URL, read_only: bool = False) -> Store:
-    """The store the URL names (its module imported only when used: psycopg is never loaded for SQLite)."""
+    """The store the URL names, or the embedded default for an empty one (its module imported only when used:
+    psycopg is never loaded for SQLite)."""
+    url = url or DEFAULT_DATABASE_URL
     scheme = urlsplit(url).scheme
     if scheme == "sqlite":
         from store.sqlite import SQLiteStore
