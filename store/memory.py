@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
@@ -15,8 +15,8 @@ from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
-from store import USER_ADDED_TOPIC, DocumentStore, PublicReader
-from store.sqlite import DIALECT, ThreadReader, the_events_or_not
+from store import USER_ADDED_TOPIC, DocumentStore
+from store.sqlite import DIALECT, Embedded
 from store.views import open_view, view_class
 
 
@@ -63,11 +63,8 @@ class MemoryDocumentStore:
         return self._blobs.get(sha256)
 
 
-class MemoryStore:
+class MemoryStore(Embedded):
     kind = "memory"
-    documents_with_events = False
-    server = False
-    unavailable: tuple[type[Exception], ...] = ()
 
     def __init__(self, url: str = "memory://", read_only: bool = False) -> None:
         self.url, self.read_only = url, read_only
@@ -89,16 +86,6 @@ class MemoryStore:
             return []
         return [n for n in recorder.select_notifications(1, 1 << 62) if n.originator_id in wanted]
 
-    def select_log(self, recorder: Any, start: int, limit: int) -> list[Any]:
-        return list(recorder.select_notifications(start, limit))
-
-    def select_leaf_hashes(self, recorder: Any, start: int, limit: int) -> list[tuple[int, bytes]]:
-        raise NotImplementedError("the in-memory store does not hash events (server)")
-
-    def select_wanted(self, recorder: Any, start: int, stop: int, topics: Sequence[str],
-                      unless: tuple[str, bytes]) -> list[Any]:
-        raise NotImplementedError("the in-memory store does not pick out events (server)")
-
     def open_view(self, portable: type[Any], name: str) -> Any:
         """Each view opened anew in an in-memory SQLite database of its own (shared by its connections): a test
         that opens the views again gets them empty, to be rebuilt from the log."""
@@ -115,22 +102,3 @@ class MemoryStore:
         finally:
             if got:
                 self._lock.release()
-
-    def wake_on_writes(self, recorder: Any, wake: Callable[[], None], done: Any,
-                       lost: Callable[[BaseException | None], None]) -> bool:
-        return False  # this process's own writes wake the views (Registry.on_write); they poll besides
-
-    def lost_connection(self, error: BaseException) -> bool:
-        return False
-
-    def not_the_events(self) -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
-        return the_events_or_not()
-
-    def probe(self) -> None:
-        return None
-
-    def public_reader(self, view: Any, choose: Any = None) -> PublicReader:
-        return ThreadReader(view)
-
-    def close(self) -> None:
-        return None

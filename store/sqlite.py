@@ -188,11 +188,48 @@ def the_events_or_not() -> tuple[tuple[type[BaseException], ...], tuple[type[Bas
             (sqlite3.DataError, sqlite3.IntegrityError, persistence.DataError, persistence.IntegrityError))
 
 
-class SQLiteStore:
-    kind = "sqlite"
+class Embedded:
+    """What the stores inside this process share (SQLite's file, the library's memory): no server beside it to pick
+    out or hash events, nothing that goes away as a server does, no notifications (the views poll), and the lookup's
+    reads in a thread each."""
+
+    kind: str
     documents_with_events = False  # the bytes go in first, in a transaction of their own
     server = False
-    unavailable: tuple[type[Exception], ...] = ()  # a file does not go away as a server does
+    unavailable: tuple[type[Exception], ...] = ()
+
+    def select_log(self, recorder: Any, start: int, limit: int) -> list[Any]:
+        return list(recorder.select_notifications(start, limit))
+
+    def select_leaf_hashes(self, recorder: Any, start: int, limit: int) -> list[tuple[int, bytes]]:
+        raise NotImplementedError(f"{self.kind} does not hash events (server)")
+
+    def select_wanted(self, recorder: Any, start: int, stop: int, topics: Sequence[str],
+                      unless: tuple[str, bytes]) -> list[Any]:
+        raise NotImplementedError(f"{self.kind} does not pick out events (server)")
+
+    def wake_on_writes(self, recorder: Any, wake: Callable[[], None], done: Any,
+                       lost: Callable[[BaseException | None], None]) -> bool:
+        return False  # no notifications: the views poll
+
+    def lost_connection(self, error: BaseException) -> bool:
+        return False  # SQLite's OperationalError also means a missing table or bad SQL: it stops the views
+
+    def not_the_events(self) -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+        return the_events_or_not()
+
+    def probe(self) -> None:
+        return None
+
+    def public_reader(self, view: Any, choose: Any = None) -> PublicReader:
+        return ThreadReader(view)
+
+    def close(self) -> None:
+        return None
+
+
+class SQLiteStore(Embedded):
+    kind = "sqlite"
 
     def __init__(self, url: str, read_only: bool = False) -> None:
         parts = urlsplit(url)
@@ -230,16 +267,6 @@ class SQLiteStore:
         return [Notification(id=r[0], originator_id=recorder.convert_originator_id(r[1]), originator_version=r[2],
                              topic=r[3], state=bytes(r[4])) for r in rows]
 
-    def select_log(self, recorder: Any, start: int, limit: int) -> list[Any]:
-        return list(recorder.select_notifications(start, limit))
-
-    def select_leaf_hashes(self, recorder: Any, start: int, limit: int) -> list[tuple[int, bytes]]:
-        raise NotImplementedError("SQLite does not hash events (server)")
-
-    def select_wanted(self, recorder: Any, start: int, stop: int, topics: Sequence[str],
-                      unless: tuple[str, bytes]) -> list[Any]:
-        raise NotImplementedError("SQLite does not pick out events (server)")
-
     def view_env(self) -> dict[str, str]:
         return dict(self.env)
 
@@ -260,22 +287,3 @@ class SQLiteStore:
                 yield True
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
-
-    def wake_on_writes(self, recorder: Any, wake: Callable[[], None], done: Any,
-                       lost: Callable[[BaseException | None], None]) -> bool:
-        return False  # no notifications: the views poll
-
-    def lost_connection(self, error: BaseException) -> bool:
-        return False  # SQLite's OperationalError also means a missing table or bad SQL: it stops the views
-
-    def not_the_events(self) -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
-        return the_events_or_not()
-
-    def probe(self) -> None:
-        return None
-
-    def public_reader(self, view: Any, choose: Any = None) -> PublicReader:
-        return ThreadReader(view)
-
-    def close(self) -> None:
-        return None
