@@ -17,7 +17,8 @@ from api.signing import VerifyingKey, key_id, public_key_from_base64
 def log_export(args: argparse.Namespace) -> int:
     """Writes the whole log, its kept checkpoints and the checkpoint key to one file (a checkpoint of the whole
     log is signed first if the latest does not cover it)."""
-    from api.log_export import Flaw, export
+    from api.log_export import export
+    from api.log_format import Flaw
 
     settings = get_settings()
     with open_parts() as parts:
@@ -40,7 +41,8 @@ def log_export(args: argparse.Namespace) -> int:
 def log_verify(args: argparse.Namespace) -> int:
     """Verifies an export offline. Exit status: 0 it holds; 1 a flaw (named, with its line); 2 it cannot be
     checked (no such file, an unreadable kept checkpoint or key)."""
-    from api.log_export import Flaw, read_kept, verify
+    from api.log_format import Flaw
+    from api.log_verify import read_kept, verify
 
     try:
         data = Path(args.file).read_bytes()

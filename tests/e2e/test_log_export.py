@@ -27,7 +27,8 @@ from fastapi.testclient import TestClient
 from api import keys
 from api.app import create_app
 from api.cli import main
-from api.log_export import Flaw, verify
+from api.log_format import Flaw
+from api.log_verify import verify
 from api.settings import Settings
 from api.signing import Signer, key_id, load_private_key, raw_public
 from demo.scenario import Walk, enrol_staff
