@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from api.passwords import Argon2idHasher
 from api.public_reads import signed_extras
 from api.settings import Settings
 from api.signing import Signer, signers
@@ -56,7 +57,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None, registry: Registry
     made from the settings; each reads its key when first used)."""
     if registry is None:
         store = open_store(settings.database_url, settings.read_only)
-        registry, owned = Registry(settings.registry_config(), clock, store), True
+        registry, owned = Registry(settings.registry_config(), clock, store, passwords=Argon2idHasher()), True
     else:
         store, owned = registry.store, False  # type: ignore[assignment]  # a test's registry, on a store of ours
     qr, checkpoints = keys or signers(settings.signing_key, settings.checkpoint_key, settings.public_base_url,

@@ -36,12 +36,14 @@ from registry.handling import Caller, Handled
 from registry.idempotency import Idempotency
 from registry.numbering import DEFAULT_PATTERN, NumberSequence, check_pattern
 from registry.parties import Parties
-from registry.ports import STORE, Documents, RecordStore
+from registry.passwords import ScryptHasher
+from registry.ports import STORE, Documents, PasswordHasher, RecordStore
 from registry.reads import Reads
 from registry.records import Records
 from registry.replay import Replay
 from registry.repository import Collected, RegistryRepository
 from registry.section import SYSTEM
+from registry.sign_ins import SignInThrottle
 from registry.user import Credential
 from registry.values import Issuer, Role, Written
 from registry.views import UserView
@@ -73,15 +75,18 @@ class Registry(Parties, CaseSteps, Deciding, CertificateSteps, Access, Replay, R
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {NumberSequence: 100}
 
     def __init__(self, config: RegistryConfig | None = None, clock: Clock | None = None,
-                 store: RecordStore | None = None) -> None:
+                 store: RecordStore | None = None, passwords: PasswordHasher | None = None) -> None:
         """``store`` is where the registry keeps everything (``store.open_store``); given none, the store
-        ``config.database_url`` names."""
+        ``config.database_url`` names. ``passwords`` hashes office passwords (the standard library's scrypt when
+        none is given: ``registry.passwords``)."""
         self.config = config or RegistryConfig()
         check_pattern(self.config.number_pattern)
         self.clock: Clock = clock or SystemClock()
         self.store: RecordStore = store or resolve_topic(STORE)(self.config.database_url, self.config.read_only)
         self._write_listeners: list[Callable[[], None]] = []
         self._digests: dict[UUID, str] = {}  # token digests read or written (registry.access)
+        self.passwords: PasswordHasher = passwords or ScryptHasher()
+        self._sign_ins, self._decoy = SignInThrottle(), None  # failed sign-ins of late (registry.access)
         for attempt in range(5):
             try:
                 self.store.prepare()

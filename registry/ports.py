@@ -50,3 +50,17 @@ class RegistryRecorder(Protocol):
     def select_user_ids(self) -> list[UUID]:
         """The id of every user, in the order they were added."""
         ...
+
+
+class PasswordHasher(Protocol):
+    """Hashes an office password for keeping, and checks a password against what was kept. The composition root
+    gives one (Argon2id, ``api.passwords``); a registry given none uses ``registry.passwords.ScryptHasher``."""
+
+    def hash(self, password: str) -> str:
+        """The password's salted, memory-hard hash, self-describing (algorithm, parameters, salt)."""
+        ...
+
+    def verify(self, digest: str, password: str) -> bool:
+        """Whether ``password`` is the one ``digest`` was made from; False (never an error) for a digest it cannot
+        read."""
+        ...

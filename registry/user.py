@@ -7,6 +7,10 @@ random id, and the digest is written under that id to the credentials table besi
 transaction (``Credential``, the store's recorder). Tokens issued before carry their digest in ``TokenIssued``; they
 keep working until rotated. Issuing, revoking and reactivating are events, so who could act, as what, and since
 when, is part of the record (R-REC-1).
+
+An office password is kept the same way: its memory-hard hash (``registry.ports.PasswordHasher``) is a
+``Credential`` under a fresh id, and ``PasswordSet`` records only that id. Each sign-in, and each failed one, is an
+event of the user; revoking the user ends its password with its token.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ from registry.values import Actor, Role
 # names exist, nor which part of a token was wrong.
 INVALID_TOKEN = "令牌无效或已撤销 / the token is invalid or revoked"
 NO_TOKEN = "缺少令牌 / this endpoint needs a bearer token"
+# One answer for every sign-in refused, whether the name is unknown, revoked, has no password, or the password is
+# wrong.
+INVALID_SIGN_IN = "用户名或口令不正确 / the user name or the password is not right"
 
 
 class Unauthenticated(RegistryError):
@@ -38,6 +45,16 @@ class Unauthenticated(RegistryError):
 
     def __init__(self, detail: str = INVALID_TOKEN) -> None:
         super().__init__(detail)
+
+
+class SignInPaused(Unauthenticated):
+    """Too many failed sign-ins for a name of late (``registry.sign_ins``): it may try again in ``retry_after``
+    seconds. Said of any name, known or not, so it tells nothing either."""
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, int(retry_after + 0.999))
+        super().__init__(f"登录失败次数过多，请 {self.retry_after} 秒后再试 / too many failed sign-ins: try again in "
+                         f"{self.retry_after} seconds")
 
 
 STAFF_ROLES = (Role.INTAKE, Role.AUDITOR, Role.DECISION, Role.ADMIN, Role.REGULATOR)
@@ -81,6 +98,7 @@ class User(RegistryAggregate):
             user.token_digest = None
             user.token_id = None
             user.token_issued_at = None
+            user.password_id = None
 
     class TokenIssued(RegistryAggregate.Event):
         """A token issued before its digest was kept outside the log: replayed, never recorded any more."""
@@ -103,10 +121,31 @@ class User(RegistryAggregate):
             user.token_issued_at = self.timestamp
 
     class TokenRevoked(RegistryAggregate.Event):
+        """The user's token stops working, and so does its office password."""
+
         def apply(self, user: User) -> None:
             user.token_digest = None
             user.token_id = None
             user.token_issued_at = None
+            user.password_id = None
+
+    class PasswordSet(RegistryAggregate.Event):
+        """A new office password (the previous one stops working); its hash is kept outside the log under
+        ``credential_id``."""
+
+        credential_id: UUID
+
+        def apply(self, user: User) -> None:
+            user.password_id = self.credential_id
+
+    class SignedIn(RegistryAggregate.Event):
+        """The user signed in to the office with its password."""
+
+    class SignInFailed(RegistryAggregate.Event):
+        """A sign-in under the user's name was refused; ``reason`` is for the record (``revoked``,
+        ``no_password``, ``wrong_password``), never said to whoever tried."""
+
+        reason: str
 
     class Reactivated(RegistryAggregate.Event):
         """A revoked user given access again, with the roles (and the person) it has from now on."""
@@ -125,6 +164,7 @@ class User(RegistryAggregate):
         token_digest: str | None
         token_id: UUID | None
         token_issued_at: datetime | None
+        password_id: UUID | None
 
     @property
     def active(self) -> bool:
@@ -164,6 +204,19 @@ class User(RegistryAggregate):
         if not self.active:
             raise InvalidInput("token", f"{self.name} holds no token")
         self._record(self.TokenRevoked, actor=actor, effective_on=None, now=now)
+
+    def set_password(self, credential: Credential, *, actor: Actor, now: datetime) -> None:
+        """A new office password, checked by ``credential`` (kept outside the log: only its id is recorded)."""
+        if not self.active:
+            raise InvalidInput("name", f"用户 {self.name} 已撤销，请重新添加并指定角色 / {self.name} is revoked: add "
+                                       "the user again, with its roles, to give it a password")
+        self._record(self.PasswordSet, credential_id=credential.token_id, actor=actor, effective_on=None, now=now)
+
+    def signed_in(self, *, actor: Actor, now: datetime) -> None:
+        self._record(self.SignedIn, actor=actor, effective_on=None, now=now)
+
+    def sign_in_failed(self, reason: str, *, actor: Actor, now: datetime) -> None:
+        self._record(self.SignInFailed, reason=reason, actor=actor, effective_on=None, now=now)
 
     def holds(self, secret: str, credential: Callable[[UUID], str | None]) -> bool:
         """Whether ``secret`` is the secret of the user's token; ``credential`` answers the digest kept outside

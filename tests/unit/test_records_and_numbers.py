@@ -28,7 +28,7 @@ from registry.idempotency import Idempotency
 from registry.identifiers import certificate_id
 from registry.intake import CaseIntake
 from registry.person import Person
-from registry.user import User, user_id
+from registry.user import Unauthenticated, User, user_id
 from registry.values import (
     Actor,
     CancellationGround,
@@ -355,6 +355,10 @@ def build_history(app: Registry, clock: FixedClock) -> dict[str, Any]:
     legacy.trigger_event(User.TokenIssued, token_digest=hashlib.sha256(b"old").hexdigest(), actor=SYSTEM,
                          effective_on=None, timestamp=clock.now())
     app.save(legacy)
+    app.set_password("监管员甲", "监管员甲的口令 password")  # an office password, a sign-in and a failed one
+    app.sign_in("监管员甲", "监管员甲的口令 password")
+    with pytest.raises(Unauthenticated):
+        app.sign_in("监管员甲", "not the password")
     app.record_evaluation(staff.member, date(2026, 1, 5), ["电力"], actor=staff.admin,
                           idempotency=Idempotency("scope", "key-1", "digest", staff.admin))
     return {"numbers": [number, old_number, renewal.number], "cases": [main.case, renewal.case, refused.case],
