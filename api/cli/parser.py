@@ -14,7 +14,7 @@ from api.cli.log import log_export, log_verify
 from api.cli.projections import projections_rebuild, projections_retry, projections_run
 from api.cli.qr import qr_verify
 from api.cli.serve import demo, scheduler_service, serve, tick
-from api.cli.users import user_add, user_list, user_revoke, user_token
+from api.cli.users import user_add, user_list, user_password, user_revoke, user_token
 from api.settings import get_settings
 from api.signing import KeyFileError
 from registry.errors import InvalidInput, RegistryError
@@ -40,7 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", action="append", required=True,
                      choices=["intake", "auditor", "decision", "admin", "regulator"])
     add.add_argument("--person", help="the id of an existing person; a new person is recorded otherwise")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="set the user's office password from the first line of standard input")
     add.set_defaults(run=user_add)
+    password = user.add_parser("password", help="set a user's office password from standard input (its first "
+                                                "line); the old one stops working at once")
+    password.add_argument("name")
+    password.set_defaults(run=user_password)
     revoke = user.add_parser("revoke", help="revoke a user's token")
     revoke.add_argument("name")
     revoke.set_defaults(run=user_revoke)
@@ -127,8 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # What writes to the registry's database, and so has no place on a read replica (REGISTRY_READ_ONLY).
-WRITERS = (demo, user_add, user_token, user_revoke, tick, scheduler_service, projections_rebuild, projections_run,
-           projections_retry)
+WRITERS = (demo, user_add, user_token, user_password, user_revoke, tick, scheduler_service, projections_rebuild,
+           projections_run, projections_retry)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,20 +1,44 @@
-"""`registry user add|token|list|revoke`: the back office's users and their tokens (a token is printed alone on the
-last line, once, and never shown again)."""
+"""`registry user add|token|password|list|revoke`: the back office's users, their tokens (a token is printed alone on
+the last line, once, and never shown again) and their office passwords (read from standard input, never an
+argument: arguments are visible to every user of the machine)."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
 
 from api.cli.common import open_parts
+from registry.passwords import check_password
+
+
+def read_password() -> str:
+    """The password on standard input: its first line, or typed at a prompt that does not echo it."""
+    if sys.stdin.isatty():
+        return getpass.getpass("口令 / password: ")
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 def user_add(args: argparse.Namespace) -> int:
     """Creates a user, or gives a revoked user's name access again with the roles given; the token is printed
     alone on the last line and cannot be shown again."""
+    password = check_password(read_password()) if args.password_stdin else None  # refused before anything is added
     with open_parts() as parts:
         written, token = parts.registry.add_user(args.name, args.role, args.person)
-        print(f"user {args.name} ({', '.join(args.role)}), person {written.ids['person']}")
+        if password is not None:
+            parts.registry.set_password(args.name, password)
+        print(f"user {args.name} ({', '.join(args.role)}), person {written.ids['person']}"
+              + (", office password set" if password is not None else ""))
         print(token)
+    return 0
+
+
+def user_password(args: argparse.Namespace) -> int:
+    """Sets the user's office password from standard input; the previous one stops working at once."""
+    password = read_password()
+    with open_parts() as parts:
+        parts.registry.set_password(args.name, password)
+        print(f"a new office password for {args.name}; the old one no longer works")
     return 0
 
 
