@@ -14,7 +14,7 @@ from typing import cast
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import front, lookup, pages, problems
+from api import front, lookup, office, pages, problems
 from api.bootstrap import bootstrap
 from api.catching_up import CatchingUp
 from api.deps import command_threads
@@ -170,5 +170,6 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     for module in (public_certificates, public, cases, certificates, organizations, people, pages, deadlines,
                    log_routes, users):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
+    app.include_router(office.router)
     front.install(app)
     return app

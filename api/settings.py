@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # Production: a missing key file stops the start instead of being made (`registry keys init` makes the keys,
     # once), and a key whose private half was published is refused.
     production: bool = False
+    # The office's sessions end after this long without a request, and this long after sign-in, whichever is first.
+    office_idle_minutes: float = Field(30, ge=0)
+    office_absolute_hours: float = Field(12, ge=0)
 
     @property
     def origin(self) -> str:

@@ -138,6 +138,10 @@ class Access(Section):
             self._decoy = self.passwords.hash(uuid.uuid4().hex)
         return self._decoy
 
+    def user_named(self, name: str) -> UserView:
+        """The user of this name, active or revoked (``NotFound`` when there is none)."""
+        return UserView.of(self._get(User, user_id(name), f"user {name}"))
+
     def list_users(self) -> list[UserView]:
         """Every user, active or revoked, in the order they were added (never a token nor its digest)."""
         recorder = cast(RegistryRecorder, self.recorder)

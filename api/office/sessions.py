@@ -1,0 +1,82 @@
+"""The office's sessions, kept server-side: a table beside the log (never in it, and not append-only).
+
+Server-side rather than a signed cookie: logout and revocation end a session at once, in every worker, with no key
+to keep and no revocation list to consult. The table is opened as the read models' are (``Store.open_view``), in
+portable SQL, so it is the same code on SQLite, PostgreSQL and the in-memory store, and ``store/`` is unchanged.
+
+The cookie holds a random id; the table keeps its SHA-256, so a copy of the table opens no session. A session ends
+after ``idle`` without a request, or ``absolute`` after sign-in, whichever comes first; each request it is used for
+moves its idle limit on. Each session has its own CSRF token, which every form posted under it carries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from projections.views import View
+
+
+class SessionTable(View):
+    name = "office_sessions"
+    tables: ClassVar[dict[str, str]] = {
+        "office_sessions": "id TEXT PRIMARY KEY, user_name TEXT NOT NULL, csrf TEXT NOT NULL, "
+                           "created BIGINT NOT NULL, seen BIGINT NOT NULL",
+    }
+
+
+@dataclass(frozen=True)
+class Session:
+    user_name: str
+    csrf: str
+
+    def accepts(self, token: str | None) -> bool:
+        """Whether ``token`` is this session's CSRF token."""
+        return token is not None and hmac.compare_digest(token.encode(), self.csrf.encode())
+
+
+def _key(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+class Sessions:
+    """Begins, finds (moving its idle limit on) and ends sessions. Times are whole seconds since the epoch."""
+
+    def __init__(self, table: Any, idle: timedelta, absolute: timedelta) -> None:
+        self.table, self.idle, self.absolute = table, idle, absolute
+        self._sql = table.table("office_sessions")
+
+    def begin(self, user_name: str, now: datetime) -> tuple[str, Session]:
+        """A new session for the user: its id (for the cookie, never stored) and the session."""
+        session_id, session = secrets.token_urlsafe(32), Session(user_name, secrets.token_urlsafe(32))
+        at = int(now.timestamp())
+        with self.table.cursor(commit=True) as curs:
+            curs.execute(f"DELETE FROM {self._sql} WHERE created < %s",  # sessions past any limit, gone for good
+                         (at - int(self.absolute.total_seconds()),))
+            curs.execute(f"INSERT INTO {self._sql} (id, user_name, csrf, created, seen) VALUES (%s, %s, %s, %s, %s)",
+                         (_key(session_id), user_name, session.csrf, at, at))
+        return session_id, session
+
+    def find(self, session_id: str | None, now: datetime) -> Session | None:
+        """The live session the cookie names, its idle limit moved on; None when there is none or it expired."""
+        if not session_id:
+            return None
+        at, key = int(now.timestamp()), _key(session_id)
+        with self.table.cursor(commit=True) as curs:  # writes first: SQLite cannot upgrade a reading transaction
+            curs.execute(f"DELETE FROM {self._sql} WHERE id = %s AND (seen <= %s OR created <= %s)",
+                         (key, at - int(self.idle.total_seconds()), at - int(self.absolute.total_seconds())))
+            curs.execute(f"UPDATE {self._sql} SET seen = %s WHERE id = %s", (at, key))
+            curs.execute(f"SELECT user_name, csrf FROM {self._sql} WHERE id = %s", (key,))
+            row = curs.fetchone()
+        if row is None:
+            return None
+        user_name, csrf = row
+        return Session(str(user_name), str(csrf))
+
+    def end(self, session_id: str) -> None:
+        with self.table.cursor(commit=True) as curs:
+            curs.execute(f"DELETE FROM {self._sql} WHERE id = %s", (_key(session_id),))
