@@ -22,7 +22,6 @@ No private key is ever printed or logged; only paths and key ids are.
 from __future__ import annotations
 
 import base64
-import binascii
 import fcntl
 import hashlib
 import json
@@ -75,7 +74,7 @@ def public_key_from_base64(text: str) -> Ed25519PublicKey:
     """A public key from standard base64 of its raw 32 bytes (as ``/api/v1/public/keys`` publishes it)."""
     try:
         raw = base64.b64decode(text.strip(), validate=True)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or a character beyond ASCII
         raise ValueError("the public key is not valid base64") from None
     if len(raw) != 32:
         raise ValueError(f"an Ed25519 public key is 32 bytes, this one is {len(raw)}")

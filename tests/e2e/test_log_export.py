@@ -584,6 +584,16 @@ def test_r_rec_4_flipping_any_bit_of_any_byte_of_an_export_is_a_flaw(logs: Logs)
     assert not missed, f"{len(missed)} of {8 * len(data)} flips not caught as a flaw:\n" + "\n".join(missed[:20])
 
 
+def test_r_rec_4_a_base64_field_spelling_a_character_beyond_ascii_is_a_flaw(logs: Logs) -> None:
+    """A one-bit flip can turn a base64 character into a backslash, and the line's JSON then spells a character
+    beyond ASCII (``\\u00e9``) in canonical form: the field is not base64, a flaw, not a crash of the verifier."""
+    lines = logs.tiny.path.read_bytes().split(b"\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith(b'{"entry":"'))
+    lines[at] = lines[at].replace(b'{"entry":"', b'{"entry":"\\u00e9', 1)
+    with pytest.raises(Flaw, match="not canonical base64"):
+        verify(b"\n".join(lines))
+
+
 # Cutting off the tail: caught by the checkpoint the regulator kept
 
 
