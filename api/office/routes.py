@@ -10,27 +10,22 @@ sign in. The routes are plain functions: hashing a password and the sessions' ta
 
 from __future__ import annotations
 
-import hmac
 import secrets
 import threading
 from datetime import timedelta
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from api.office.sessions import Session, Sessions, SessionTable
+from api.office.sessions import Session, Sessions, SessionTable, same_token
+from api.pages import templates
 from registry.application import Registry
 from registry.errors import RegistryError
 from registry.user import SignInPaused, Unauthenticated
 from registry.views import UserView
 
 router = APIRouter(prefix="/office", include_in_schema=False)
-
-templates = Environment(loader=FileSystemLoader(Path(__file__).parents[1] / "templates"), autoescape=True,
-                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 SESSION_COOKIE = "office_session"
 LOGIN_CSRF_COOKIE = "office_login_csrf"
@@ -113,7 +108,7 @@ def login(request: Request, username: Field = "", password: Field = "", csrf_tok
     """Signs in: a session and a redirect to /office/; otherwise the form again, 401, with one message whatever
     was wrong (429 while the name must wait after repeated failures)."""
     expected = request.cookies.get(LOGIN_CSRF_COOKIE)
-    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
+    if not same_token(expected, csrf_token):
         return _forbidden()
     registry = _registry(request)
     try:

@@ -36,7 +36,14 @@ class Session:
 
     def accepts(self, token: str | None) -> bool:
         """Whether ``token`` is this session's CSRF token."""
-        return token is not None and hmac.compare_digest(token.encode(), self.csrf.encode())
+        return same_token(self.csrf, token)
+
+
+def same_token(expected: str | None, given: str | None) -> bool:
+    """Whether ``given`` is the CSRF token ``expected`` (compared in constant time); never when either is missing."""
+    if not expected or given is None:
+        return False
+    return hmac.compare_digest(expected.encode(), given.encode())
 
 
 def _key(session_id: str) -> str:
