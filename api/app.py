@@ -118,7 +118,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         check_read_only(settings)
         for signer in (app.state.signer, app.state.checkpoint_signer):
             signer.load()  # a missing or unreadable key stops the start, not the first request that signs
-        parts = bootstrap(settings, clock, registry, keys=(app.state.signer, app.state.checkpoint_signer))
+        parts = bootstrap(settings, clock, registry, keys=(app.state.signer, app.state.checkpoint_signer),
+                          store=store)
         app.state.store, app.state.registry, app.state.views = parts.store, parts.registry, parts.views
         app.state.commands = command_threads(settings)
         # A replica's views are the primary's, copied by PostgreSQL; its scheduler is the primary's too.
@@ -152,8 +153,9 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     # Each reads its key at start-up, and again whenever a rotation has replaced the key file.
     app.state.signer, app.state.checkpoint_signer = signers(settings.signing_key, settings.checkpoint_key,
                                                             settings.public_base_url, settings.missing_key)
-    # What a request meets while the database is away, answered 503: the store's own errors.
-    store = cast(Store, registry.store) if registry is not None else open_store(settings.database_url)
+    # The store, chosen once: its unavailable errors are answered 503 (a test's registry brings its own).
+    store = cast(Store, registry.store) if registry is not None else open_store(settings.database_url,
+                                                                                 settings.read_only)
     problems.install(app, store.unavailable)
     document_limits(app)
 

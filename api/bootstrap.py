@@ -4,6 +4,7 @@ lifespan and for every command of the command line. Nothing else chooses a store
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from api.passwords import Argon2idHasher
 from api.public_reads import signed_extras
@@ -52,14 +53,14 @@ class Parts:
 
 
 def bootstrap(settings: Settings, clock: Clock | None = None, registry: Registry | None = None,
-              keys: tuple[Signer, Signer] | None = None) -> Parts:
-    """Opens the registry the settings describe (or takes ``registry``, a test's), with its signers (``keys``, or
-    made from the settings; each reads its key when first used)."""
+              keys: tuple[Signer, Signer] | None = None, store: Store | None = None) -> Parts:
+    """Opens the registry the settings describe, on ``store`` when given the one they name (or takes ``registry``,
+    a test's), with its signers (``keys``, or made from the settings; each reads its key when first used)."""
     if registry is None:
-        store = open_store(settings.database_url, settings.read_only)
-        registry, owned = Registry(settings.registry_config(), clock, store, passwords=Argon2idHasher()), True
+        chosen = store or open_store(settings.database_url, settings.read_only)
+        registry, owned = Registry(settings.registry_config(), clock, chosen, passwords=Argon2idHasher()), True
     else:
-        store, owned = registry.store, False  # type: ignore[assignment]  # a test's registry, on a store of ours
+        chosen, owned = cast(Store, registry.store), False  # a test's registry, on a store of ours
     qr, checkpoints = keys or signers(settings.signing_key, settings.checkpoint_key, settings.public_base_url,
                                       settings.missing_key)
-    return Parts(settings, store, registry, qr, checkpoints, owned)
+    return Parts(settings, chosen, registry, qr, checkpoints, owned)
