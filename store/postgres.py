@@ -8,6 +8,7 @@ own, which also holds their advisory lock.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -55,8 +56,6 @@ class PostgresDocumentStore:
                          "(sha256 text PRIMARY KEY, size bigint NOT NULL, content bytea NOT NULL)")
 
     def put(self, content: bytes) -> str:
-        import hashlib
-
         digest = hashlib.sha256(content).hexdigest()
         with self._datastore.transaction(commit=True) as curs:
             curs.execute(f"INSERT INTO {self._table} (sha256, size, content) VALUES (%s, %s, %s) "
