@@ -172,6 +172,6 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     for module in (public_certificates, public, cases, certificates, organizations, people, pages, deadlines,
                    log_routes, users):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
-    app.include_router(office.router)
+    office.install(app)
     front.install(app)
     return app

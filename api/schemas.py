@@ -652,6 +652,7 @@ class UserPublic(BaseModel):
     person: UUID
     active: bool
     token_issued_at: datetime | None
+    has_password: bool = Field(False, description="whether the user has an office password (never the password)")
 
 
 class UserList(BaseModel):

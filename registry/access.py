@@ -22,7 +22,16 @@ from registry.person import Person
 from registry.ports import PasswordHasher, RegistryRecorder
 from registry.section import SYSTEM, Section
 from registry.sign_ins import SignInThrottle
-from registry.user import INVALID_SIGN_IN, Credential, SignInPaused, Unauthenticated, User, parse_token, user_id
+from registry.user import (
+    INVALID_SIGN_IN,
+    SESSION_ENDED,
+    Credential,
+    SignInPaused,
+    Unauthenticated,
+    User,
+    parse_token,
+    user_id,
+)
 from registry.values import Actor, Role, Written, parse_enum
 from registry.views import UserView
 
@@ -141,6 +150,18 @@ class Access(Section):
     def user_named(self, name: str) -> UserView:
         """The user of this name, active or revoked (``NotFound`` when there is none)."""
         return UserView.of(self._get(User, user_id(name), f"user {name}"))
+
+    def signed_in_user(self, name: str, password_id: UUID | str | None = None) -> UserView:
+        """The user of an office session signed in as ``name`` with the password ``password_id``: still active and
+        still holding that password (a new password, or a revocation, ends every session signed in before it);
+        ``Unauthenticated`` otherwise. Without ``password_id``, any active user of that name."""
+        try:
+            user = self.user_named(name)
+        except RegistryError:
+            raise Unauthenticated(SESSION_ENDED) from None
+        if not user.active or (password_id is not None and str(user.password_id) != str(password_id)):
+            raise Unauthenticated(SESSION_ENDED)
+        return user
 
     def list_users(self) -> list[UserView]:
         """Every user, active or revoked, in the order they were added (never a token nor its digest)."""

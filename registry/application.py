@@ -188,6 +188,8 @@ class Registry(Parties, CaseSteps, Deciding, CertificateSteps, Access, Replay, R
         """Runs ``command`` for ``caller``: authorized, once per idempotency key (``handling.handle``)."""
         return handling.handle(self, command, caller)
 
-    def authorize(self, token: str | None, role: Role | None = None) -> UserView:
-        """The user a token lets in, holding ``role``: the one decision on who may act (``handling.authorize``)."""
-        return handling.authorize(self, token, role)
+    def authorize(self, token: str | None, role: Role | None = None,
+                  signed_in: handling.SignedIn | None = None) -> UserView:
+        """The user a token (or the office's session, ``signed_in``) lets in, holding ``role``: the one decision on
+        who may act (``handling.authorize``)."""
+        return handling.authorize(self, token, role, signed_in)

@@ -58,14 +58,24 @@ class RoleNotAllowed(RegistryError):
 
 
 @dataclass(frozen=True)
+class SignedIn:
+    """The user an office session was signed in as, and the id of the password it was signed in with."""
+
+    name: str
+    password_id: str | None
+
+
+@dataclass(frozen=True)
 class Caller:
-    """Who sends a command: the bearer token it came with (None when it came with none) and, for a request the
-    sender may repeat safely, its idempotency key and the digest of the request (the same key with another request
-    is refused)."""
+    """Who sends a command: the bearer token it came with (None when it came with none), or the name of the user
+    signed in to the office it came from (``signed_in``: the office's session judged the password; the user must
+    still be active and hold the command's role); and, for a request the sender may repeat safely, its
+    idempotency key and the digest of the request (the same key with another request is refused)."""
 
     token: str | None
     key: str | None = None
     request_digest: str = ""
+    signed_in: SignedIn | None = None
 
 
 @dataclass(frozen=True)
@@ -78,12 +88,17 @@ class Handled:
     token: str | None = None
 
 
-def authorize(registry: Registry, token: str | None, role: Role | None = None) -> UserView:
-    """The user holding ``token``, when it holds ``role`` (any role when None): ``Unauthenticated`` without a token
-    or with one that lets no one in, ``RoleNotAllowed`` when the user does not hold the role."""
-    if token is None:
+def authorize(registry: Registry, token: str | None, role: Role | None = None,
+              signed_in: SignedIn | None = None) -> UserView:
+    """The user holding ``token``, or the office's signed-in user named ``signed_in``, when it holds ``role`` (any
+    role when None): ``Unauthenticated`` without either, with a token that lets no one in, or for a signed-in user
+    revoked since; ``RoleNotAllowed`` when the user does not hold the role."""
+    if token is None and signed_in is not None:
+        user = registry.signed_in_user(signed_in.name, signed_in.password_id)
+    elif token is None:
         raise Unauthenticated(NO_TOKEN)
-    user = registry.authenticate(token)
+    else:
+        user = registry.authenticate(token)
     if role is not None and role.value not in user.roles:
         raise RoleNotAllowed(f"this endpoint needs the {role.value} role; {user.name} holds {', '.join(user.roles)}")
     return user
@@ -93,7 +108,7 @@ def handle(registry: Registry, command: Command, caller: Caller) -> Handled:
     """``command`` run for ``caller`` acting in the command's role, on one connection and with the records it loads
     brought up to date from the log at its start; once per idempotency key, when the caller gives one."""
     with registry.one_connection(), registry.following():
-        user = authorize(registry, caller.token, command.role)
+        user = authorize(registry, caller.token, command.role, caller.signed_in)
         actor = Actor(user.person, command.role)
         if caller.key is None:
             return perform(registry, command, actor)

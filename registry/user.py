@@ -38,6 +38,8 @@ NO_TOKEN = "缺少令牌 / this endpoint needs a bearer token"
 # One answer for every sign-in refused, whether the name is unknown, revoked, has no password, or the password is
 # wrong.
 INVALID_SIGN_IN = "用户名或口令不正确 / the user name or the password is not right"
+# An office session whose user was revoked, or given a new password, since it began.
+SESSION_ENDED = "会话已结束，请重新登录 / the session has ended: sign in again"
 
 
 class Unauthenticated(RegistryError):

@@ -26,11 +26,19 @@ class UserView:
     person: UUID
     active: bool  # holds a token (not revoked)
     token_issued_at: datetime | None
+    # The id of the office password's hash (kept outside the log; the id is in the log's PasswordSet event), None
+    # when the user has no office password: an office session holds the one it was signed in with, and ends when
+    # the password is set again.
+    password_id: UUID | None = None
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_id is not None
 
     @classmethod
     def of(cls, u: User) -> UserView:
         return cls(id=u.id, name=u.name, roles=tuple(r.value for r in u.roles), person=u.person, active=u.active,
-                   token_issued_at=u.token_issued_at)
+                   token_issued_at=u.token_issued_at, password_id=u.password_id)
 
 
 @dataclass(frozen=True)

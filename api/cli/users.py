@@ -52,14 +52,15 @@ def user_token(args: argparse.Namespace) -> int:
 
 
 def user_list(_: argparse.Namespace) -> int:
-    """Every user: roles, person, active or revoked, and when its token was issued (never a token)."""
+    """Every user: roles, person, active or revoked, whether it has an office password, and when its token was
+    issued (never a token, nor a password)."""
     with open_parts() as parts:
         users = parts.registry.list_users()
-    print(f"{'name':<20} {'state':<8} {'token issued (UTC)':<20} {'person':<36} roles")
+    print(f"{'name':<20} {'state':<8} {'password':<8} {'token issued (UTC)':<20} {'person':<36} roles")
     for u in users:
         issued = u.token_issued_at.strftime("%Y-%m-%d %H:%M:%S") if u.token_issued_at else "—"
-        print(f"{u.name:<20} {'active' if u.active else 'revoked':<8} {issued:<20} {u.person!s:<36} "
-              f"{', '.join(u.roles)}")
+        print(f"{u.name:<20} {'active' if u.active else 'revoked':<8} {'set' if u.has_password else '—':<8} "
+              f"{issued:<20} {u.person!s:<36} {', '.join(u.roles)}")
     return 0
 
 

@@ -1,5 +1,26 @@
-"""The office: the web application in which a certification body's staff and regulators work (issue 22)."""
+"""The office: the web application in which a certification body's staff and regulators work (issue 22).
 
-from api.office.routes import router
+Each module is a group of pages with its router; ``install`` adds them all to the app, with the office's
+stylesheet and scripts (``api/static/office``) and its answers for a missing session, a form without its CSRF token
+and a record there is none of (``api.office.frame``).
+"""
 
-__all__ = ["router"]
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.office import admin, cases, certificates, frame, lists, people, regulator, routes, work
+
+MODULES = (routes, work, lists, cases, certificates, people, regulator, admin)
+
+
+def install(app: FastAPI) -> None:
+    for module in MODULES:
+        app.include_router(module.router)
+    app.mount("/static/office", StaticFiles(directory=Path(__file__).parent.parent / "static" / "office"),
+              name="office-assets")
+    frame.install(app)
+
+
+__all__ = ["install"]

@@ -22,16 +22,19 @@ from projections.views import View
 
 
 class SessionTable(View):
-    name = "office_sessions"
+    # One row per sign-in. ``password`` is the id of the password signed in with: the application ends the session
+    # when the user's password is no longer that one (``Registry.signed_in_user``).
+    name = "office_signins"
     tables: ClassVar[dict[str, str]] = {
-        "office_sessions": "id TEXT PRIMARY KEY, user_name TEXT NOT NULL, csrf TEXT NOT NULL, "
-                           "created BIGINT NOT NULL, seen BIGINT NOT NULL",
+        "office_signins": "id TEXT PRIMARY KEY, user_name TEXT NOT NULL, password TEXT NOT NULL, csrf TEXT NOT NULL, "
+                          "created BIGINT NOT NULL, seen BIGINT NOT NULL",
     }
 
 
 @dataclass(frozen=True)
 class Session:
     user_name: str
+    password_id: str
     csrf: str
 
     def accepts(self, token: str | None) -> bool:
@@ -55,17 +58,20 @@ class Sessions:
 
     def __init__(self, table: Any, idle: timedelta, absolute: timedelta) -> None:
         self.table, self.idle, self.absolute = table, idle, absolute
-        self._sql = table.table("office_sessions")
+        self._sql = table.table("office_signins")
 
-    def begin(self, user_name: str, now: datetime) -> tuple[str, Session]:
-        """A new session for the user: its id (for the cookie, never stored) and the session."""
-        session_id, session = secrets.token_urlsafe(32), Session(user_name, secrets.token_urlsafe(32))
+    def begin(self, user_name: str, password_id: str, now: datetime) -> tuple[str, Session]:
+        """A new session for the user signed in with the password ``password_id``: its id (for the cookie, never
+        stored) and the session."""
+        session_id = secrets.token_urlsafe(32)
+        session = Session(user_name, password_id, secrets.token_urlsafe(32))
         at = int(now.timestamp())
         with self.table.cursor(commit=True) as curs:
             curs.execute(f"DELETE FROM {self._sql} WHERE created < %s",  # sessions past any limit, gone for good
                          (at - int(self.absolute.total_seconds()),))
-            curs.execute(f"INSERT INTO {self._sql} (id, user_name, csrf, created, seen) VALUES (%s, %s, %s, %s, %s)",
-                         (_key(session_id), user_name, session.csrf, at, at))
+            curs.execute(f"INSERT INTO {self._sql} (id, user_name, password, csrf, created, seen) "
+                         "VALUES (%s, %s, %s, %s, %s, %s)",
+                         (_key(session_id), user_name, password_id, session.csrf, at, at))
         return session_id, session
 
     def find(self, session_id: str | None, now: datetime) -> Session | None:
@@ -77,12 +83,12 @@ class Sessions:
             curs.execute(f"DELETE FROM {self._sql} WHERE id = %s AND (seen <= %s OR created <= %s)",
                          (key, at - int(self.idle.total_seconds()), at - int(self.absolute.total_seconds())))
             curs.execute(f"UPDATE {self._sql} SET seen = %s WHERE id = %s", (at, key))
-            curs.execute(f"SELECT user_name, csrf FROM {self._sql} WHERE id = %s", (key,))
+            curs.execute(f"SELECT user_name, password, csrf FROM {self._sql} WHERE id = %s", (key,))
             row = curs.fetchone()
         if row is None:
             return None
-        user_name, csrf = row
-        return Session(str(user_name), str(csrf))
+        user_name, password_id, csrf = row
+        return Session(str(user_name), str(password_id), str(csrf))
 
     def end(self, session_id: str) -> None:
         with self.table.cursor(commit=True) as curs:

@@ -18,10 +18,11 @@ Name = Annotated[str, Path(min_length=1, max_length=200, description="the user's
 
 
 @router.get("", response_model=UserList, openapi_extra=ADMIN,
-            summary="Every user: roles, person, active or revoked, when its token was issued (admin)")
+            summary="Every user: roles, person, active or revoked, office password or not, when its token was "
+                    "issued (admin)")
 def index(registry: RegistryDep, _: AdminReader) -> dict[str, Any]:
     users = registry.list_users()
-    return {"items": [asdict(u) for u in users], "total": len(users)}
+    return {"items": [{**asdict(u), "has_password": u.has_password} for u in users], "total": len(users)}
 
 
 @router.post("", status_code=201, response_model=TokenIssued, openapi_extra=ADMIN,

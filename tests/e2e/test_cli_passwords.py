@@ -82,5 +82,5 @@ def test_user_list_shows_roles_and_whether_each_user_is_active(
 
     rows = run(capsys, monkeypatch, "", "user", "list")[1:]
 
-    assert len(rows) == 1 and rows[0].split()[:2] == ["管理员", "active"] and rows[0].endswith("admin")
+    assert len(rows) == 1 and rows[0].split()[:3] == ["管理员", "active", "set"] and rows[0].endswith("admin")
     assert "a long password" not in rows[0]

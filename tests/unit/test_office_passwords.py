@@ -10,7 +10,9 @@ import pytest
 from api.passwords import Argon2idHasher
 from registry.application import Registry
 from registry.clock import FixedClock
+from registry.commands import EnrolPerson, RegisterOrganization
 from registry.errors import InvalidInput
+from registry.handling import Caller, RoleNotAllowed, SignedIn
 from registry.passwords import ScryptHasher
 from registry.sign_ins import FAILURES_ALLOWED, SignInThrottle
 from registry.user import INVALID_SIGN_IN, SignInPaused, Unauthenticated, User, user_id
@@ -184,3 +186,28 @@ def test_the_argon2id_hasher_checks_its_own_digests_and_the_standard_librarys() 
     assert argon2.verify(digest, PASSWORD) and not argon2.verify(digest, PASSWORD + "x")
     assert argon2.verify(ScryptHasher().hash(PASSWORD), PASSWORD)
     assert not argon2.verify("not a digest", PASSWORD) and not ScryptHasher().verify(digest, PASSWORD)
+
+
+def test_an_office_session_ends_when_its_password_is_set_again_or_its_user_revoked(app: Registry, clerk: str) -> None:
+    signed = app.sign_in(clerk, PASSWORD)
+    assert app.signed_in_user(clerk, signed.password_id).name == clerk
+
+    app.set_password(clerk, "另一个口令 another one")
+    with pytest.raises(Unauthenticated):
+        app.signed_in_user(clerk, signed.password_id)  # the session signed in with the old password has ended
+    again = app.sign_in(clerk, "另一个口令 another one")
+    app.revoke_user(clerk)
+    with pytest.raises(Unauthenticated):
+        app.signed_in_user(clerk, again.password_id)
+
+
+def test_a_command_from_an_office_session_is_judged_as_its_user(app: Registry, clerk: str) -> None:
+    signed = app.sign_in(clerk, PASSWORD)
+    caller = Caller(None, signed_in=SignedIn(clerk, str(signed.password_id)))
+    with pytest.raises(RoleNotAllowed):
+        app.handle(EnrolPerson("某人"), caller)  # an admin's step
+    written = app.handle(RegisterOrganization("91350100M000100Y43", "某公司", "福州"), caller).written
+    assert written.position > 0
+    with pytest.raises(Unauthenticated):
+        app.handle(RegisterOrganization("91350100M000100Y43", "某公司", "福州"),
+                   Caller(None, signed_in=SignedIn(clerk, "not its password")))

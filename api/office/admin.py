@@ -1,0 +1,7 @@
+"""The office's admin pages (issue 22)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/office", include_in_schema=False)
