@@ -4,18 +4,43 @@ past day; and the documents it keeps, by their SHA-256. A section of ``Registry`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
 from registry.case import Case
 from registry.certificate import Certificate
 from registry.documents import CaseDocument, receipt
-from registry.errors import NotFound
+from registry.errors import NotFound, RuleViolation
 from registry.past import Past
+from registry.rules import check_auditor
 from registry.views import CaseView, CertificateView, OrganizationView, PersonView
 
 
+@dataclass(frozen=True)
+class Competence:
+    """Whether a person may audit on a date (R-TEAM-2, §5), as the rule the team steps apply judges it; when not,
+    why not: each reason the rule gives, as ``{rule, clause, detail}``."""
+
+    person: UUID
+    name: str
+    on: date
+    may_audit: bool
+    reasons: tuple[dict[str, str], ...]
+
+
 class Reads(Past):
+    def audit_competence(self, person: UUID | str, on: date) -> Competence:
+        """R-TEAM-2 on ``on`` for the person: the registration, violations and evaluation the rule checks when a
+        team is named, judged by that same rule."""
+        found = self.person(person)
+        try:
+            check_auditor(found, on, f"competence to audit on {on.isoformat()}")
+        except RuleViolation as e:
+            reason = {"rule": e.rule, "clause": e.clause, "detail": e.detail}
+            return Competence(found.id, found.name, on, False, (reason,))
+        return Competence(found.id, found.name, on, True, ())
+
     def get_person(self, pid: UUID | str) -> PersonView:
         return PersonView.of(self.person(pid))
 
