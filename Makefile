@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_START := pg_ctlcluster --skip-systemctl-redirect 15 main start
 
-.PHONY: run test setup postgres bench bench-tick bench-log bench-scale browser pdf docs-assets
+.PHONY: run test setup postgres bench bench-tick bench-log bench-scale bench-office browser pdf docs-assets
 
 # Rebuilt when either file changes: the floors in pyproject.toml, the exact versions in constraints.txt.
 $(BIN)/registry: pyproject.toml constraints.txt
@@ -69,6 +69,12 @@ CERTIFICATES ?= 1000000
 bench-scale: setup postgres
 	@command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python bench/scale.py --certificates $(CERTIFICATES)
+
+# The office's pages (issue 22) on bench-scale's data set: load it first with
+# `.venv/bin/python bench/scale.py --database office1m --certificates 1000000 --load-only`.
+bench-office: setup postgres
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python bench/office_pages.py --database office1m
 
 test: setup postgres browser pdf
 	$(BIN)/ruff check registry store projections api scheduler demo tests bench

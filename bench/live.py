@@ -43,9 +43,11 @@ def served(env: dict[str, str], port: int, workers: int = 1,
             apart.wait()
 
 
-def wrk(url: str, seconds: int, env: dict[str, str], script: Path | None = None) -> dict[str, float]:
-    """wrk with 2 threads and 32 connections: requests/s, p50 and p99 in ms, and the non-2xx count."""
-    cmd = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", *(["-s", str(script)] if script else []), url]
+def wrk(url: str, seconds: int, env: dict[str, str], script: Path | None = None,
+        connections: int = 32) -> dict[str, float]:
+    """wrk with 2 threads and ``connections`` (32): requests/s, p50 and p99 in ms, and the non-2xx count."""
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *(["-s", str(script)] if script else []),
+           url]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
