@@ -643,6 +643,22 @@ class UserCreate(BaseModel):
                                                   "revoked user added again keeps its own)")
 
 
+class UserPassword(BaseModel):
+    """A new office password for the user, set by an admin: hashed at once, never recorded nor answered."""
+
+    model_config = example(password="一个足够长的口令 a long passphrase")
+    password: str = Field(min_length=8, max_length=256, description="8 to 256 characters; the previous password and "
+                                                                     "every office session signed in with it stop "
+                                                                     "working")
+
+
+class UserRoles(BaseModel):
+    """The roles an active user holds from now on."""
+
+    model_config = example(roles=["intake", "decision"])
+    roles: list[StaffRole] = Field(min_length=1, max_length=5)
+
+
 class UserPublic(BaseModel):
     """A user as the registry shows it: never its token, nor the token's digest."""
 

@@ -88,6 +88,14 @@ class Access(Section):
         user.revoke_token(actor=actor, now=self.clock.now())
         return self._commit(user, user=user.id, idempotency=idempotency)
 
+    def change_roles(self, name: str, roles: Sequence[Role | str], *, actor: Actor = SYSTEM,
+                     idempotency: Idempotency | None = None) -> Written:
+        """The roles an active user holds from now on (``User.RolesChanged``); its token and password stay."""
+        parsed = tuple(parse_enum(Role, r, "role") for r in roles)
+        user = self._get(User, user_id(name), f"user {name}")
+        user.change_roles(parsed, actor=actor, now=self.clock.now())
+        return self._commit(user, user=user.id, idempotency=idempotency)
+
     def set_password(self, name: str, password: str, *, actor: Actor = SYSTEM,
                      idempotency: Idempotency | None = None) -> Written:
         """A new office password for the user (the previous one stops working). Its hash is kept outside the log,

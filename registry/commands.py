@@ -9,7 +9,7 @@ of the ``Registry`` method of the same step, which the scheduler, the command li
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import ClassVar
@@ -337,3 +337,22 @@ class RotateToken(Command):
 class RevokeUser(Command):
     role = Role.ADMIN
     name: str
+
+
+@dataclass(frozen=True)
+class SetPassword(Command):
+    """A new office password for the user, set by an admin; the previous one, and every session signed in with it,
+    stop working. The password is hashed at once and never recorded."""
+
+    role = Role.ADMIN
+    name: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ChangeRoles(Command):
+    """The roles an active user holds from now on."""
+
+    role = Role.ADMIN
+    name: str
+    roles: Sequence[Role | str]

@@ -17,6 +17,7 @@ from registry.commands import (
     AppointTeam,
     Cancel,
     ChangeCertificate,
+    ChangeRoles,
     CloseNonconformity,
     Command,
     ConductStage1,
@@ -38,6 +39,7 @@ from registry.commands import (
     RequestSupplement,
     RevokeUser,
     RotateToken,
+    SetPassword,
     SignAgreement,
     SubmitReport,
     Suspend,
@@ -229,4 +231,8 @@ def perform(registry: Registry, command: Command, actor: Actor, key: Idempotency
             return Handled(written, token=token)
         case RevokeUser() as c:
             return Handled(registry.revoke_user(c.name, actor=actor, idempotency=key))
+        case SetPassword() as c:
+            return Handled(registry.set_password(c.name, c.password, actor=actor, idempotency=key))
+        case ChangeRoles() as c:
+            return Handled(registry.change_roles(c.name, c.roles, actor=actor, idempotency=key))
     raise TypeError(f"no step handles {type(command).__name__}")

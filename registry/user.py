@@ -159,6 +159,14 @@ class User(RegistryAggregate):
             user.roles = tuple(self.roles)
             user.person = self.person
 
+    class RolesChanged(RegistryAggregate.Event):
+        """An active user's roles from now on (its token, password and person are unchanged)."""
+
+        roles: tuple[Role, ...]
+
+        def apply(self, user: User) -> None:
+            user.roles = tuple(self.roles)
+
     if TYPE_CHECKING:  # the library would make annotated aggregates dataclasses with these as __init__ fields
         name: str
         roles: tuple[Role, ...]
@@ -186,6 +194,13 @@ class User(RegistryAggregate):
             raise AlreadyExists(f"用户 {self.name} 已存在 / user {self.name} exists already")
         self._record(self.Reactivated, roles=_check_roles(roles), person=person, actor=actor, effective_on=None,
                      now=now)
+
+    def change_roles(self, roles: tuple[Role, ...], *, actor: Actor, now: datetime) -> None:
+        """The roles an active user holds from now on: at least one, each a staff role (as when it was added)."""
+        if not self.active:
+            raise InvalidInput("name", f"用户 {self.name} 已撤销，请重新添加并指定角色 / {self.name} is revoked: add "
+                                       "the user again, with its roles")
+        self._record(self.RolesChanged, roles=_check_roles(roles), actor=actor, effective_on=None, now=now)
 
     def issue_token(self, *, actor: Actor, now: datetime) -> tuple[str, Credential]:
         """A new random token (the previous one stops working), and the credential that checks it, which is to

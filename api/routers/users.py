@@ -1,5 +1,7 @@
 """Users and their tokens (role: admin): list them, add one (or give a revoked name access again), rotate a token,
-revoke one. A token is shown once, in the answer that issues it, and never cached."""
+revoke one, set an office password, change the roles. A token is shown once, in the answer that issues it, and never
+cached; a password is never answered, and is left out of the request digest an idempotency key keeps (that digest is
+in the log)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from api.deps import Admin, AdminReader, RegistryDep, role_doc
-from api.schemas import TokenIssued, UserCreate, UserList, Written
-from registry.commands import AddUser, RevokeUser, RotateToken
+from api.schemas import TokenIssued, UserCreate, UserList, UserPassword, UserRoles, Written
+from registry.commands import AddUser, ChangeRoles, RevokeUser, RotateToken, SetPassword
 
 router = APIRouter(prefix="/api/v1/users", tags=["users · 用户"])
 ADMIN = role_doc("admin")
@@ -41,3 +43,17 @@ async def rotate(name: Name, w: Admin) -> dict[str, Any]:
              summary="Revoke the user's token: it stops working at once (admin)")
 async def revoke(name: Name, w: Admin) -> dict[str, Any]:
     return await w.run(RevokeUser(name), id="user")
+
+
+@router.post("/{name}/password", response_model=Written, openapi_extra=ADMIN,
+             summary="Set the user's office password: the previous one, and every office session signed in with it, "
+                     "stop working (admin)")
+async def set_password(name: Name, body: UserPassword, w: Admin) -> dict[str, Any]:
+    # The body is left out of the idempotency digest: an unsalted hash of a password must not reach the log.
+    return await w.run(SetPassword(name, body.password), None, id="user")
+
+
+@router.post("/{name}/roles", response_model=Written, openapi_extra=ADMIN,
+             summary="Change an active user's roles; its token and password stay (admin)")
+async def change_roles(name: Name, body: UserRoles, w: Admin) -> dict[str, Any]:
+    return await w.run(ChangeRoles(name, body.roles), body, id="user")

@@ -125,7 +125,7 @@ def test_an_admin_adds_lists_rotates_revokes_and_re_adds_a_user(client: TestClie
     assert listing.status_code == 200 and listing.headers["cache-control"] == "no-store"
     mine = [u for u in listing.json()["items"] if u["name"] == "张受理"]
     assert mine == [{"id": added["id"], "name": "张受理", "roles": ["intake"], "person": added["person"],
-                     "active": True, "token_issued_at": mine[0]["token_issued_at"]}]
+                     "active": True, "token_issued_at": mine[0]["token_issued_at"], "has_password": False}]
     assert mine[0]["token_issued_at"] and listing.json()["total"] == len(listing.json()["items"]) == 8
     assert digest_of(first) not in listing.text and first.split("_", 2)[2] not in listing.text
 
@@ -180,3 +180,58 @@ def test_a_replayed_user_creation_answers_its_ids_but_never_the_token_again(clie
     assert again.headers["cache-control"] == "no-store"
     assert log_size(registry) == size
     assert registry.authenticate(first["token"]).name == "幂等用户"
+
+
+def test_an_admin_sets_a_users_office_password_which_is_never_kept_nor_answered(
+        client: TestClient, callers: Callers, registry: Registry, caplog: pytest.LogCaptureFixture) -> None:
+    """POST /api/v1/users/{name}/password: the password signs in; neither it nor an unsalted hash of it is in the
+    log, the answer, or a log line (its idempotency digest leaves the body out)."""
+    password = "新的办公室口令 new office password"
+    caplog.set_level("DEBUG")
+
+    answer = client.post(f"{USERS}/{quote('受理员')}/password", json={"password": password},
+                         headers=headers(callers.admin, "password-once"))
+
+    body = written(answer, 200, "id")
+    assert body["id"] == str(registry.user_named("受理员").id)
+    assert password not in answer.text and registry.sign_in("受理员", password).name == "受理员"
+    states = b"".join(n.state for n in registry.recorder.select_notifications(1, 100_000))
+    body_digest = hashlib.sha256(password.encode()).hexdigest()
+    assert password.encode() not in states and body_digest.encode() not in states
+    assert password not in caplog.text
+    assert registry.authenticate(callers.intake.token).name == "受理员"  # the token is unchanged
+
+
+def test_a_password_refused_or_set_by_a_non_admin_writes_nothing(client: TestClient, callers: Callers,
+                                                                 registry: Registry) -> None:
+    before = log_size(registry)
+    problem(client.post(f"{USERS}/{quote('受理员')}/password", json={"password": "short"},
+                        headers=callers.admin.headers), 422)
+    problem(client.post(f"{USERS}/{quote('无此用户')}/password", json={"password": "long enough password"},
+                        headers=callers.admin.headers), 404)
+    for caller in (callers.intake, callers.regulator):
+        problem(client.post(f"{USERS}/{quote('管理员')}/password", json={"password": "long enough password"},
+                            headers=caller.headers), 403)
+        problem(client.post(f"{USERS}/{quote('管理员')}/roles", json={"roles": ["intake"]}, headers=caller.headers),
+                403)
+    assert log_size(registry) == before
+
+
+def test_an_admin_changes_an_active_users_roles(client: TestClient, callers: Callers, registry: Registry) -> None:
+    changed = client.post(f"{USERS}/{quote('受理员')}/roles", json={"roles": ["intake", "decision"]},
+                          headers=callers.admin.headers)
+
+    assert written(changed, 200, "id")["id"] == str(registry.user_named("受理员").id)
+    assert registry.authenticate(callers.intake.token).roles == ("intake", "decision")
+    listed = [u for u in client.get(USERS, headers=callers.admin.headers).json()["items"] if u["name"] == "受理员"]
+    assert listed[0]["roles"] == ["intake", "decision"]
+
+    before = log_size(registry)
+    problem(client.post(f"{USERS}/{quote('受理员')}/roles", json={"roles": []}, headers=callers.admin.headers), 422)
+    problem(client.post(f"{USERS}/{quote('受理员')}/roles", json={"roles": ["system"]},
+                        headers=callers.admin.headers), 422)
+    client.post(f"{USERS}/{quote('受理员')}/revocation", headers=callers.admin.headers)
+    after_revocation = log_size(registry)
+    problem(client.post(f"{USERS}/{quote('受理员')}/roles", json={"roles": ["intake"]},
+                        headers=callers.admin.headers), 422)
+    assert after_revocation == before + 1 and log_size(registry) == after_revocation

@@ -141,3 +141,26 @@ def test_every_command_has_a_step() -> None:
 
     assert dispatched == defined
     assert all(isinstance(getattr(commands, name).role, Role) for name in defined)
+
+
+def test_an_admin_sets_a_password_and_changes_roles_through_commands(app: Registry, admin: str) -> None:
+    app.add_user("受理员", ["intake"])
+
+    app.handle(commands.SetPassword("受理员", "一个新的口令 new password"), Caller(admin))
+    app.handle(commands.ChangeRoles("受理员", ["intake", "auditor"]), Caller(admin))
+
+    user = app.sign_in("受理员", "一个新的口令 new password")
+    assert user.roles == ("intake", "auditor")
+    assert "new password" not in repr(commands.SetPassword("受理员", "一个新的口令 new password"))
+
+
+def test_only_an_admin_sets_a_password_or_changes_roles(app: Registry) -> None:
+    _, intake = app.add_user("受理员", ["intake", "auditor"])
+    size = log_size(app)
+
+    for command in (commands.SetPassword("受理员", "一个新的口令 new password"),
+                    commands.ChangeRoles("受理员", ["admin"])):
+        with pytest.raises(RoleNotAllowed):
+            app.handle(command, Caller(intake))
+
+    assert log_size(app) == size

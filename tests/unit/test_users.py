@@ -144,3 +144,36 @@ def test_a_name_no_user_can_have_is_refused_by_every_user_command_not_crashed_on
     with pytest.raises(InvalidInput) as refused:
         call()
     assert refused.value.field == "name"
+
+
+def test_an_active_users_roles_are_changed_and_its_token_keeps_working(app: Registry) -> None:
+    _, token = app.add_user("受理员", ["intake"])
+
+    app.change_roles("受理员", ["intake", "decision", "intake"])
+
+    user = app.authenticate(token)
+    assert user.roles == ("intake", "decision")
+    assert [type(e).__name__ for e in app.events.get(user.id)][-1] == "RolesChanged"
+
+
+@pytest.mark.parametrize("roles", [[], ["superuser"], ["public"]])
+def test_roles_changed_are_checked_as_when_a_user_is_added_and_nothing_is_written(app: Registry,
+                                                                                  roles: list[str]) -> None:
+    app.add_user("受理员", ["intake"])
+    size = app.recorder.max_notification_id()
+
+    with pytest.raises(InvalidInput):
+        app.change_roles("受理员", roles)
+
+    assert app.recorder.max_notification_id() == size
+    assert app.user_named("受理员").roles == ("intake",)
+
+
+def test_a_revoked_users_roles_are_not_changed(app: Registry) -> None:
+    app.add_user("受理员", ["intake"])
+    app.revoke_user("受理员")
+
+    with pytest.raises(InvalidInput):
+        app.change_roles("受理员", ["decision"])
+    with pytest.raises(NotFound):
+        app.change_roles("无此人", ["decision"])
