@@ -1,6 +1,7 @@
 """The certificate projection: folds each certificate's events with the domain's own code into the read models of
-``projections.certificate_views`` (the public documents, the scheduler's schedule, the deadlines), and takes the
-case events that open or settle a deadline. Every other event only moves its position.
+``projections.certificate_views`` (the public documents, the scheduler's schedule, the deadlines, the office's
+directory), and takes the case events that open or settle a deadline or move a case on, and the events that name an
+organisation or a person (``projections.office_directory``). Every other event only moves its position.
 """
 
 from __future__ import annotations
@@ -16,10 +17,15 @@ from eventsourcing.projection import Projection
 
 from projections.certificate_views import CertificateViews
 from projections.deadlines import DEADLINE_CASE_EVENTS, case_changes, certificate_changes
+from projections.office_directory import EVENTS as DIRECTORY_EVENTS
+from projections.office_directory import case_changes as case_directory
+from projections.office_directory import organization_changes, person_changes
 from projections.public_certificates import public_document
 from registry.application import Registry
 from registry.case import Case
 from registry.certificate import Certificate
+from registry.organization import Organization
+from registry.person import Person
 from registry.views import CertificateView
 from store import Store
 
@@ -48,9 +54,12 @@ class CertificateProjection(Projection[Any]):
         """Whether an event of this topic (``module:Class.Event``) with this stored state can change the views: the
         others are passed over without being decoded, which is most of a rebuild's work otherwise. A document
         received that says, as stored, that it does not complete the checklist changes no deadline (R-ACC-2): a
-        case receives a dozen, one of which completes it. (Stored otherwise, it is decoded: never wrongly passed.)"""
+        case receives a dozen, one of which completes it. (Stored otherwise, it is decoded: never wrongly passed.)
+        The directory takes a case's steps and the events that name an organisation or a person."""
         cls, _, name = topic.rpartition(":")[2].rpartition(".")
         if cls == Certificate.__name__:
+            return True
+        if name in DIRECTORY_EVENTS.get(cls, ()):
             return True
         if cls != Case.__name__ or name not in DEADLINE_CASE_EVENTS:
             return False
@@ -62,7 +71,9 @@ class CertificateProjection(Projection[Any]):
         into objects. The condition is ``wants``, a superset of it at worst: every event it answers is still
         asked."""
         topics = [f"%:{Certificate.__name__}.%",
-                  *(f"%:{Case.__name__}.{name}" for name in sorted(DEADLINE_CASE_EVENTS))]
+                  *(f"%:{Case.__name__}.{name}" for name in sorted(DEADLINE_CASE_EVENTS)),
+                  *(f"%:{cls}.{name}" for cls, names in sorted(DIRECTORY_EVENTS.items())
+                    for name in sorted(names - (DEADLINE_CASE_EVENTS if cls == Case.__name__ else set())))]
         unless = (f"%:{Case.__name__}.DocumentReceived", b'"completes_checklist":false')
         return cast(list[Notification], store.select_wanted(recorder, start, stop, topics, unless))
 
@@ -86,8 +97,20 @@ class CertificateProjection(Projection[Any]):
         match domain_event:
             case Certificate.Event():
                 self._certificate_event(domain_event, tracking)
-            case Case.Event() if changes := case_changes(domain_event):
-                self.view.save_deadlines(changes, tracking)
+            case Case.Event():
+                deadlines, directory = case_changes(domain_event), case_directory(domain_event)
+                if deadlines or directory:
+                    self.view.save_deadlines(deadlines, tracking, directory)
+                else:
+                    self.view.skip(tracking)
+            case Organization.Registered():
+                self.view.save_deadlines([], tracking, organization_changes(domain_event, domain_event.uscc))
+            case Organization.DetailsChanged():
+                before: Organization = self.registry.repository.get(domain_event.originator_id,
+                                                      version=domain_event.originator_version - 1)
+                self.view.save_deadlines([], tracking, organization_changes(domain_event, before.uscc))
+            case Person.Enrolled():
+                self.view.save_deadlines([], tracking, person_changes(domain_event))
             case _:
                 self.view.skip(tracking)
 

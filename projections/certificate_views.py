@@ -1,6 +1,7 @@
 """The read models the certificate projection keeps, composed into the one tracking recorder the store opens: the
 public documents and their status timeline (``PublicCertificates``, the only public one), the scheduler's schedule
-(``Schedule``), the deadlines (``Deadlines``) and the events parked (``Parking``).
+(``Schedule``), the deadlines (``Deadlines``), the office's directory of cases, organisations and people
+(``OfficeDirectory``) and the events parked (``Parking``).
 
 One tracking position for them all, written in the transaction of their rows: an event's rows in every table are
 recorded with its position, or none are (exactly once), and a rebuild's batch writes each table once, at its end
@@ -17,6 +18,8 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 
 from projections.deadlines import Change, Deadlines
+from projections.office_directory import Change as DirectoryChange
+from projections.office_directory import OfficeDirectory
 from projections.parked import Parking
 from projections.public_certificates import PublicCertificates
 from projections.schedule import Schedule
@@ -26,11 +29,13 @@ Render = Callable[[], dict[str, Any]]  # makes a certificate's public document, 
 Scheduled = tuple[str | None, bool]  # the due date last given notice of; whether the renewal is settled
 
 
-class CertificateViews(PublicCertificates, Schedule, Deadlines, Parking):
+class CertificateViews(PublicCertificates, Schedule, Deadlines, OfficeDirectory, Parking):
     """Each part declares its own tables and indexes; the store makes those of the whole, merged here."""
 
-    tables = {**PublicCertificates.tables, **Schedule.tables, **Deadlines.tables, **Parking.parked_tables}
-    indexes = (*PublicCertificates.indexes, *Schedule.indexes, *Deadlines.indexes, *Parking.parked_indexes)
+    tables = {**PublicCertificates.tables, **Schedule.tables, **Deadlines.tables, **OfficeDirectory.tables,
+              **Parking.parked_tables}
+    indexes = (*PublicCertificates.indexes, *Schedule.indexes, *Deadlines.indexes, *Parking.parked_indexes,
+               *OfficeDirectory.directory_indexes)  # these last: some are on the other parts' tables
 
     def save(self, number: str, status: str, render: Render, position: int, status_changed: date | None,
              tracking: Tracking, schedule: Scheduled = (None, False), deadlines: list[Change] | None = None) -> None:
@@ -56,15 +61,22 @@ class CertificateViews(PublicCertificates, Schedule, Deadlines, Parking):
             self.write_schedule(curs, self.schedule_row(number, document, *schedule))
             self.write_deadlines(curs, [(deadlines or [], position)])
 
-    def save_deadlines(self, changes: list[Change], tracking: Tracking) -> None:
-        """A case's event: the deadlines it opens and settles."""
+    def save_deadlines(self, changes: list[Change], tracking: Tracking,
+                       directory: list[DirectoryChange] | None = None) -> None:
+        """A case's, an organisation's or a person's event: the deadlines it opens and settles, and what it changes
+        in the office's directory."""
         batch = self.deferring()
         if batch is not None:
             with self.tracked(tracking):
-                self._deferred(batch).deadlines.append((changes, tracking.notification_id))
+                deferred = self._deferred(batch)
+                if changes:
+                    deferred.deadlines.append((changes, tracking.notification_id))
+                if directory:
+                    deferred.directory.append((directory, tracking.notification_id))
             return
         with self.tracked(tracking) as curs:
             self.write_deadlines(curs, [(changes, tracking.notification_id)])
+            self.write_directory(curs, [(directory or [], tracking.notification_id)])
 
     def skip(self, tracking: Tracking) -> None:
         """An event that changes no row: only the position moves."""
@@ -85,7 +97,7 @@ class CertificateViews(PublicCertificates, Schedule, Deadlines, Parking):
     def flush_batch(self, curs: Cursor, deferred: _Deferred) -> None:
         """A batch's writes, the same rows ``save`` writes event by event, a few statements per table: each
         certificate's latest document rendered once, for its public row and its schedule row; then the deadline
-        changes in log order."""
+        changes in log order; then the directory's."""
         documents = {number: (render(), position, schedule)
                      for number, (render, position, schedule) in deferred.documents.items()}
         self.write_documents(curs, deferred.timeline,
@@ -93,6 +105,7 @@ class CertificateViews(PublicCertificates, Schedule, Deadlines, Parking):
         self.write_schedules(curs, [self.schedule_row(number, document, *schedule)
                                     for number, (document, _, schedule) in documents.items()])
         self.write_deadlines(curs, deferred.deadlines)
+        self.write_directory(curs, deferred.directory)
 
     def rows(self) -> list[tuple[Any, ...]]:
         """Every row of every table, in a stable order: to compare a live view with a rebuild."""
@@ -111,3 +124,4 @@ class _Deferred:
     timeline: list[tuple[str, int, str, str]] = field(default_factory=list)
     documents: dict[str, tuple[Render, int, Scheduled]] = field(default_factory=dict)
     deadlines: list[tuple[list[Change], int]] = field(default_factory=list)
+    directory: list[tuple[list[DirectoryChange], int]] = field(default_factory=list)

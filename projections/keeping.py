@@ -23,6 +23,7 @@ from projections.certificate_projection import CertificateProjection
 from projections.certificate_views import CertificateViews
 from projections.deadlines import Deadlines
 from projections.log import Checkpoint, Checkpointing, LogView
+from projections.office_directory import OfficeDirectory
 from projections.parked import park, park_behind, retry_parked, unprojectable
 from projections.reading import Reader, reader_for
 from projections.schedule import Schedule
@@ -56,6 +57,12 @@ class Views:
     @property
     def deadlines(self) -> Deadlines:
         """The tracked deadlines of every rule (a table of the certificates' views, kept with them; not public)."""
+        return self.public
+
+    @property
+    def directory(self) -> OfficeDirectory:
+        """The office's directory of cases, organisations and people, and its lists (tables of the certificates'
+        views, kept with them; not public)."""
         return self.public
 
     @property
