@@ -33,6 +33,25 @@ docs-assets:
 	     $(DOCS_ASSETS)/redoc/ \
 	  && rm -rf $$tmp && echo "api/static/docs: swagger-ui-dist $(SWAGGER_UI_DIST), redoc $(REDOC)"
 
+# The accessibility check of the office's browser tests (tests/e2e/axe.py): npm's axe-core, copied with its licences
+# into tests/vendor/axe-core (its README says from where), committed: the machines that run the tests are offline.
+# Run it again after changing the version.
+AXE_CORE := 4.14.1
+AXE_DIR := $(CURDIR)/tests/vendor/axe-core
+axe:
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent axe-core@$(AXE_CORE) >/dev/null \
+	  && tar xzf axe-core-$(AXE_CORE).tgz && mkdir -p $(AXE_DIR) \
+	  && cp package/axe.min.js package/LICENSE package/LICENSE-3RD-PARTY.txt $(AXE_DIR)/ \
+	  && sha256=$$(sha256sum $(AXE_DIR)/axe.min.js | cut -d' ' -f1) \
+	  && printf '%s\n' "# axe-core $(AXE_CORE)" "" \
+	     "The accessibility engine the office's browser tests run (tests/e2e/axe.py), vendored because the machines" \
+	     "that run the tests are offline. From the npm registry: \`npm pack axe-core@$(AXE_CORE)\`" \
+	     "(https://registry.npmjs.org/axe-core/-/axe-core-$(AXE_CORE).tgz), by \`make axe\`; its files as published:" "" \
+	     "- \`axe.min.js\` (SHA-256 $$sha256)" \
+	     "- \`LICENSE\` (Mozilla Public License 2.0) and \`LICENSE-3RD-PARTY.txt\`" "" \
+	     "To update: change AXE_CORE in the Makefile, run \`make axe\`, and commit this folder." > $(AXE_DIR)/README.md \
+	  && rm -rf $$tmp && echo "tests/vendor/axe-core: axe-core $(AXE_CORE)"
+
 # PostgreSQL 15 on 127.0.0.1:5432 is part of every machine; start it if it is down.
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is down: starting it ($(PG_START))"; $(PG_START); }
