@@ -1,7 +1,340 @@
-"""The office's certificates pages (issue 22)."""
+"""The office's certificate page (issue 22): ``GET /office/certificates/{number}`` shows the §10.1 contents, status,
+surveillance, versions, the QR and the PDF, the history as a timeline (by name), and the forms of the status actions
+the user's roles may take; ``GET /office/certificates/{number}/certificate.pdf`` is the certificate document, the
+same bytes as the API's.
+
+Each form posts to the path of its API route under ``/office/certificates/{number}/`` and builds the same command
+from the same fields (a change request's ``changes`` as ``changes.name`` …, a surveillance team as ``leader`` and
+``members``); the application alone decides whether the step is allowed, and a refusal is shown beside its form.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.certificate_pdf import CJKFontMissing
+from api.certificate_pdf import render as render_pdf
+from api.office.frame import (
+    HEADERS,
+    Form,
+    Office,
+    Refusal,
+    Signed,
+    attempt,
+    done,
+    page,
+    posted,
+    read,
+    registry_of,
+)
+from api.pages import GROUNDS, LEVELS, METHODS, OUTCOMES, STATUSES
+from api.routers.certificates import as_issued
+from registry.application import Registry
+from registry.certificate_status import MEASURE_GROUNDS
+from registry.clock import SHANGHAI
+from registry.commands import (
+    Cancel,
+    ChangeCertificate,
+    Command,
+    RecordSurveillanceAudit,
+    Reinstate,
+    RequestChange,
+    Suspend,
+    Withdraw,
+)
+from registry.errors import InvalidInput, NotFound, RegistryError
+from registry.history import HistoryEntry
+from registry.values import CancellationGround, Changes
+from registry.views import CaseView, CertificateView, PersonView
 
 router = APIRouter(prefix="/office", include_in_schema=False)
+
+ROLE_NAMES = {"intake": ("受理", "Intake"), "auditor": ("审核", "Auditor"), "decision": ("认证决定", "Decision"),
+              "admin": ("管理", "Administrator"), "regulator": ("监管", "Regulator"),
+              "system": ("系统", "The registry")}
+CANCELLATION_GROUNDS = {  # §11.4 (1)–(3)
+    "expired": ("证书有效期届满", "The certificate expired"),
+    "client_request": ("获证组织申请注销", "The certified organisation asked for it"),
+    "other": ("其他依法应予注销的情形", "Another ground for cancellation"),
+}
+CHANGE_FIELDS = {"name": ("组织名称", "Organisation name"), "address": ("组织地址", "Address"),
+                 "scope": ("认证范围", "Scope"), "process": ("生产工艺", "Process"),
+                 "materials": ("原材料", "Materials")}
+CASE_KINDS = {"initial": ("初次认证", "Initial"), "renewal": ("再认证", "Renewal"),
+              "transfer": ("认证转换", "Transfer")}
+STAGES = {
+    "applied": ("已申请", "Applied"), "not_accepted": ("不予受理", "Not accepted"), "accepted": ("已受理", "Accepted"),
+    "contracted": ("已签合同", "Agreement signed"), "planned": ("已策划审核方案", "Programme planned"),
+    "team_appointed": ("已委派审核组", "Team appointed"), "stage1_done": ("一阶段审核完成", "Stage 1 done"),
+    "stage2_done": ("二阶段审核完成", "Stage 2 done"), "reported": ("已提交审核报告", "Report submitted"),
+    "granted": ("批准认证", "Granted"), "refused": ("不予认证", "Refused"),
+}
+EVENTS = {  # what each event of a certificate or its cases means: (Chinese, English)
+    "Applied": ("提交认证申请", "Application made"),
+    "DocumentReceived": ("收到申请文件", "Document received"),
+    "SupplementRequested": ("要求补充材料", "Supplement requested"),
+    "Accepted": ("受理申请", "Application accepted"),
+    "NotAccepted": ("不予受理", "Application not accepted"),
+    "AgreementSigned": ("签订认证合同", "Agreement signed"),
+    "ProgrammePlanned": ("策划审核方案", "Audit programme planned"),
+    "TeamAppointed": ("委派审核组", "Audit team appointed"),
+    "Stage1Conducted": ("完成一阶段审核", "Stage 1 audit conducted"),
+    "Stage2Conducted": ("完成二阶段审核", "Stage 2 audit conducted"),
+    "NonconformityClosed": ("不符合项关闭", "Nonconformity closed"),
+    "ReportSubmitted": ("提交审核报告", "Audit report submitted"),
+    "Granted": ("作出认证决定：批准", "Certification granted"),
+    "Refused": ("作出认证决定：不予认证", "Certification refused"),
+    "Issued": ("颁发证书", "Certificate issued"),
+    "SurveillanceAuditRecorded": ("记录监督审核", "Surveillance audit recorded"),
+    "ChangeRequested": ("提出变更申请", "Change requested"),
+    "Changed": ("证书变更", "Certificate changed"),
+    "Suspended": ("暂停证书", "Certificate suspended"),
+    "Reinstated": ("恢复证书", "Certificate reinstated"),
+    "Withdrawn": ("撤销证书", "Certificate withdrawn"),
+    "Expired": ("证书过期", "Certificate expired"),
+    "Cancelled": ("注销证书", "Certificate cancelled"),
+    "SurveillanceNoticeRaised": ("监督审核即将到期提醒", "Surveillance audit falls due soon"),
+    "RenewalWindowOpened": ("进入再认证申请期", "Renewal window opened"),
+    "RenewedBy": ("由新证书接续", "Renewed by a new certificate"),
+    "CorrectionRecorded": ("记录更正", "Correction recorded"),
+    "PaperOriginalFiled": ("归档纸质原件", "Paper original filed"),
+}
+
+
+class Names:
+    """Person names by id, each read once per page (a person there is none of shows as its id)."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.known: dict[str, str] = {}
+
+    def __call__(self, pid: UUID | str | None) -> str | None:
+        if pid is None:
+            return None
+        key = str(pid)
+        if key not in self.known:
+            try:
+                self.known[key] = self.registry.get_person(key).name
+            except RegistryError:
+                self.known[key] = key
+        return self.known[key]
+
+
+def day_of(e: HistoryEntry) -> date:
+    """The day an event took effect, or, for an undated one, the day it was recorded (in Asia/Shanghai)."""
+    return e.effective_on or e.recorded_at.astimezone(SHANGHAI).date()
+
+
+def detail_of(e: HistoryEntry, names: Names) -> str:
+    """The facts of an event worth a line on the timeline, in Chinese with the codes' English."""
+    d = e.data
+    match e.type:
+        case "Suspended" | "Withdrawn":
+            zh, en = GROUNDS.get(d.get("ground", ""), (d.get("ground", ""), ""))
+            return f"理由 Ground：{zh}（{en}）{('；' + d['detail']) if d.get('detail') else ''}"
+        case "Cancelled":
+            zh, en = CANCELLATION_GROUNDS.get(d.get("ground", ""), (d.get("ground", ""), ""))
+            return f"理由 Ground：{zh}（{en}）{('；' + d['detail']) if d.get('detail') else ''}"
+        case "Reinstated":
+            return f"证据 Evidence：{d.get('evidence', '')}"
+        case "SurveillanceAuditRecorded":
+            zh, en = OUTCOMES.get(d.get("outcome", ""), (d.get("outcome", ""), ""))
+            team = d.get("team") or {}
+            leader = names(team.get("leader")) if isinstance(team, dict) else None
+            return f"结论 Outcome：{zh}（{en}）" + (f"；审核组长 Leader：{leader}" if leader else "") + \
+                f"；下次监督审核截止 Next due by：{d.get('next_due_by', '')}"
+        case "ChangeRequested" | "Changed":
+            changes = d.get("changes") or {}
+            named = "；".join(f"{CHANGE_FIELDS.get(k, (k, k))[0]}：{v}" for k, v in changes.items() if v is not None)
+            version = f"第 {d['certificate_version']} 版 Version {d['certificate_version']}；" \
+                if e.type == "Changed" else ""
+            return f"{version}{named}"
+        case "Issued":
+            return f"有效期至 Valid until：{d.get('valid_until', '')}"
+        case "Granted":
+            return f"证书 Certificate：{d.get('certificate_number', '')}"
+        case "Refused" | "NotAccepted" | "Accepted":
+            return str(d.get("reasons", ""))
+        case "DocumentReceived":
+            return str(d.get("filename", ""))
+        case "CorrectionRecorded":
+            return f"更正第 {d.get('corrects_version')} 版 Corrects version {d.get('corrects_version')}：" \
+                   f"{d.get('detail', '')}"
+        case "RenewedBy":
+            return f"新证书 Successor：{d.get('successor', '')}"
+    return ""
+
+
+def timeline(history: list[HistoryEntry], names: Names) -> list[dict[str, Any]]:
+    """The history oldest first, each event as the page shows it: its day, what happened, by whom by name."""
+    shown = []
+    for e in history:
+        zh, en = EVENTS.get(e.type, (e.type, e.type))
+        role = str(e.actor.get("role", ""))
+        shown.append({"position": e.position, "type": e.type, "record": e.record, "record_id": e.record_id,
+                      "on": day_of(e), "zh": zh, "en": en, "detail": detail_of(e, names),
+                      "by": names(e.actor.get("person")), "by_id": e.actor.get("person"),
+                      "role": ROLE_NAMES.get(role, (role, role))})
+    return shown
+
+
+def change_requests(history: list[HistoryEntry]) -> list[dict[str, Any]]:
+    """The change requests of the certificate, each with what it asks and whether a change has followed it."""
+    changed = {e.data.get("request_id") for e in history if e.record == "certificate" and e.type == "Changed"}
+    return [{"id": e.data["request_id"], "on": day_of(e), "changes": e.data.get("changes") or {},
+             "done": e.data["request_id"] in changed}
+            for e in history if e.record == "certificate" and e.type == "ChangeRequested"]
+
+
+def registered_people(registry: Registry) -> list[PersonView]:
+    """The people who hold any registration among the office's users' people, by name: the auditors a page can
+    offer without a list of every person (the registry keeps none; its users are few)."""
+    found: dict[UUID, PersonView] = {}
+    for user in registry.list_users():
+        if user.person in found:
+            continue
+        try:
+            person = registry.get_person(user.person)
+        except RegistryError:
+            continue
+        if person.registrations:
+            found[person.id] = person
+    return sorted(found.values(), key=lambda p: p.name)
+
+
+def auditors(registry: Registry, on: date) -> list[dict[str, Any]]:
+    """The people an auditor may name on a surveillance team here (``registered_people``), with whether R-TEAM-2
+    lets them audit on ``on``; the application judges the team when the audit is recorded."""
+    return [{"id": str(p.id), "name": p.name, "may_audit": registry.audit_competence(p.id, on).may_audit}
+            for p in registered_people(registry)]
+
+
+def case_row(case: CaseView) -> dict[str, Any]:
+    """A case as a list shows it: its kind and stage by name, and when it was applied for."""
+    return {"id": case.id, "kind": CASE_KINDS.get(case.kind, (case.kind, case.kind)),
+            "stage": STAGES.get(case.stage, (case.stage, case.stage)), "applied_on": case.applied_on}
+
+
+def _certificate(request: Request, number: str) -> CertificateView:
+    registry = registry_of(request)
+    try:
+        return as_issued(request, number, registry.get_certificate)
+    except InvalidInput:
+        raise NotFound(f"no certificate {number}") from None
+
+
+def _page_data(request: Request, number: str, signed: Signed) -> dict[str, Any]:
+    registry = registry_of(request)
+    view = _certificate(request, number)
+    history = registry.certificate_history(view.number)
+    names = Names(registry)
+    cases = []
+    for cid in view.case_ids:
+        try:
+            case = registry.get_case(cid)
+            cases.append(case_row(case))
+        except NotFound:
+            cases.append({"id": cid, "kind": ("案例", "Case"), "stage": ("", ""), "applied_on": None})
+    today = registry.clock.today()
+    return {"cert": view, "events": timeline(history, names), "requests": change_requests(history), "cases": cases,
+            "auditors": auditors(registry, today) if signed.holds("auditor") else [],
+            "number_q": quote(view.number, safe="")}
+
+
+async def _show(request: Request, signed: Signed, number: str, status: int = 200, refusal: Refusal | None = None,
+                failed: str = "", values: dict[str, str] | None = None) -> HTMLResponse:
+    data = await read(request, _page_data, request, number, signed)
+    # A refusal of a form the page does not show the user (posted without it): shown at the top instead.
+    elsewhere = refusal if refusal is not None and failed in FORMS and not signed.holds(FORMS[failed].role) else None
+    measure = [(g.value, " / ".join(GROUNDS[g.value])) for g in MEASURE_GROUNDS]
+    cancellation = [(g.value, " / ".join(CANCELLATION_GROUNDS[g.value])) for g in CancellationGround]
+    return page(request, signed, "certificate", status, statuses=STATUSES, grounds=GROUNDS, levels=LEVELS,
+                methods=METHODS, outcomes=OUTCOMES, measure_grounds=measure, cancellation_grounds=cancellation,
+                change_fields=CHANGE_FIELDS, refusal=refusal, elsewhere=elsewhere, failed=failed, values=values or {},
+                done=request.query_params.get("done"), **data)
+
+
+@router.get("/certificates/{number}")
+async def certificate(number: str, request: Request, signed: Office) -> HTMLResponse:
+    return await _show(request, signed, number)
+
+
+@router.get("/certificates/{number}/certificate.pdf")
+async def certificate_pdf(number: str, request: Request, signed: Office) -> Response:
+    """The certificate document, rendered as the API's ``/api/v1/certificates/{number}/certificate.pdf`` renders
+    it (the same function, the app's own signer); a page saying what to install when no Chinese font is."""
+    view = await read(request, _certificate, request, number)
+    try:
+        pdf = await run_in_threadpool(render_pdf, view, request.app.state.signer)
+    except CJKFontMissing as e:
+        return page(request, signed, "certificate_unavailable", 503, cert=view, detail=str(e))
+    return Response(pdf, media_type="application/pdf", headers={
+        **HEADERS, "Content-Disposition": f"inline; filename=\"{quote(view.number, safe='')}.pdf\""})
+
+
+@dataclass(frozen=True)
+class Step:
+    """A form of the page: the command its fields build, and the line that says it was recorded."""
+
+    build: Callable[[str, Form], Command]
+    recorded: str
+    role: str  # the role whose users the page shows the form to
+
+
+def _changes(form: Form) -> Changes:
+    return Changes(**{name: form.optional(f"changes.{name}") for name in CHANGE_FIELDS})
+
+
+FORMS: dict[str, Step] = {
+    "surveillance-audits": Step(
+        lambda n, f: RecordSurveillanceAudit(n, f.day("conducted_on"), f.text("leader"), tuple(f.all("members")),
+                                             f.text("outcome", "maintained") or "maintained", f.flag("additional"),
+                                             f.text("reason")),
+        "已记录监督审核 / Surveillance audit recorded", "auditor"),
+    "change-requests": Step(
+        lambda n, f: RequestChange(n, f.day("requested_on"), f.day("changed_on"), _changes(f)),
+        "已记录变更申请 / Change request recorded", "intake"),
+    "changes": Step(
+        lambda n, f: ChangeCertificate(n, f.text("request_id"), f.day("changed_on")),
+        "已变更证书 / Certificate changed", "admin"),
+    "suspension": Step(
+        lambda n, f: Suspend(n, f.day("on"), f.day("known_on"), f.text("ground"), f.text("detail")),
+        "已暂停证书 / Certificate suspended", "decision"),
+    "reinstatement": Step(
+        lambda n, f: Reinstate(n, f.day("on"), f.text("evidence")),
+        "已恢复证书 / Certificate reinstated", "decision"),
+    "withdrawal": Step(
+        lambda n, f: Withdraw(n, f.day("on"), f.day("known_on"), f.text("ground"), f.text("detail")),
+        "已撤销证书 / Certificate withdrawn", "decision"),
+    "cancellation": Step(
+        lambda n, f: Cancel(n, f.day("on"), f.text("ground"), f.text("detail"), f.optional_day("trigger_on")),
+        "已注销证书 / Certificate cancelled", "decision"),
+}
+
+
+def _form(step: str, spec: Step) -> None:
+    """``POST /office/certificates/{number}/{step}``: the form's command sent as the signed-in user; the page again,
+    with the refusal beside the form, when the application refuses it."""
+
+    async def post(number: str, request: Request, signed: Office) -> Response:
+        form = Form(await posted(request, signed))
+        outcome = await attempt(request, signed, lambda: spec.build(number, form))
+        if isinstance(outcome, Refusal):
+            return await _show(request, signed, number, outcome.status, outcome, step, form.values())
+        return done(f"/office/certificates/{quote(number, safe='')}", spec.recorded)
+
+    post.__name__ = f"certificate_{step.replace('-', '_')}"
+    router.add_api_route(f"/certificates/{{number}}/{step}", post, methods=["POST"])
+
+
+for _step, _spec in FORMS.items():
+    _form(_step, _spec)
