@@ -1,6 +1,7 @@
 """The office's certificate, organisation and person pages and the competence view, over plain HTTP on PostgreSQL:
 what each page shows, its forms recorded through the application, and refusals shown beside the form with nothing
 written."""
+# ruff: noqa: F811  (each test takes the imported ``office`` fixture as its parameter)
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from api import certificate_pdf
 from demo.scenario import Walk
 from registry.application import Registry
 from registry.values import RegistrationKind
-from tests.e2e.office_users import Office, office  # noqa: F401
+from tests.e2e.office_users import Office, office  # noqa: F401  (the fixture)
 
 TODAY = date(2026, 11, 24)
 
@@ -221,7 +222,8 @@ def test_registering_an_organization_with_an_invalid_uscc_shows_r_id_1_and_write
 
 
 def test_intake_registers_an_organization_and_lands_on_its_page(office: Office) -> None:
-    answer = office.intake.post("/office/organizations/new", {"uscc": "91110000600037341L", "name": "北京绿能电力有限公司",
+    answer = office.intake.post("/office/organizations/new", {"uscc": "91110000600037341L",
+                                                              "name": "北京绿能电力有限公司",
                                                               "address": "北京市海淀区中关村大街1号"})
     assert answer.status_code == 303, answer.text
     assert answer.headers["location"].startswith("/office/organizations/91110000600037341L?done=")
