@@ -35,7 +35,7 @@ class Reads(Past):
         team is named, judged by that same rule."""
         found = self.person(person)
         try:
-            check_auditor(found, on, f"competence to audit on {on.isoformat()}")
+            check_auditor(found, on, "competence to audit")
         except RuleViolation as e:
             reason = {"rule": e.rule, "clause": e.clause, "detail": e.detail}
             return Competence(found.id, found.name, on, False, (reason,))
