@@ -2,12 +2,17 @@
 
 Everything goes through the application, dated relative to the registry's today, so the demo is a living
 registry whatever the date. Loading it twice changes nothing: the demo organisations have fixed USCCs.
+
+``demo_users`` gives the office one user per role, bound to the demo's own staff, each with a new random password
+each time it is called (``registry serve --demo`` prints them on its console, and nowhere else).
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
+from uuid import UUID
 
 from demo.scenario import Walk, enrol_staff
 from registry.application import Registry
@@ -26,6 +31,25 @@ DEMO_ORGANIZATIONS = (
 )
 
 
+# The office's demo users: name, role, the role's name in Chinese and English.
+DEMO_USERS = (
+    ("demo-intake", "intake", "受理", "Intake"),
+    ("demo-auditor", "auditor", "审核（审核组长）", "Auditor (team leader)"),
+    ("demo-decision", "decision", "认证决定", "Decision"),
+    ("demo-admin", "admin", "管理", "Administrator"),
+    ("demo-regulator", "regulator", "监管", "Regulator"),
+)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    name: str
+    role: str
+    role_names: tuple[str, str]  # Chinese, English
+    person_name: str
+    password: str  # new each time: shown on the console once, never stored (only its hash, outside the log)
+
+
 @dataclass(frozen=True)
 class DemoEntry:
     uscc: str
@@ -41,6 +65,46 @@ def load_demo(app: Registry) -> list[DemoEntry]:
     except NotFound:
         _load(app)
     return describe(app)
+
+
+def demo_users(app: Registry) -> list[DemoUser]:
+    """One office user per role, with a freshly generated password each: added the first time, bound to the demo's
+    staff (the qualified team leader for the auditor; the regulator gets a person of its own), and given a new
+    password on each later call (a revoked one is added again). The passwords are answered, never kept."""
+    staff = demo_staff(app)
+    users = []
+    for name, role, zh, en in DEMO_USERS:
+        person = staff.get(role)
+        try:
+            known = app.user_named(name)
+        except NotFound:
+            known = None
+        if known is None or not known.active:
+            app.add_user(name, [role], person)
+        password = secrets.token_urlsafe(12)
+        app.set_password(name, password)
+        users.append(DemoUser(name, role, (zh, en), app.get_person(app.user_named(name).person).name, password))
+    return users
+
+
+def demo_staff(app: Registry) -> dict[str, UUID]:
+    """The persons who acted for the body in the demo's first certification, by role: the intake reviewer, the
+    decision maker and the administrator as the history records them, and the team's leader as the auditor."""
+    uscc = DEMO_ORGANIZATIONS[0][0]
+    try:
+        history = app.organization_history(uscc)
+        org = app.get_organization(uscc)
+    except NotFound:
+        return {}
+    staff: dict[str, UUID] = {}
+    for entry in history:
+        role, person = entry.actor["role"], entry.actor["person"]
+        if role in ("intake", "decision", "admin") and person and role not in staff:
+            staff[role] = UUID(person)
+    team = app.get_case(org.cases[0]).team if org.cases else None
+    if team is not None:
+        staff["auditor"] = team["leader"]
+    return staff
 
 
 def describe(app: Registry) -> list[DemoEntry]:

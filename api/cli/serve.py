@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import sys
 from datetime import date
 from typing import Any
 
 from api.cli.common import open_parts
 from api.settings import get_settings
-from demo.dataset import load_demo
+from demo.dataset import demo_users, load_demo
 from registry.errors import InvalidInput
 
 
@@ -27,8 +28,28 @@ def demo(_: argparse.Namespace) -> int:
     return 0
 
 
+def office_sign_ins(host: str, port: int) -> None:
+    """The demo's office users, each with a new password, printed here on the console and nowhere else (never a
+    file, never the log): the office's address and, for each role, the name and password to sign in with."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104  (where a browser can reach it)
+    if ":" in shown:
+        shown = f"[{shown}]"
+    with open_parts() as parts:
+        users = demo_users(parts.registry)
+    print()
+    print(f"办公室 Office: http://{shown}:{port}/office/")
+    print("演示用户（口令每次启动时重新生成，只在这里显示） / Demo users (new passwords at each start, shown only "
+          "here):")
+    for u in users:
+        print(f"  {u.role_names[0]} {u.role_names[1]}: 用户名 name {u.name} · 口令 password {u.password} · "
+              f"人员 person {u.person_name}")
+    print()
+    sys.stdout.flush()
+
+
 def serve(args: argparse.Namespace) -> int:
-    """Serves the API with uvicorn (uvloop, httptools); loads the demo set first with --demo."""
+    """Serves the API with uvicorn (uvloop, httptools); with --demo, loads the demo set first (once) and prints
+    the office's address and its demo users' new passwords."""
     import uvicorn
 
     from api.app import check_read_only, create_app
@@ -38,12 +59,14 @@ def serve(args: argparse.Namespace) -> int:
         raise InvalidInput("--demo", "a read-only replica (REGISTRY_READ_ONLY) cannot load the demo set: load it on "
                                      "the primary")
     check_read_only(settings)
+    host, port = args.host or settings.host, args.port or settings.port
     if args.demo:
         demo(args)
+        office_sign_ins(host, port)
     app = create_app(settings)
     for signer in (app.state.signer, app.state.checkpoint_signer):
         signer.load()  # made on the first run outside production; missing or unreadable, it stops the start here
-    options: dict[str, Any] = dict(host=args.host or settings.host, port=args.port or settings.port, loop="uvloop",
+    options: dict[str, Any] = dict(host=host, port=port, loop="uvloop",
                                    http="httptools", log_level="info", access_log=settings.access_log)
     workers = args.workers or settings.workers
     if workers > 1:  # each worker process builds its own app from the same REGISTRY_* variables
