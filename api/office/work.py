@@ -1,15 +1,105 @@
-"""The office's work page, ``GET /office/``: what the signed-in user has to do (issue 22)."""
+"""The office's work page, ``GET /office/``: what the signed-in user has to do (issue 22).
+
+The cases waiting on one of the user's roles, each with the step it waits for (which stage waits on which role:
+the roles of the API's routes, ``api/routers/cases.py``; an auditor sees the programmes any auditor may plan and
+the stage 1, stage 2 and report of the teams they are on); the deadlines, overdue and missed first; and the
+certificates whose surveillance audit is due or whose validity ends in the next 60 days. By organisation name,
+each linking to its record. A regulator, who has no steps to take, sees the deadlines first. One read of the
+directory, in a thread (``projections.office_directory``).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.office.frame import Office, page
+from api.office.frame import Office, page, read, registry_of
+from api.office.lists import LABELS, directory
+from projections.office_directory import TEAM_STAGES, WAITS_ON, OfficeDirectory
+from registry.views import UserView
 
 router = APIRouter(prefix="/office", include_in_schema=False)
 
+COMING_DAYS = 60
+# The step each stage waits for, Chinese and English (the case page has its form).
+NEXT_STEP: dict[str, tuple[str, str]] = {
+    "applied": ("接收申请文件，作出受理决定", "Receive the documents; decide on acceptance"),
+    "accepted": ("签订认证协议", "Sign the certification agreement"),
+    "contracted": ("策划审核方案", "Plan the audit programme"),
+    "planned": ("组成审核组", "Appoint the audit team"),
+    "team_appointed": ("第一阶段审核", "Stage 1 audit"),
+    "stage1_done": ("第二阶段审核", "Stage 2 audit"),
+    "stage2_done": ("提交审核报告（关闭不符合项）", "Submit the audit report (close nonconformities)"),
+    "reported": ("作出认证决定", "Make the certification decision"),
+}
+TRANSFER_STEPS: dict[str, tuple[str, str]] = {
+    "team_appointed": ("现场审核或认证转换决定", "The on-site audit, or the transfer decision"),
+    "decide": ("认证转换决定", "Decide the transfer"),
+}
+
+
+@dataclass
+class Queue:
+    """Cases waiting on one of the user's roles for one step: the first of them, longest waiting first, and how
+    many there are (up to the cap), with the list that shows them all."""
+
+    role: str
+    key: str
+    title: tuple[str, str]
+    rows: list[dict[str, Any]]
+    total: int
+    capped: bool = False
+    more: str = ""  # the list of them all
+
+
+@dataclass
+class Work:
+    queues: list[Queue] = field(default_factory=list)
+    deadlines: dict[str, tuple[list[dict[str, Any]], int, bool]] = field(default_factory=dict)
+    coming: dict[str, tuple[list[dict[str, Any]], int, bool]] = field(default_factory=dict)
+
+    @property
+    def waiting(self) -> int:
+        return sum(q.total for q in self.queues)
+
+
+def _step(case: dict[str, Any], decide: bool = False) -> dict[str, Any]:
+    if case["kind"] == "transfer" and (decide or case["stage"] == "team_appointed"):
+        step = TRANSFER_STEPS["decide" if decide else "team_appointed"]
+    else:
+        step = NEXT_STEP.get(case["stage"], (case["stage"], case["stage"]))
+    return {**case, "step": step}
+
+
+def work_of(d: OfficeDirectory, user: UserView, today: date) -> Work:
+    """What ``user`` has to do as of ``today``."""
+    work = Work()
+    for role, stages in WAITS_ON.items():
+        if role not in user.roles:
+            continue
+        for stage, (rows, total, capped) in d.waiting(stages).items():
+            work.queues.append(Queue(role, stage, NEXT_STEP[stage], [_step(c) for c in rows], total, capped,
+                                     f"/office/cases?stage={stage}"))
+        if role == "auditor" and user.person is not None:
+            team = [_step(c) for c in d.team_waiting(str(user.person))]
+            work.queues.append(Queue(role, "team", ("我所在审核组的审核工作", "My audit teams' work"), team,
+                                     len(team)))
+        if role == "decision":
+            transfers = [_step(c, decide=True) for c in d.transfers_decidable()]
+            if transfers:
+                work.queues.append(Queue(role, "transfer", TRANSFER_STEPS["decide"], transfers, len(transfers)))
+    for state in ("overdue", "missed", "open"):
+        work.deadlines[state] = d.deadlines_due(state, today)
+    work.coming = d.coming_up(today, COMING_DAYS)
+    return work
+
 
 @router.get("/")
-def home(request: Request, signed: Office) -> Response:
-    return page(request, signed, "home")
+async def home(request: Request, signed: Office) -> Response:
+    today = registry_of(request).clock.today()
+    work = await read(request, work_of, directory(request), signed.user, today)
+    return page(request, signed, "work", work=work, team_stages=TEAM_STAGES, coming_days=COMING_DAYS, **LABELS)
