@@ -91,6 +91,11 @@ def test_the_pdf_link_answers_the_certificate_document(office: Office) -> None:
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
     assert f'filename="{walk.number}.pdf"' in pdf.headers["content-disposition"]
+    # The same document the API serves, rendered by the same function with the app's own signer.
+    _, token = office.registry.add_user("接口读者", ["regulator"])
+    api = office.client.get(f"/api/v1/certificates/{walk.number}/certificate.pdf",
+                            headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 200 and api.content == pdf.content
 
 
 def test_without_a_chinese_font_the_pdf_link_says_what_to_install(office: Office,
@@ -168,6 +173,22 @@ def test_a_change_is_requested_by_intake_and_made_by_the_admin(office: Office) -
     assert cert.version == 2 and cert.organization["address"] == "上海市浦东新区新址路1号"
     assert cert.organization["name"] == walk.name  # a field left blank is not changed
     assert 'data-version="2"' in office.admin.get(url).text
+
+
+def test_an_auditor_records_a_surveillance_audit_through_the_form(office: Office) -> None:
+    walk = certified(office)
+    url = f"/office/certificates/{walk.number}"
+    page = office.leader.get(url).text
+    assert 'data-form="surveillance-audits"' in page and 'data-form="suspension"' not in page
+    leader, member = office.registry.get_person(office.staff.leader), office.registry.get_person(office.staff.member)
+    assert f'<option value="{leader.id}" selected>{leader.name}</option>' in page  # the auditors offered by name
+    answer = office.leader.post(f"{url}/surveillance-audits", {"conducted_on": "2026-11-20", "leader": str(leader.id),
+                                                               "members": str(member.id), "outcome": "maintained"})
+    assert answer.status_code == 303, answer.text
+    shown = office.leader.get(url).text
+    assert 'data-audit="2026-11-20"' in shown and '<li data-event="SurveillanceAuditRecorded"' in shown
+    assert office.registry.get_certificate(walk.number or "").surveillance["audits"][0]["conducted_on"] == \
+        date(2026, 11, 20)
 
 
 def test_a_form_without_its_csrf_token_is_refused_and_writes_nothing(office: Office) -> None:
