@@ -286,6 +286,7 @@ class OfficeDirectory(View):
         "office_certificates_name ON public_certificates (name, number)",
         "office_deadlines_due ON deadlines (due_on, key)",
         "office_deadlines_rule ON deadlines (rule, due_on, key)",
+        "office_deadlines_rule_state ON deadlines (rule, state, due_on)",
     )
 
     # Writes, in the caller's transaction
