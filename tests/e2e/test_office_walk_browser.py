@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, ViewportSize, expect
 
 from api.app import create_app
 from api.settings import Settings
@@ -40,7 +40,8 @@ IDLE_MINUTES = 30
 # The team leader also holds the decision role, as staff of a small body may: never for a case they audited (R-SOD-1).
 USERS = {"受理员": ["intake"], "审核组长": ["auditor", "decision"], "管理员": ["admin"], "决定人员": ["decision"],
          "监管员": ["regulator"]}
-TABLET = {"width": 800, "height": 1100}
+TABLET = ViewportSize(width=800, height=1100)
+DESK = ViewportSize(width=1280, height=900)
 
 
 @dataclass
@@ -76,7 +77,7 @@ def office(pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 def context_of(browser: Browser, tablet: bool = False) -> BrowserContext:  # noqa: F811
     # bypass_csp: axe-core is injected as an inline script (tests/e2e/axe.py); the answers keep their policy.
-    return browser.new_context(viewport=TABLET if tablet else {"width": 1280, "height": 900}, locale="zh-CN",
+    return browser.new_context(viewport=TABLET if tablet else DESK, locale="zh-CN",
                                bypass_csp=True, accept_downloads=True)
 
 
@@ -162,9 +163,8 @@ def test_four_users_walk_an_initial_certification_in_the_office(office: Office, 
             open_step(clerk, "documents")
             clerk.locator("#doc-kind").select_option(kind.value)
             clerk.locator("#doc-received_on").fill("2026-10-02")
-            clerk.locator("#doc-file").set_input_files(files=[{
-                "name": f"{kind.value}.pdf", "mimeType": "application/pdf",
-                "buffer": f"%PDF-1.4 {kind.value} {uscc}".encode()}])
+            clerk.locator("#doc-file").set_input_files(files=[FilePayload(
+                name=f"{kind.value}.pdf", mimeType="application/pdf", buffer=f"%PDF-1.4 {kind.value} {uscc}".encode())])
             clerk.get_by_role("button", name="上传 Upload").click()
             expect(clerk.locator("[data-done]")).to_be_visible()
         content = f"%PDF-1.4 {list(DocumentKind)[0].value} {uscc}".encode()
