@@ -28,7 +28,7 @@ from api.keys import LEAKED
 from api.office.frame import HEADERS, ROLES, Office, page, read, registry_of
 from api.pages import STATUSES
 from api.routers.certificates import as_issued
-from api.routers.log import _covering
+from api.routers.log import covering
 from api.signing import Signer
 from projections.log import Checkpoint, LogView, NotInTree
 from registry.application import Registry
@@ -149,7 +149,7 @@ def _organization(request: Request, uscc: str) -> dict[str, Any]:
     registry = registry_of(request)
     try:
         organization = registry.get_organization(uscc)
-    except (InvalidInput, RuleViolation) as e:  # not a USCC at all (R-ORG-1 names its form)
+    except (InvalidInput, RuleViolation) as e:  # not a USCC at all (R-ID-1 names its form)
         raise NotFound(e.detail) from None
     history = registry.organization_history(organization.uscc)
     numbers = {certificate_id(n): n for n in organization.certificates}
@@ -204,5 +204,5 @@ async def proof(request: Request, signed: Office,
     ``/api/v1/public/keys`` lists it), with the ids of the keys whose private half was published (``api.keys``).
     Waits, as ``/api/v1/log/checkpoint?after=`` does, until a checkpoint covers
     the event."""
-    checkpoint = await _covering(request, position)
+    checkpoint = await covering(request, position)
     return JSONResponse(await run_in_threadpool(_proof, request, position, checkpoint), headers=HEADERS)

@@ -62,7 +62,7 @@ def _size(request: Request, size: int | None) -> int:
 async def checkpoint(request: Request, _: Reader, size: Annotated[int | None, Query(ge=1, le=MAX_POSITION)] = None,
                      after: Annotated[int | None, Query(ge=1, le=MAX_POSITION)] = None) -> dict[str, Any]:
     if size is None and after is not None:
-        return (await _covering(request, after)).as_dict()
+        return (await covering(request, after)).as_dict()
     return await run_in_threadpool(_kept_or_latest, request, size)
 
 
@@ -75,7 +75,7 @@ def _kept_or_latest(request: Request, size: int | None) -> dict[str, Any]:
     return _latest(request).as_dict()
 
 
-async def _covering(request: Request, position: int) -> Checkpoint:
+async def covering(request: Request, position: int) -> Checkpoint:
     """The latest checkpoint once one covers log ``position``, waiting up to the configured ``after`` timeout on the
     event loop, as the public reads wait (``api.catching_up``): a waiting read holds no thread."""
     catching_up: CatchingUp = request.app.state.catching_up

@@ -16,6 +16,7 @@ from demo.scenario import enrol_staff
 from registry.application import Registry, RegistryConfig
 from registry.clock import FixedClock
 from tests.conftest import STAFF_SINCE
+from tests.e2e.office_users import office  # noqa: F401  (a fixture: the office's signed-in users, one per role)
 
 
 @dataclass

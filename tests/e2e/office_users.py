@@ -1,6 +1,6 @@
 """The office as its users see it over plain HTTP: a live app on a fresh PostgreSQL schema, with a signed-in user for
 each role, bound to the qualified staff of ``enrol_staff`` (so their steps pass R-SOD-1 and R-TEAM). Use the
-``office`` fixture (imported into a test module: ``from tests.e2e.office_users import office  # noqa: F401``)::
+``office`` fixture (tests/e2e/conftest.py imports it for every end-to-end test)::
 
     office.intake.get("/office/cases")                    # a page, as the intake clerk
     office.leader.post("/office/cases/…/stage1", {...})   # a form, its CSRF token added

@@ -14,10 +14,7 @@ from httpx2 import Response
 
 from demo.scenario import Walk
 from registry.values import Actor, DocumentKind, Role
-from tests.e2e import office_users
 from tests.e2e.office_users import Office
-
-office = office_users.office  # the fixture, by its name here
 
 START = date(2026, 3, 1)
 

@@ -22,7 +22,7 @@ from api.published_keys import published_keys
 from demo.scenario import Walk, new_uscc
 from registry import merkle
 from tests.e2e.http_walk import API, bearer
-from tests.e2e.office_users import Office, office  # noqa: F401  (a fixture)
+from tests.e2e.office_users import Office
 
 EVENT = re.compile(r'<li data-event data-position="(\d+)" data-type="(\w+)">(.*?)</li>\n', re.S)
 
@@ -42,20 +42,20 @@ def events_of(html: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def certified(office: Office) -> Walk:  # noqa: F811
+def certified(office: Office) -> Walk:
     walk = Walk(office.registry, office.staff, date(2026, 3, 1)).to_certificate()
     assert walk.number
     return walk
 
 
-def api_token(office: Office) -> dict[str, str]:  # noqa: F811
+def api_token(office: Office) -> dict[str, str]:
     """A regulator's API token: what a machine client reads the same history with."""
     _, token = office.registry.add_user("监管接口", ["regulator"])
     return bearer(token)
 
 
 def test_a_certificate_history_shows_every_event_with_the_leaf_hash_the_api_answers(
-        office: Office, certified: Walk) -> None:  # noqa: F811
+        office: Office, certified: Walk) -> None:
     number = certified.number
     assert number
 
@@ -85,7 +85,7 @@ def test_a_certificate_history_shows_every_event_with_the_leaf_hash_the_api_answ
 
 
 def test_any_staff_user_opens_a_history_and_a_number_in_another_case_finds_it(
-        office: Office, certified: Walk) -> None:  # noqa: F811
+        office: Office, certified: Walk) -> None:
     number = certified.number
     assert number
     for user in (office.intake, office.leader, office.decision, office.admin):
@@ -99,7 +99,7 @@ def test_any_staff_user_opens_a_history_and_a_number_in_another_case_finds_it(
 
 
 def test_an_organisation_history_shows_its_own_its_cases_and_its_certificates_events(
-        office: Office, certified: Walk) -> None:  # noqa: F811
+        office: Office, certified: Walk) -> None:
     page = office.regulator.get(f"/office/organizations/{certified.uscc}/history")
 
     assert page.status_code == 200, page.text
@@ -118,7 +118,7 @@ def test_an_organisation_history_shows_its_own_its_cases_and_its_certificates_ev
 
 
 def test_the_proof_a_verify_button_fetches_holds_under_the_published_checkpoint_key(
-        office: Office, certified: Walk) -> None:  # noqa: F811
+        office: Office, certified: Walk) -> None:
     number = certified.number
     shown = events_of(office.regulator.get(f"/office/certificates/{number}/history").text)
     keys = published_keys(office.client.get(f"{API}/public/keys").json(), "checkpoint")
@@ -160,7 +160,7 @@ def test_the_proof_a_verify_button_fetches_holds_under_the_published_checkpoint_
 
 
 def test_the_proof_needs_a_session_and_an_event_in_the_log(
-        office: Office, certified: Walk) -> None:  # noqa: F811
+        office: Office, certified: Walk) -> None:
     number = certified.number
     office.client.cookies.clear()
     without = office.client.get("/office/log/proof?position=1")

@@ -8,10 +8,7 @@ import re
 from datetime import date
 
 from demo.scenario import Walk
-from tests.e2e import office_users
 from tests.e2e.office_users import Office
-
-office = office_users.office  # the fixture, by its name here
 
 START = date(2026, 3, 2)
 

@@ -1,7 +1,6 @@
 """The office's certificate, organisation and person pages and the competence view, over plain HTTP on PostgreSQL:
 what each page shows, its forms recorded through the application, and refusals shown beside the form with nothing
 written."""
-# ruff: noqa: F811  (each test takes the imported ``office`` fixture as its parameter)
 
 from __future__ import annotations
 
@@ -15,7 +14,7 @@ from api import certificate_pdf
 from demo.scenario import Walk
 from registry.application import Registry
 from registry.values import RegistrationKind
-from tests.e2e.office_users import Office, office  # noqa: F401  (the fixture)
+from tests.e2e.office_users import Office
 
 TODAY = date(2026, 11, 24)
 
