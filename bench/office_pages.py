@@ -3,8 +3,8 @@
 The data set is ``bench/scale.py``'s: every certification walked through the application (``make bench-scale
 CERTIFICATES=1000000`` with ``--load-only``, or an earlier run's database). This script brings the read models up
 to date (a rebuild, unless ``--skip-rebuild``), adds a signed-in user per role, serves the registry with
-``registry serve`` and drives each page type with wrk, 8 connections (the issue's 8 concurrent users), each
-request a random record of the set:
+``registry serve`` (2 workers, the read models kept apart: the README's production layout) and drives each page
+type with wrk, 8 connections (the issue's 8 concurrent users), each request a random record of the set:
 
 - the work page (``/office/``) of the intake clerk, the auditor, the decision maker and the regulator in turn;
 - a case page (``/office/cases/{id}``), a random case;
@@ -114,6 +114,8 @@ def main() -> int:
     parser.add_argument("--skip-rebuild", action="store_true", help="the read models are up to date already")
     parser.add_argument("--seconds", type=int, default=15, help="length of each run")
     parser.add_argument("--port", type=int, default=8797)
+    parser.add_argument("--workers", type=int, default=2, help="API worker processes, as the README's production "
+                                                               "layout runs them (the read models kept apart)")
     args = parser.parse_args()
     url = f"{PG}/{args.database}"
 
@@ -140,7 +142,7 @@ def main() -> int:
              "certificate page (/office/certificates/{n})": [f"/office/certificates/{n}" for n in numbers],
              "list pages (certificates, cases, organisations, deadlines)": lists(names)}
     results: dict[str, dict[str, float]] = {}
-    with served(env, args.port, 1, projections_apart=True), tempfile.TemporaryDirectory() as folder:
+    with served(env, args.port, args.workers, projections_apart=True), tempfile.TemporaryDirectory() as folder:
         cookies = [sign_in(base, name) for name in USERS]
         for paths in pages.values():  # each page answers, as the signed-in user it is asked by
             answer = httpx.get(f"{base}{paths[0]}", cookies={"office_session": cookies[0]})
@@ -155,8 +157,8 @@ def main() -> int:
             print(f"  {name}: {results[name]['rps']:,.0f}/s, p99 {results[name]['p99']:.1f} ms", flush=True)
 
     trivial = results["trivial endpoint (/api/v1/ping)"]
-    print(f"\n{certificates:,} certificates, {head:,} events, PostgreSQL 15, {os.cpu_count()} CPUs, one API worker "
-          f"(projections apart), {CONNECTIONS} connections")
+    print(f"\n{certificates:,} certificates, {head:,} events, PostgreSQL 15, {os.cpu_count()} CPUs, "
+          f"{args.workers} API workers (projections apart), {CONNECTIONS} connections")
     print(f"{'page':<58}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'rps vs ping':>13}  target p99 <= 100 ms")
     for name, figures in results.items():
         ratio = figures["rps"] / trivial["rps"]
