@@ -20,6 +20,8 @@ from typing import Any, ClassVar
 
 from projections.views import View
 
+SEEN_STEP = 60  # seconds: how stale a session's last-seen time may get before a request writes it again
+
 
 class SessionTable(View):
     # One row per sign-in. ``password`` is the id of the password signed in with: the application ends the session
@@ -75,19 +77,27 @@ class Sessions:
         return session_id, session
 
     def find(self, session_id: str | None, now: datetime) -> Session | None:
-        """The live session the cookie names, its idle limit moved on; None when there is none or it expired."""
+        """The live session the cookie names, its idle limit moved on; None when there is none or it expired.
+
+        Read first, written only when needed: an expired session is deleted, and the last-seen time is written
+        once it is ``SEEN_STEP`` old (an idle limit of 30 minutes does not need it to the second: a session may end
+        up to that much sooner than the limit after its last request, never later). Most page views
+        are then one read, where writing on each cost every page a transaction with a commit to disk."""
         if not session_id:
             return None
         at, key = int(now.timestamp()), _key(session_id)
-        with self.table.cursor(commit=True) as curs:  # writes first: SQLite cannot upgrade a reading transaction
-            curs.execute(f"DELETE FROM {self._sql} WHERE id = %s AND (seen <= %s OR created <= %s)",
-                         (key, at - int(self.idle.total_seconds()), at - int(self.absolute.total_seconds())))
-            curs.execute(f"UPDATE {self._sql} SET seen = %s WHERE id = %s", (at, key))
-            curs.execute(f"SELECT user_name, password, csrf FROM {self._sql} WHERE id = %s", (key,))
+        with self.table.cursor() as curs:
+            curs.execute(f"SELECT user_name, password, csrf, created, seen FROM {self._sql} WHERE id = %s", (key,))
             row = curs.fetchone()
         if row is None:
             return None
-        user_name, password_id, csrf = row
+        user_name, password_id, csrf, created, seen = row
+        if int(seen) <= at - int(self.idle.total_seconds()) or int(created) <= at - int(self.absolute.total_seconds()):
+            self.end(session_id)
+            return None
+        if at - int(seen) >= min(SEEN_STEP, self.idle.total_seconds() / 2):
+            with self.table.cursor(commit=True) as curs:
+                curs.execute(f"UPDATE {self._sql} SET seen = %s WHERE id = %s AND seen < %s", (at, key, at))
         return Session(str(user_name), str(password_id), str(csrf))
 
     def end(self, session_id: str) -> None:
