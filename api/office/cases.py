@@ -76,7 +76,6 @@ STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("planned", ("ProgrammePlanned",)), ("team_appointed", ("TeamAppointed",)), ("stage1_done", ("Stage1Conducted",)),
     ("stage2_done", ("Stage2Conducted",)), ("reported", ("ReportSubmitted",)), ("decision", ("Granted", "Refused")),
 )
-DECISION_STEP = ("认证决定", "Decision")
 
 
 # Reading a case for its page
@@ -141,7 +140,7 @@ def case_page(registry: Registry, case_id: str, today: date, with_candidates: bo
         person = getattr(actor, "person", None)
         _name_of(registry, people, person)
         effective = getattr(event, "effective_on", None)
-        history.append({"type": kind, "names": names.name(names.CASE_EVENTS, kind), "on": effective,
+        history.append({"type": kind, "names": names.name(names.EVENTS, kind), "on": effective,
                         "recorded_at": getattr(event, "timestamp", None), "person": person,
                         "role": getattr(getattr(actor, "role", None), "value", "")})
         if isinstance(event, Case.Event):
@@ -203,7 +202,7 @@ def _steps(view: CaseView, reached: set[str]) -> tuple[dict[str, Any], ...]:
         if code == "stage1_done" and view.kind == "transfer":
             continue  # a transfer has no stage 1
         label = names.name(names.STAGES, view.stage) if code == "decision" and current == "decision" else (
-            DECISION_STEP if code == "decision" else names.name(names.STAGES, code))
+            names.DECISION_STEP if code == "decision" else names.name(names.STAGES, code))
         steps.append({"code": code, "names": label, "done": any(e in reached for e in events),
                       "current": code == current})
     return tuple(steps)
@@ -486,7 +485,7 @@ async def acceptance_decision(request: Request, signed: Office, case_id: str) ->
 @router.post("/cases/{case_id}/agreement")
 async def agreement_signed(request: Request, signed: Office, case_id: str) -> Response:
     return await _step(request, signed, case_id, "agreement", lambda f: agreement(case_id, f),
-                       "已记录认证合同 / Agreement recorded")
+                       "已记录认证协议 / Agreement recorded")
 
 
 @router.post("/cases/{case_id}/programme")
@@ -504,13 +503,13 @@ async def team_appointed(request: Request, signed: Office, case_id: str) -> Resp
 @router.post("/cases/{case_id}/stage1")
 async def stage1_conducted(request: Request, signed: Office, case_id: str) -> Response:
     return await _step(request, signed, case_id, "stage1", lambda f: stage1(case_id, f),
-                       "已记录一阶段审核 / Stage 1 recorded")
+                       "已记录第一阶段审核 / Stage 1 recorded")
 
 
 @router.post("/cases/{case_id}/stage2")
 async def stage2_conducted(request: Request, signed: Office, case_id: str) -> Response:
     return await _step(request, signed, case_id, "stage2", lambda f: stage2(case_id, f),
-                       "已记录二阶段审核 / Stage 2 recorded")
+                       "已记录第二阶段审核 / Stage 2 recorded")
 
 
 @router.post("/cases/{case_id}/nonconformities/{ref}/closure")

@@ -36,7 +36,20 @@ from api.office.frame import (
     read,
     registry_of,
 )
-from api.pages import GROUNDS, LEVELS, METHODS, OUTCOMES, STATUSES
+from api.office.names import (
+    CANCELLATION_GROUNDS,
+    CASE_KINDS,
+    CHANGE_FIELDS,
+    EVENTS,
+    GROUNDS,
+    LEVELS,
+    METHODS,
+    OUTCOMES,
+    ROLES,
+    STAGES,
+    STATUSES,
+    name,
+)
 from api.routers.certificates import as_issued
 from registry.application import Registry
 from registry.certificate_status import MEASURE_GROUNDS
@@ -57,57 +70,6 @@ from registry.values import CancellationGround, Changes
 from registry.views import CaseView, CertificateView, PersonView
 
 router = APIRouter(prefix="/office", include_in_schema=False)
-
-ROLE_NAMES = {"intake": ("受理", "Intake"), "auditor": ("审核", "Auditor"), "decision": ("认证决定", "Decision"),
-              "admin": ("管理", "Administrator"), "regulator": ("监管", "Regulator"),
-              "system": ("系统", "The registry")}
-CANCELLATION_GROUNDS = {  # §11.4 (1)–(3)
-    "expired": ("证书有效期届满", "The certificate expired"),
-    "client_request": ("获证组织申请注销", "The certified organisation asked for it"),
-    "other": ("其他依法应予注销的情形", "Another ground for cancellation"),
-}
-CHANGE_FIELDS = {"name": ("组织名称", "Organisation name"), "address": ("组织地址", "Address"),
-                 "scope": ("认证范围", "Scope"), "process": ("生产工艺", "Process"),
-                 "materials": ("原材料", "Materials")}
-CASE_KINDS = {"initial": ("初次认证", "Initial"), "renewal": ("再认证", "Renewal"),
-              "transfer": ("认证转换", "Transfer")}
-STAGES = {
-    "applied": ("已申请", "Applied"), "not_accepted": ("不予受理", "Not accepted"), "accepted": ("已受理", "Accepted"),
-    "contracted": ("已签合同", "Agreement signed"), "planned": ("已策划审核方案", "Programme planned"),
-    "team_appointed": ("已委派审核组", "Team appointed"), "stage1_done": ("一阶段审核完成", "Stage 1 done"),
-    "stage2_done": ("二阶段审核完成", "Stage 2 done"), "reported": ("已提交审核报告", "Report submitted"),
-    "granted": ("批准认证", "Granted"), "refused": ("不予认证", "Refused"),
-}
-EVENTS = {  # what each event of a certificate or its cases means: (Chinese, English)
-    "Applied": ("提交认证申请", "Application made"),
-    "DocumentReceived": ("收到申请文件", "Document received"),
-    "SupplementRequested": ("要求补充材料", "Supplement requested"),
-    "Accepted": ("受理申请", "Application accepted"),
-    "NotAccepted": ("不予受理", "Application not accepted"),
-    "AgreementSigned": ("签订认证合同", "Agreement signed"),
-    "ProgrammePlanned": ("策划审核方案", "Audit programme planned"),
-    "TeamAppointed": ("委派审核组", "Audit team appointed"),
-    "Stage1Conducted": ("完成一阶段审核", "Stage 1 audit conducted"),
-    "Stage2Conducted": ("完成二阶段审核", "Stage 2 audit conducted"),
-    "NonconformityClosed": ("不符合项关闭", "Nonconformity closed"),
-    "ReportSubmitted": ("提交审核报告", "Audit report submitted"),
-    "Granted": ("作出认证决定：批准", "Certification granted"),
-    "Refused": ("作出认证决定：不予认证", "Certification refused"),
-    "Issued": ("颁发证书", "Certificate issued"),
-    "SurveillanceAuditRecorded": ("记录监督审核", "Surveillance audit recorded"),
-    "ChangeRequested": ("提出变更申请", "Change requested"),
-    "Changed": ("证书变更", "Certificate changed"),
-    "Suspended": ("暂停证书", "Certificate suspended"),
-    "Reinstated": ("恢复证书", "Certificate reinstated"),
-    "Withdrawn": ("撤销证书", "Certificate withdrawn"),
-    "Expired": ("证书过期", "Certificate expired"),
-    "Cancelled": ("注销证书", "Certificate cancelled"),
-    "SurveillanceNoticeRaised": ("监督审核即将到期提醒", "Surveillance audit falls due soon"),
-    "RenewalWindowOpened": ("进入再认证申请期", "Renewal window opened"),
-    "RenewedBy": ("由新证书接续", "Renewed by a new certificate"),
-    "CorrectionRecorded": ("记录更正", "Correction recorded"),
-    "PaperOriginalFiled": ("归档纸质原件", "Paper original filed"),
-}
 
 
 class Names:
@@ -178,12 +140,12 @@ def timeline(history: list[HistoryEntry], names: Names) -> list[dict[str, Any]]:
     """The history oldest first, each event as the page shows it: its day, what happened, by whom by name."""
     shown = []
     for e in history:
-        zh, en = EVENTS.get(e.type, (e.type, e.type))
+        zh, en = name(EVENTS, e.type)
         role = str(e.actor.get("role", ""))
         shown.append({"position": e.position, "type": e.type, "record": e.record, "record_id": e.record_id,
                       "on": day_of(e), "zh": zh, "en": en, "detail": detail_of(e, names),
                       "by": names(e.actor.get("person")), "by_id": e.actor.get("person"),
-                      "role": ROLE_NAMES.get(role, (role, role))})
+                      "role": name(ROLES, role)})
     return shown
 
 
@@ -220,8 +182,8 @@ def auditors(registry: Registry, on: date) -> list[dict[str, Any]]:
 
 def case_row(case: CaseView) -> dict[str, Any]:
     """A case as a list shows it: its kind and stage by name, and when it was applied for."""
-    return {"id": case.id, "kind": CASE_KINDS.get(case.kind, (case.kind, case.kind)),
-            "stage": STAGES.get(case.stage, (case.stage, case.stage)), "applied_on": case.applied_on}
+    return {"id": case.id, "kind": name(CASE_KINDS, case.kind),
+            "stage": name(STAGES, case.stage), "applied_on": case.applied_on}
 
 
 def _certificate(request: Request, number: str) -> CertificateView:
@@ -291,7 +253,7 @@ class Step:
 
 
 def _changes(form: Form) -> Changes:
-    return Changes(**{name: form.optional(f"changes.{name}") for name in CHANGE_FIELDS})
+    return Changes(**{field: form.optional(f"changes.{field}") for field in CHANGE_FIELDS})
 
 
 FORMS: dict[str, Step] = {

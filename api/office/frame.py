@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
+from api.office.names import ROLES
 from api.office.sessions import Session, Sessions, SessionTable
 from api.pages import templates
 from registry.application import Registry
@@ -54,8 +55,6 @@ HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin", "X-Fra
            "Content-Security-Policy": "default-src 'none'; style-src 'self' 'unsafe-inline'; script-src 'self'; "
                                       "img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
                                       "form-action 'self'; frame-ancestors 'none'"}
-ROLES = {"intake": ("受理", "Intake"), "auditor": ("审核", "Auditor"), "decision": ("认证决定", "Decision"),
-         "admin": ("管理", "Administrator"), "regulator": ("监管", "Regulator")}
 NO_CSRF = ("表单缺少有效的校验码，未作任何处理；请返回重新打开表单。 / The form did not carry a valid CSRF token; "
            "nothing was done. Go back and open the form again.")
 _opening = threading.Lock()

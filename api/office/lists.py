@@ -15,40 +15,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.office.frame import Office, page, read, registry_of
-from api.pages import STATUSES
+from api.office.names import CASE_KINDS, DEADLINE_STATES, STAGES, STATUSES
 from projections.keeping import Views
 from projections.office_directory import CAP, OfficeDirectory
 from registry.rule_titles import rule_title
 
 router = APIRouter(prefix="/office", include_in_schema=False)
 
-# Chinese first, English second: the stages of a case (registry.intake.Stage), its kinds (registry.values.CaseKind),
-# a certificate's statuses (registry.values.Status) and a deadline's states (projections.deadlines).
-STAGES: dict[str, tuple[str, str]] = {
-    "applied": ("已申请", "Applied"),
-    "not_accepted": ("不予受理", "Not accepted"),
-    "accepted": ("已受理", "Accepted"),
-    "contracted": ("已签订认证协议", "Agreement signed"),
-    "planned": ("已策划审核方案", "Programme planned"),
-    "team_appointed": ("已组成审核组", "Team appointed"),
-    "stage1_done": ("第一阶段审核完成", "Stage 1 done"),
-    "stage2_done": ("第二阶段审核完成", "Stage 2 done"),
-    "reported": ("已提交审核报告", "Report submitted"),
-    "granted": ("批准认证", "Granted"),
-    "refused": ("不予认证", "Refused"),
-}
-KINDS: dict[str, tuple[str, str]] = {
-    "initial": ("初次认证", "Initial"),
-    "renewal": ("再认证", "Renewal"),
-    "transfer": ("认证转换", "Transfer"),
-}
-CERTIFICATE_STATUSES: dict[str, tuple[str, str]] = {status: (zh, en) for status, (zh, en, _, _) in STATUSES.items()}
-DEADLINE_STATES: dict[str, tuple[str, str]] = {
-    "open": ("未到期", "Open"),
-    "overdue": ("已逾期", "Overdue"),
-    "met": ("按时完成", "Met"),
-    "missed": ("未按时完成", "Missed"),
-}
 # The rules whose deadlines are tracked (projections.deadlines)
 DEADLINE_RULES = ("R-ACC-2", "R-SURV-1", "R-CHG-1", "R-SUS-1", "R-CAN-1")
 
@@ -62,7 +35,8 @@ def options(names: dict[str, tuple[str, str]] | tuple[str, ...]) -> list[tuple[s
     return [("", "全部 Any"), *pairs]
 
 
-LABELS: dict[str, Any] = {"stages": STAGES, "kinds": KINDS, "statuses": CERTIFICATE_STATUSES,
+# The names the lists' templates show (api.office.names), and their helpers.
+LABELS: dict[str, Any] = {"stages": STAGES, "kinds": CASE_KINDS, "statuses": STATUSES,
                           "deadline_states": DEADLINE_STATES, "rule_title": rule_title, "cap": CAP,
                           "options": options}
 
@@ -93,7 +67,7 @@ def _list(request: Request, signed: Office, template: str, **context: Any) -> HT
 @router.get("/cases")
 async def cases(request: Request, signed: Office, stage: str = "", kind: str = "", organization: str = "",
                 page: str = "1") -> HTMLResponse:
-    stage, kind, organization = _choice(stage, STAGES), _choice(kind, KINDS), organization.strip()
+    stage, kind, organization = _choice(stage, STAGES), _choice(kind, CASE_KINDS), organization.strip()
     listed = await read(request, directory(request).cases, stage or None, kind or None, organization or None,
                         _page(page))
     return _list(request, signed, "list_cases", listed=listed, stage=stage, kind=kind, organization=organization,
@@ -103,7 +77,7 @@ async def cases(request: Request, signed: Office, stage: str = "", kind: str = "
 @router.get("/certificates")
 async def certificates(request: Request, signed: Office, status: str = "", q: str = "",
                        page: str = "1") -> HTMLResponse:
-    status, q = _choice(status, CERTIFICATE_STATUSES), q.strip()
+    status, q = _choice(status, STATUSES), q.strip()
     listed = await read(request, directory(request).certificates, status or None, q or None, _page(page))
     return _list(request, signed, "list_certificates", listed=listed, chosen_status=status, q=q,
                  query=_query(status=status, q=q))

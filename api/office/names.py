@@ -1,30 +1,93 @@
-"""What the office calls the registry's codes, Chinese first and English second: each dict maps a code the registry
-records (a stage, a kind, a document kind, a severity, …) to its (Chinese, English) names. Plain data, for any page;
-a code not listed is shown as itself (``name``)."""
+"""What the office calls the registry's codes, Chinese first and English second: each table maps a code the registry
+records (a stage, a kind, an event, a role, a ground, …) to its (Chinese, English) names, one table per kind of
+thing, one entry per code, in the rules' own terms (CCAI-S-C07:2024). Plain data, for every office page and
+template; a code not listed is shown as itself (``name``).
+
+The public pages' tables (``api.pages``: statuses, suspension grounds, levels, methods, outcomes) mean the same
+here and are the office's too: imported, never copied.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+from api.pages import GROUNDS, LEVELS, METHODS, OUTCOMES
+from api.pages import STATUSES as PUBLIC_STATUSES
 
 # The stages of a case, in their order (registry.intake.Stage); not accepted, granted and refused end a case.
 STAGES: dict[str, tuple[str, str]] = {
     "applied": ("已申请", "Applied"),
     "not_accepted": ("不予受理", "Not accepted"),
     "accepted": ("已受理", "Accepted"),
-    "contracted": ("已签合同", "Agreement signed"),
+    "contracted": ("已签订认证协议", "Agreement signed"),
     "planned": ("已策划审核方案", "Programme planned"),
     "team_appointed": ("已委派审核组", "Team appointed"),
-    "stage1_done": ("一阶段审核完成", "Stage 1 done"),
-    "stage2_done": ("二阶段审核完成", "Stage 2 done"),
+    "stage1_done": ("第一阶段审核完成", "Stage 1 done"),
+    "stage2_done": ("第二阶段审核完成", "Stage 2 done"),
     "reported": ("已提交审核报告", "Report submitted"),
     "granted": ("批准认证", "Granted"),
     "refused": ("不予认证", "Refused"),
 }
+# The case's decision step on the stepper, before it is taken.
+DECISION_STEP = ("认证决定", "Decision")
 
+# The step each stage waits for (the work page; the case page has its form).
+NEXT_STEPS: dict[str, tuple[str, str]] = {
+    "applied": ("接收申请文件，作出受理决定", "Receive the documents; decide on acceptance"),
+    "accepted": ("签订认证协议", "Sign the certification agreement"),
+    "contracted": ("策划审核方案", "Plan the audit programme"),
+    "planned": ("委派审核组", "Appoint the audit team"),
+    "team_appointed": ("第一阶段审核", "Stage 1 audit"),
+    "stage1_done": ("第二阶段审核", "Stage 2 audit"),
+    "stage2_done": ("提交审核报告（关闭不符合项）", "Submit the audit report (close nonconformities)"),
+    "reported": ("作出认证决定", "Make the certification decision"),
+}
+# A transfer's steps where they differ (§12): its team may decide it without an on-site audit.
+TRANSFER_STEPS: dict[str, tuple[str, str]] = {
+    "team_appointed": ("现场审核或认证转换决定", "The on-site audit, or the transfer decision"),
+    "decide": ("认证转换决定", "Decide the transfer"),
+}
+
+# registry.values.CaseKind
 CASE_KINDS: dict[str, tuple[str, str]] = {
     "initial": ("初次认证", "Initial"),
     "renewal": ("再认证", "Renewal"),
     "transfer": ("认证转换", "Transfer"),
+}
+
+# The roles of the office's users (registry.values.Role), and the registry itself as the actor of what it records.
+ROLES: dict[str, tuple[str, str]] = {
+    "intake": ("受理", "Intake"),
+    "auditor": ("审核", "Auditor"),
+    "decision": ("认证决定", "Decision"),
+    "admin": ("管理", "Administrator"),
+    "regulator": ("监管", "Regulator"),
+    "system": ("系统", "The registry"),
+}
+
+# The records a history's events belong to.
+RECORDS: dict[str, tuple[str, str]] = {
+    "certificate": ("证书", "Certificate"),
+    "case": ("认证案例", "Case"),
+    "organization": ("组织", "Organisation"),
+}
+
+# A certificate's statuses (registry.values.Status): the public pages' words.
+STATUSES: dict[str, tuple[str, str]] = {code: (zh, en) for code, (zh, en, _, _) in PUBLIC_STATUSES.items()}
+
+CANCELLATION_GROUNDS: dict[str, tuple[str, str]] = {  # §11.4 (1)–(3)
+    "expired": ("证书有效期届满", "The certificate expired"),
+    "client_request": ("获证组织申请注销", "The certified organisation asked for it"),
+    "other": ("其他依法应予注销的情形", "Another ground for cancellation"),
+}
+
+# What a change request may change (§11.2; registry.values.Changes).
+CHANGE_FIELDS: dict[str, tuple[str, str]] = {
+    "name": ("组织名称", "Organisation name"),
+    "address": ("组织地址", "Address"),
+    "scope": ("认证范围", "Scope"),
+    "process": ("生产工艺", "Process"),
+    "materials": ("原材料", "Materials"),
 }
 
 # The eleven documents of §8.1 (R-APP-4), in the checklist's order (registry.values.DocumentKind).
@@ -48,37 +111,20 @@ SEVERITIES: dict[str, tuple[str, str]] = {
     "minor": ("一般不符合", "Minor"),
 }
 
-LEVELS: dict[str, tuple[str, str]] = {
-    "organization": ("组织层次", "Organisation"),
-    "product": ("产品层次", "Product"),
-    "project": ("项目层次", "Project"),
-    "activity": ("活动层次", "Activity"),
-}
-
-METHODS: dict[str, tuple[str, str]] = {
-    "national_standard": ("国家标准", "National standard"),
-    "sector_standard": ("行业标准", "Sector standard"),
-    "group_standard": ("团体标准", "Group standard"),
-    "iso_14064_1": ("ISO 14064-1", "ISO 14064-1"),
-    "iso_14067": ("ISO 14067", "ISO 14067"),
-    "iso_14064_2": ("ISO 14064-2", "ISO 14064-2"),
-    "project_methodology": ("项目方法学", "Project methodology"),
-    "large_event_guide": ("《大型活动碳中和实施指南》", "Large event carbon neutrality guide"),
-}
-
 OFF_SITE_GROUNDS: dict[str, tuple[str, str]] = {
     "ems_or_enms_certified": ("已获环境或能源管理体系认证", "EMS or EnMS certified"),
     "simple_process": ("工艺简单", "Simple process"),
     "three_years_verified_reporting": ("连续三年经核查的排放报告", "Three years of verified reporting"),
 }
 
+# The status of the certificate a transfer brings (§12): a certificate's statuses, and the proceedings that bar it.
 TRANSFER_STATUSES: dict[str, tuple[str, str]] = {
-    "valid": ("有效", "Valid"),
-    "suspended": ("暂停", "Suspended"),
+    "valid": STATUSES["valid"],
+    "suspended": STATUSES["suspended"],
     "under_proceedings": ("暂停或撤销程序中", "Under suspension or withdrawal proceedings"),
-    "withdrawn": ("撤销", "Withdrawn"),
-    "cancelled": ("注销", "Cancelled"),
-    "expired": ("过期", "Expired"),
+    "withdrawn": STATUSES["withdrawn"],
+    "cancelled": STATUSES["cancelled"],
+    "expired": STATUSES["expired"],
 }
 
 # The nine focus points of §8.4.2 (R-REP-1), in the rules' order (registry.values.FOCUS_POINTS).
@@ -109,6 +155,7 @@ REVIEW: dict[str, tuple[str, str]] = {
     "competent_and_resourced": ("本机构具备能力和资源", "Competent and resourced"),
 }
 
+# A deadline's states (projections.deadlines): missed is done, but late.
 DEADLINE_STATES: dict[str, tuple[str, str]] = {
     "open": ("未到期", "Open"),
     "overdue": ("已逾期", "Overdue"),
@@ -116,25 +163,69 @@ DEADLINE_STATES: dict[str, tuple[str, str]] = {
     "missed": ("逾期完成", "Missed"),
 }
 
-# A case's events, as its history lists them (registry.intake, registry.case).
-CASE_EVENTS: dict[str, tuple[str, str]] = {
-    "Applied": ("提交申请", "Applied"),
-    "DocumentReceived": ("收到文件", "Document received"),
+# A person's registrations (registry.values.RegistrationKind) and the services they gave (§5.1).
+REGISTRATION_KINDS: dict[str, tuple[str, str]] = {
+    "ccaa_cems_auditor": ("CCAA 碳排放管理体系审核员", "CCAA CEMS auditor"),
+    "enms_auditor": ("能源管理体系审核员", "Energy management system auditor"),
+    "ghg_verifier": ("温室气体核查员", "Greenhouse gas verifier"),
+}
+SERVICE_KINDS: dict[str, tuple[str, str]] = {"training": ("培训", "Training"), "consulting": ("咨询", "Consulting")}
+
+# Why R-TEAM-2 says a person may not audit, by the clause it names (its detail, in English, is shown beneath).
+NOT_COMPETENT: dict[str, str] = {
+    "§5.3": "该日无有效的 CCAA 碳排放管理体系审核员注册",
+    "§5.1": "该日前两年内有违规记录",
+    "§5.4": "截至该日本机构未对其进行能力评价",
+}
+
+# Every event a history shows: an organisation's, its cases' and its certificates' (registry.organization,
+# registry.intake, registry.case, registry.certificate, registry.person).
+EVENTS: dict[str, tuple[str, str]] = {
+    "Registered": ("组织登记", "Organisation registered"),
+    "DetailsChanged": ("组织信息变更", "Organisation details changed"),
+    "CaseOpened": ("开立认证案例", "Case opened"),
+    "CertificateIssued": ("获颁证书", "Certificate issued to the organisation"),
+    "CertificateWithdrawn": ("证书被撤销", "Certificate withdrawn from the organisation"),
+    "Rectified": ("整改完成", "Rectified"),
+    "Applied": ("提交认证申请", "Application made"),
+    "DocumentReceived": ("收到申请文件", "Document received"),
     "SupplementRequested": ("要求补充材料", "Supplement requested"),
-    "Accepted": ("受理", "Accepted"),
-    "NotAccepted": ("不予受理", "Not accepted"),
-    "AgreementSigned": ("签订认证合同并缴费", "Agreement signed"),
-    "ProgrammePlanned": ("策划审核方案", "Programme planned"),
-    "TeamAppointed": ("委派审核组", "Team appointed"),
-    "Stage1Conducted": ("一阶段审核", "Stage 1 conducted"),
-    "Stage2Conducted": ("二阶段审核", "Stage 2 conducted"),
+    "Accepted": ("受理", "Application accepted"),
+    "NotAccepted": ("不予受理", "Application not accepted"),
+    "AgreementSigned": ("签订认证协议并缴费", "Agreement signed"),
+    "ProgrammePlanned": ("策划审核方案", "Audit programme planned"),
+    "TeamAppointed": ("委派审核组", "Audit team appointed"),
+    "Stage1Conducted": ("第一阶段审核", "Stage 1 audit conducted"),
+    "Stage2Conducted": ("第二阶段审核", "Stage 2 audit conducted"),
     "NonconformityClosed": ("不符合项关闭", "Nonconformity closed"),
-    "ReportSubmitted": ("提交审核报告", "Report submitted"),
-    "Granted": ("批准认证", "Granted"),
-    "Refused": ("不予认证", "Refused"),
+    "ReportSubmitted": ("提交审核报告", "Audit report submitted"),
+    "Granted": ("认证决定：批准", "Decision: certification granted"),
+    "Refused": ("认证决定：不予认证", "Decision: certification refused"),
+    "Issued": ("颁发证书", "Certificate issued"),
+    "SurveillanceAuditRecorded": ("记录监督审核", "Surveillance audit recorded"),
+    "ChangeRequested": ("提出变更申请", "Change requested"),
+    "Changed": ("证书变更", "Certificate changed"),
+    "Suspended": ("暂停证书", "Certificate suspended"),
+    "Reinstated": ("恢复证书", "Certificate reinstated"),
+    "Withdrawn": ("撤销证书", "Certificate withdrawn"),
+    "Expired": ("证书有效期届满", "Certificate expired"),
+    "Cancelled": ("注销证书", "Certificate cancelled"),
+    "SurveillanceNoticeRaised": ("监督审核即将到期提醒", "Surveillance audit falls due soon"),
+    "RenewalWindowOpened": ("进入再认证申请期", "Renewal window opened"),
+    "RenewedBy": ("由再认证证书接续", "Renewed by a new certificate"),
+    "CorrectionRecorded": ("记录更正", "Correction recorded"),
+    "PaperOriginalFiled": ("归档纸质原件", "Paper original filed"),
+    "Created": ("创建记录", "Record created"),
 }
 
 
 def name(table: Mapping[str, tuple[str, str]], code: str) -> tuple[str, str]:
     """The (Chinese, English) names of ``code`` in ``table``; the code itself when it has none."""
     return table.get(code, (code, code))
+
+
+__all__ = ["CANCELLATION_GROUNDS", "CASE_KINDS", "CHANGE_FIELDS", "DEADLINE_STATES", "DECISION_CONDITIONS",
+           "DECISION_STEP", "DOCUMENT_KINDS", "EVENTS", "FOCUS_POINTS", "GROUNDS", "LEVELS", "METHODS",
+           "NEXT_STEPS", "NOT_COMPETENT", "OFF_SITE_GROUNDS", "OUTCOMES", "RECORDS", "REGISTRATION_KINDS", "REVIEW",
+           "ROLES", "SERVICE_KINDS", "SEVERITIES", "STAGES", "STATUSES", "TRANSFER_STATUSES", "TRANSFER_STEPS",
+           "name"]

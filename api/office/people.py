@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.office.certificates import case_row, registered_people
 from api.office.frame import Form, Office, PageNotFound, Refusal, Signed, attempt, done, page, posted, read, registry_of
-from api.pages import STATUSES
+from api.office.names import NOT_COMPETENT, REGISTRATION_KINDS, SERVICE_KINDS, STATUSES
 from registry.commands import (
     Command,
     EnrolPerson,
@@ -41,20 +41,6 @@ from registry.reads import Competence
 from registry.views import PersonView
 
 router = APIRouter(prefix="/office", include_in_schema=False)
-
-REGISTRATION_KINDS = {
-    "ccaa_cems_auditor": ("CCAA 碳排放管理体系审核员", "CCAA CEMS auditor"),
-    "enms_auditor": ("能源管理体系审核员", "Energy management system auditor"),
-    "ghg_verifier": ("温室气体核查员", "Greenhouse gas verifier"),
-}
-# Why R-TEAM-2 says a person may not audit, by the clause it names (its detail, in English, is shown beneath).
-REASONS = {
-    "§5.3": "该日无有效的 CCAA 碳排放管理体系审核员注册",
-    "§5.1": "该日前两年内有违规记录",
-    "§5.4": "截至该日本机构未对其进行能力评价",
-}
-SERVICE_KINDS = {"training": ("培训", "Training"), "consulting": ("咨询", "Consulting")}
-
 
 def _options(names: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
     return [(code, f"{zh} / {en}") for code, (zh, en) in names.items()]
@@ -175,7 +161,7 @@ async def _person(request: Request, signed: Signed, pid: UUID, status: int = 200
                   failed: str = "", values: dict[str, str] | None = None) -> HTMLResponse:
     on, unreadable = _on(request, registry_of(request).clock.today())
     data = await read(request, _person_data, request, pid, on)
-    return page(request, signed, "person", status, on=on, unreadable_on=unreadable, reason_zh=REASONS,
+    return page(request, signed, "person", status, on=on, unreadable_on=unreadable, reason_zh=NOT_COMPETENT,
                 registration_kinds=REGISTRATION_KINDS, service_kinds=SERVICE_KINDS,
                 registration_options=_options(REGISTRATION_KINDS), service_options=_options(SERVICE_KINDS),
                 refusal=refusal, failed=failed, values=values or {}, done=request.query_params.get("done"), **data)
@@ -281,7 +267,7 @@ async def competence(request: Request, signed: Office) -> HTMLResponse:
     ids = list(dict.fromkeys(ids))
     data = await read(request, _competence_data, request, ids, on)
     return page(request, signed, "competence", on=on, unreadable_on=unreadable, ids="\n".join(ids),
-                reason_zh=REASONS, **data)
+                reason_zh=NOT_COMPETENT, **data)
 
 
 __all__ = ["router"]

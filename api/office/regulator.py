@@ -25,8 +25,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.inputs import MAX_POSITION
 from api.keys import LEAKED
-from api.office.frame import HEADERS, ROLES, Office, page, read, registry_of
-from api.pages import STATUSES
+from api.office.frame import HEADERS, Office, page, read, registry_of
+from api.office.names import EVENTS, RECORDS, ROLES, STATUSES, name
 from api.routers.certificates import as_issued
 from api.routers.log import covering
 from api.signing import Signer
@@ -39,54 +39,6 @@ from registry.history import HistoryEntry
 from registry.identifiers import certificate_id
 
 router = APIRouter(prefix="/office", include_in_schema=False)
-
-# What happened, Chinese first: the events a certificate's or an organisation's history holds.
-EVENTS: dict[str, tuple[str, str]] = {
-    "Registered": ("组织登记", "Organisation registered"),
-    "DetailsChanged": ("组织信息变更", "Organisation details changed"),
-    "CaseOpened": ("开立认证案例", "Case opened"),
-    "CertificateIssued": ("获颁证书", "Certificate issued to the organisation"),
-    "CertificateWithdrawn": ("证书被撤销", "Certificate withdrawn from the organisation"),
-    "Rectified": ("整改完成", "Rectified"),
-    "Applied": ("提交认证申请", "Application made"),
-    "DocumentReceived": ("收到申请文件", "Document received"),
-    "SupplementRequested": ("要求补充材料", "Supplement requested"),
-    "Accepted": ("受理申请", "Application accepted"),
-    "NotAccepted": ("不予受理", "Application not accepted"),
-    "AgreementSigned": ("签订认证合同", "Agreement signed"),
-    "ProgrammePlanned": ("制定审核方案", "Audit programme planned"),
-    "TeamAppointed": ("指派审核组", "Audit team appointed"),
-    "Stage1Conducted": ("第一阶段审核", "Stage 1 audit"),
-    "Stage2Conducted": ("第二阶段审核", "Stage 2 audit"),
-    "ReportSubmitted": ("提交审核报告", "Audit report submitted"),
-    "NonconformityClosed": ("不符合项关闭", "Nonconformity closed"),
-    "Granted": ("认证决定：批准", "Decision: certification granted"),
-    "Refused": ("认证决定：不予认证", "Decision: certification refused"),
-    "Issued": ("颁发证书", "Certificate issued"),
-    "Suspended": ("暂停证书", "Certificate suspended"),
-    "Reinstated": ("恢复证书", "Certificate reinstated"),
-    "Withdrawn": ("撤销证书", "Certificate withdrawn"),
-    "Cancelled": ("注销证书", "Certificate cancelled"),
-    "Expired": ("证书有效期届满", "Certificate expired"),
-    "ChangeRequested": ("申请证书变更", "Change requested"),
-    "Changed": ("变更证书", "Certificate changed"),
-    "SurveillanceAuditRecorded": ("记录监督审核", "Surveillance audit recorded"),
-    "SurveillanceNoticeRaised": ("发出监督审核提示", "Surveillance notice raised"),
-    "RenewalWindowOpened": ("再认证期开始", "Renewal window opened"),
-    "RenewedBy": ("由再认证证书接续", "Renewed by a new certificate"),
-    "CorrectionRecorded": ("记录更正", "Correction recorded"),
-    "PaperOriginalFiled": ("纸质原件归档", "Paper original filed"),
-    "Created": ("创建记录", "Record created"),
-}
-RECORDS = {"certificate": ("证书", "Certificate"), "case": ("认证案例", "Case"),
-           "organization": ("组织", "Organisation")}
-SYSTEM = ("系统", "The registry")
-
-
-def event_name(kind: str) -> tuple[str, str]:
-    """What an event type says, Chinese and English; an event this table does not know is named by its type."""
-    return EVENTS.get(kind, (kind, kind))
-
 
 @dataclass(frozen=True)
 class Row:
@@ -123,11 +75,11 @@ def _rows(registry: Registry, history: list[HistoryEntry], certificates: dict[UU
             event.record)
         if event.record == "certificate" and event.record_id in certificates:
             link = f"/office/certificates/{certificates[event.record_id]}"
-        rows.append(Row(position=event.position, kind=event.type, what=event_name(event.type),
-                        record=RECORDS.get(event.record, (event.record, event.record)), record_link=link,
+        rows.append(Row(position=event.position, kind=event.type, what=name(EVENTS, event.type),
+                        record=name(RECORDS, event.record), record_link=link,
                         recorded_at=event.recorded_at.astimezone(SHANGHAI), effective_on=event.effective_on,
                         person=names.get(pid) if pid else None, person_id=UUID(pid) if pid else None,
-                        role=SYSTEM if role == "system" else ROLES.get(role, (role, role)), leaf_hash=event.leaf_hash))
+                        role=name(ROLES, role), leaf_hash=event.leaf_hash))
     return rows
 
 
@@ -140,7 +92,7 @@ def _certificate(request: Request, number: str) -> dict[str, Any]:
     history = registry.certificate_history(certificate.number)
     status = certificate.as_shown(registry.clock.today()).status
     return {"subject": "certificate", "number": certificate.number, "cert_status": status,
-            "status_words": STATUSES.get(status, (status, status)),
+            "status_words": name(STATUSES, status),
             "organization": certificate.organization,
             "rows": _rows(registry, history, {certificate.id: certificate.number}, certificate.organization["uscc"])}
 

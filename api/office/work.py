@@ -19,27 +19,13 @@ from fastapi.responses import Response
 
 from api.office.frame import Office, page, read, registry_of
 from api.office.lists import LABELS, directory
+from api.office.names import NEXT_STEPS, TRANSFER_STEPS, name
 from projections.office_directory import TEAM_STAGES, WAITS_ON, OfficeDirectory
 from registry.views import UserView
 
 router = APIRouter(prefix="/office", include_in_schema=False)
 
 COMING_DAYS = 60
-# The step each stage waits for, Chinese and English (the case page has its form).
-NEXT_STEP: dict[str, tuple[str, str]] = {
-    "applied": ("接收申请文件，作出受理决定", "Receive the documents; decide on acceptance"),
-    "accepted": ("签订认证协议", "Sign the certification agreement"),
-    "contracted": ("策划审核方案", "Plan the audit programme"),
-    "planned": ("组成审核组", "Appoint the audit team"),
-    "team_appointed": ("第一阶段审核", "Stage 1 audit"),
-    "stage1_done": ("第二阶段审核", "Stage 2 audit"),
-    "stage2_done": ("提交审核报告（关闭不符合项）", "Submit the audit report (close nonconformities)"),
-    "reported": ("作出认证决定", "Make the certification decision"),
-}
-TRANSFER_STEPS: dict[str, tuple[str, str]] = {
-    "team_appointed": ("现场审核或认证转换决定", "The on-site audit, or the transfer decision"),
-    "decide": ("认证转换决定", "Decide the transfer"),
-}
 
 
 @dataclass
@@ -71,7 +57,7 @@ def _step(case: dict[str, Any], decide: bool = False) -> dict[str, Any]:
     if case["kind"] == "transfer" and (decide or case["stage"] == "team_appointed"):
         step = TRANSFER_STEPS["decide" if decide else "team_appointed"]
     else:
-        step = NEXT_STEP.get(case["stage"], (case["stage"], case["stage"]))
+        step = name(NEXT_STEPS, case["stage"])
     return {**case, "step": step}
 
 
@@ -82,7 +68,7 @@ def work_of(d: OfficeDirectory, user: UserView, today: date) -> Work:
         if role not in user.roles:
             continue
         for stage, (rows, total, capped) in d.waiting(stages).items():
-            work.queues.append(Queue(role, stage, NEXT_STEP[stage], [_step(c) for c in rows], total, capped,
+            work.queues.append(Queue(role, stage, NEXT_STEPS[stage], [_step(c) for c in rows], total, capped,
                                      f"/office/cases?stage={stage}"))
         if role == "auditor" and user.person is not None:
             team = [_step(c) for c in d.team_waiting(str(user.person))]

@@ -75,7 +75,7 @@ def test_a_certificate_history_shows_every_event_with_the_leaf_hash_the_api_answ
     by_type = {e["type"]: e["body"] for e in shown}
     # what happened in words, Chinese first, and who did it, by name, linked to their page
     assert "颁发证书" in by_type["Issued"] and "Certificate issued" in by_type["Issued"]
-    assert "受理申请" in by_type["Accepted"]
+    assert "受理" in by_type["Accepted"] and "Application accepted" in by_type["Accepted"]
     intake = office.registry.get_person(office.staff.intake.person or "")
     assert f'<a href="/office/people/{intake.id}" data-person="{intake.id}">{intake.name}</a>' in by_type["Applied"]
     assert "受理" in by_type["Applied"]
