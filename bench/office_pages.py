@@ -54,8 +54,10 @@ SAMPLE = 2_000  # records of each kind the requests choose among
 
 def users(registry: Registry) -> None:
     """A user per role with an office password (again on a second run: a new password, the same name)."""
+    known = {user.name for user in registry.list_users() if user.active}
     for name, role in USERS.items():
-        registry.add_user(name, [role])
+        if name not in known:
+            registry.add_user(name, [role])
         registry.set_password(name, PASSWORD)
 
 
@@ -72,16 +74,15 @@ def sign_in(base: str, name: str) -> str:
 
 
 def sample(url: str) -> tuple[list[str], list[str], list[str]]:
-    """Random case ids, certificate numbers and organisation names of the set."""
+    """Random case ids, certificate numbers and organisation names of the set (from the read models: the
+    office's directory, the public view)."""
     with psycopg.connect(url) as conn:
-        cases = [str(r[0]) for r in conn.execute(
-            "SELECT originator_id FROM registry_events TABLESAMPLE SYSTEM (1) "
-            "WHERE originator_version = 1 AND topic LIKE %s LIMIT %s", ("%:Case.%", SAMPLE))]
+        cases = [r[0] for r in conn.execute(
+            "SELECT case_id FROM office_cases ORDER BY random() LIMIT %s", (SAMPLE,))]
         numbers = [r[0] for r in conn.execute(
-            "SELECT number FROM public_certificates TABLESAMPLE SYSTEM (1) LIMIT %s", (SAMPLE,))]
+            "SELECT number FROM public_certificates ORDER BY random() LIMIT %s", (SAMPLE,))]
         names = [r[0] for r in conn.execute(
-            "SELECT document->'organization'->>'name' FROM public_certificates TABLESAMPLE SYSTEM (1) LIMIT %s",
-            (SAMPLE // 10,))]
+            "SELECT name FROM office_organizations ORDER BY random() LIMIT %s", (SAMPLE // 10,))]
     return cases, numbers, names
 
 
@@ -93,7 +94,7 @@ def lists(names: list[str]) -> list[str]:
         paths += [f"/office/certificates?page={chosen.randint(1, 50)}",
                   f"/office/certificates?status={chosen.choice(['valid', 'suspended', 'withdrawn'])}",
                   f"/office/cases?page={chosen.randint(1, 50)}",
-                  f"/office/cases?stage={chosen.choice(['certified', 'decided', 'stage2'])}",
+                  f"/office/cases?stage={chosen.choice(['granted', 'reported', 'applied'])}",
                   f"/office/organizations?q={quote(chosen.choice(names)[:6])}",
                   f"/office/deadlines?state={chosen.choice(['open', 'overdue', 'met'])}"]
     return paths
