@@ -355,6 +355,7 @@ def build_history(app: Registry, clock: FixedClock) -> dict[str, Any]:
     legacy.trigger_event(User.TokenIssued, token_digest=hashlib.sha256(b"old").hexdigest(), actor=SYSTEM,
                          effective_on=None, timestamp=clock.now())
     app.save(legacy)
+    app.change_roles("监管员甲", ["regulator", "auditor"])
     app.set_password("监管员甲", "监管员甲的口令 password")  # an office password, a sign-in and a failed one
     app.sign_in("监管员甲", "监管员甲的口令 password")
     with pytest.raises(Unauthenticated):
