@@ -17,9 +17,9 @@ from eventsourcing.projection import Projection
 
 from projections.certificate_views import CertificateViews
 from projections.deadlines import DEADLINE_CASE_EVENTS, case_changes, certificate_changes
-from projections.office_directory import EVENTS as DIRECTORY_EVENTS
-from projections.office_directory import case_changes as case_directory
-from projections.office_directory import organization_changes, person_changes
+from projections.office_changes import EVENTS as DIRECTORY_EVENTS
+from projections.office_changes import case_changes as case_directory
+from projections.office_changes import organization_changes, person_changes
 from projections.public_certificates import public_document
 from registry.application import Registry
 from registry.case import Case

@@ -18,7 +18,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 
 from projections.deadlines import Change, Deadlines
-from projections.office_directory import Change as DirectoryChange
+from projections.office_changes import Change as DirectoryChange
 from projections.office_directory import OfficeDirectory
 from projections.parked import Parking
 from projections.public_certificates import PublicCertificates

@@ -17,7 +17,8 @@ from fastapi.responses import HTMLResponse
 from api.office.frame import Office, page, read, registry_of
 from api.office.names import CASE_KINDS, DEADLINE_STATES, STAGES, STATUSES
 from projections.keeping import Views
-from projections.office_directory import CAP, OfficeDirectory
+from projections.office_directory import OfficeDirectory
+from projections.office_lists import CAP
 from registry.rule_titles import rule_title
 
 router = APIRouter(prefix="/office", include_in_schema=False)

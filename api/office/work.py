@@ -20,7 +20,8 @@ from fastapi.responses import Response
 from api.office.frame import Office, page, read, registry_of
 from api.office.lists import LABELS, directory
 from api.office.names import NEXT_STEPS, TRANSFER_STEPS, name
-from projections.office_directory import TEAM_STAGES, WAITS_ON, OfficeDirectory
+from projections.office_directory import OfficeDirectory
+from projections.office_lists import TEAM_STAGES, WAITS_ON
 from registry.views import UserView
 
 router = APIRouter(prefix="/office", include_in_schema=False)

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from demo.scenario import Walk
-from projections.office_directory import CAP
+from projections.office_lists import CAP
 from projections.runner import Views, open_views
 from registry.application import Registry
 from registry.values import Changes

@@ -1,0 +1,189 @@
+"""What each event changes in the office's directory (``projections.office_directory``), and the rows it leaves.
+
+Pure functions make each event's changes (``case_changes``, ``organization_changes``, ``person_changes``), and one
+fold (``apply_changes``) makes the rows they leave over the stored rows they concern, whether the projection writes
+one event or a batch. No SQL here: ``OfficeDirectory.write_directory`` reads the rows, folds and writes them back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import NamedTuple
+
+from registry.case import Case
+from registry.organization import Organization
+from registry.person import Person
+
+# The changes events make
+
+
+@dataclass(frozen=True)
+class CaseOpened:
+    case_id: str
+    uscc: str
+    kind: str
+    applied_on: date
+
+
+@dataclass(frozen=True)
+class CaseMoved:
+    """The case reached ``stage`` on ``on`` (only from one of ``only_from``, when given: the steps that move a case
+    only from a given stage, as the aggregate's own ``apply`` does); ``number``: the certificate granted."""
+
+    case_id: str
+    stage: str
+    on: date
+    only_from: tuple[str, ...] = ()
+    number: str | None = None
+
+
+@dataclass(frozen=True)
+class TeamWaiting:
+    """The people whose work the case now waits on (its audit team, from its appointment to its report): the set
+    replaces the case's earlier one; empty when the case no longer waits on its team."""
+
+    case_id: str
+    people: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OrganizationNamed:
+    uscc: str
+    name: str
+    address: str
+
+
+@dataclass(frozen=True)
+class PersonNamed:
+    person_id: str
+    name: str
+
+
+Change = CaseOpened | CaseMoved | TeamWaiting | OrganizationNamed | PersonNamed
+
+# The events that change the directory, by their names in the stored topics (``module:Class.Event``): the
+# projection decodes no other event of these records.
+CASE_EVENTS = frozenset(cls.__name__ for cls in (
+    Case.Applied, Case.Accepted, Case.NotAccepted, Case.AgreementSigned, Case.ProgrammePlanned, Case.TeamAppointed,
+    Case.Stage1Conducted, Case.Stage2Conducted, Case.ReportSubmitted, Case.Granted, Case.Refused))
+ORGANIZATION_EVENTS = frozenset(cls.__name__ for cls in (Organization.Registered, Organization.DetailsChanged))
+PERSON_EVENTS = frozenset(cls.__name__ for cls in (Person.Enrolled,))
+EVENTS = {Case.__name__: CASE_EVENTS, Organization.__name__: ORGANIZATION_EVENTS, Person.__name__: PERSON_EVENTS}
+
+
+def case_changes(event: Case.Event) -> list[Change]:
+    """What a case's event changes in the directory."""
+    case_id, on = str(event.originator_id), event.dated
+    match event:
+        case Case.Applied():
+            return [CaseOpened(case_id, event.organization_uscc, event.kind.value, on)]
+        case Case.Accepted():
+            return [CaseMoved(case_id, "accepted", on)]
+        case Case.NotAccepted():
+            return [CaseMoved(case_id, "not_accepted", on)]
+        case Case.AgreementSigned():
+            return [CaseMoved(case_id, "contracted", on)]
+        case Case.ProgrammePlanned():
+            return [CaseMoved(case_id, "planned", on, only_from=("contracted",))]
+        case Case.TeamAppointed():
+            return [CaseMoved(case_id, "team_appointed", on, only_from=("planned",)),
+                    TeamWaiting(case_id, tuple(str(p) for p in event.team.everyone))]
+        case Case.Stage1Conducted():
+            return [CaseMoved(case_id, "stage1_done", on)]
+        case Case.Stage2Conducted():
+            return [CaseMoved(case_id, "stage2_done", on)]
+        case Case.ReportSubmitted():
+            return [CaseMoved(case_id, "reported", on), TeamWaiting(case_id, ())]
+        case Case.Granted():
+            return [CaseMoved(case_id, "granted", on, number=event.certificate_number), TeamWaiting(case_id, ())]
+        case Case.Refused():
+            return [CaseMoved(case_id, "refused", on), TeamWaiting(case_id, ())]
+    return []
+
+
+def organization_changes(event: Organization.Event, uscc: str) -> list[Change]:
+    """What an organisation's event changes in the directory; ``uscc``: the organisation's (a change of its
+    details does not carry it)."""
+    if isinstance(event, Organization.Registered | Organization.DetailsChanged):
+        return [OrganizationNamed(uscc, event.name, event.address)]
+    return []
+
+
+def person_changes(event: Person.Event) -> list[Change]:
+    if isinstance(event, Person.Enrolled):
+        return [PersonNamed(str(event.originator_id), event.name)]
+    return []
+
+
+class CaseRow(NamedTuple):
+    case_id: str
+    uscc: str
+    name: str  # the organisation's name, kept with each of its cases: searched and shown without a join
+    kind: str
+    stage: str
+    stage_on: str
+    applied_on: str
+    certificate_number: str | None
+    position: int
+
+
+class OrganizationRow(NamedTuple):
+    uscc: str
+    name: str
+    address: str
+    position: int
+
+
+class PersonRow(NamedTuple):
+    person_id: str
+    name: str
+    position: int
+
+
+@dataclass
+class Folded:
+    """What a run of changes leaves: the rows of the records they touched, the organisations renamed (whose
+    untouched cases take the new name), and each case's new team (None: unchanged)."""
+
+    cases: dict[str, CaseRow]
+    organizations: dict[str, OrganizationRow]
+    people: dict[str, PersonRow]
+    renamed: dict[str, str]
+    teams: dict[str, tuple[str, ...]]
+
+
+def apply_changes(cases: Mapping[str, CaseRow], organizations: Mapping[str, OrganizationRow],
+                  changes: Iterable[tuple[Sequence[Change], int]]) -> Folded:
+    """The directory's one fold: the changes of a run of events (each event's with its log position, in log
+    order) over ``cases`` and ``organizations``, the stored rows of the cases the changes concern and of the
+    organisations they name or open cases of. A step that moves a case only from a given stage leaves a case in
+    another stage as it was; a renamed organisation's cases take its new name."""
+    out = Folded(dict(cases), dict(organizations), {}, {}, {})
+    for batch, position in changes:
+        for change in batch:
+            match change:
+                case OrganizationNamed(uscc=uscc, name=name, address=address):
+                    if uscc in out.organizations:
+                        out.renamed[uscc] = name
+                        for key, row in out.cases.items():
+                            if row.uscc == uscc:
+                                out.cases[key] = row._replace(name=name)
+                    out.organizations[uscc] = OrganizationRow(uscc, name, address, position)
+                case PersonNamed(person_id=pid, name=name):
+                    out.people[pid] = PersonRow(pid, name, position)
+                case CaseOpened(case_id=cid, uscc=uscc, kind=kind, applied_on=on):
+                    org = out.organizations.get(uscc)
+                    out.cases[cid] = CaseRow(cid, uscc, org.name if org else "", kind, "applied", on.isoformat(),
+                                             on.isoformat(), None, position)
+                case CaseMoved(case_id=cid):
+                    moved = out.cases.get(cid)
+                    if moved is None or (change.only_from and moved.stage not in change.only_from):
+                        continue
+                    out.cases[cid] = moved._replace(stage=change.stage, stage_on=change.on.isoformat(),
+                                                    certificate_number=change.number or moved.certificate_number,
+                                                    position=position)
+                case TeamWaiting(case_id=cid, people=people):
+                    out.teams[cid] = tuple(dict.fromkeys(people))
+    return out
