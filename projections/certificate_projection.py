@@ -1,7 +1,7 @@
 """The certificate projection: folds each certificate's events with the domain's own code into the read models of
 ``projections.certificate_views`` (the public documents, the scheduler's schedule, the deadlines, the office's
 directory), and takes the case events that open or settle a deadline or move a case on, and the events that name an
-organisation or a person (``projections.office_directory``). Every other event only moves its position.
+organisation or a person (``projections.office_changes``). Every other event only moves its position.
 """
 
 from __future__ import annotations
