@@ -57,7 +57,8 @@ def _choice(value: str, allowed: dict[str, Any] | tuple[str, ...]) -> str:
     return value if value in allowed else ""
 
 
-def _page(text: str) -> int:
+def page_number(text: str) -> int:
+    """The page a query asks for: a whole number, else the first."""
     return int(text) if text.isdigit() else 1
 
 
@@ -70,7 +71,7 @@ async def cases(request: Request, signed: Office, stage: str = "", kind: str = "
                 page: str = "1") -> HTMLResponse:
     stage, kind, organization = _choice(stage, STAGES), _choice(kind, CASE_KINDS), organization.strip()
     listed = await read(request, directory(request).cases, stage or None, kind or None, organization or None,
-                        _page(page))
+                        page_number(page))
     return _list(request, signed, "list_cases", listed=listed, stage=stage, kind=kind, organization=organization,
                  query=_query(stage=stage, kind=kind, organization=organization))
 
@@ -79,7 +80,7 @@ async def cases(request: Request, signed: Office, stage: str = "", kind: str = "
 async def certificates(request: Request, signed: Office, status: str = "", q: str = "",
                        page: str = "1") -> HTMLResponse:
     status, q = _choice(status, STATUSES), q.strip()
-    listed = await read(request, directory(request).certificates, status or None, q or None, _page(page))
+    listed = await read(request, directory(request).certificates, status or None, q or None, page_number(page))
     return _list(request, signed, "list_certificates", listed=listed, chosen_status=status, q=q,
                  query=_query(status=status, q=q))
 
@@ -87,14 +88,14 @@ async def certificates(request: Request, signed: Office, status: str = "", q: st
 @router.get("/organizations")
 async def organizations(request: Request, signed: Office, q: str = "", page: str = "1") -> HTMLResponse:
     q = q.strip()
-    listed = await read(request, directory(request).organizations, q or None, _page(page))
+    listed = await read(request, directory(request).organizations, q or None, page_number(page))
     return _list(request, signed, "list_organizations", listed=listed, q=q, query=_query(q=q))
 
 
 @router.get("/people")
 async def people(request: Request, signed: Office, q: str = "", page: str = "1") -> HTMLResponse:
     q = q.strip()
-    listed = await read(request, directory(request).people, q or None, _page(page))
+    listed = await read(request, directory(request).people, q or None, page_number(page))
     return _list(request, signed, "list_people", listed=listed, q=q, query=_query(q=q))
 
 
@@ -103,6 +104,7 @@ async def deadlines(request: Request, signed: Office, state: str = "", rule: str
                     page: str = "1") -> HTMLResponse:
     state, rule = _choice(state, DEADLINE_STATES), _choice(rule, DEADLINE_RULES)
     today = registry_of(request).clock.today()
-    listed = await read(request, directory(request).deadline_list, state or None, rule or None, today, _page(page))
+    listed = await read(request, directory(request).deadline_list, state or None, rule or None, today,
+                        page_number(page))
     return _list(request, signed, "list_deadlines", listed=listed, state=state, rule=rule, rules=DEADLINE_RULES,
                  query=_query(state=state, rule=rule))

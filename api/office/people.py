@@ -6,7 +6,7 @@
   and whether they may audit on a date and why not (``Registry.audit_competence``); the admin's forms.
   ``GET``/``POST /office/people/new``: enrol a person (admin).
 - ``GET /office/competence?on=&id=…``: who may audit on a date and why not, for the people named (or, with none,
-  the office's users who hold a registration).
+  everyone in the office's directory by name, a page at a time).
 
 Each form builds the command its API route builds, from the same fields; the application alone decides.
 """
@@ -16,15 +16,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-from urllib.parse import quote
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.office.certificates import case_row, registered_people
+from api.office.certificates import case_row
 from api.office.frame import Form, Office, PageNotFound, Refusal, Signed, attempt, done, page, posted, read, registry_of
+from api.office.lists import LABELS, directory, page_number
 from api.office.names import NOT_COMPETENT, REGISTRATION_KINDS, SERVICE_KINDS, STATUSES
 from registry.commands import (
     Command,
@@ -243,31 +244,37 @@ class Asked:
     competence: Competence | None
 
 
-def _competence_data(request: Request, ids: list[str], on: date) -> dict[str, Any]:
+def _competence_data(request: Request, ids: list[str], on: date, search: str, page_no: int) -> dict[str, Any]:
+    """The competence of the people ``ids`` names; with none, of a page of everyone in the office's directory (the
+    people whose names begin with ``search``, when given)."""
     registry = registry_of(request)
     if not ids:
-        people = registered_people(registry)
-        return {"rows": [Asked(str(p.id), registry.audit_competence(p.id, on)) for p in people], "listed": True}
+        listed = directory(request).people(search or None, page_no)
+        rows = [Asked(row["id"], registry.audit_competence(row["id"], on)) for row in listed.rows]
+        return {"rows": rows, "listed": listed}
     rows = []
     for given in ids:
         try:
             rows.append(Asked(given, registry.audit_competence(given, on)))
         except (NotFound, InvalidInput):
             rows.append(Asked(given, None))
-    return {"rows": rows, "listed": False}
+    return {"rows": rows, "listed": None}
 
 
 @router.get("/competence")
-async def competence(request: Request, signed: Office) -> HTMLResponse:
+async def competence(request: Request, signed: Office, q: str = "",
+                     page_no: Annotated[str, Query(alias="page")] = "1") -> HTMLResponse:
     """Who may audit on ``on`` (default today) and why not: the people ``id`` names (repeated, or ``ids`` one per line
-    or separated by commas or spaces); with none, the office's users who hold a registration."""
+    or separated by commas or spaces); with none, everyone, by name, a page at a time (``q``: a name's beginning)."""
     on, unreadable = _on(request, registry_of(request).clock.today())
     ids = [i.strip() for i in request.query_params.getlist("id") if i.strip()]
     ids += [i for i in request.query_params.get("ids", "").replace(",", " ").split() if i]
     ids = list(dict.fromkeys(ids))
-    data = await read(request, _competence_data, request, ids, on)
-    return page(request, signed, "competence", on=on, unreadable_on=unreadable, ids="\n".join(ids),
-                reason_zh=NOT_COMPETENT, **data)
+    q = q.strip()
+    data = await read(request, _competence_data, request, ids, on, q, page_number(page_no))
+    return page(request, signed, "competence", on=on, unreadable_on=unreadable, ids="\n".join(ids), q=q,
+                query=urlencode({k: v for k, v in (("on", on.isoformat()), ("q", q)) if v}),
+                reason_zh=NOT_COMPETENT, **LABELS, **data)
 
 
 __all__ = ["router"]

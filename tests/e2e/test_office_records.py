@@ -354,11 +354,15 @@ def test_a_person_there_is_none_of_is_a_404_page(office: Office) -> None:
 
 def test_the_competence_view_says_who_may_audit_and_why_not(office: Office) -> None:
     outsider = office.registry.enrol_person("外部人员", actor=office.staff.admin).ids["person"]
+    office.client.app.state.views.bring_up_to_date()  # type: ignore[attr-defined]  # the directory lists everyone
     listed = office.decision.get("/office/competence?on=2026-06-01")
     assert listed.status_code == 200, listed.text
     leader, member = (office.registry.get_person(p).name for p in (office.staff.leader, office.staff.member))
     assert "data-listed" in listed.text and leader in listed.text and member in listed.text
-    assert "外部人员" not in listed.text  # no registration, no user: named only when asked for
+    assert f'data-competence="yes" data-person="{office.staff.leader}"' in listed.text
+    assert f'data-competence="no" data-person="{outsider}"' in listed.text  # no registration: listed, and why not
+    searched = office.decision.get("/office/competence?on=2026-06-01&q=外部").text
+    assert "外部人员" in searched and leader not in searched
     asked = office.decision.get(f"/office/competence?on=2026-06-01&id={office.staff.leader}&id={outsider}"
                                 "&id=not-an-id").text
     assert "data-listed" not in asked
