@@ -17,6 +17,7 @@ Then, each figure beside a baseline measured in the same run:
 - resident memory of the API worker at that scale.
 
     .venv/bin/python bench/scale.py [--certificates N] [--skip-load] [--seconds S]
+    .venv/bin/python bench/scale.py --skip-load --rebuild-only   # the rebuild against the raw read, nothing else
 
 Nothing is asserted: the figures are printed, and recorded in bench/RESULTS.md.
 """
@@ -358,6 +359,8 @@ def main() -> int:
     parser.add_argument("--skip-load", action="store_true", help="reuse the database of an earlier run")
     parser.add_argument("--skip-rebuild", action="store_true", help="reuse the views of an earlier run too")
     parser.add_argument("--load-only", action="store_true", help="stop once the data set is loaded")
+    parser.add_argument("--rebuild-only", action="store_true", help="reuse the database and measure only the "
+                        "rebuild against the raw log read")
     parser.add_argument("--http-only", action="store_true", help="reuse the views and measure only over HTTP "
                         "(no raw read, no rebuild)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds of commands and their baseline (the median "
@@ -390,6 +393,12 @@ def main() -> int:
         print(f"read the raw log again: {again_events:,} events in {again_seconds:.1f} s", flush=True)
         if again_events / again_seconds > raw_events / raw_seconds:
             raw_events, raw_seconds = again_events, again_seconds
+        if args.rebuild_only:
+            rate, raw_rate = rebuilt / rebuild_seconds, raw_events / raw_seconds
+            print(f"{'projection rebuild, events/s (vs raw log read)':<52}{rate:>14,.0f}{raw_rate:>14,.0f}"
+                  f"{rate / raw_rate:>8.2f}  >= 0.25")
+            registry.close()
+            return 0
     # The public read model in the OS's cache, as a registry's hot table is: the raw reads above pushed it out (at
     # a million certificates it is some GB), and the lookup measured cold read it from disk (p99 173 ms).
     prewarmed = prewarm(url)
