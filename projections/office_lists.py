@@ -85,8 +85,10 @@ class OfficeLists(View):
         many match up to ``CAP`` and whether more do."""
         page = pages_allowed(page, page_size)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        curs.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {self.table(table)}{clause} LIMIT {CAP + 1}) AS capped",
-                     params)
+        # Counted in the page's order, so by the page's index: the planner would otherwise scan the table for the
+        # first CAP rows it expects to find early, and read it all when there are none (2 million rows, 345 ms).
+        curs.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {self.table(table)}{clause} ORDER BY {order} "
+                     f"LIMIT {CAP + 1}) AS capped", params)
         found = curs.fetchone()
         count = int(found[0]) if found else 0
         curs.execute(f"SELECT {select} FROM {self.table(table)}{clause} ORDER BY {order} LIMIT %s OFFSET %s",
