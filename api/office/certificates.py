@@ -199,11 +199,18 @@ def _page_data(request: Request, number: str, signed: Signed) -> dict[str, Any]:
     view = _certificate(request, number)
     history = registry.certificate_history(view.number)
     names = Names(registry)
+    directory = request.app.state.views.directory
     cases = []
     for cid in view.case_ids:
+        # The directory's row: a case's kind, stage and date without folding the case (a third of the page's
+        # time); the case itself while the directory has not taken it yet.
+        row = directory.case_row(str(cid))
+        if row is not None:
+            cases.append({"id": cid, "kind": name(CASE_KINDS, row["kind"]), "stage": name(STAGES, row["stage"]),
+                          "applied_on": date.fromisoformat(str(row["applied_on"]))})
+            continue
         try:
-            case = registry.get_case(cid)
-            cases.append(case_row(case))
+            cases.append(case_row(registry.get_case(cid)))
         except NotFound:
             cases.append({"id": cid, "kind": ("案例", "Case"), "stage": ("", ""), "applied_on": None})
     today = registry.clock.today()
