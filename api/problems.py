@@ -66,35 +66,48 @@ def refused_caller(request: Request) -> JSONResponse | None:
     return None
 
 
+def answer_of(exc: Exception) -> tuple[int, str, str]:
+    """The status, problem slug and title a domain error is answered with, most specific first: the one mapping
+    the API's problems and the office's refusals (``api.office.frame.Refusal``) share."""
+    if isinstance(exc, SeparationOfDuties):
+        return 403, "separation-of-duties", "Separation of duties"
+    if isinstance(exc, OutOfOrder):
+        return 409, "out-of-order", "Step out of order"
+    if isinstance(exc, RuleViolation):
+        return 422, "rule-violation", "Refused by a rule"
+    if isinstance(exc, InvalidInput):
+        return 422, "invalid-field", "Invalid field"
+    if isinstance(exc, Unauthenticated):
+        return 401, "unauthenticated", "Unauthenticated"
+    if isinstance(exc, RoleNotAllowed | NotPermitted):
+        return 403, "forbidden", "Forbidden"
+    if isinstance(exc, NotFound):
+        return 404, "not-found", "Not found"
+    if isinstance(exc, ConcurrentChange | AlreadyExists | IdempotencyKeyReused):
+        return 409, "conflict", "Conflict"
+    if isinstance(exc, NotCaughtUp):
+        return 503, "not-caught-up", "Not caught up yet"
+    if isinstance(exc, NotInstalled):
+        return 503, "not-installed", "Not installed on the server"
+    if isinstance(exc, PayloadTooLarge):
+        return 413, "too-large", "Payload too large"
+    return 400, "bad-request", "Bad request"
+
+
 def registry_error(request: Request, exc: Exception) -> JSONResponse:
-    """Domain errors, most specific first."""
+    """Domain errors, answered as ``answer_of`` says, with the rule and clause of a rule's refusal and the field
+    of an invalid one."""
     if not isinstance(exc, Unauthenticated | RoleNotAllowed) and (refused := refused_caller(request)) is not None:
         return refused
-    if isinstance(exc, SeparationOfDuties):
-        return problem(403, "separation-of-duties", "Separation of duties", exc.detail, rule=exc.rule,
-                       clause=exc.clause)
-    if isinstance(exc, OutOfOrder):
-        return problem(409, "out-of-order", "Step out of order", exc.detail, rule=exc.rule, clause=exc.clause)
+    status, slug, title = answer_of(exc)
     if isinstance(exc, RuleViolation):
-        return problem(422, "rule-violation", "Refused by a rule", exc.detail, rule=exc.rule, clause=exc.clause)
+        return problem(status, slug, title, exc.detail, rule=exc.rule, clause=exc.clause)
     if isinstance(exc, InvalidInput):
-        return problem(422, "invalid-field", "Invalid field", exc.detail, field=exc.field,
+        return problem(status, slug, title, exc.detail, field=exc.field,
                        errors=[{"field": exc.field, "message": exc.detail}])
-    if isinstance(exc, Unauthenticated):
-        return problem(401, "unauthenticated", "Unauthenticated", exc.detail)
-    if isinstance(exc, RoleNotAllowed | NotPermitted):
-        return problem(403, "forbidden", "Forbidden", exc.detail)
-    if isinstance(exc, NotFound):
-        return problem(404, "not-found", "Not found", exc.detail)
-    if isinstance(exc, ConcurrentChange | AlreadyExists | IdempotencyKeyReused):
-        return problem(409, "conflict", "Conflict", exc.detail)
-    if isinstance(exc, NotCaughtUp):
-        return problem(503, "not-caught-up", "Not caught up yet", exc.detail)
-    if isinstance(exc, NotInstalled):
-        return problem(503, "not-installed", "Not installed on the server", exc.detail)
-    if isinstance(exc, PayloadTooLarge):
-        return problem(413, "too-large", "Payload too large", exc.detail)
-    return problem(400, "bad-request", "Bad request", str(exc))
+    if isinstance(exc, RegistryError):
+        return problem(status, slug, title, exc.detail)
+    return problem(status, slug, title, str(exc))
 
 
 def validation_error(request: Request, exc: Exception) -> JSONResponse:
