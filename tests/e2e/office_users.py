@@ -72,6 +72,11 @@ class Office:
     decision: User
     regulator: User
 
+    def caught_up(self) -> None:
+        """The views brought up to the log's head: what a test wrote straight to the registry (a ``Walk``, not a
+        request) is then in the lists and the directory, as it is a moment later in production."""
+        self.client.app.state.views.bring_up_to_date()  # type: ignore[attr-defined]
+
 
 @pytest.fixture
 def office(registry: Registry, tmp_path: Path) -> Iterator[Office]:

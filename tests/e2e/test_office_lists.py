@@ -34,7 +34,7 @@ def walked(o: Office) -> dict[str, Walk]:
     planned = accepted(o, "列表丙化工有限公司").agree().programme()
     at_team = accepted(o, "列表丁钢铁有限公司").agree().programme().team()
     granted = accepted(o, "列表戊建材有限公司").agree().programme().team().stage1().stage2().report().decide()
-    o.client.app.state.views.bring_up_to_date()  # type: ignore[attr-defined]
+    o.caught_up()
     return {"waiting": waiting, "reported": reported, "planned": planned, "at_team": at_team, "granted": granted}
 
 
@@ -86,7 +86,7 @@ def test_the_lists_page_and_keep_their_filters(office: Office) -> None:
         w = Walk(office.registry, office.staff, START)
         office.registry.register_organization(w.uscc, f"分页测试有限公司{i:02}", "北京市东城区示例街1号",
                                               actor=office.staff.intake)
-    office.client.app.state.views.bring_up_to_date()  # type: ignore[attr-defined]
+    office.caught_up()
 
     first = office.intake.get("/office/organizations", params={"q": "分页测试"})
     names = re.findall(r"分页测试有限公司\d\d", first.text)
@@ -149,7 +149,7 @@ def test_the_work_page_shows_surveillance_and_expiry_coming_up(office: Office) -
     # registry's clock (2026-11-24).
     w = Walk(office.registry, office.staff, date(2025, 12, 1)).organization("临近监督有限公司").apply().documents()
     w.accept().agree().programme().team().stage1().stage2().report().decide()
-    office.client.app.state.views.bring_up_to_date()  # type: ignore[attr-defined]
+    office.caught_up()
     number = w.number or ""
     document = office.client.app.state.views.public.certificate(number)  # type: ignore[attr-defined]
     due = date.fromisoformat(document["surveillance"]["next_due_by"])
