@@ -51,8 +51,27 @@ class View:
 
     @contextmanager
     def cursor(self, commit: bool = False) -> Iterator[Cursor]:
+        reads = None if commit else getattr(self._local(), "reads", None)
+        if reads is not None:  # inside ``one_snapshot()``: its transaction
+            yield reads
+            return
         with self.datastore.transaction(commit=commit) as curs:
             yield self.dialect.cursor(curs)
+
+    @contextmanager
+    def one_snapshot(self) -> Iterator[None]:
+        """Every read of the block, in this thread, in one transaction: a page's dozen queries take one connection
+        from the pool (not one each) and see one snapshot. Writes still take their own."""
+        local = self._local()
+        if getattr(local, "reads", None) is not None:
+            yield
+            return
+        with self.datastore.transaction(commit=False) as curs:
+            local.reads = self.dialect.cursor(curs)
+            try:
+                yield
+            finally:
+                local.reads = None
 
     @contextmanager
     def batch_or_own(self) -> Iterator[Cursor]:

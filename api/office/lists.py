@@ -71,7 +71,7 @@ async def cases(request: Request, signed: Office, stage: str = "", kind: str = "
                 page: str = "1") -> HTMLResponse:
     stage, kind, organization = _choice(stage, STAGES), _choice(kind, CASE_KINDS), organization.strip()
     listed = await read(request, directory(request).cases, stage or None, kind or None, organization or None,
-                        page_number(page))
+                        page_number(page), records=False)
     return _list(request, signed, "list_cases", listed=listed, stage=stage, kind=kind, organization=organization,
                  query=_query(stage=stage, kind=kind, organization=organization))
 
@@ -80,7 +80,8 @@ async def cases(request: Request, signed: Office, stage: str = "", kind: str = "
 async def certificates(request: Request, signed: Office, status: str = "", q: str = "",
                        page: str = "1") -> HTMLResponse:
     status, q = _choice(status, STATUSES), q.strip()
-    listed = await read(request, directory(request).certificates, status or None, q or None, page_number(page))
+    listed = await read(request, directory(request).certificates, status or None, q or None, page_number(page),
+                        records=False)
     return _list(request, signed, "list_certificates", listed=listed, chosen_status=status, q=q,
                  query=_query(status=status, q=q))
 
@@ -88,14 +89,14 @@ async def certificates(request: Request, signed: Office, status: str = "", q: st
 @router.get("/organizations")
 async def organizations(request: Request, signed: Office, q: str = "", page: str = "1") -> HTMLResponse:
     q = q.strip()
-    listed = await read(request, directory(request).organizations, q or None, page_number(page))
+    listed = await read(request, directory(request).organizations, q or None, page_number(page), records=False)
     return _list(request, signed, "list_organizations", listed=listed, q=q, query=_query(q=q))
 
 
 @router.get("/people")
 async def people(request: Request, signed: Office, q: str = "", page: str = "1") -> HTMLResponse:
     q = q.strip()
-    listed = await read(request, directory(request).people, q or None, page_number(page))
+    listed = await read(request, directory(request).people, q or None, page_number(page), records=False)
     return _list(request, signed, "list_people", listed=listed, q=q, query=_query(q=q))
 
 
@@ -105,6 +106,6 @@ async def deadlines(request: Request, signed: Office, state: str = "", rule: str
     state, rule = _choice(state, DEADLINE_STATES), _choice(rule, DEADLINE_RULES)
     today = registry_of(request).clock.today()
     listed = await read(request, directory(request).deadline_list, state or None, rule or None, today,
-                        page_number(page))
+                        page_number(page), records=False)
     return _list(request, signed, "list_deadlines", listed=listed, state=state, rule=rule, rules=DEADLINE_RULES,
                  query=_query(state=state, rule=rule))

@@ -88,5 +88,5 @@ def work_of(d: OfficeDirectory, user: UserView, today: date) -> Work:
 @router.get("/")
 async def home(request: Request, signed: Office) -> Response:
     today = registry_of(request).clock.today()
-    work = await read(request, work_of, directory(request), signed.user, today)
+    work = await read(request, work_of, directory(request), signed.user, today, records=False)
     return page(request, signed, "work", work=work, team_stages=TEAM_STAGES, coming_days=COMING_DAYS, **LABELS)
