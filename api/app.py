@@ -19,6 +19,7 @@ from api.bootstrap import bootstrap
 from api.catching_up import CatchingUp
 from api.deps import command_threads
 from api.edge import Edge, document_limits
+from api.office.frame import too_large as office_too_large
 from api.routers import (
     cases,
     certificates,
@@ -163,7 +164,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         app.add_middleware(ReadOnly)
     # The lookup's fast lane before the edge: a plain lookup or QR image has no body and no token to judge, and
     # says nosniff itself, and is spared the edge's pass over its headers.
-    app.add_middleware(Edge, settings=settings)
+    app.add_middleware(Edge, settings=settings, pages=("/office/", office_too_large))
     app.add_middleware(lookup.FastLane)
     app.add_middleware(RequestId)
 

@@ -4,6 +4,7 @@ body is read (401/403), and the headers every answer carries (``nosniff``; ``no-
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -108,8 +109,10 @@ class Edge:
     A read (and every request on a read replica, whose ``ReadOnly`` answers writes itself) only gets its headers;
     a write has its body capped and, on the back office, its caller judged first when the body may be large."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings,
+                 pages: tuple[str, Callable[[int], Response]] | None = None) -> None:
         self.app = app
+        self.pages = pages  # a path prefix whose too-large upload is answered by a page (the office's), not JSON
         self.body_cap = settings.max_body_bytes
         self.upload_limit = settings.max_upload_bytes
         self.writes = not settings.read_only
@@ -171,7 +174,7 @@ class Edge:
         if declared is None:
             await self.counted(scope, receive, send, cap, upload)
         elif declared > cap:
-            await self.too_large(upload)(scope, receive, send)
+            await self.too_large(upload, scope)(scope, receive, send)
         else:
             await self.app(scope, receive, send)
 
@@ -182,7 +185,9 @@ class Edge:
         path, method = scope["path"], scope["method"]
         return next((role for regex, methods, role in self.claims if method in methods and regex.match(path)), None)
 
-    def too_large(self, upload: bool) -> Response:
+    def too_large(self, upload: bool, scope: Scope) -> Response:
+        if upload and self.pages is not None and scope["path"].startswith(self.pages[0]):
+            return self.pages[1](self.upload_limit)
         if upload:
             detail = (f"文件过大：每份文件至多 {self.upload_limit} 字节 / a document may have at most "
                       f"{self.upload_limit} bytes; nothing was read past that, nothing was written")
@@ -213,7 +218,7 @@ class Edge:
                 started = True
                 if cut:
                     replaced = True
-                    await self.too_large(upload)(scope, receive, send)
+                    await self.too_large(upload, scope)(scope, receive, send)
                     return
             if not replaced:
                 await send(message)
@@ -223,4 +228,4 @@ class Edge:
         except BodyTooLarge:
             if started:
                 raise
-            await self.too_large(upload)(scope, receive, send)
+            await self.too_large(upload, scope)(scope, receive, send)

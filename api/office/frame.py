@@ -143,6 +143,14 @@ def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
                         status_code=status, headers=HEADERS)
 
 
+def too_large(limit: int) -> HTMLResponse:
+    """The page of an upload far beyond the largest document (the edge stopped reading it, ``api.edge``): a page
+    to go back from, not the API's JSON. One only a little too large is refused beside its form."""
+    return render("forbidden", 413, code=413, message=(
+        f"文件过大：每份文件至多 {limit} 字节，未作任何记录。请返回上一页。 / "
+        f"A document may have at most {limit} bytes; nothing was written. Go back to the page you came from."))
+
+
 def page(request: Request, signed: Signed, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     """A signed-in page: the template with the user, their CSRF token (for every form) and the navigation."""
     return render(name, status, me=signed.user, signed=signed, csrf_token=signed.session.csrf,

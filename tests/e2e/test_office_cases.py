@@ -10,8 +10,11 @@ import re
 from datetime import date
 from uuid import UUID
 
+from fastapi.testclient import TestClient
 from httpx2 import Response
 
+from api.app import create_app
+from api.edge import FORM_OVERHEAD
 from demo.scenario import Walk
 from registry.values import Actor, DocumentKind, Role
 from tests.e2e.office_users import Office
@@ -259,6 +262,24 @@ def test_a_too_large_document_is_refused_and_nothing_is_written(office: Office) 
         office.client.app.state.settings = settings  # type: ignore[attr-defined]
 
     assert answer.status_code == 413 and "1000" in answer.text and 'data-form="documents"' in answer.text
+    assert written(office) == before
+
+
+def test_an_upload_far_too_large_gets_a_page_to_go_back_from_not_the_apis_json(office: Office) -> None:
+    walk = Walk(office.registry, office.staff, START).organization().apply()
+    settings = office.client.app.state.settings.model_copy(update={"max_upload_bytes": 1000})  # type: ignore[attr-defined]
+    before = written(office)
+    # The edge stops reading past the limit and the form's margin (api.edge): an app whose limit is 1,000 bytes,
+    # on the same registry and sessions.
+    with TestClient(create_app(settings, registry=office.registry), follow_redirects=False) as small:
+        small.cookies.set("office_session", office.intake.session, path="/office")
+        answer = small.post(f"/office/cases/{walk.case}/documents",
+                            data={"kind": "application_form", "received_on": "2026-03-03",
+                                  "csrf_token": office.intake.csrf},
+                            files={"file": ("big.pdf", b"x" * (1000 + FORM_OVERHEAD + 1), "application/pdf")})
+
+    assert answer.status_code == 413 and answer.headers["content-type"].startswith("text/html")
+    assert "文件过大" in answer.text and "1000" in answer.text and 'href="/office/"' in answer.text
     assert written(office) == before
 
 
