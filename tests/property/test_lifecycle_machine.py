@@ -34,7 +34,16 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 
 from api.public_reads import as_served, published
-from demo.scenario import ALL_CONDITIONS, FOCUS_TEXT, FULL_REVIEW, ORGANIZATION_LEVEL, PERFORMANCE, enrol_staff
+from demo.scenario import (
+    ALL_CONDITIONS,
+    FOCUS_TEXT,
+    FULL_REVIEW,
+    ORGANIZATION_LEVEL,
+    PERFORMANCE,
+    RECERTIFICATION_TEXT,
+    SURVEILLANCE,
+    enrol_staff,
+)
 from projections.public_certificates import public_document
 from projections.runner import Views, open_views
 from registry import handling
@@ -456,9 +465,11 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def _report(self, case: UUID, on: date, complete: bool, actor: Actor) -> None:
         focus = FOCUS_TEXT if complete else {k: v for k, v in list(FOCUS_TEXT.items())[1:]}
+        four = RECERTIFICATION_TEXT if complete and self.app.get_case(case).kind == "renewal" else None  # R-RECERT-2
         self.attempt("submit report", case, lambda: self.app.submit_report(
             case, on, focus, PERFORMANCE, "按GB/T 32150核算", "体系运行促进了碳绩效持续改进",
-            "认证周期内体系有效" if complete else "", "减排1200吨" if complete else "", actor=actor))
+            "认证周期内体系有效" if complete else "", "减排1200吨" if complete else "", recertification=four,
+            actor=actor))
 
     # The decision (§8.5)
 
@@ -587,7 +598,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         lead = self.person(leader)
         members = [self.staff.member] if with_member else []
         self.attempt("record surveillance audit", certificate_id(number), lambda: self.app.record_surveillance_audit(
-            number, self.on(back), lead, members, outcome, additional, reason, actor=Actor(lead, Role.AUDITOR)))
+            number, self.on(back), lead, members, outcome, additional, reason, **SURVEILLANCE,
+            actor=Actor(lead, Role.AUDITOR)))
 
     @rule(target=change_requests, number=certificates, back=BACK, changed_back=st.integers(0, 40),
           fields=st.sets(st.sampled_from(("name", "address", "scope", "process", "materials")), max_size=3),
