@@ -87,6 +87,16 @@ def test_r_surv_5_a_shorter_frequency_makes_the_next_audit_due_earlier_and_the_f
     assert deadlines(app, number)[f"{number}:surveillance"] == ("R-SURV-1", "2027-03-20", "missed")
 
 
+def test_r_surv_5_an_audit_recorded_late_counts_with_the_programme_now_in_force(app: Registry, staff: Staff,
+                                                                              walk: Walk) -> None:
+    # given a six-monthly programme of 2026-05-01, when an audit held on 2026-04-20 is recorded after it
+    number = certified(walk)
+    app.set_surveillance_programme(number, 6, PROGRAMME_BASIS, date(2026, 5, 1), actor=staff.leader_actor)
+    survey(app, staff, number, date(2026, 4, 20))
+    # then the next audit is due six months after it, as the programme says, not twelve
+    assert app.get_certificate(number).surveillance["next_due_by"] == date(2026, 10, 20)
+
+
 def test_r_surv_5_without_a_programme_the_12_months_reading_stands(app: Registry, staff: Staff, walk: Walk) -> None:
     number = certified(walk)
     survey(app, staff, number, date(2026, 9, 20))
