@@ -163,12 +163,14 @@ def timeline(history: list[HistoryEntry], names: Names) -> list[dict[str, Any]]:
     return shown
 
 
-def change_requests(history: list[HistoryEntry]) -> list[dict[str, Any]]:
-    """The change requests of the certificate, each with what it asks and whether a change has followed it."""
-    changed = {e.data.get("request_id") for e in history if e.record == "certificate" and e.type == "Changed"}
+def change_requests(history: list[HistoryEntry], certificate: UUID) -> list[dict[str, Any]]:
+    """The change requests of the certificate, each with what it asks and whether a change has followed it (a
+    renewed certificate's history also holds the earlier cycle's, which are not this one's, R-RECERT-2)."""
+    own = [e for e in history if e.record == "certificate" and e.record_id == certificate]
+    changed = {e.data.get("request_id") for e in own if e.type == "Changed"}
     return [{"id": e.data["request_id"], "on": day_of(e), "changes": e.data.get("changes") or {},
              "done": e.data["request_id"] in changed}
-            for e in history if e.record == "certificate" and e.type == "ChangeRequested"]
+            for e in own if e.type == "ChangeRequested"]
 
 
 def registered_people(registry: Registry) -> list[PersonView]:
@@ -228,7 +230,8 @@ def _page_data(request: Request, number: str, signed: Signed) -> dict[str, Any]:
         except NotFound:
             cases.append({"id": cid, "kind": ("案例", "Case"), "stage": ("", ""), "applied_on": None})
     today = registry.clock.today()
-    return {"cert": view, "events": timeline(history, names), "requests": change_requests(history), "cases": cases,
+    return {"cert": view, "events": timeline(history, names), "requests": change_requests(history, view.id),
+            "cases": cases,
             "auditors": auditors(registry, today) if signed.holds("auditor") else [],
             "number_q": quote(view.number, safe="")}
 

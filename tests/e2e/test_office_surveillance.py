@@ -108,3 +108,12 @@ def test_the_renewal_case_report_form_takes_the_four_items_of_recertification(of
     recorded = [e for e in office.registry.events.get(renewal.case) if type(e).__name__ == "ReportSubmitted"]
     assert recorded[-1].recertification == {item: f"已评价 {item}" for item in RECERTIFICATION_ITEMS}
     assert re.search(r'data-stage="reported"', decision.get(case).text)
+
+    # R-RECERT-2: the new certificate's page and the regulator's history show the earlier cycle
+    renewal.decide(decided_on=date(2028, 11, 8))
+    office.caught_up()
+    regulator = User(office.client, "监管员")
+    page = regulator.get(f"/office/certificates/{renewal.number}").text
+    assert page.count('<li data-event="Issued"') == 2 and f'href="/office/certificates/{original.number}"' in page
+    history = regulator.get(f"/office/certificates/{renewal.number}/history").text
+    assert f'href="/office/certificates/{original.number}"' in history
