@@ -49,6 +49,15 @@ def test_programme_incident_and_surveillance_audit_through_http(client: TestClie
     base = f"/certificates/{walk.certificate}"
     leader = callers.leader.headers
 
+    # roles: the programme is an auditor's, an incident intake's (403 otherwise, nothing written)
+    before = registry.recorder.max_notification_id()
+    problem(client.post(f"{API}{base}/surveillance-programme", json={"frequency_months": 6, "basis": "复杂"},
+                        headers=callers.intake.headers), 403)
+    problem(client.post(f"{API}{base}/incidents", headers=leader, json={
+        "kind": "major_change", "occurred_on": "2026-06-01", "reported_on": "2026-06-05", "description": "变化",
+        "additional_audit_due_by": "2026-08-01"}), 403)
+    assert registry.recorder.max_notification_id() == before
+
     # R-SURV-5: the programme; 13 months refused, 6 accepted and the due date follows it
     refused(client, registry, f"{base}/surveillance-programme", {"frequency_months": 13, "basis": "复杂"}, leader,
             "R-SURV-5", "§9.1.2")
