@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
 
-from demo.scenario import Walk, enrol_staff
+from demo.scenario import SURVEILLANCE, Walk, enrol_staff
 from registry.application import Registry
 from registry.calendar import add_months, add_years
 from registry.errors import NotFound
@@ -136,8 +136,13 @@ def _load(app: Registry) -> None:
     green = walk(0, add_months(today, -8)).documents().accept().agree().programme().team().stage1().stage2()
     green.report().decide()
     number = green.number or ""
-    app.record_surveillance_audit(number, add_months(today, -1), staff.leader, [staff.member],
+    app.record_surveillance_audit(number, add_months(today, -1), staff.leader, [staff.member], **SURVEILLANCE,
                                   actor=staff.leader_actor)
+    # A six-monthly surveillance programme (R-SURV-5) and a major change reported by the client (R-SURV-6).
+    app.set_surveillance_programme(number, 6, "排放设施复杂、体系运行时间较短，监督频次为每6个月一次",
+                                   actor=staff.leader_actor)
+    app.record_incident(number, "major_change", today - timedelta(days=12), today - timedelta(days=5),
+                        "新增燃气锅炉，碳排放边界变化", today + timedelta(days=60), actor=staff.intake)
     request = app.request_change(number, add_months(today, -1), add_months(today, -1) - timedelta(days=5),
                                  Changes(address="北京市海淀区中关村大街100号"), actor=staff.intake).ids["request"]
     app.change_certificate(number, request, today - timedelta(days=10), actor=staff.admin)
@@ -161,7 +166,7 @@ def _load(app: Registry) -> None:
     ceased = walk(3, add_months(today, -20)).documents().accept().agree().programme().team().stage1().stage2()
     ceased.report().decide()
     app.record_surveillance_audit(ceased.number or "", add_months(today, -9), staff.leader, [staff.member],
-                                  actor=staff.leader_actor)
+                                  **SURVEILLANCE, actor=staff.leader_actor)
     app.cancel(ceased.number or "", today - timedelta(days=3), "client_request", "企业停产，申请注销",
                trigger_on=today - timedelta(days=12), actor=staff.decision)
 
@@ -171,7 +176,7 @@ def _load(app: Registry) -> None:
     old.stage1().stage2().report().decide()
     for months in (-30, -19, -8):
         app.record_surveillance_audit(old.number or "", add_months(today, months), staff.leader, [staff.member],
-                                      actor=staff.leader_actor)
+                                      **SURVEILLANCE, actor=staff.leader_actor)
     app.run_duties(old.number or "")
 
     # An application under way: documents incomplete, a supplement requested.

@@ -20,6 +20,8 @@ from registry.calendar import add_months, add_years
 from registry.identifiers import USCC_CHARSET, uscc_check_character
 from registry.values import (
     FOCUS_POINTS,
+    RECERTIFICATION_ITEMS,
+    SURVEILLANCE_CONTENT,
     Actor,
     DocumentKind,
     Level,
@@ -50,6 +52,11 @@ ALL_CONDITIONS: dict[str, bool | None] = {
 FOCUS_TEXT = {name: f"已审核：{name}" for name in FOCUS_POINTS}
 PERFORMANCE = (PerformanceIndicator("单位产品碳排放", "tCO2e/t", Decimal("1.20"), Decimal("1.10"), Decimal("1.08")),)
 ORGANIZATION_LEVEL = (ScopeLevel(Level.ORGANIZATION, Method.ISO_14064_1),)
+# R-SURV-5: what a surveillance audit records besides its date and team (on site by default); R-RECERT-2: what a
+# renewal's report covers besides the initial report's items.
+SURVEILLANCE_TEXT = {item: f"已审核：{item}" for item in SURVEILLANCE_CONTENT}
+SURVEILLANCE: dict[str, Any] = {"content": SURVEILLANCE_TEXT, "person_days": Decimal(2)}
+RECERTIFICATION_TEXT = {item: f"已评价：{item}" for item in RECERTIFICATION_ITEMS}
 
 
 @dataclass
@@ -78,6 +85,7 @@ class Walk:
     name: str = ""
     case_id: UUID | None = None
     number: str | None = None
+    kind: str = "initial"
 
     def day(self, n: int) -> date:
         return self.start + timedelta(days=n)
@@ -94,6 +102,7 @@ class Walk:
             incident_report_commitment=True, actor=self.staff.intake,
         )
         args.update(overrides)
+        self.kind = str(getattr(args["kind"], "value", args["kind"]))
         self.case_id = self.app.apply(**args).ids["case"]
         return self
 
@@ -163,6 +172,8 @@ class Walk:
                                     measurement_and_verification="按GB/T 32150核算，现场抽样核对能源台账",
                                     improvement_evaluation="体系运行促进了碳绩效持续改进",
                                     actor=self.staff.leader_actor)
+        if self.kind == "renewal":
+            args["recertification"] = RECERTIFICATION_TEXT  # R-RECERT-2
         args.update(overrides)
         self.app.submit_report(self.case, **args)
         return self

@@ -102,7 +102,19 @@ def certificate_changes(event: Certificate.Event, cert: Certificate) -> list[Cha
         case Certificate.Issued():
             return [_surveillance(cert)]
         case Certificate.SurveillanceAuditRecorded():
-            return [Settle(surveillance, event.dated), _surveillance(cert)]
+            return [Settle(surveillance, event.dated), _surveillance(cert),
+                    *(Settle(f"{number}:incident:{i}", event.dated) for i in event.incidents_met),
+                    *(Deadline(f"{number}:nc:{nc.ref}", "R-SURV-5", f"certificate {number}: nonconformity {nc.ref} "
+                               f"({nc.severity.value}) corrected", nc.due_by, "open")
+                      for nc in event.nonconformities if nc.due_by is not None)]
+        case Certificate.SurveillanceProgrammeSet():
+            return [_surveillance(cert)]  # R-SURV-5: the due date follows the programme
+        case Certificate.IncidentRecorded():
+            return [Deadline(f"{number}:incident:{event.incident_id}", "R-SURV-6",
+                             f"certificate {number}: additional surveillance audit ({event.kind.value})",
+                             event.additional_audit_due_by, "open")]
+        case Certificate.SurveillanceNonconformityClosed():
+            return [Settle(f"{number}:nc:{event.ref}", event.dated)]
         case Certificate.ChangeRequested():
             subject = f"certificate {number}: change request {event.request_id}"
             return [_settled(f"{number}:change-request:{event.request_id}", "R-CHG-1", f"{subject} (15 days)",
@@ -114,16 +126,22 @@ def certificate_changes(event: Certificate.Event, cert: Certificate) -> list[Cha
         case Certificate.Suspended():
             return _measure("suspended", event, number)
         case Certificate.Withdrawn():
-            return [*_measure("withdrawn", event, number), Settle(surveillance, None, drop=True)]
+            return [*_measure("withdrawn", event, number), Settle(surveillance, None, drop=True), *_ended(cert)]
         case Certificate.Expired():
-            return [Settle(surveillance, None, drop=True),
+            return [Settle(surveillance, None, drop=True), *_ended(cert),
                     Deadline(f"{number}:cancellation", "R-CAN-1", f"certificate {number}: cancellation after expiry",
                              rules.cancellation_due(event.dated), "open")]
         case Certificate.Cancelled():
-            return [Settle(surveillance, None, drop=True),
+            return [Settle(surveillance, None, drop=True), *_ended(cert),
                     _settled(f"{number}:cancellation", "R-CAN-1", f"certificate {number}: cancellation "
                              f"({event.ground.value})", event.due_by, event.dated, event.late)]
     return []
+
+
+def _ended(cert: Certificate) -> list[Change]:
+    """A certificate withdrawn, expired or cancelled owes no further audit or correction (R-SURV-5, R-SURV-6)."""
+    return [*(Settle(f"{cert.number}:incident:{i}", None, drop=True) for i in cert.incidents),
+            *(Settle(f"{cert.number}:nc:{ref}", None, drop=True) for ref in cert.surveillance_ncs)]
 
 
 def _surveillance(cert: Certificate) -> Deadline:

@@ -44,6 +44,7 @@ from registry.replay import Replay
 from registry.repository import Collected, RegistryRepository
 from registry.section import SYSTEM
 from registry.sign_ins import SignInThrottle
+from registry.surveillance_steps import SurveillanceSection
 from registry.user import Credential
 from registry.values import Issuer, Role, Written
 from registry.views import UserView
@@ -65,7 +66,8 @@ class RegistryConfig:
     read_only: bool = False  # a read replica's: nothing is created in the database (commands fail there)
 
 
-class Registry(Parties, CaseSteps, Deciding, CertificateSteps, Access, Replay, Reads, Records, Application[UUID]):
+class Registry(Parties, CaseSteps, Deciding, CertificateSteps, SurveillanceSection, Access, Replay, Reads, Records,
+               Application[UUID]):
     """The certificate registry. ``config`` chooses the store and the issuer; ``clock`` gives today."""
 
     name = "Registry"

@@ -18,6 +18,7 @@ from registry import rules, text
 from registry.errors import InvalidInput, NotPermitted, OutOfOrder, RuleViolation
 from registry.intake import CaseIntake, Stage
 from registry.person import Person
+from registry.recertification import recertification_gaps
 from registry.values import (
     Actor,
     CaseKind,
@@ -75,6 +76,7 @@ class Case(CaseIntake):
         cycle_effectiveness: str
         actual_reductions: str
         gaps: tuple[dict[str, str], ...]  # R-REP-1: what the report lacks; any gap bars a grant
+        recertification: dict[str, str] | None = None  # R-RECERT-2: a renewal's four items of §9.2.2
 
         def apply(self, case: Case) -> None:
             case.stage = Stage.REPORTED
@@ -199,8 +201,11 @@ class Case(CaseIntake):
     def submit_report(self, submitted_on: date, focus_points: dict[str, str],
                       quantified_performance: Sequence[PerformanceIndicator], measurement_and_verification: str,
                       improvement_evaluation: str, cycle_effectiveness: str, actual_reductions: str, *,
-                      today: date, actor: Actor, now: datetime) -> None:
-        """R-REP-1: the report is recorded as submitted; what it lacks is recorded and bars a grant."""
+                      today: date, actor: Actor, now: datetime,
+                      recertification: dict[str, str] | None = None) -> None:
+        """R-REP-1, R-RECERT-1, R-RECERT-2: the report is recorded as submitted; what it lacks is recorded and bars
+        a grant. A renewal's four items of §9.2.2 include the cycle's effectiveness and actual reductions."""
+        text.check_mapping("recertification", recertification or {}, text.CODE, text.PROSE)
         text.check_mapping("focus_points", focus_points, text.CODE, text.PROSE)
         text.check_records("quantified_performance", quantified_performance, indicator=text.NAME, unit=text.CODE)
         for name, value in (("measurement_and_verification", measurement_and_verification),
@@ -211,14 +216,23 @@ class Case(CaseIntake):
         if self.team is None or actor.person not in self.team.everyone:
             raise NotPermitted("only a member of the case's audit team submits its report")
         self._dated("submitted_on", submitted_on, today, "stage 2", self.stage2_on)
+        renewal = self.kind is CaseKind.RENEWAL
+        if recertification and not renewal:
+            raise InvalidInput("recertification", "只有再认证案例的报告包含再认证内容 / only a renewal's report "
+                                                  "covers the recertification items")
+        four = recertification or {}
         gaps = rules.report_gaps(focus_points, quantified_performance, measurement_and_verification,
-                                 improvement_evaluation, self.kind is CaseKind.RENEWAL, cycle_effectiveness,
-                                 actual_reductions)
+                                 improvement_evaluation, renewal,
+                                 cycle_effectiveness or four.get("system_effectiveness_and_scope", ""),
+                                 actual_reductions or four.get("actual_reductions", ""))
+        if renewal:
+            gaps += recertification_gaps(recertification)
         self._record(self.ReportSubmitted, focus_points=dict(focus_points),
                      quantified_performance=tuple(quantified_performance),
                      measurement_and_verification=measurement_and_verification,
                      improvement_evaluation=improvement_evaluation, cycle_effectiveness=cycle_effectiveness,
-                     actual_reductions=actual_reductions, gaps=tuple(g.as_dict() for g in gaps), actor=actor,
+                     actual_reductions=actual_reductions, gaps=tuple(g.as_dict() for g in gaps),
+                     recertification=dict(recertification) if recertification else None, actor=actor,
                      effective_on=submitted_on, now=now)
 
     # The decision (§8.5, §4.2)

@@ -164,11 +164,12 @@ class CaseSteps(Section):
     def submit_report(self, case_id: UUID | str, submitted_on: date, focus_points: dict[str, str],
                       quantified_performance: Sequence[PerformanceIndicator], measurement_and_verification: str,
                       improvement_evaluation: str, cycle_effectiveness: str = "", actual_reductions: str = "", *,
-                      actor: Actor, idempotency: Idempotency | None = None) -> Written:
+                      recertification: dict[str, str] | None = None, actor: Actor,
+                      idempotency: Idempotency | None = None) -> Written:
         case = self.case_by_id(case_id)
         case.submit_report(submitted_on, focus_points, quantified_performance, measurement_and_verification,
                            improvement_evaluation, cycle_effectiveness, actual_reductions, today=self._today(),
-                           actor=actor, now=self.clock.now())
+                           actor=actor, now=self.clock.now(), recertification=recertification)
         return self._commit(case, idempotency=idempotency)
 
 

@@ -4,10 +4,10 @@ and accept nothing further; `expired` accepts only its cancellation.
 
 Every event of a certificate is defined here, on ``Certificate``: the log stores each by its class's module and
 qualified name (``registry.certificate:Certificate.Suspended``), so they never move (tests/unit/
-test_certificate_topics.py holds them). The commands are composed: issue, surveillance audits, changes and renewal
-here; the body's status changes in ``registry.certificate_status``; the scheduler's duties in
-``registry.certificate_duties``; the state, and the guards and queries they share, in
-``registry.certificate_state``.
+test_certificate_topics.py holds them). The commands are composed: issue, changes and renewal here;
+surveillance (audits, programme, incidents, nonconformities) in ``registry.surveillance``; the body's status
+changes in ``registry.certificate_status``; the scheduler's duties in ``registry.certificate_duties``; the state,
+and the guards and queries they share, in ``registry.certificate_state``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Self
 from uuid import UUID, uuid4
 
@@ -22,15 +23,17 @@ from registry import rules, text
 from registry.base import RegistryAggregate
 from registry.certificate_duties import SchedulerDuties
 from registry.certificate_status import StatusChanges
-from registry.errors import InvalidInput, NotPermitted, OutOfOrder, RuleViolation
+from registry.errors import InvalidInput, OutOfOrder, RuleViolation
 from registry.identifiers import certificate_id
-from registry.person import Person
+from registry.surveillance import SurveillanceSteps
 from registry.values import (
     Actor,
     Basis,
     CancellationGround,
     Changes,
+    IncidentKind,
     Issuer,
+    Nonconformity,
     Organization,
     ScopeLevel,
     Status,
@@ -40,7 +43,7 @@ from registry.values import (
 )
 
 
-class Certificate(StatusChanges, SchedulerDuties, RegistryAggregate):
+class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAggregate):
     class Issued(RegistryAggregate.Created):
         number: str
         case_id: UUID
@@ -53,6 +56,7 @@ class Certificate(StatusChanges, SchedulerDuties, RegistryAggregate):
         next_surveillance_due_by: date  # R-SURV-1
         renews: str | None
         transferred_from: str | None
+        surveillance_counts_from: date | None = None  # R-RECERT-2: the recertification audit; else the issue date
 
         def apply(self, cert: Certificate) -> None:
             cert.number = self.number
@@ -79,6 +83,10 @@ class Certificate(StatusChanges, SchedulerDuties, RegistryAggregate):
             cert.renewal_window_opened = False
             cert.versions = [{"version": 1, "since": self.dated, "organization": self.organization,
                               "scope": self.scope}]
+            cert.programmes = []
+            cert.counts_from = self.surveillance_counts_from or self.dated
+            cert.incidents = {}
+            cert.surveillance_ncs = {}
 
     class SurveillanceAuditRecorded(RegistryAggregate.Event):
         team: Team
@@ -87,10 +95,58 @@ class Certificate(StatusChanges, SchedulerDuties, RegistryAggregate):
         reason: str
         recertification_case: UUID | None  # R-SURV-1: a recertification audit counts as surveillance
         next_due_by: date
+        # R-SURV-5 (recorded since issue 23; earlier audits read as these defaults): on site, the five items of
+        # §9.1.3, nonconformities with their due dates, person-days; R-SURV-6: the incidents it is the audit for.
+        on_site: bool = True
+        content: dict[str, str] | None = None
+        nonconformities: tuple[Nonconformity, ...] = ()
+        person_days: Decimal | None = None
+        incidents_met: tuple[UUID, ...] = ()
 
         def apply(self, cert: Certificate) -> None:
             cert.audits.append((self.dated, self.outcome))
             cert.next_due_by = self.next_due_by
+            for nc in self.nonconformities:
+                cert.surveillance_ncs[nc.ref] = {
+                    "severity": nc.severity, "description": nc.description, "found_on": self.dated,
+                    "due_by": nc.due_by or self.dated, "closed_on": None, "team": self.team.everyone}
+            for incident in self.incidents_met:
+                cert.incidents[incident]["met_on"] = self.dated
+
+    class SurveillanceProgrammeSet(RegistryAggregate.Event):
+        """R-SURV-5: the surveillance programme's frequency and what it follows; the due date that follows."""
+
+        frequency_months: int
+        basis: str
+        next_due_by: date
+
+        def apply(self, cert: Certificate) -> None:
+            cert.programmes.append((self.dated, self.frequency_months, self.basis))
+            cert.next_due_by = self.next_due_by
+
+    class IncidentRecorded(RegistryAggregate.Event):
+        """R-SURV-6: a major change or incident, reported on the effective date; its additional audit's due date."""
+
+        incident_id: UUID
+        kind: IncidentKind
+        occurred_on: date
+        description: str
+        additional_audit_due_by: date
+
+        def apply(self, cert: Certificate) -> None:
+            cert.incidents[self.incident_id] = {
+                "kind": self.kind, "occurred_on": self.occurred_on, "reported_on": self.dated,
+                "description": self.description, "due_by": self.additional_audit_due_by, "met_on": None}
+
+    class SurveillanceNonconformityClosed(RegistryAggregate.Event):
+        """R-SURV-5: a surveillance audit's nonconformity closed with its evidence (late past its due date)."""
+
+        ref: str
+        evidence: str
+        late: bool
+
+        def apply(self, cert: Certificate) -> None:
+            cert.surveillance_ncs[self.ref]["closed_on"] = self.dated
 
     class ChangeRequested(RegistryAggregate.Event):
         request_id: UUID
@@ -192,45 +248,17 @@ class Certificate(StatusChanges, SchedulerDuties, RegistryAggregate):
     def issue(cls, *, number: str, case_id: UUID, organization: Organization, scope: str,
               levels: Sequence[ScopeLevel], basis: Basis, issuer: Issuer, issued_on: date,
               valid_until: date | None = None, renews: str | None = None, transferred_from: str | None = None,
-              actor: Actor, now: datetime) -> Self:
-        """R-CERT-1, R-CERT-2, R-SURV-1: the certificate with its computed validity and first surveillance due."""
+              surveillance_from: date | None = None, actor: Actor, now: datetime) -> Self:
+        """R-CERT-1, R-CERT-2, R-SURV-1: the certificate with its computed validity and first surveillance due;
+        R-RECERT-2: a renewal's first surveillance is due within 12 months of the recertification audit
+        (``surveillance_from``), which counts as the last surveillance audit."""
         until = valid_until if valid_until is not None else rules.validity_end(issued_on)
         return cls._create(cls.Issued, id=certificate_id(number), number=number, case_id=case_id,
                            organization=organization, scope=scope, levels=tuple(levels), basis=basis,
                            issuer=issuer, valid_until=until,
-                           next_surveillance_due_by=rules.next_surveillance_due(issued_on), renews=renews,
-                           transferred_from=transferred_from, actor=actor, effective_on=issued_on, timestamp=now)
-
-    # Surveillance (§9.1)
-
-    def record_surveillance_audit(self, conducted_on: date, team: Sequence[Person], leader: Person,
-                                  members: Sequence[Person], outcome: SurveillanceOutcome, additional: bool,
-                                  reason: str, *, today: date, actor: Actor, now: datetime,
-                                  recertification_case: UUID | None = None) -> None:
-        """R-SURV-1..3: a surveillance audit by a qualified team resets the next due date to 12 months on."""
-        text.check_count("members", members)
-        text.check("reason", reason, text.PROSE)
-        self._require("surveillance audit", Status.VALID, Status.SUSPENDED)
-        self._within_validity("conducted_on", conducted_on, today)
-        if conducted_on > self.valid_until:
-            raise InvalidInput("conducted_on", "a surveillance audit falls within the certificate's validity")
-        if self.audits and conducted_on < self.audits[-1][0]:
-            raise InvalidInput("conducted_on", "surveillance audits are recorded in date order")
-        if additional and not reason.strip():
-            raise RuleViolation("R-SURV-2", "§9.1.1 (2)",
-                                "an additional surveillance audit records the major change or incident behind it")
-        if recertification_case is None:
-            # R-SURV-3: surveillance audits use the R-TEAM rules (a recertification's team was checked already).
-            rules.check_team(leader, members, (), conducted_on, "surveillance audit")
-            if actor.person not in [p.id for p in team]:
-                raise NotPermitted("only a member of the surveillance team records its audit")
-            for person in team:
-                rules.check_separate(person, "audit", self.organization.uscc, conducted_on)
-        record = Team(leader=leader.id, members=tuple(m.id for m in members))
-        self._record(self.SurveillanceAuditRecorded, team=record, outcome=outcome, additional=additional,
-                     reason=reason, recertification_case=recertification_case,
-                     next_due_by=rules.next_surveillance_due(conducted_on), actor=actor, effective_on=conducted_on,
-                     now=now)
+                           next_surveillance_due_by=rules.next_surveillance_due(surveillance_from or issued_on),
+                           renews=renews, transferred_from=transferred_from, surveillance_counts_from=surveillance_from,
+                           actor=actor, effective_on=issued_on, timestamp=now)
 
     # Changes (§11.2)
 
@@ -282,6 +310,10 @@ class Certificate(StatusChanges, SchedulerDuties, RegistryAggregate):
                                 f"{self.valid_until.isoformat()}): a recertification decision comes before expiry")
         if self.renewed_by is not None:
             raise OutOfOrder(f"certificate {self.number} was renewed already by {self.renewed_by}")
+        if self.status is Status.SUSPENDED:
+            raise RuleViolation("R-RECERT-2", "§9.2.2",
+                                f"证书 {self.number} 处于暂停状态，恢复后方可再认证 / certificate {self.number} is "
+                                "suspended: it is not renewed until reinstated")
 
     def note_renewal(self, successor: str, case_id: UUID, on: date, *, actor: Actor, now: datetime) -> None:
         self._record(self.RenewedBy, successor=successor, case_id=case_id, actor=actor, effective_on=on, now=now)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
 from registry import rules
+from registry.calendar import add_months
 from registry.errors import OutOfOrder
 from registry.values import Status
 
@@ -59,6 +60,12 @@ class CertificateState:
         noticed_due_by: date | None
         renewal_window_opened: bool
         versions: list[dict[str, Any]]
+        # R-SURV-5, R-SURV-6 (registry.surveillance): programmes (since, months, basis), what the first
+        # surveillance counts from, incidents by id, and surveillance nonconformities by ref.
+        programmes: list[tuple[date, int, str]]
+        counts_from: date
+        incidents: dict[UUID, dict[str, Any]]
+        surveillance_ncs: dict[str, dict[str, Any]]
 
         # The events the mixins record, defined on Certificate.
         Suspended: ClassVar[type[RegistryAggregate.Event]]
@@ -72,6 +79,10 @@ class CertificateState:
         # RegistryAggregate._record, which Certificate inherits beside the mixins.
         def _record(self, event_class: type[Any], *, actor: Actor, effective_on: date | None, now: datetime,
                     **fields: Any) -> None: ...
+
+        # registry.surveillance.SurveillanceSteps, which Certificate inherits beside the mixins.
+        def frequency_as_of(self, d: date) -> int: ...
+        def overdue_majors(self, on: date) -> list[str]: ...
 
     def _set_status(self, status: Status, since: date) -> None:
         self.status = status
@@ -93,9 +104,13 @@ class CertificateState:
                              f"on {d.isoformat()} it accepts only its expiry and cancellation")
 
     def surveillance_due_as_of(self, d: date) -> date:
-        """R-SURV-1: the due date that applied on ``d``: 12 months after the last audit held by then, or the first."""
+        """R-SURV-1, R-SURV-5: the due date that applied on ``d``: the frequency of the programme in force then (12
+        months without one) after the last audit held by then, or after what the first one counts from."""
         held = [conducted for conducted, _ in self.audits if conducted <= d]
-        return rules.next_surveillance_due(max(held)) if held else self.first_due_by
+        months = self.frequency_as_of(d)
+        if not held and months == 12:
+            return self.first_due_by
+        return add_months(max(held) if held else self.counts_from, months)
 
     def overdue_on(self, d: date) -> bool:
         """R-SURV-4: surveillance is overdue on every day after the due date that applied on that day."""
@@ -110,6 +125,11 @@ class CertificateState:
             if done is None and self.status in (Status.VALID, Status.SUSPENDED):
                 due.append({"rule": "R-CHG-1", "subject": f"change request {request_id}",
                             "due_on": rules.change_due(requested_on)})
+        if self.status in (Status.VALID, Status.SUSPENDED):
+            due.extend({"rule": "R-SURV-6", "subject": f"additional surveillance audit ({i['kind'].value})",
+                        "due_on": i["due_by"]} for i in self.incidents.values() if i["met_on"] is None)
+            due.extend({"rule": "R-SURV-5", "subject": f"nonconformity {ref} corrected", "due_on": nc["due_by"]}
+                       for ref, nc in self.surveillance_ncs.items() if nc["closed_on"] is None)
         if self.status is Status.EXPIRED and self.expired_on is not None:
             due.append({"rule": "R-CAN-1", "subject": "cancellation after expiry",
                         "due_on": rules.cancellation_due(self.expired_on)})

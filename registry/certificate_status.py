@@ -55,6 +55,13 @@ class StatusChanges(CertificateState):
                                 "cannot be valid again before the audit is held")
         if on > self.valid_until:
             raise OutOfOrder(f"certificate {self.number} ran out on {self.valid_until.isoformat()}")
+        overdue = self.overdue_majors(on)
+        if overdue:
+            # R-SURV-5, R-SUS-1 (4): a major nonconformity left open past its due date is a ground that still stands.
+            raise RuleViolation("R-SURV-5", "§11.3 (4)",
+                                f"严重不符合项逾期未关闭：{'、'.join(overdue)}，暂停的原因未消除 / "
+                                f"major nonconformities open past their due date: {', '.join(overdue)}; the cause is "
+                                "not corrected")
         self._record(self.Reinstated, evidence=evidence, actor=actor, effective_on=on, now=now)
 
     def withdraw(self, on: date, known_on: date, ground: SuspensionGround, detail: str, *, today: date,

@@ -5,8 +5,9 @@ letting the certificate check its rules, and committing. A section of ``Registry
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +20,7 @@ from registry.values import (
     Actor,
     CancellationGround,
     Changes,
+    Nonconformity,
     SurveillanceOutcome,
     SuspensionGround,
     Written,
@@ -32,14 +34,20 @@ class CertificateSteps(Section):
     def record_surveillance_audit(self, number: str, conducted_on: date, leader: UUID | str,
                                   members: Sequence[UUID | str] = (),
                                   outcome: SurveillanceOutcome | str = SurveillanceOutcome.MAINTAINED,
-                                  additional: bool = False, reason: str = "", *, actor: Actor,
+                                  additional: bool = False, reason: str = "", *, on_site: bool = True,
+                                  content: Mapping[str, str] | None = None,
+                                  nonconformities: Sequence[Nonconformity] = (),
+                                  person_days: Decimal | float | str | None = None, actor: Actor,
                                   idempotency: Idempotency | None = None) -> Written:
+        """R-SURV-1..3, R-SURV-5 (on site, the five items of §9.1.3, nonconformities, person-days), R-SURV-6."""
         cert = self.certificate_by_number(number)
         lead = self.person(leader)
         team = self._people(person_id(m) for m in members if person_id(m) != lead.id)
         cert.record_surveillance_audit(conducted_on, [lead, *team], lead, team,
                                        parse_enum(SurveillanceOutcome, outcome, "outcome"), additional, reason,
-                                       today=self._today(), actor=actor, now=self.clock.now())
+                                       today=self._today(), actor=actor, now=self.clock.now(), on_site=on_site,
+                                       content=content, nonconformities=nonconformities,
+                                       person_days=None if person_days is None else _days(person_days))
         return self._commit(cert, idempotency=idempotency)
 
     def request_change(self, number: str, requested_on: date, changed_on: date, changes: Changes, *,
@@ -130,3 +138,10 @@ class CertificateSteps(Section):
         if not duty(cert, self.clock.now()):
             return None
         return self._commit(cert)
+
+
+def _days(value: Decimal | float | str) -> Decimal:
+    try:
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise InvalidInput("person_days", f"{value!r} is not a number of person-days") from None

@@ -23,6 +23,7 @@ from registry.values import (
     Changes,
     DocumentKind,
     EmissionControl,
+    IncidentKind,
     IntegratedSystem,
     Nonconformity,
     OffSiteGround,
@@ -237,6 +238,7 @@ class SubmitReport(Command):
     improvement_evaluation: str
     cycle_effectiveness: str = ""
     actual_reductions: str = ""
+    recertification: dict[str, str] | None = None  # R-RECERT-2: a renewal's four items of §9.2.2
 
 
 @dataclass(frozen=True)
@@ -261,6 +263,11 @@ class RecordSurveillanceAudit(OnCertificate):
     outcome: SurveillanceOutcome | str = SurveillanceOutcome.MAINTAINED
     additional: bool = False
     reason: str = ""
+    # R-SURV-5: on site, the five items of §9.1.3, nonconformities with their due dates, person-days.
+    on_site: bool = True
+    content: dict[str, str] | None = None
+    nonconformities: Sequence[Nonconformity] = ()
+    person_days: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -310,6 +317,35 @@ class Cancel(OnCertificate):
     ground: CancellationGround | str
     detail: str = ""
     trigger_on: date | None = None
+
+
+# Surveillance beside the audit (R-SURV-5, R-SURV-6)
+
+
+@dataclass(frozen=True)
+class SetSurveillanceProgramme(OnCertificate):
+    role = Role.AUDITOR
+    frequency_months: int
+    basis: str
+    on: date | None = None
+
+
+@dataclass(frozen=True)
+class RecordIncident(OnCertificate):
+    role = Role.INTAKE
+    kind: IncidentKind | str
+    occurred_on: date
+    reported_on: date
+    description: str
+    additional_audit_due_by: date
+
+
+@dataclass(frozen=True)
+class CloseSurveillanceNonconformity(OnCertificate):
+    role = Role.AUDITOR
+    ref: str
+    closed_on: date
+    evidence: str
 
 
 # Users and tokens (API.md, Conventions)

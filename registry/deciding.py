@@ -69,6 +69,7 @@ class Deciding(Section):
             issuer=self.config.issuer, issued_on=decided_on,
             valid_until=transfer.valid_until if transfer else None, renews=case.renewal_of,
             transferred_from=f"{transfer.from_body} {transfer.certificate_number}" if transfer else None,
+            surveillance_from=case.stage2_on if case.renewal_of else None,  # R-RECERT-2
             actor=actor, now=now)
         case.grant(decided_on, conditions, reasons, cert.id, number, actor=actor, now=now)
         org.note_certificate(number, decided_on, actor=actor, now=now)

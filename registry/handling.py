@@ -19,6 +19,7 @@ from registry.commands import (
     ChangeCertificate,
     ChangeRoles,
     CloseNonconformity,
+    CloseSurveillanceNonconformity,
     Command,
     ConductStage1,
     ConductStage2,
@@ -28,6 +29,7 @@ from registry.commands import (
     PlanProgramme,
     ReceiveDocument,
     RecordEvaluation,
+    RecordIncident,
     RecordRectification,
     RecordRegistration,
     RecordService,
@@ -40,6 +42,7 @@ from registry.commands import (
     RevokeUser,
     RotateToken,
     SetPassword,
+    SetSurveillanceProgramme,
     SignAgreement,
     SubmitReport,
     Suspend,
@@ -196,15 +199,17 @@ def perform(registry: Registry, command: Command, actor: Actor, key: Idempotency
         case SubmitReport() as c:
             return Handled(registry.submit_report(
                 c.case_id, c.submitted_on, c.focus_points, c.quantified_performance, c.measurement_and_verification,
-                c.improvement_evaluation, c.cycle_effectiveness, c.actual_reductions, actor=actor, idempotency=key))
+                c.improvement_evaluation, c.cycle_effectiveness, c.actual_reductions,
+                recertification=c.recertification, actor=actor, idempotency=key))
         case Decide() as c:
             return Handled(registry.decide(c.case_id, c.decided_on, c.grant, c.conditions, c.reasons, actor=actor,
                                            idempotency=key))
         # The certificate
         case RecordSurveillanceAudit() as c:
-            return Handled(registry.record_surveillance_audit(c.number, c.conducted_on, c.leader, c.members,
-                                                              c.outcome, c.additional, c.reason, actor=actor,
-                                                              idempotency=key))
+            return Handled(registry.record_surveillance_audit(
+                c.number, c.conducted_on, c.leader, c.members, c.outcome, c.additional, c.reason, on_site=c.on_site,
+                content=c.content, nonconformities=c.nonconformities, person_days=c.person_days, actor=actor,
+                idempotency=key))
         case RequestChange() as c:
             return Handled(registry.request_change(c.number, c.requested_on, c.changed_on, c.changes, actor=actor,
                                                    idempotency=key))
@@ -222,6 +227,16 @@ def perform(registry: Registry, command: Command, actor: Actor, key: Idempotency
         case Cancel() as c:
             return Handled(registry.cancel(c.number, c.on, c.ground, c.detail, c.trigger_on, actor=actor,
                                            idempotency=key))
+        # Surveillance beside the audit (R-SURV-5, R-SURV-6)
+        case SetSurveillanceProgramme() as c:
+            return Handled(registry.set_surveillance_programme(c.number, c.frequency_months, c.basis, c.on,
+                                                               actor=actor, idempotency=key))
+        case RecordIncident() as c:
+            return Handled(registry.record_incident(c.number, c.kind, c.occurred_on, c.reported_on, c.description,
+                                                    c.additional_audit_due_by, actor=actor, idempotency=key))
+        case CloseSurveillanceNonconformity() as c:
+            return Handled(registry.close_surveillance_nonconformity(c.number, c.ref, c.closed_on, c.evidence,
+                                                                     actor=actor, idempotency=key))
         # Users and tokens
         case AddUser() as c:
             written, token = registry.add_user(c.name, c.roles, c.person, actor=actor, idempotency=key)

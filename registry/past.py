@@ -19,9 +19,14 @@ from registry.section import A, Section
 
 class Past(Section):
     def certificate_history(self, number: str) -> list[HistoryEntry]:
-        """Every event of the certificate and of the cases behind it, oldest first."""
+        """Every event of the certificate and of the cases behind it, oldest first; for a renewed certificate, the
+        whole earlier cycle too, the certificate it renews and its cases, and so on back (R-RECERT-2)."""
         cert = self.certificate_by_number(number)
-        return self._history([cert.id, *cert.case_ids])
+        ids = [cert.id, *cert.case_ids]
+        while cert.renews is not None:
+            cert = self.certificate_by_number(cert.renews)
+            ids.extend(i for i in (cert.id, *cert.case_ids) if i not in ids)
+        return self._history(ids)
 
     def organization_history(self, uscc: str) -> list[HistoryEntry]:
         """Every event of the organisation, its cases and its certificates, oldest first."""

@@ -254,6 +254,7 @@ class Nonconformity:
     ref: str
     severity: Severity
     description: str
+    due_by: date | None = None  # by when it is to be corrected (a surveillance audit's, R-SURV-5)
 
 
 @dataclass(frozen=True)
@@ -319,3 +320,30 @@ class Written:
 
     position: int
     ids: dict[str, Any] = field(default_factory=dict)
+
+
+# Surveillance and recertification content (R-SURV-5, R-SURV-6, R-RECERT-2)
+
+SURVEILLANCE_CONTENT = (
+    # The five items of §9.1.3 a surveillance audit's report covers (R-SURV-5), in the rules' order.
+    "operation_and_changes",
+    "performance_and_changes",
+    "compliance_evaluation",
+    "targets_and_reductions",
+    "corrective_actions",
+)
+
+RECERTIFICATION_ITEMS = (
+    # The four items of §9.2.2 a recertification report covers (R-RECERT-2), in the rules' order.
+    "system_effectiveness_and_scope",
+    "policy_and_targets",
+    "performance_and_boundary",
+    "actual_reductions",
+)
+
+
+class IncidentKind(Enum):
+    """What the client reports or the body learns of (R-SURV-6, §9.1.1 (2))."""
+
+    MAJOR_CHANGE = "major_change"
+    MAJOR_INCIDENT = "major_incident"

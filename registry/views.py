@@ -143,6 +143,10 @@ class CertificateView:
     suspension_ground: str | None
     versions: tuple[dict[str, Any], ...]
     deadlines: tuple[dict[str, Any], ...]
+    # R-SURV-5, R-SURV-6: the surveillance programme, the incidents recorded and the surveillance nonconformities.
+    programme: dict[str, Any] | None = None
+    incidents: tuple[dict[str, Any], ...] = ()
+    nonconformities: tuple[dict[str, Any], ...] = ()
 
     def as_shown(self, today: date) -> CertificateView:
         """The certificate as it must be shown on ``today``: a lapsed validity or surveillance never shows as valid,
@@ -175,7 +179,14 @@ class CertificateView:
                             "organization": {"name": v["organization"].name, "address": v["organization"].address,
                                              "uscc": v["organization"].uscc}} for v in c.versions),
             deadlines=tuple(c.open_deadlines()),
+            **_surveillance_record(c),
         )
+
+
+def _surveillance_record(c: Certificate) -> dict[str, Any]:
+    record = c.surveillance_record()
+    return {"programme": record["programme"], "incidents": tuple(record["incidents"]),
+            "nonconformities": tuple(record["nonconformities"])}
 
 
 def lapse(status: str, valid_until: date, next_due_by: date, today: date) -> tuple[str, date, str | None] | None:

@@ -33,6 +33,7 @@ from registry.errors import InvalidInput
 from registry.values import (
     DECISION_CONDITIONS,
     FOCUS_POINTS,
+    RECERTIFICATION_ITEMS,
     Basis,
     EmissionControl,
     IntegratedSystem,
@@ -200,9 +201,12 @@ def report(case_id: str, form: Form) -> SubmitReport:
                                        _decimal(t, f"quantified_performance.{i}.target"),
                                        _decimal(a, f"quantified_performance.{i}.actual"))
                   for i, (indicator, unit, b, t, a) in enumerate(_rows(form, "quantified_performance", 5, 5))]
+    # R-RECERT-2: a renewal's four items of §9.2.2, as the API's ``recertification`` (none given: left out).
+    four = {item: form.text(f"recertification.{item}") for item in RECERTIFICATION_ITEMS}
     return SubmitReport(case_id, form.day("submitted_on"), focus, indicators,
                         form.text("measurement_and_verification"), form.text("improvement_evaluation"),
-                        form.text("cycle_effectiveness"), form.text("actual_reductions"))
+                        form.text("cycle_effectiveness"), form.text("actual_reductions"),
+                        four if any(four.values()) else None)
 
 
 def decision(case_id: str, form: Form) -> Decide:

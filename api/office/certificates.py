@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.certificate_pdf import CJKFontMissing
 from api.certificate_pdf import render as render_pdf
+from api.office import certificate_forms as surveillance_forms
 from api.office.frame import (
     HEADERS,
     Form,
@@ -42,12 +43,14 @@ from api.office.names import (
     CHANGE_FIELDS,
     EVENTS,
     GROUNDS,
+    INCIDENT_KINDS,
     LEVELS,
     METHODS,
     OUTCOMES,
     ROLES,
     STAGES,
     STATUSES,
+    SURVEILLANCE_CONTENT,
     name,
 )
 from api.routers.certificates import as_issued
@@ -58,7 +61,6 @@ from registry.commands import (
     Cancel,
     ChangeCertificate,
     Command,
-    RecordSurveillanceAudit,
     Reinstate,
     RequestChange,
     Suspend,
@@ -112,7 +114,9 @@ def detail_of(e: HistoryEntry, names: Names) -> str:
             zh, en = OUTCOMES.get(d.get("outcome", ""), (d.get("outcome", ""), ""))
             team = d.get("team") or {}
             leader = names(team.get("leader")) if isinstance(team, dict) else None
-            return f"结论 Outcome：{zh}（{en}）" + (f"；审核组长 Leader：{leader}" if leader else "") + \
+            days = f"；人日 Person-days：{d['person_days']}" if d.get("person_days") else ""
+            ncs = f"；不符合项 Nonconformities：{len(d['nonconformities'])}" if d.get("nonconformities") else ""
+            return f"结论 Outcome：{zh}（{en}）" + (f"；审核组长 Leader：{leader}" if leader else "") + days + ncs + \
                 f"；下次监督审核截止 Next due by：{d.get('next_due_by', '')}"
         case "ChangeRequested" | "Changed":
             changes = d.get("changes") or {}
@@ -133,6 +137,16 @@ def detail_of(e: HistoryEntry, names: Names) -> str:
                    f"{d.get('detail', '')}"
         case "RenewedBy":
             return f"新证书 Successor：{d.get('successor', '')}"
+        case "SurveillanceProgrammeSet":
+            return f"频次 Frequency：{d.get('frequency_months')} 个月 months；依据 Basis：{d.get('basis', '')}；" \
+                   f"下次监督审核截止 Next due by：{d.get('next_due_by', '')}"
+        case "IncidentRecorded":
+            zh, en = INCIDENT_KINDS.get(d.get("kind", ""), (d.get("kind", ""), ""))
+            return f"{zh}（{en}）：{d.get('description', '')}；增加的监督审核截止 Additional audit due by：" \
+                   f"{d.get('additional_audit_due_by', '')}"
+        case "SurveillanceNonconformityClosed":
+            return f"不符合项 Nonconformity {d.get('ref', '')}：{d.get('evidence', '')}" + \
+                ("（逾期 late）" if d.get("late") else "")
     return ""
 
 
@@ -149,12 +163,14 @@ def timeline(history: list[HistoryEntry], names: Names) -> list[dict[str, Any]]:
     return shown
 
 
-def change_requests(history: list[HistoryEntry]) -> list[dict[str, Any]]:
-    """The change requests of the certificate, each with what it asks and whether a change has followed it."""
-    changed = {e.data.get("request_id") for e in history if e.record == "certificate" and e.type == "Changed"}
+def change_requests(history: list[HistoryEntry], certificate: UUID) -> list[dict[str, Any]]:
+    """The change requests of the certificate, each with what it asks and whether a change has followed it (a
+    renewed certificate's history also holds the earlier cycle's, which are not this one's, R-RECERT-2)."""
+    own = [e for e in history if e.record == "certificate" and e.record_id == certificate]
+    changed = {e.data.get("request_id") for e in own if e.type == "Changed"}
     return [{"id": e.data["request_id"], "on": day_of(e), "changes": e.data.get("changes") or {},
              "done": e.data["request_id"] in changed}
-            for e in history if e.record == "certificate" and e.type == "ChangeRequested"]
+            for e in own if e.type == "ChangeRequested"]
 
 
 def registered_people(registry: Registry) -> list[PersonView]:
@@ -214,7 +230,8 @@ def _page_data(request: Request, number: str, signed: Signed) -> dict[str, Any]:
         except NotFound:
             cases.append({"id": cid, "kind": ("案例", "Case"), "stage": ("", ""), "applied_on": None})
     today = registry.clock.today()
-    return {"cert": view, "events": timeline(history, names), "requests": change_requests(history), "cases": cases,
+    return {"cert": view, "events": timeline(history, names), "requests": change_requests(history, view.id),
+            "cases": cases,
             "auditors": auditors(registry, today) if signed.holds("auditor") else [],
             "number_q": quote(view.number, safe="")}
 
@@ -228,7 +245,9 @@ async def _show(request: Request, signed: Signed, number: str, status: int = 200
     cancellation = [(g.value, " / ".join(CANCELLATION_GROUNDS[g.value])) for g in CancellationGround]
     return page(request, signed, "certificate", status, statuses=STATUSES, grounds=GROUNDS, levels=LEVELS,
                 methods=METHODS, outcomes=OUTCOMES, measure_grounds=measure, cancellation_grounds=cancellation,
-                change_fields=CHANGE_FIELDS, refusal=refusal, elsewhere=elsewhere, failed=failed, values=values or {},
+                change_fields=CHANGE_FIELDS, surveillance_content=SURVEILLANCE_CONTENT, incident_kinds=INCIDENT_KINDS,
+                nonconformity_hint=surveillance_forms.NONCONFORMITY_HINT, refusal=refusal, elsewhere=elsewhere,
+                failed=failed, values=values or {},
                 done=request.query_params.get("done"), **data)
 
 
@@ -264,11 +283,13 @@ def _changes(form: Form) -> Changes:
 
 
 FORMS: dict[str, Step] = {
-    "surveillance-audits": Step(
-        lambda n, f: RecordSurveillanceAudit(n, f.day("conducted_on"), f.text("leader"), tuple(f.all("members")),
-                                             f.text("outcome", "maintained") or "maintained", f.flag("additional"),
-                                             f.text("reason")),
-        "已记录监督审核 / Surveillance audit recorded", "auditor"),
+    # Issue 23: the surveillance audit's substance, the programme and incidents (api.office.certificate_forms).
+    "surveillance-audits": Step(surveillance_forms.surveillance_audit,
+                                "已记录监督审核 / Surveillance audit recorded", "auditor"),
+    "surveillance-programme": Step(surveillance_forms.programme,
+                                   "已记录监督审核方案 / Surveillance programme recorded", "auditor"),
+    "incidents": Step(surveillance_forms.incident,
+                      "已记录重大变化或事故 / Major change or incident recorded", "intake"),
     "change-requests": Step(
         lambda n, f: RequestChange(n, f.day("requested_on"), f.day("changed_on"), _changes(f)),
         "已记录变更申请 / Change request recorded", "intake"),
@@ -307,3 +328,14 @@ def _form(step: str, spec: Step) -> None:
 
 for _step, _spec in FORMS.items():
     _form(_step, _spec)
+
+
+@router.post("/certificates/{number}/nonconformities/{ref}/closure")
+async def certificate_nonconformity_closure(number: str, ref: str, request: Request, signed: Office) -> Response:
+    """R-SURV-5: a surveillance nonconformity closed, as ``POST /api/v1/certificates/{number}/nonconformities/{ref}/
+    closure``; refused beside its form (``closure:{ref}``)."""
+    form = Form(await posted(request, signed))
+    outcome = await attempt(request, signed, lambda: surveillance_forms.closure(number, ref, form))
+    if isinstance(outcome, Refusal):
+        return await _show(request, signed, number, outcome.status, outcome, f"closure:{ref}", form.values())
+    return done(f"/office/certificates/{quote(number, safe='')}", "已关闭不符合项 / Nonconformity closed")

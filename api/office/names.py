@@ -216,6 +216,31 @@ EVENTS: dict[str, tuple[str, str]] = {
     "CorrectionRecorded": ("记录更正", "Correction recorded"),
     "PaperOriginalFiled": ("归档纸质原件", "Paper original filed"),
     "Created": ("创建记录", "Record created"),
+    # Issue 23: surveillance programme, incidents and surveillance nonconformities (R-SURV-5, R-SURV-6).
+    "SurveillanceProgrammeSet": ("制定监督审核方案", "Surveillance programme set"),
+    "IncidentRecorded": ("记录重大变化或重大事故", "Major change or incident recorded"),
+    "SurveillanceNonconformityClosed": ("监督审核不符合项关闭", "Surveillance nonconformity closed"),
+}
+
+# Surveillance and recertification content (issue 23): the five items of §9.1.3 (R-SURV-5), the four of §9.2.2
+# (R-RECERT-2), and what adds a surveillance audit (R-SURV-6).
+SURVEILLANCE_CONTENT: dict[str, tuple[str, str]] = {
+    "operation_and_changes": ("体系运行及变化情况", "Operation of the system and its changes"),
+    "performance_and_changes": ("碳排放绩效及其变化", "Carbon performance and its changes"),
+    "compliance_evaluation": ("合规性评价", "Evaluation of compliance"),
+    "targets_and_reductions": ("碳排放目标及减排实现情况", "Targets and the reductions achieved"),
+    "corrective_actions": ("以往不符合的纠正措施", "Corrective actions on earlier nonconformities"),
+}
+RECERTIFICATION_ITEMS: dict[str, tuple[str, str]] = {
+    "system_effectiveness_and_scope": ("体系整体有效性及认证范围的适宜性",
+                                       "The system's effectiveness as a whole and the scope's suitability"),
+    "policy_and_targets": ("碳排放方针与目标的实施", "Carbon policy and targets carried out"),
+    "performance_and_boundary": ("碳绩效及核算边界的变化", "Carbon performance and changes of the boundary"),
+    "actual_reductions": ("认证周期内的实际减排量", "Actual emission reductions over the cycle"),
+}
+INCIDENT_KINDS: dict[str, tuple[str, str]] = {
+    "major_change": ("重大变化", "Major change"),
+    "major_incident": ("重大事故", "Major incident"),
 }
 
 
@@ -225,7 +250,7 @@ def name(table: Mapping[str, tuple[str, str]], code: str) -> tuple[str, str]:
 
 
 __all__ = ["CANCELLATION_GROUNDS", "CASE_KINDS", "CHANGE_FIELDS", "DEADLINE_STATES", "DECISION_CONDITIONS",
-           "DECISION_STEP", "DOCUMENT_KINDS", "EVENTS", "FOCUS_POINTS", "GROUNDS", "LEVELS", "METHODS",
-           "NEXT_STEPS", "NOT_COMPETENT", "OFF_SITE_GROUNDS", "OUTCOMES", "RECORDS", "REGISTRATION_KINDS", "REVIEW",
-           "ROLES", "SERVICE_KINDS", "SEVERITIES", "STAGES", "STATUSES", "TRANSFER_STATUSES", "TRANSFER_STEPS",
-           "name"]
+           "DECISION_STEP", "DOCUMENT_KINDS", "EVENTS", "FOCUS_POINTS", "GROUNDS", "INCIDENT_KINDS", "LEVELS",
+           "METHODS", "NEXT_STEPS", "NOT_COMPETENT", "OFF_SITE_GROUNDS", "OUTCOMES", "RECERTIFICATION_ITEMS",
+           "RECORDS", "REGISTRATION_KINDS", "REVIEW", "ROLES", "SERVICE_KINDS", "SEVERITIES", "STAGES", "STATUSES",
+           "SURVEILLANCE_CONTENT", "TRANSFER_STATUSES", "TRANSFER_STEPS", "name"]

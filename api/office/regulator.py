@@ -90,11 +90,16 @@ def _certificate(request: Request, number: str) -> dict[str, Any]:
     except InvalidInput as e:  # not a certificate number at all: a page of a record there is none of
         raise NotFound(e.detail) from None
     history = registry.certificate_history(certificate.number)
+    numbers = {certificate.id: certificate.number}
+    earlier = certificate.renews
+    while earlier is not None:  # the earlier cycles the history holds (R-RECERT-2), each linked by its number
+        before = registry.get_certificate(earlier)
+        numbers[before.id], earlier = before.number, before.renews
     status = certificate.as_shown(registry.clock.today()).status
     return {"subject": "certificate", "number": certificate.number, "cert_status": status,
             "status_words": name(STATUSES, status),
             "organization": certificate.organization,
-            "rows": _rows(registry, history, {certificate.id: certificate.number}, certificate.organization["uscc"])}
+            "rows": _rows(registry, history, numbers, certificate.organization["uscc"])}
 
 
 def _organization(request: Request, uscc: str) -> dict[str, Any]:

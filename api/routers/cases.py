@@ -187,7 +187,8 @@ async def report(case_id: UUID, body: ReportCreate, w: Auditor) -> dict[str, Any
                   for i in body.quantified_performance]
     return await w.run(SubmitReport(case_id, body.submitted_on, body.focus_points, indicators,
                                     body.measurement_and_verification, body.improvement_evaluation,
-                                    body.cycle_effectiveness, body.actual_reductions), body)
+                                    body.cycle_effectiveness, body.actual_reductions,
+                                    body.recertification.model_dump() if body.recertification else None), body)
 
 
 @router.post("/{case_id}/decision", response_model=Written, openapi_extra=role_doc("decision"),

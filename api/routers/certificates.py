@@ -33,7 +33,7 @@ from registry.commands import (
 )
 from registry.errors import NotFound
 from registry.history import plain
-from registry.values import Changes
+from registry.values import Changes, Nonconformity
 from registry.views import CertificateView
 
 router = APIRouter(prefix="/api/v1/certificates", tags=["certificates · 证书"])
@@ -83,10 +83,16 @@ def history(number: str, request: Request, registry: RegistryDep, _: Reader) -> 
 
 
 @router.post("/{number}/surveillance-audits", status_code=201, response_model=Written, openapi_extra=role_doc(
-             "auditor (on the surveillance team)"), summary="Record a surveillance audit (R-SURV-1..3)")
+             "auditor (on the surveillance team)"),
+             summary="Record a surveillance audit: on site, the five items of §9.1.3, its nonconformities with their "
+                     "due dates, person-days (R-SURV-1..3, R-SURV-5); it meets the incidents reported by then "
+                     "(R-SURV-6)")
 async def surveillance(number: str, body: SurveillanceCreate, w: Auditor) -> dict[str, Any]:
-    return await w.run(RecordSurveillanceAudit(number, body.conducted_on, body.team.leader, body.team.members,
-                                               body.outcome, body.additional, body.reason), body)
+    ncs = tuple(Nonconformity(nc.ref, nc.severity, nc.description, nc.due_by) for nc in body.nonconformities)
+    return await w.run(RecordSurveillanceAudit(
+        number, body.conducted_on, body.team.leader, body.team.members, body.outcome, body.additional, body.reason,
+        on_site=body.on_site, content=body.content.model_dump() if body.content else None, nonconformities=ncs,
+        person_days=body.person_days), body)
 
 
 @router.post("/{number}/change-requests", status_code=201, response_model=Written, openapi_extra=role_doc("intake"),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi.testclient import TestClient
 
 from demo.scenario import new_uscc
-from registry.values import FOCUS_POINTS, DocumentKind
+from registry.values import FOCUS_POINTS, RECERTIFICATION_ITEMS, SURVEILLANCE_CONTENT, DocumentKind
 from tests.e2e.conftest import Caller, Callers
 
 if TYPE_CHECKING:
@@ -28,6 +28,10 @@ REVIEW = {"information_sufficient": True, "requirements_understood": True, "comp
 CONDITIONS: dict[str, bool | None] = {"legal_compliance": True, "sector_requirements": None,
                                       "management_improved": True, "no_penalty": True}
 FOCUS = {name: f"已审核：{name}" for name in FOCUS_POINTS}
+# R-SURV-5: what a surveillance audit's body carries besides its date, team and outcome (issue 23).
+SURVEILLANCE = {"on_site": True, "content": {item: f"已审核：{item}" for item in SURVEILLANCE_CONTENT},
+                "person_days": "2"}
+RECERTIFICATION = {item: f"已评价：{item}" for item in RECERTIFICATION_ITEMS}  # R-RECERT-2
 DOCUMENT_KINDS = [kind.value for kind in DocumentKind]
 
 

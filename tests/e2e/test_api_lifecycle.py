@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from registry.application import Registry
 from registry.clock import FixedClock
 from tests.e2e.conftest import Callers
-from tests.e2e.http_walk import API, DOCUMENT_KINDS, HttpWalk, iso, sha256, written
+from tests.e2e.http_walk import API, DOCUMENT_KINDS, SURVEILLANCE, HttpWalk, iso, sha256, written
 
 EVENT_FIELDS = ("position", "type", "effective_on", "recorded_at", "actor", "data")
 
@@ -64,7 +64,7 @@ def test_a_certificate_is_granted_changed_suspended_reinstated_and_cancelled_ove
     leader, member = str(callers.leader.person), str(callers.member.person)
     walk.certificate_post("surveillance-audits", callers.leader,
                           {"conducted_on": "2026-09-01", "team": {"leader": leader, "members": [member]},
-                           "outcome": "maintained", "additional": False, "reason": ""}, 201)
+                           "outcome": "maintained", "additional": False, "reason": "", **SURVEILLANCE}, 201)
     request_id = walk.certificate_post("change-requests", callers.intake,
                                        {"requested_on": "2026-09-10", "changed_on": "2026-09-05",
                                         "changes": {"name": f"{walk.name}（更名）"}}, 201, "id")["id"]

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from demo.scenario import new_uscc
 from registry.application import Registry
 from tests.e2e.conftest import Caller, Callers
-from tests.e2e.http_walk import API, PROBLEM, HttpWalk, bearer, iso, problem, written
+from tests.e2e.http_walk import API, PROBLEM, SURVEILLANCE, HttpWalk, bearer, iso, problem, written
 
 
 def log_size(registry: Registry) -> int:
@@ -142,7 +142,7 @@ def test_surveillance_is_recorded_by_an_auditor_on_the_surveillance_team(client:
     walk = HttpWalk(client, callers).to_certificate()
     path = f"/certificates/{walk.certificate}/surveillance-audits"
     body = {"conducted_on": "2026-09-01", "team": {"leader": str(callers.leader.person), "members": []},
-            "outcome": "maintained"}
+            "outcome": "maintained", **SURVEILLANCE}
     forbidden(client, registry, path, callers.decision, body)
     forbidden(client, registry, path, callers.member, body)  # an auditor, but not on this surveillance team
     allowed(client, path, callers.leader, body)

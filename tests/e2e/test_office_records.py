@@ -13,7 +13,7 @@ import pytest
 from api import certificate_pdf
 from demo.scenario import Walk
 from registry.application import Registry
-from registry.values import RegistrationKind
+from registry.values import SURVEILLANCE_CONTENT, RegistrationKind
 from tests.e2e.office_users import Office
 
 TODAY = date(2026, 11, 24)
@@ -182,8 +182,9 @@ def test_an_auditor_records_a_surveillance_audit_through_the_form(office: Office
     assert 'data-form="surveillance-audits"' in page and 'data-form="suspension"' not in page
     leader, member = office.registry.get_person(office.staff.leader), office.registry.get_person(office.staff.member)
     assert f'<option value="{leader.id}" selected>{leader.name}</option>' in page  # the auditors offered by name
-    answer = office.leader.post(f"{url}/surveillance-audits", {"conducted_on": "2026-11-20", "leader": str(leader.id),
-                                                               "members": str(member.id), "outcome": "maintained"})
+    answer = office.leader.post(f"{url}/surveillance-audits", {
+        "conducted_on": "2026-11-20", "leader": str(leader.id), "members": str(member.id), "outcome": "maintained",
+        "on_site": "true", "person_days": "2", **{f"content.{item}": "已审核" for item in SURVEILLANCE_CONTENT}})
     assert answer.status_code == 303, answer.text
     shown = office.leader.get(url).text
     assert 'data-audit="2026-11-20"' in shown and '<li data-event="SurveillanceAuditRecorded"' in shown

@@ -254,6 +254,12 @@ def test_four_users_walk_an_initial_certification_in_the_office(office: Office, 
         looked_at(decider, "certificate")
         pdf = decider.context.request.get(f"{office.url}{decider.locator('[data-pdf]').get_attribute('href')}")
         assert pdf.ok and pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
+        # The certificate page with the auditor's surveillance forms open (issue 23: programme, audit substance).
+        certificate_url = decider.url
+        leader.goto(certificate_url)
+        for step in ("surveillance-audits", "surveillance-programme"):
+            leader.locator(f"details#{step} summary").click()
+        looked_at(leader, "certificate-auditor")
 
         # The other page types, each checked and saved.
         for path, name in (("/office/cases", "list-cases"), ("/office/certificates", "list-certificates"),

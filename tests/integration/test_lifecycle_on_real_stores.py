@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from eventsourcing.persistence import OperationalError
 
-from demo.scenario import Walk
+from demo.scenario import SURVEILLANCE, Walk
 from registry.application import Registry
 from registry.errors import ConcurrentChange
 from registry.values import Changes, DocumentKind
@@ -24,7 +24,8 @@ def test_the_whole_lifecycle_survives_a_restart(app: Registry, walk: Walk, open_
     walk.to_team().stage1().stage2(majors=1).report().close("NC-1").decide()
     number = walk.number or ""
     staff = walk.staff
-    app.record_surveillance_audit(number, date(2026, 9, 1), staff.leader, [staff.member], actor=staff.leader_actor)
+    app.record_surveillance_audit(number, date(2026, 9, 1), staff.leader, [staff.member], **SURVEILLANCE,
+                                  actor=staff.leader_actor)
     request = app.request_change(number, date(2026, 9, 10), date(2026, 9, 5), Changes(name="新名称能源有限公司"),
                                  actor=staff.intake).ids["request"]
     app.change_certificate(number, request, date(2026, 9, 20), actor=staff.admin)

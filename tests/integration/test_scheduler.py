@@ -9,7 +9,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from demo.scenario import Walk
+from demo.scenario import SURVEILLANCE, Walk
 from projections.runner import open_views
 from registry.application import Registry
 from registry.clock import FixedClock
@@ -59,7 +59,7 @@ def certified_through_29_february(app: Registry, walk: Walk, clock: FixedClock) 
     for held in (date(2025, 2, 20), date(2026, 2, 20), date(2027, 2, 15)):  # surveillance kept up
         clock.set(held)
         app.record_surveillance_audit(number, held, walk.staff.leader, [walk.staff.member],
-                                      actor=walk.staff.leader_actor)
+                                      **SURVEILLANCE, actor=walk.staff.leader_actor)
     return number
 
 
@@ -112,10 +112,10 @@ def test_r_recert_1_the_renewal_window_opens_six_months_before_expiry(app: Regis
     number = certified(walk)  # valid through 2029-03-30
     clock.set(date(2027, 3, 1))
     app.record_surveillance_audit(number, date(2027, 3, 1), walk.staff.leader, [walk.staff.member],
-                                  actor=walk.staff.leader_actor)
+                                  **SURVEILLANCE, actor=walk.staff.leader_actor)
     clock.set(date(2028, 2, 1))
     app.record_surveillance_audit(number, date(2028, 2, 1), walk.staff.leader, [walk.staff.member],
-                                  actor=walk.staff.leader_actor)
+                                  **SURVEILLANCE, actor=walk.staff.leader_actor)
 
     assert "renewal_window" not in run(app, clock, date(2028, 9, 29))
     assert run(app, clock, date(2028, 9, 30)) == {"renewal_window": 1}

@@ -34,7 +34,16 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 
 from api.public_reads import as_served, published
-from demo.scenario import ALL_CONDITIONS, FOCUS_TEXT, FULL_REVIEW, ORGANIZATION_LEVEL, PERFORMANCE, enrol_staff
+from demo.scenario import (
+    ALL_CONDITIONS,
+    FOCUS_TEXT,
+    FULL_REVIEW,
+    ORGANIZATION_LEVEL,
+    PERFORMANCE,
+    RECERTIFICATION_TEXT,
+    SURVEILLANCE,
+    enrol_staff,
+)
 from projections.public_certificates import public_document
 from projections.runner import Views, open_views
 from registry import handling
@@ -52,6 +61,7 @@ from registry.values import (
     Changes,
     DocumentKind,
     EmissionControl,
+    IncidentKind,
     IntegratedSystem,
     Nonconformity,
     OffSiteGround,
@@ -110,11 +120,20 @@ class Folded:
     audits: list[tuple[date, str]] = field(default_factory=list)
     renewed_by: str | None = None
     history: list[tuple[date, str]] = field(default_factory=list)
+    # R-SURV-5, R-SURV-6, R-RECERT-2 (issue 23): what the first surveillance counts from (the recertification
+    # audit, for a renewal), the programmes (since, months), the incidents (id → reported, due, met) and the
+    # surveillance nonconformities (ref → due, closed).
+    counts_from: date | None = None
+    programmes: list[tuple[date, int]] = field(default_factory=list)
+    incidents: dict[UUID, tuple[date, date, date | None]] = field(default_factory=dict)
+    ncs: dict[str, tuple[date, date | None]] = field(default_factory=dict)
 
     def next_due_by(self, as_of: date | None = None) -> date:
-        """R-SURV-1: 12 months after the decision, then 12 months after the last audit held (by ``as_of``)."""
+        """R-SURV-1, R-SURV-5: the programme's frequency (12 months without one) after the last audit held (by
+        ``as_of``), or after the decision (for a renewal, the recertification audit, R-RECERT-2)."""
         held = [d for d, _ in self.audits if as_of is None or d <= as_of]
-        return add_months(max(held), 12) if held else add_months(self.issued_on, 12)
+        months = [m for since, m in self.programmes if as_of is None or since <= as_of]
+        return add_months(max(held) if held else (self.counts_from or self.issued_on), months[-1] if months else 12)
 
     def lapsed(self, on: date) -> bool:
         """R-SURV-4, R-EXP-1: surveillance overdue, or validity run out, on ``on``."""
@@ -128,7 +147,8 @@ def fold(events: list[Any], as_of: date | None = None) -> Folded:
     org = issued.organization
     cert = Folded(number=issued.number, issued_on=issued.effective_on, valid_until=issued.valid_until,
                   transferred=issued.transferred_from is not None, renews=issued.renews,
-                  organization={"name": org.name, "address": org.address, "uscc": org.uscc}, scope=issued.scope)
+                  organization={"name": org.name, "address": org.address, "uscc": org.uscc}, scope=issued.scope,
+                  counts_from=issued.surveillance_counts_from)
     for e in events:
         name = type(e).__name__
         if as_of is not None and e.effective_on is not None and e.effective_on > as_of:
@@ -142,6 +162,16 @@ def fold(events: list[Any], as_of: date | None = None) -> Folded:
             cert.suspension_ground = None
         elif name == "SurveillanceAuditRecorded":
             cert.audits.append((e.effective_on, e.outcome.value))
+            for iid, (reported, due, met) in list(cert.incidents.items()):
+                if met is None and reported <= e.effective_on:  # R-SURV-6: the next audit held meets it
+                    cert.incidents[iid] = (reported, due, e.effective_on)
+            cert.ncs.update({nc.ref: (nc.due_by, None) for nc in e.nonconformities})
+        elif name == "SurveillanceProgrammeSet":
+            cert.programmes.append((e.effective_on, e.frequency_months))
+        elif name == "IncidentRecorded":
+            cert.incidents[e.incident_id] = (e.effective_on, e.additional_audit_due_by, None)
+        elif name == "SurveillanceNonconformityClosed":
+            cert.ncs[e.ref] = (cert.ncs[e.ref][0], e.effective_on)
         elif name == "Changed":
             cert.version = e.certificate_version
             cert.organization = {"name": e.organization.name, "address": e.organization.address,
@@ -456,9 +486,11 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def _report(self, case: UUID, on: date, complete: bool, actor: Actor) -> None:
         focus = FOCUS_TEXT if complete else {k: v for k, v in list(FOCUS_TEXT.items())[1:]}
+        four = RECERTIFICATION_TEXT if complete and self.app.get_case(case).kind == "renewal" else None  # R-RECERT-2
         self.attempt("submit report", case, lambda: self.app.submit_report(
             case, on, focus, PERFORMANCE, "按GB/T 32150核算", "体系运行促进了碳绩效持续改进",
-            "认证周期内体系有效" if complete else "", "减排1200吨" if complete else "", actor=actor))
+            "认证周期内体系有效" if complete else "", "减排1200吨" if complete else "", recertification=four,
+            actor=actor))
 
     # The decision (§8.5)
 
@@ -587,7 +619,52 @@ class LifecycleMachine(RuleBasedStateMachine):
         lead = self.person(leader)
         members = [self.staff.member] if with_member else []
         self.attempt("record surveillance audit", certificate_id(number), lambda: self.app.record_surveillance_audit(
-            number, self.on(back), lead, members, outcome, additional, reason, actor=Actor(lead, Role.AUDITOR)))
+            number, self.on(back), lead, members, outcome, additional, reason, **SURVEILLANCE,
+            actor=Actor(lead, Role.AUDITOR)))
+
+    @rule(number=certificates, back=BACK, majors=st.integers(0, 2), due_in=st.integers(-1, 60), wait=WAIT)
+    def record_surveillance_audit_with_nonconformities(self, number: str, back: int, majors: int, due_in: int,
+                                                       wait: int) -> None:
+        """R-SURV-5: nonconformities with their due dates (one due before the audit is refused)."""
+        self.wait(wait)
+        on = self.on(back)
+        ncs = [Nonconformity(f"S-{next(self.serial)}", Severity.MAJOR if i < majors else Severity.MINOR, "记录不全",
+                             add_days(on, due_in)) for i in range(max(majors, 1))]
+        self.attempt("record surveillance audit with nonconformities", certificate_id(number),
+                     lambda: self.app.record_surveillance_audit(
+                         number, self.on(back), self.staff.leader, [self.staff.member], **SURVEILLANCE,
+                         nonconformities=ncs, actor=self.staff.leader_actor))
+
+    @rule(number=certificates, back=BACK, wait=WAIT)
+    def close_surveillance_nonconformity(self, number: str, back: int, wait: int) -> None:
+        """R-SURV-5: closed by the audit's team, met or missed against its due date."""
+        self.wait(wait)
+        open_refs = [n["ref"] for n in self.app.get_certificate(number).nonconformities if n["closed_on"] is None]
+        ref = open_refs[0] if open_refs else "S-0"
+        self.attempt("close surveillance nonconformity", certificate_id(number),
+                     lambda: self.app.close_surveillance_nonconformity(number, ref, self.on(back), "整改证据",
+                                                                       actor=self.staff.leader_actor))
+
+    @rule(number=certificates, months=st.integers(0, 13), back=BACK, basis=st.sampled_from(("体系成熟度较低", "")),
+          wait=WAIT)
+    def set_surveillance_programme(self, number: str, months: int, back: int, basis: str, wait: int) -> None:
+        """R-SURV-5: 1 to 12 months, with its basis; never making an audit overdue already."""
+        self.wait(wait)
+        self.attempt("set surveillance programme", certificate_id(number), lambda: self.app.set_surveillance_programme(
+            number, months, basis, self.on(back), actor=self.staff.leader_actor))
+
+    @rule(number=certificates, back=BACK, due_in=st.integers(-3, 90), kind=st.sampled_from(IncidentKind),
+          wait=WAIT)
+    def record_incident(self, number: str, back: int, due_in: int, kind: IncidentKind, wait: int) -> None:
+        """R-SURV-6: an additional audit due by its own date, the regular one unmoved."""
+        self.wait(wait)
+        reported = self.on(back)
+        before = self.app.get_certificate(number).surveillance["next_due_by"]
+        written = self.attempt("record incident", certificate_id(number), lambda: self.app.record_incident(
+            number, kind, add_days(reported, -3), reported, "重大变化", add_days(reported, due_in),
+            actor=self.staff.intake))
+        if written is not None:
+            assert self.app.get_certificate(number).surveillance["next_due_by"] == before
 
     @rule(target=change_requests, number=certificates, back=BACK, changed_back=st.integers(0, 40),
           fields=st.sets(st.sampled_from(("name", "address", "scope", "process", "materials")), max_size=3),
@@ -828,6 +905,17 @@ class LifecycleMachine(RuleBasedStateMachine):
                 folded.number, cancellation)
         elif folded.status == "cancelled":
             assert cancellation is not None and cancellation[1] in ("met", "missed"), (folded.number, cancellation)
+        # R-SURV-6 and R-SURV-5: each incident's audit and each surveillance nonconformity, met or missed by its
+        # date once done, open while not and the certificate runs, dropped once it has ended
+        ended = folded.status in ("withdrawn", "expired", "cancelled")
+        tracked = [(f"incident:{iid}", due, met) for iid, (_, due, met) in folded.incidents.items()]
+        tracked += [(f"nc:{ref}", due, closed) for ref, (due, closed) in folded.ncs.items()]
+        for key, due, done_on in tracked:
+            row = deadlines.get(f"{folded.number}:{key}")
+            if done_on is not None and (row is not None or not ended):
+                assert row == (str(due), "met" if done_on <= due else "missed"), (folded.number, key, row)
+            elif done_on is None:
+                assert row == (None if ended else (str(due), "open")), (folded.number, key, row)
 
     @invariant()
     def live_views_equal_views_built_from_nothing(self) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from demo.scenario import Staff, Walk
+from demo.scenario import RECERTIFICATION_TEXT, SURVEILLANCE, Staff, Walk
 from registry.application import Registry
 from registry.certificate import Certificate
 from registry.clock import FixedClock
@@ -29,7 +29,8 @@ def events(app: Registry, number: str) -> list[Any]:
 
 
 def survey(app: Registry, staff: Staff, number: str, on: date, **overrides: Any) -> None:
-    args: dict[str, Any] = dict(leader=staff.leader, members=[staff.member], actor=staff.leader_actor)
+    args: dict[str, Any] = dict(leader=staff.leader, members=[staff.member], actor=staff.leader_actor,
+                                **SURVEILLANCE)
     args.update(overrides)
     app.record_surveillance_audit(number, on, **args)
 
@@ -313,8 +314,11 @@ def test_r_recert_1_a_renewal_report_without_the_cycle_evaluation_bars_the_grant
         app: Registry, clock: FixedClock, staff: Staff, walk: Walk, missing: str) -> None:
     certified(walk)
     clock.set(date(2028, 11, 30))
-    renewal = to_renewal_report(app, staff, walk, date(2028, 10, 9), **{**CYCLE, missing: ""})
-    assert [g["rule"] for g in app.get_case(renewal.case).report_gaps] == ["R-RECERT-1"]
+    # (the four items of §9.2.2 include the cycle's effectiveness and its actual reductions: left out there too)
+    item = {"cycle_effectiveness": "system_effectiveness_and_scope", "actual_reductions": "actual_reductions"}[missing]
+    four = {**RECERTIFICATION_TEXT, item: ""}
+    renewal = to_renewal_report(app, staff, walk, date(2028, 10, 9), **{**CYCLE, missing: ""}, recertification=four)
+    assert [g["rule"] for g in app.get_case(renewal.case).report_gaps] == ["R-RECERT-1", "R-RECERT-2"]
     with refused(app, RuleViolation, "R-RECERT-1", "§9.2.2"):
         renewal.decide()
 

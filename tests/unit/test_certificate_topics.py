@@ -29,6 +29,10 @@ TOPICS = {
     "SurveillanceNoticeRaised": "registry.certificate:Certificate.SurveillanceNoticeRaised",
     "Suspended": "registry.certificate:Certificate.Suspended",
     "Withdrawn": "registry.certificate:Certificate.Withdrawn",
+    # Added by issue 23 (R-SURV-5, R-SURV-6).
+    "IncidentRecorded": "registry.certificate:Certificate.IncidentRecorded",
+    "SurveillanceNonconformityClosed": "registry.certificate:Certificate.SurveillanceNonconformityClosed",
+    "SurveillanceProgrammeSet": "registry.certificate:Certificate.SurveillanceProgrammeSet",
 }
 
 

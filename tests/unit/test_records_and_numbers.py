@@ -17,7 +17,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from demo.scenario import Staff, Walk, enrol_staff, new_uscc
+from demo.scenario import SURVEILLANCE, Staff, Walk, enrol_staff, new_uscc
 from registry.application import SYSTEM, Registry, RegistryConfig
 from registry.base import RegistryAggregate
 from registry.case import Case
@@ -86,7 +86,7 @@ def test_r_rec_1_every_event_carries_its_actor_effective_date_and_the_clocks_rec
         walk.organization, walk.apply, walk.documents, walk.accept, walk.agree, walk.programme, walk.team,
         walk.stage1, lambda: walk.stage2(majors=1), lambda: walk.close("NC-1"), walk.report, walk.decide,
         lambda: app.record_surveillance_audit(walk.number or "", date(2026, 11, 20), staff.leader,
-                                              actor=staff.leader_actor),
+                                              **SURVEILLANCE, actor=staff.leader_actor),
         lambda: app.suspend(walk.number or "", date(2026, 11, 21), date(2026, 11, 20), "major_defect", "重大缺陷",
                             actor=staff.admin),
     ]
@@ -310,7 +310,13 @@ def build_history(app: Registry, clock: FixedClock) -> dict[str, Any]:
     main.to_team().stage1().stage2(majors=1).close("NC-1").report().decide(decided_on=date(2026, 3, 31))
     number = main.number or ""
     app.record_surveillance_audit(number, date(2026, 9, 1), staff.leader, [staff.member],
-                                  SurveillanceOutcome.NONCONFORMITIES, True, "生产线改造", actor=staff.leader_actor)
+                                  SurveillanceOutcome.NONCONFORMITIES, True, "生产线改造", **SURVEILLANCE,
+                                  nonconformities=[Nonconformity("S-1", Severity.MAJOR, "计量器具未校准",
+                                                                 date(2026, 10, 1))], actor=staff.leader_actor)
+    app.set_surveillance_programme(number, 6, "排放设施复杂", date(2026, 9, 5), actor=staff.leader_actor)
+    app.record_incident(number, "major_incident", date(2026, 9, 4), date(2026, 9, 6), "锅炉泄漏事故",
+                        date(2026, 10, 30), actor=staff.intake)
+    app.close_surveillance_nonconformity(number, "S-1", date(2026, 9, 15), "校准证书", actor=staff.leader_actor)
     rid = app.request_change(number, date(2026, 9, 10), date(2026, 9, 1), Changes(name="华东新能源有限公司"),
                              actor=staff.admin).ids["request"]
     app.change_certificate(number, rid, date(2026, 9, 20), actor=staff.admin)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from demo.scenario import Staff, Walk
+from demo.scenario import SURVEILLANCE, Staff, Walk
 from registry.application import Registry
 from registry.certificate import Certificate
 from registry.clock import FixedClock
@@ -305,7 +305,7 @@ STEPS: dict[str, Step] = {
     "change request": lambda app, staff, n, on: app.request_change(n, on, on, Changes(name="新名称有限公司"),
                                                                    actor=staff.admin),
     "surveillance": lambda app, staff, n, on: app.record_surveillance_audit(n, on, staff.leader, [staff.member],
-                                                                            actor=staff.leader_actor),
+                                                                            **SURVEILLANCE, actor=staff.leader_actor),
 }
 
 
