@@ -15,6 +15,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from registry import rules, text
+from registry.case_review import CaseReview
 from registry.errors import InvalidInput, NotPermitted, OutOfOrder, RuleViolation
 from registry.intake import CaseIntake, Stage
 from registry.person import Person
@@ -29,7 +30,7 @@ from registry.values import (
 )
 
 
-class Case(CaseIntake):
+class Case(CaseReview):
     class TeamAppointed(CaseIntake.Event):
         team: Team
 
@@ -251,6 +252,8 @@ class Case(CaseIntake):
                                 "transferred")
         unmet = rules.unmet_conditions(conditions, bool(self.basis.sector_requirements))
         if grant:
+            if audited:
+                self.check_data_reviewed()  # R-GHG-4: never granted on unreviewed data
             open_majors = self.open_majors(decided_on)
             if open_majors:
                 raise RuleViolation("R-DEC-1", "§8.5.2",
