@@ -9,7 +9,7 @@ reviewed (``check_data_reviewed``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -96,6 +96,7 @@ class CaseReview(CaseIntake):
                               now: datetime) -> None:
         """R-GHG-2: one activity-data item; a calibration lapsed before the audit date is flagged, not refused."""
         self._check_reviewer(reviewed_on, today, actor)
+        datum = replace(datum, level=self._level(datum.level))
         data_review.check_activity_datum(datum)
         lapsed = data_review.calibration_lapsed(datum.review.calibration, reviewed_on)
         self._record(self.ActivityDatumReviewed, datum=datum, calibration_lapsed=lapsed, actor=actor,
@@ -105,6 +106,7 @@ class CaseReview(CaseIntake):
                                reviewed_on: date, *, today: date, actor: Actor, now: datetime) -> None:
         """R-GHG-3: one emission factor; ``default`` is the reference table's value and unit for its guideline."""
         self._check_reviewer(reviewed_on, today, actor)
+        factor = replace(factor, level=self._level(factor.level))
         data_review.check_emission_factor(factor, default)
         measured = factor.measurement
         lapsed = data_review.calibration_lapsed(measured.calibration if measured else None, reviewed_on)

@@ -89,7 +89,7 @@ class ActivityDatum:
     data_class: DataClass
     lower_class_reason: str
     emissions_tco2e: Decimal
-    level: Level
+    level: Level | None  # None: the scope's only level (the case resolves it before recording)
     data_origin: DataOrigin | None = None  # a product footprint's items only
     secondary_reason: str = ""
 
@@ -115,7 +115,7 @@ class EmissionFactor:
     guideline: Guideline | None
     measurement: ReviewFields | None  # a measured factor's review (R-GHG-3)
     emissions_tco2e: Decimal
-    level: Level
+    level: Level | None  # None: the scope's only level (the case resolves it before recording)
     data_origin: DataOrigin | None = None
     secondary_reason: str = ""
 
@@ -193,7 +193,7 @@ def _check_emissions(value: Decimal) -> None:
         raise InvalidInput("emissions_tco2e", "排放量须为非负数 / emissions are a non-negative number")
 
 
-def check_origin(level: Level, origin: DataOrigin | None, secondary_reason: str) -> None:
+def check_origin(level: Level | None, origin: DataOrigin | None, secondary_reason: str) -> None:
     """R-GHG-3: a product footprint marks primary and secondary data; secondary only with the reason."""
     text.check("secondary_reason", secondary_reason, text.PROSE)
     if level is Level.PRODUCT and origin is None:
