@@ -181,3 +181,4 @@ class DataReviewOut(BaseModel):
     flags: list[dict[str, Any]]
     quality_profile: QualityProfileOut
     emissions_tco2e: str
+    levels: list[str]

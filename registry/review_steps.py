@@ -46,6 +46,7 @@ class DataReviewView:
     flags: tuple[dict[str, Any], ...]  # the items whose equipment calibration had lapsed on the audit date
     quality_profile: dict[str, dict[str, float]]
     emissions_tco2e: str  # the activity data's reviewed emissions, in all
+    levels: tuple[str, ...] = ()  # the scope's levels, each reviewed before a grant
 
     @property
     def empty(self) -> bool:
@@ -139,7 +140,7 @@ class ReviewSteps(Section):
             findings=plain(case.review_findings) if case.review_findings else None, flags=flags,
             quality_profile={"by_class": {k: share(v) for k, v in profile.by_class.items()},
                              "by_tier": {k: share(v) for k, v in profile.by_tier.items()}},
-            emissions_tco2e=str(total))
+            emissions_tco2e=str(total), levels=tuple(lv.level.value for lv in case.levels))
 
 
 def _calibration_until(r: Reviewed) -> date | None:

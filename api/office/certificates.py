@@ -23,6 +23,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.certificate_pdf import CJKFontMissing
 from api.certificate_pdf import render as render_pdf
+from api.office import names as office_names
+from api.office.data_review import profiles, review_detail
 from api.office.frame import (
     HEADERS,
     Form,
@@ -133,7 +135,7 @@ def detail_of(e: HistoryEntry, names: Names) -> str:
                    f"{d.get('detail', '')}"
         case "RenewedBy":
             return f"新证书 Successor：{d.get('successor', '')}"
-    return ""
+    return review_detail(e)
 
 
 def timeline(history: list[HistoryEntry], names: Names) -> list[dict[str, Any]]:
@@ -216,6 +218,8 @@ def _page_data(request: Request, number: str, signed: Signed) -> dict[str, Any]:
     today = registry.clock.today()
     return {"cert": view, "events": timeline(history, names), "requests": change_requests(history), "cases": cases,
             "auditors": auditors(registry, today) if signed.holds("auditor") else [],
+            "reviews": profiles(registry, view.case_ids),  # R-GHG-4
+            "review_names": office_names,
             "number_q": quote(view.number, safe="")}
 
 
