@@ -76,6 +76,7 @@ class Case(CaseReview):
         cycle_effectiveness: str
         actual_reductions: str
         gaps: tuple[dict[str, str], ...]  # R-REP-1: what the report lacks; any gap bars a grant
+        quality_profile: dict[str, dict[str, str]] | None = None  # R-GHG-4: the data-quality profile it shows
 
         def apply(self, case: Case) -> None:
             case.stage = Stage.REPORTED
@@ -219,8 +220,8 @@ class Case(CaseReview):
                      quantified_performance=tuple(quantified_performance),
                      measurement_and_verification=measurement_and_verification,
                      improvement_evaluation=improvement_evaluation, cycle_effectiveness=cycle_effectiveness,
-                     actual_reductions=actual_reductions, gaps=tuple(g.as_dict() for g in gaps), actor=actor,
-                     effective_on=submitted_on, now=now)
+                     actual_reductions=actual_reductions, gaps=tuple(g.as_dict() for g in gaps),
+                     quality_profile=self.profile_as_recorded(), actor=actor, effective_on=submitted_on, now=now)
 
     # The decision (§8.5, §4.2)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -128,6 +129,12 @@ class CaseReview(CaseIntake):
         return data_review.profile([r.item for r in self.activity_data if isinstance(r.item, ActivityDatum)],
                                    [r.item for r in self.emission_factors if isinstance(r.item, EmissionFactor)])
 
+    def profile_as_recorded(self) -> dict[str, dict[str, str]]:
+        """R-GHG-4: the profile as the audit report records it (shares as decimals to six places)."""
+        p = self.quality_profile
+        return {"by_class": {k: _six(v) for k, v in p.by_class.items()},
+                "by_tier": {k: _six(v) for k, v in p.by_tier.items()}}
+
     def check_data_reviewed(self) -> None:
         """R-GHG-4: a certificate is never granted on unreviewed data: every level of the scope has reviewed
         activity data."""
@@ -139,3 +146,7 @@ class CaseReview(CaseIntake):
                                                  f"the data review has no activity data for level "
                                                  f"{named}: no certificate is granted on unreviewed "
                                                  "data")
+
+
+def _six(share: Fraction) -> str:
+    return str((Decimal(share.numerator) / Decimal(share.denominator)).quantize(Decimal("0.000001")).normalize())

@@ -87,3 +87,14 @@ def test_r_ghg_4_every_level_of_the_scope_is_reviewed_before_a_grant(walk: Walk)
 def test_r_ghg_4_a_refusal_needs_no_reviewed_data(walk: Walk) -> None:
     walk.to_team().stage1().stage2(review=False).report()
     walk.decide(grant=False, conditions={"legal_compliance": False}, reasons="存在违法行为")
+
+
+def test_r_ghg_4_the_audit_report_and_the_case_show_the_profile(walk: Walk) -> None:
+    walk.to_team().stage1().stage2(review=False)
+    for item, cls, t in (("天然气", DataClass.CONTINUOUS, "300"), ("柴油", DataClass.ESTIMATED, "100")):
+        walk.app.review_activity_datum(walk.case, datum(item, cls, t), AUDIT_ON, actor=walk.staff.leader_actor)
+    walk.report()
+    report = list(walk.app.events.get(walk.case))[-1]
+    assert type(report).__name__ == "ReportSubmitted"
+    assert report.quality_profile == {"by_class": {"continuous": "0.75", "estimated": "0.25"}, "by_tier": {}}
+    assert walk.app.get_case(walk.case).quality_profile == report.quality_profile
