@@ -26,7 +26,7 @@ def factor_table_id(table: str, version: str) -> UUID:
 
 
 class EmissionFactorTable(RegistryAggregate):
-    class Published(RegistryAggregate.Created):
+    class FactorTablePublished(RegistryAggregate.Created):
         table: str
         table_version: str  # "version" is the record's own number of events
         entries: tuple[FactorEntry, ...]
@@ -59,8 +59,9 @@ class EmissionFactorTable(RegistryAggregate):
                 raise InvalidInput(f"entries.{i}.value", "缺省值须为非负数 / a default is a non-negative number")
             if not e.unit.strip():
                 raise InvalidInput(f"entries.{i}.unit", "缺省值须有单位 / a default has a unit")
-        return cls._create(cls.Published, id=factor_table_id(table, version), table=table, table_version=version,
-                           entries=tuple(entries), actor=actor, effective_on=published_on, timestamp=now)
+        return cls._create(cls.FactorTablePublished, id=factor_table_id(table, version), table=table,
+                           table_version=version, entries=tuple(entries), actor=actor, effective_on=published_on,
+                           timestamp=now)
 
     def default(self, key: str) -> tuple[Decimal, str] | None:
         entry = self.entries.get(key)

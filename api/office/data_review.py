@@ -221,6 +221,6 @@ def review_detail(e: HistoryEntry) -> str:
         case "ReviewFindingsRecorded":
             found = d.get("findings") or {}
             return f"代表性 Representativeness：{found.get('representativeness', '')}"
-        case "Published":
+        case "FactorTablePublished":
             return f"{d.get('table', '')} {d.get('table_version', '')}"
     return ""

@@ -239,7 +239,7 @@ EVENTS.update({
     "ActivityDatumReviewed": ("数据评审：活动数据", "Data review: activity datum"),
     "EmissionFactorReviewed": ("数据评审：排放因子", "Data review: emission factor"),
     "ReviewFindingsRecorded": ("数据评审结论", "Data review findings"),
-    "Published": ("发布排放因子参考表", "Emission-factor reference table published"),
+    "FactorTablePublished": ("发布排放因子参考表", "Emission-factor reference table published"),
 })
 
 
