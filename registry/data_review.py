@@ -244,6 +244,7 @@ def check_emission_factor(factor: EmissionFactor, default: tuple[Decimal, str] |
 
 def _check_default(factor: EmissionFactor, default: tuple[Decimal, str] | None) -> None:
     g = factor.guideline
+    text.check_record("guideline", g, table=text.NAME, version=text.CODE, key=text.NAME)
     if g is None or not (g.table.strip() and g.version.strip() and g.key.strip()):
         raise RuleViolation("R-GHG-3", "§7.3", "缺省因子须写明所依据的核算指南参考表、版本和条目 / a default factor "
                                                "names its guideline table, version and key (guideline)")
