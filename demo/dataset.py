@@ -12,15 +12,18 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from uuid import UUID
 
 from demo.scenario import SURVEILLANCE, Walk, enrol_staff
 from registry.application import Registry
 from registry.calendar import add_months, add_years
+from registry.data_review import FactorEntry
 from registry.errors import NotFound
 from registry.values import Changes, DocumentKind, Level, Method, ScopeLevel
 
 # Valid USCCs (check characters computed per GB 32100-2015).
+DEMO_FACTOR_TABLE = "省级温室气体清单编制指南缺省值"
 DEMO_ORGANIZATIONS = (
     ("91110000600037341L", "北京绿能电力有限公司", "北京市海淀区中关村大街1号", "燃煤发电的碳排放管理活动"),
     ("914403001922038216", "深圳华南制造股份有限公司", "深圳市南山区科技园路2号", "电子元器件制造的碳排放管理活动"),
@@ -125,6 +128,11 @@ def describe(app: Registry) -> list[DemoEntry]:
 def _load(app: Registry) -> None:
     today = app.clock.today()
     staff = enrol_staff(app, add_years(today, -5))
+    # The body's reference table of the accounting guidelines' defaults (R-GHG-3), as the office's page shows it.
+    app.publish_factor_table(DEMO_FACTOR_TABLE, "2026", [FactorEntry("natural_gas", Decimal("21.622"), "tCO2/万Nm3"),
+                                                         FactorEntry("grid_power", Decimal("0.5703"), "tCO2/MWh"),
+                                                         FactorEntry("raw_coal", Decimal("1.9003"), "tCO2/t")],
+                             add_years(today, -1), actor=staff.admin)
 
     def walk(index: int, start: date) -> Walk:
         uscc, name, address, scope = DEMO_ORGANIZATIONS[index]

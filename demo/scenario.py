@@ -17,6 +17,16 @@ from uuid import UUID
 
 from registry.application import SYSTEM, Registry
 from registry.calendar import add_months, add_years
+from registry.data_review import (
+    ActivityDatum,
+    Calibration,
+    CrossCheck,
+    DataClass,
+    DataOrigin,
+    EmissionFactor,
+    FactorTier,
+    ReviewFields,
+)
 from registry.identifiers import USCC_CHARSET, uscc_check_character
 from registry.values import (
     FOCUS_POINTS,
@@ -57,6 +67,28 @@ ORGANIZATION_LEVEL = (ScopeLevel(Level.ORGANIZATION, Method.ISO_14064_1),)
 SURVEILLANCE_TEXT = {item: f"已审核：{item}" for item in SURVEILLANCE_CONTENT}
 SURVEILLANCE: dict[str, Any] = {"content": SURVEILLANCE_TEXT, "person_days": Decimal(2)}
 RECERTIFICATION_TEXT = {item: f"已评价：{item}" for item in RECERTIFICATION_ITEMS}
+
+
+def demo_datum(level: Level, on: date, emissions: Decimal = Decimal("1200")) -> ActivityDatum:
+    """A continuously measured activity datum, cross-checked against the fuel contract, calibrated a year back."""
+    return ActivityDatum(
+        item="天然气消耗量", unit="万Nm3", source="燃气计量表读数", data_class=DataClass.CONTINUOUS,
+        lower_class_reason="", emissions_tco2e=emissions, level=level,
+        review=ReviewFields(
+            monitoring_method="流量计在线计量", monitoring_frequency="连续", recording_frequency="每日",
+            missing_data_handling="以同期平均值替代并注明",
+            calibration=Calibration("燃气流量计 FT-01", add_years(on, -1), add_years(on, 1) - timedelta(days=1)),
+            cross_checks=(CrossCheck("燃料合同", "供气结算单", True),)),
+        data_origin=DataOrigin.PRIMARY if level is Level.PRODUCT else None)
+
+
+def demo_factor(level: Level, emissions: Decimal = Decimal("1200")) -> EmissionFactor:
+    """A national emission factor (tier 5), with the reason a higher tier was not used."""
+    return EmissionFactor(
+        item="天然气排放因子", value=Decimal("21.622"), unit="tCO2/万Nm3", source="《核算指南》附录二",
+        tier=FactorTier.NATIONAL, lower_tier_reason="未开展气质实测", is_default=False, guideline=None,
+        measurement=None, emissions_tco2e=emissions, level=level,
+        data_origin=DataOrigin.PRIMARY if level is Level.PRODUCT else None)
 
 
 @dataclass
@@ -154,11 +186,24 @@ class Walk:
         self.app.conduct_stage1(self.case, **args)
         return self
 
-    def stage2(self, majors: int = 0, **overrides: Any) -> Walk:
+    def stage2(self, majors: int = 0, review: bool = True, **overrides: Any) -> Walk:
+        """Stage 2 and, unless ``review`` is False, the data review its auditor records on its date (R-GHG-4)."""
         ncs = [Nonconformity(f"NC-{i + 1}", Severity.MAJOR, "能源计量器具未校准") for i in range(majors)]
         args: dict[str, Any] = dict(conducted_on=self.day(20), nonconformities=ncs, actor=self.staff.leader_actor)
         args.update(overrides)
         self.app.conduct_stage2(self.case, **args)
+        if review:
+            self.data_review(args["conducted_on"], args["actor"])
+        return self
+
+    def data_review(self, on: date | None = None, actor: Actor | None = None) -> Walk:
+        """The data review (R-GHG-2..4): one continuously measured activity datum for each level of the scope, and
+        one national emission factor."""
+        on, actor = on or self.day(20), actor or self.staff.leader_actor
+        levels = [lv.level for lv in self.app.case_by_id(self.case).levels]
+        for level in levels:
+            self.app.review_activity_datum(self.case, demo_datum(level, on), on, actor=actor)
+        self.app.review_emission_factor(self.case, demo_factor(levels[0]), on, actor=actor)
         return self
 
     def close(self, ref: str, on: date | None = None) -> Walk:

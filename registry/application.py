@@ -42,6 +42,7 @@ from registry.reads import Reads
 from registry.records import Records
 from registry.replay import Replay
 from registry.repository import Collected, RegistryRepository
+from registry.review_steps import ReviewSteps
 from registry.section import SYSTEM
 from registry.sign_ins import SignInThrottle
 from registry.surveillance_steps import SurveillanceSection
@@ -66,8 +67,8 @@ class RegistryConfig:
     read_only: bool = False  # a read replica's: nothing is created in the database (commands fail there)
 
 
-class Registry(Parties, CaseSteps, Deciding, CertificateSteps, SurveillanceSection, Access, Replay, Reads, Records,
-               Application[UUID]):
+class Registry(Parties, CaseSteps, Deciding, CertificateSteps, SurveillanceSection, ReviewSteps, Access, Replay,
+               Reads, Records, Application[UUID]):
     """The certificate registry. ``config`` chooses the store and the issuer; ``clock`` gives today."""
 
     name = "Registry"

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from registry import rules, text
+from registry.case_review import CaseReview
 from registry.errors import InvalidInput, NotPermitted, OutOfOrder, RuleViolation
 from registry.intake import CaseIntake, Stage
 from registry.person import Person
@@ -30,7 +31,7 @@ from registry.values import (
 )
 
 
-class Case(CaseIntake):
+class Case(CaseReview):
     class TeamAppointed(CaseIntake.Event):
         team: Team
 
@@ -77,6 +78,7 @@ class Case(CaseIntake):
         actual_reductions: str
         gaps: tuple[dict[str, str], ...]  # R-REP-1: what the report lacks; any gap bars a grant
         recertification: dict[str, str] | None = None  # R-RECERT-2: a renewal's four items of §9.2.2
+        quality_profile: dict[str, dict[str, str]] | None = None  # R-GHG-4: the data-quality profile it shows
 
         def apply(self, case: Case) -> None:
             case.stage = Stage.REPORTED
@@ -232,8 +234,8 @@ class Case(CaseIntake):
                      measurement_and_verification=measurement_and_verification,
                      improvement_evaluation=improvement_evaluation, cycle_effectiveness=cycle_effectiveness,
                      actual_reductions=actual_reductions, gaps=tuple(g.as_dict() for g in gaps),
-                     recertification=dict(recertification) if recertification else None, actor=actor,
-                     effective_on=submitted_on, now=now)
+                     recertification=dict(recertification) if recertification else None,
+                     quality_profile=self.profile_as_recorded(), actor=actor, effective_on=submitted_on, now=now)
 
     # The decision (§8.5, §4.2)
 
@@ -265,6 +267,8 @@ class Case(CaseIntake):
                                 "transferred")
         unmet = rules.unmet_conditions(conditions, bool(self.basis.sector_requirements))
         if grant:
+            if audited:
+                self.check_data_reviewed()  # R-GHG-4: never granted on unreviewed data
             open_majors = self.open_majors(decided_on)
             if open_majors:
                 raise RuleViolation("R-DEC-1", "§8.5.2",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from registry import review_steps
 from registry.commands import (
     AddUser,
     Apply,
@@ -250,4 +251,8 @@ def perform(registry: Registry, command: Command, actor: Actor, key: Idempotency
             return Handled(registry.set_password(c.name, c.password, actor=actor, idempotency=key))
         case ChangeRoles() as c:
             return Handled(registry.change_roles(c.name, c.roles, actor=actor, idempotency=key))
+    # The data review (R-GHG-2..4) and the reference tables of default factors: registry.review_steps
+    reviewed = review_steps.perform(registry, command, actor, key)
+    if reviewed is not None:
+        return Handled(reviewed)
     raise TypeError(f"no step handles {type(command).__name__}")

@@ -9,7 +9,7 @@ from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
-from registry import values
+from registry import data_review, values
 
 
 class DateAsISO(Transcoding):
@@ -77,4 +77,9 @@ def register(transcoder: JSONTranscoder) -> None:
     for enum in ENUMS:
         transcoder.register(EnumAsValue(enum))
     for cls in VALUE_OBJECTS:
+        transcoder.register(DataclassAsDict(cls))
+    # The data review (R-GHG-2..4)
+    for enum in data_review.ENUMS:
+        transcoder.register(EnumAsValue(enum))
+    for cls in data_review.VALUE_OBJECTS:
         transcoder.register(DataclassAsDict(cls))

@@ -98,6 +98,7 @@ class CaseView:
     renewal_of: str | None
     findings: str
     deadlines: tuple[dict[str, Any], ...]
+    quality_profile: dict[str, dict[str, str]] | None = None  # R-GHG-4: the data review's, as it stands
 
     @classmethod
     def of(cls, c: Case) -> CaseView:
@@ -117,6 +118,7 @@ class CaseView:
             renewal_of=c.renewal_of, findings=c.findings,
             deadlines=tuple({"rule": "R-ACC-2", "subject": "acceptance notice", "due_on": c.notice_due_by}
                             for _ in (1,) if c.stage is Stage.APPLIED and c.notice_due_by is not None),
+            quality_profile=c.profile_as_recorded(),
         )
 
 

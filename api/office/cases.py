@@ -26,6 +26,7 @@ from projections.deadlines import apply_changes, case_changes
 from registry.application import Registry
 from registry.case import Case
 from registry.errors import NotFound, RegistryError
+from registry.review_steps import DataReviewView
 from registry.values import DocumentKind
 from registry.views import CaseView
 
@@ -69,6 +70,12 @@ class CasePage:
     history: tuple[dict[str, Any], ...]
     candidates: tuple[tuple[UUID, str], ...] = ()  # people who may be named to a team: the auditors among the users
     open_refs: tuple[str, ...] = field(default=())
+    review: DataReviewView | None = None  # the greenhouse-gas data review (R-GHG-2..4; api.office.data_review)
+
+    @property
+    def names_by_id(self) -> dict[str, str]:
+        """The people's names by their ids as text (as a view's plain data gives them)."""
+        return {str(k): v for k, v in self.people.items()}
 
 
 def _name_of(registry: Registry, people: dict[UUID, str], pid: Any) -> None:
@@ -148,8 +155,11 @@ def case_page(registry: Registry, case_id: str, today: date, with_candidates: bo
                 _name_of(registry, people, user.person)
                 candidates.append((user.person, people[user.person]))
     open_refs = tuple(nc["ref"] for nc in view.nonconformities if nc["closed_on"] is None)
+    review = registry.get_data_review(view.id)
+    for item in (*review.activity_data, *review.emission_factors):
+        _name_of(registry, people, UUID(item["reviewed_by"]) if item.get("reviewed_by") else None)
     return CasePage(view, organization_name, receipts, people, _steps(view, reached), stage1, facts, deadlines,
-                    tuple(reversed(history)), tuple(candidates), open_refs)
+                    tuple(reversed(history)), tuple(candidates), open_refs, review)
 
 
 def _steps(view: CaseView, reached: set[str]) -> tuple[dict[str, Any], ...]:

@@ -24,6 +24,8 @@ from starlette.concurrency import run_in_threadpool
 from api.certificate_pdf import CJKFontMissing
 from api.certificate_pdf import render as render_pdf
 from api.office import certificate_forms as surveillance_forms
+from api.office import names as office_names
+from api.office.data_review import profiles, review_detail
 from api.office.frame import (
     HEADERS,
     Form,
@@ -147,7 +149,7 @@ def detail_of(e: HistoryEntry, names: Names) -> str:
         case "SurveillanceNonconformityClosed":
             return f"不符合项 Nonconformity {d.get('ref', '')}：{d.get('evidence', '')}" + \
                 ("（逾期 late）" if d.get("late") else "")
-    return ""
+    return review_detail(e)
 
 
 def timeline(history: list[HistoryEntry], names: Names) -> list[dict[str, Any]]:
@@ -233,6 +235,8 @@ def _page_data(request: Request, number: str, signed: Signed) -> dict[str, Any]:
     return {"cert": view, "events": timeline(history, names), "requests": change_requests(history, view.id),
             "cases": cases,
             "auditors": auditors(registry, today) if signed.holds("auditor") else [],
+            "reviews": profiles(registry, view.case_ids),  # R-GHG-4
+            "review_names": office_names,
             "number_q": quote(view.number, safe="")}
 
 

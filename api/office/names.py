@@ -70,6 +70,7 @@ RECORDS: dict[str, tuple[str, str]] = {
     "certificate": ("证书", "Certificate"),
     "case": ("认证案例", "Case"),
     "organization": ("组织", "Organisation"),
+    "emissionfactortable": ("排放因子参考表", "Emission-factor reference table"),
 }
 
 # A certificate's statuses (registry.values.Status): the public pages' words.
@@ -243,14 +244,37 @@ INCIDENT_KINDS: dict[str, tuple[str, str]] = {
     "major_incident": ("重大事故", "Major incident"),
 }
 
+# The greenhouse-gas data review (§7; R-GHG-2..4; registry.data_review, registry.factor_tables)
+DATA_CLASSES: dict[str, tuple[str, str]] = {
+    "continuous": ("连续测量", "Continuous measurement"),
+    "intermittent": ("间歇测量", "Intermittent measurement"),
+    "estimated": ("估算", "Estimate"),
+}
+FACTOR_TIERS: dict[str, tuple[str, str]] = {
+    "measured_or_mass_balance": ("实测或质量平衡", "Measured or mass balance"),
+    "same_process_empirical": ("相同工艺经验值", "Same-process empirical"),
+    "manufacturer": ("设备制造商提供", "Manufacturer"),
+    "regional": ("区域排放因子", "Regional"),
+    "national": ("国家排放因子", "National"),
+    "international": ("国际排放因子", "International"),
+}
+DATA_ORIGINS: dict[str, tuple[str, str]] = {"primary": ("初级数据", "Primary data"),
+                                            "secondary": ("次级数据", "Secondary data")}
+EVENTS.update({
+    "ActivityDatumReviewed": ("数据评审：活动数据", "Data review: activity datum"),
+    "EmissionFactorReviewed": ("数据评审：排放因子", "Data review: emission factor"),
+    "ReviewFindingsRecorded": ("数据评审结论", "Data review findings"),
+    "FactorTablePublished": ("发布排放因子参考表", "Emission-factor reference table published"),
+})
+
 
 def name(table: Mapping[str, tuple[str, str]], code: str) -> tuple[str, str]:
     """The (Chinese, English) names of ``code`` in ``table``; the code itself when it has none."""
     return table.get(code, (code, code))
 
 
-__all__ = ["CANCELLATION_GROUNDS", "CASE_KINDS", "CHANGE_FIELDS", "DEADLINE_STATES", "DECISION_CONDITIONS",
-           "DECISION_STEP", "DOCUMENT_KINDS", "EVENTS", "FOCUS_POINTS", "GROUNDS", "INCIDENT_KINDS", "LEVELS",
-           "METHODS", "NEXT_STEPS", "NOT_COMPETENT", "OFF_SITE_GROUNDS", "OUTCOMES", "RECERTIFICATION_ITEMS",
-           "RECORDS", "REGISTRATION_KINDS", "REVIEW", "ROLES", "SERVICE_KINDS", "SEVERITIES", "STAGES", "STATUSES",
-           "SURVEILLANCE_CONTENT", "TRANSFER_STATUSES", "TRANSFER_STEPS", "name"]
+__all__ = ["CANCELLATION_GROUNDS", "CASE_KINDS", "CHANGE_FIELDS", "DATA_CLASSES", "DATA_ORIGINS", "DEADLINE_STATES",
+           "DECISION_CONDITIONS", "DECISION_STEP", "DOCUMENT_KINDS", "EVENTS", "FACTOR_TIERS", "FOCUS_POINTS",
+           "GROUNDS", "INCIDENT_KINDS", "LEVELS", "METHODS", "NEXT_STEPS", "NOT_COMPETENT", "OFF_SITE_GROUNDS",
+           "OUTCOMES", "RECERTIFICATION_ITEMS", "RECORDS", "REGISTRATION_KINDS", "REVIEW", "ROLES", "SERVICE_KINDS",
+           "SEVERITIES", "STAGES", "STATUSES", "SURVEILLANCE_CONTENT", "TRANSFER_STATUSES", "TRANSFER_STEPS", "name"]

@@ -25,6 +25,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.inputs import MAX_POSITION
 from api.keys import LEAKED
+from api.office import names as office_names
+from api.office.data_review import profiles, review_detail
 from api.office.frame import HEADERS, Office, page, read, registry_of
 from api.office.names import EVENTS, RECORDS, ROLES, STATUSES, name
 from api.routers.certificates import as_issued
@@ -55,6 +57,7 @@ class Row:
     person_id: UUID | None
     role: tuple[str, str]
     leaf_hash: str
+    detail: str = ""  # what a data-review event reviewed (R-GHG-4: the regulator sees what data was checked)
 
 
 def _rows(registry: Registry, history: list[HistoryEntry], certificates: dict[UUID, str], uscc: str) -> list[Row]:
@@ -79,7 +82,7 @@ def _rows(registry: Registry, history: list[HistoryEntry], certificates: dict[UU
                         record=name(RECORDS, event.record), record_link=link,
                         recorded_at=event.recorded_at.astimezone(SHANGHAI), effective_on=event.effective_on,
                         person=names.get(pid) if pid else None, person_id=UUID(pid) if pid else None,
-                        role=name(ROLES, role), leaf_hash=event.leaf_hash))
+                        role=name(ROLES, role), leaf_hash=event.leaf_hash, detail=review_detail(event)))
     return rows
 
 
@@ -98,7 +101,8 @@ def _certificate(request: Request, number: str) -> dict[str, Any]:
     status = certificate.as_shown(registry.clock.today()).status
     return {"subject": "certificate", "number": certificate.number, "cert_status": status,
             "status_words": name(STATUSES, status),
-            "organization": certificate.organization,
+            "organization": certificate.organization, "reviews": profiles(registry, certificate.case_ids),
+            "review_names": office_names,
             "rows": _rows(registry, history, numbers, certificate.organization["uscc"])}
 
 

@@ -213,11 +213,29 @@ class HttpWalk:
         self.post("stage1", f"/cases/{self.case}/stage1", self.callers.leader, self.stage1_body(**overrides))
         return self
 
-    def stage2(self, majors: int = 1, **overrides: Any) -> HttpWalk:
+    def stage2(self, majors: int = 1, review: bool = True, **overrides: Any) -> HttpWalk:
+        """Stage 2 and, unless ``review`` is False, the data review recorded on its date (R-GHG-4)."""
         body = {"conducted_on": iso(self.day(20)),
                 "nonconformities": [{"ref": f"NC-{i + 1}", "severity": "major", "description": "能源计量器具未校准"}
                                     for i in range(majors)], **overrides}
         self.post("stage2", f"/cases/{self.case}/stage2", self.callers.member, body)
+        if review:
+            self.data_review()
+        return self
+
+    def activity_datum_body(self, **overrides: Any) -> dict[str, Any]:
+        return {"item": "天然气消耗量", "unit": "万Nm3", "source": "燃气计量表读数",
+                "monitoring_method": "流量计在线计量", "monitoring_frequency": "连续", "recording_frequency": "每日",
+                "missing_data_handling": "以同期平均值替代并注明",
+                "calibration": {"equipment": "燃气流量计 FT-01", "calibrated_on": iso(self.day(-100)),
+                                "valid_until": iso(self.day(200))},
+                "cross_checks": [{"source_kind": "燃料合同", "reference": "供气结算单", "agrees": True}],
+                "sampling": None, "data_class": "continuous", "lower_class_reason": "", "emissions_tco2e": "1200",
+                "reviewed_on": iso(self.day(20)), **overrides}
+
+    def data_review(self, **overrides: Any) -> HttpWalk:
+        self.post("activity-data", f"/cases/{self.case}/data-review/activity-data", self.callers.member,
+                  self.activity_datum_body(**overrides), 201)
         return self
 
     def report_body(self, **overrides: Any) -> dict[str, Any]:

@@ -94,7 +94,8 @@ def test_a_certificate_is_granted_changed_suspended_reinstated_and_cancelled_ove
     types = [e["type"] for e in events]
     assert types == (["Applied"] + ["DocumentReceived"] * 11
                      + ["Accepted", "AgreementSigned", "ProgrammePlanned", "TeamAppointed", "Stage1Conducted",
-                        "Stage2Conducted", "ReportSubmitted", "NonconformityClosed", "Granted", "Issued",
+                        "Stage2Conducted", "ActivityDatumReviewed", "ReportSubmitted", "NonconformityClosed",
+                        "Granted", "Issued",
                         "SurveillanceAuditRecorded", "ChangeRequested", "Changed", "Suspended", "Reinstated",
                         "Cancelled"]), types
 

@@ -186,6 +186,13 @@ def test_the_admin_appoints_the_team_by_name(office: Office) -> None:
     team = office.registry.get_case(walk.case).team
     assert team is not None and team["leader"] == staff.leader and team["members"] == [staff.member]
 
+ACTIVITY_DATUM = {"item": "燃煤消耗量", "unit": "t", "source": "入厂煤计量", "data_class": "continuous",
+                  "emissions_tco2e": "5000", "monitoring_method": "皮带秤", "monitoring_frequency": "连续",
+                  "recording_frequency": "每班", "missing_data_handling": "按库存差额补记",
+                  "calibration.equipment": "皮带秤 B-1", "calibration.calibrated_on": "2025-09-01",
+                  "calibration.valid_until": "2026-08-31", "cross_checks": "燃料合同 | 2025年购煤合同 | 是",
+                  "level": "organization", "reviewed_on": "2026-03-21"}
+
 
 def test_the_leader_records_the_audit_and_the_decision_maker_grants(office: Office) -> None:
     walk = Walk(office.registry, office.staff, START).to_team()
@@ -208,6 +215,7 @@ def test_the_leader_records_the_audit_and_the_decision_maker_grants(office: Offi
     assert attribute(page, "data-nc") == ["NC-1", "NC-2"] and attribute(page, "data-severity") == ["major", "minor"]
     assert attribute(page, "data-closed") == ["", ""]
     assert 'data-form="closure:NC-1"' in page.text and 'data-form="report"' in page.text
+    assert case_of(office.leader.post(f"{case}/data-review/activity-data", ACTIVITY_DATUM)) == str(walk.case)
 
     report = {"submitted_on": "2026-03-26",
               "quantified_performance": "单位发电量碳排放 | tCO2/MWh | 0.85 | 0.80 | 0.79",

@@ -215,6 +215,17 @@ def test_four_users_walk_an_initial_certification_in_the_office(office: Office, 
         fill_dates(leader, "stage2", date(2026, 10, 22))
         leader.locator("details[data-form='stage2'] button[type=submit]").click()
         expect(leader.locator("[data-stage]")).to_have_attribute("data-stage", "stage2_done")
+        # The data review (R-GHG-2, R-GHG-4): one continuously measured activity datum, calibrated that day.
+        open_step(leader, "activity_datum")
+        fill_dates(leader, "activity_datum", date(2026, 10, 22))
+        for field, value in (("item", "燃煤消耗量"), ("unit", "t"), ("source", "入厂煤计量"),
+                             ("emissions_tco2e", "5000"), ("monitoring_method", "皮带秤"),
+                             ("monitoring_frequency", "连续"), ("recording_frequency", "每班"),
+                             ("missing_data_handling", "按库存差额补记"), ("calibration\\.equipment", "皮带秤 B-1"),
+                             ("cross_checks", "燃料合同 | 购煤合同 | 是")):
+            leader.locator(f"#ad-{field}").fill(value)
+        leader.locator("details[data-form='activity_datum'] button[type=submit]").click()
+        expect(leader.locator("[data-item]")).to_have_attribute("data-item", "燃煤消耗量")
         open_step(leader, "report")
         fill_dates(leader, "report", date(2026, 10, 24))
         for area in leader.locator("details[data-form='report'] textarea[name^='focus_points.']").all():

@@ -60,6 +60,7 @@ EVENTS: dict[str, tuple[str, Counter[str]]] = {
     "team": ("TeamAppointed", Counter(["TeamAppointed"])),
     "stage1": ("Stage1Conducted", Counter(["Stage1Conducted"])),
     "stage2": ("Stage2Conducted", Counter(["Stage2Conducted"])),
+    "activity-data": ("ActivityDatumReviewed", Counter(["ActivityDatumReviewed"])),
     "closure": ("NonconformityClosed", Counter(["NonconformityClosed"])),
     "report": ("ReportSubmitted", Counter(["ReportSubmitted"])),
     "decision": ("CertificateIssued", Counter(["Granted", "Issued", "CertificateIssued"])),
@@ -246,6 +247,9 @@ class CaseWalk:
                for i in range(self.majors)]
         self.write("stage2", f"{case()}/stage2", c.member, json={"conducted_on": iso(b.day(20)),
                                                                 "nonconformities": ncs})
+        # The data review (R-GHG-4: no grant on unreviewed data)
+        self.write("activity-data", f"{case()}/data-review/activity-data", c.member, 201,
+                   json=b.activity_datum_body())
         self.write("report", f"{case()}/report", c.leader, json=b.report_body())
         for nc in ncs:
             self.write("closure", f"{case()}/nonconformities/{nc['ref']}/closure", c.leader,

@@ -21,9 +21,10 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -42,6 +43,8 @@ from demo.scenario import (
     PERFORMANCE,
     RECERTIFICATION_TEXT,
     SURVEILLANCE,
+    demo_datum,
+    demo_factor,
     enrol_staff,
 )
 from projections.public_certificates import public_document
@@ -51,6 +54,7 @@ from registry.application import Registry, RegistryConfig
 from registry.calendar import add_days, add_months, add_years
 from registry.clock import FixedClock
 from registry.commands import Suspend
+from registry.data_review import Calibration, DataClass, FactorEntry, FactorTier, Guideline
 from registry.errors import NotFound, RegistryError
 from registry.idempotency import Idempotency
 from registry.identifiers import USCC_CHARSET, certificate_id, organization_id, uscc_check_character
@@ -63,6 +67,7 @@ from registry.values import (
     EmissionControl,
     IncidentKind,
     IntegratedSystem,
+    Level,
     Nonconformity,
     OffSiteGround,
     OtherCertification,
@@ -210,6 +215,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.certificate_events: dict[UUID, list[Any]] = {}
         self.steps = 0
         self.idempotent_requests: dict[int, tuple[str, date]] = {}  # key → the suspension first done with it
+        self.reviewed: dict[UUID, list[Any]] = {}  # case id → its data-review events, in log order (R-GHG-4)
+        self.tables: list[tuple[str, Decimal]] = []  # reference table versions published, with their one value
 
     def teardown(self) -> None:
         for view in (self.views.public, self.views.log):
@@ -492,6 +499,51 @@ class LifecycleMachine(RuleBasedStateMachine):
             "认证周期内体系有效" if complete else "", "减排1200吨" if complete else "", recertification=four,
             actor=actor))
 
+    # The greenhouse-gas data review (§7; R-GHG-2..4)
+
+    @rule(case=cases, back=BACK, data_class=st.sampled_from(DataClass), reason=st.booleans(),
+          calibration_back=st.one_of(st.none(), st.integers(-400, 400)), tonnes=st.integers(0, 5000), who=WHO)
+    def review_activity_datum(self, case: UUID, back: int, data_class: DataClass, reason: bool,
+                              calibration_back: int | None, tonnes: int, who: str) -> None:
+        """R-GHG-2: a datum of any class, with or without its reason, its calibration lapsed or not (or none)."""
+        on = self.on(back)
+        base = demo_datum(Level.ORGANIZATION, on, Decimal(tonnes))
+        calibration = None if calibration_back is None else Calibration(
+            "流量计", add_days(on, -500), add_days(on, -calibration_back))
+        datum = replace(base, data_class=data_class, lower_class_reason="无在线计量" if reason else "",
+                        review=replace(base.review, calibration=calibration))
+        self.attempt("review activity datum", case, lambda: self.app.review_activity_datum(
+            case, datum, on, actor=self.actor(who)))
+
+    @rule(case=cases, back=BACK, tier=st.sampled_from(FactorTier), reason=st.booleans(),
+          default=st.one_of(st.none(), st.integers(0, 5)), off=st.sampled_from(("0", "0.001", "-0.001")),
+          tonnes=st.integers(0, 5000), who=WHO)
+    def review_emission_factor(self, case: UUID, back: int, tier: FactorTier, reason: bool, default: int | None,
+                               off: str, tonnes: int, who: str) -> None:
+        """R-GHG-3: a factor of any tier; a default equal to its table's value, or 0.001 off it (refused)."""
+        on = self.on(back)
+        factor = replace(demo_factor(Level.ORGANIZATION, Decimal(tonnes)), tier=tier,
+                         lower_tier_reason="未实测" if reason else "",
+                         measurement=demo_datum(Level.ORGANIZATION, on).review if reason else None)
+        if default is not None and self.tables:
+            version, value = self.tables[default % len(self.tables)]
+            factor = replace(factor, is_default=True, value=value + Decimal(off),
+                             guideline=Guideline("性质测试缺省值", version, "gas"))
+        self.attempt("review emission factor", case, lambda: self.app.review_emission_factor(
+            case, factor, on, actor=self.actor(who)))
+
+    @rule(value=st.decimals(min_value=0, max_value=100, places=3), again=st.booleans())
+    def publish_factor_table(self, value: Decimal, again: bool) -> None:
+        """R-GHG-3: a version of a reference table, published once (again: refused)."""
+        version = str(next(self.serial))
+        written = self.attempt("publish factor table", None, lambda: self.app.publish_factor_table(
+            "性质测试缺省值", version, [FactorEntry("gas", value, "tCO2/万Nm3")], actor=self.staff.admin))
+        if written is not None:
+            self.tables.append((version, value))
+            if again:
+                self.attempt("publish factor table again", None, lambda: self.app.publish_factor_table(
+                    "性质测试缺省值", version, [FactorEntry("gas", value + 1, "tCO2/万Nm3")], actor=self.staff.admin))
+
     # The decision (§8.5)
 
     @rule(target=certificates, case=cases, back=BACK, grant=st.booleans(), met=st.booleans(), reasons=REASONS,
@@ -598,7 +650,10 @@ class LifecycleMachine(RuleBasedStateMachine):
                 case, today, _nonconformities(majors, 0), actor=staff.leader_actor))
         elif stage in ("stage2_done", "reported"):
             open_ncs = [nc["ref"] for nc in view.nonconformities if nc["closed_on"] is None]
-            if open_ncs:
+            if not self.app.get_data_review(case).activity_data:  # R-GHG-4: no grant on unreviewed data
+                self.attempt("review activity datum", case, lambda: self.app.review_activity_datum(
+                    case, demo_datum(Level.ORGANIZATION, today), today, actor=staff.leader_actor))
+            elif open_ncs:
                 self.attempt("close nonconformity", case, lambda: self.app.close_nonconformity(
                     case, open_ncs[0], today, "校准证书已提供", actor=staff.leader_actor))
             elif stage == "stage2_done":
@@ -871,6 +926,8 @@ class LifecycleMachine(RuleBasedStateMachine):
                 self.terminal[aggregate_id] = STATUS_AFTER[name]
         elif kind == "case" and name in CASE_TERMINAL:
             self.terminal[aggregate_id] = CASE_TERMINAL[name]
+        if kind == "case" and name in ("ActivityDatumReviewed", "EmissionFactorReviewed"):
+            self.reviewed.setdefault(aggregate_id, []).append(domain_event)
 
     @invariant()
     def read_models_equal_a_fold_of_the_log(self) -> None:
@@ -916,6 +973,35 @@ class LifecycleMachine(RuleBasedStateMachine):
                 assert row == (str(due), "met" if done_on <= due else "missed"), (folded.number, key, row)
             elif done_on is None:
                 assert row == (None if ended else (str(due), "open")), (folded.number, key, row)
+
+    @invariant()
+    def the_quality_profile_is_the_fold_of_the_reviewed_items(self) -> None:
+        """R-GHG-4: each case's profile is, exactly, the shares of its reviewed items' emissions by class and by
+        tier, folded here from the log's events; a granted case that was audited had reviewed data."""
+        self._sync()
+        for case_id, events in self.reviewed.items():
+            by_class: dict[str, Fraction] = {}
+            by_tier: dict[str, Fraction] = {}
+            for e in events:
+                if type(e).__name__ == "ActivityDatumReviewed":
+                    key, shares = e.datum.data_class.value, by_class
+                    tonnes = e.datum.emissions_tco2e
+                else:
+                    key, shares = e.factor.tier.value, by_tier
+                    tonnes = e.factor.emissions_tco2e
+                shares[key] = shares.get(key, Fraction(0)) + Fraction(tonnes)
+            review = self.app.get_data_review(case_id)
+            for folded, shown in ((by_class, review.quality_profile["by_class"]),
+                                  (by_tier, review.quality_profile["by_tier"])):
+                whole = sum(folded.values(), Fraction(0))
+                expected = {} if whole == 0 else {k: round(float(v / whole), 6) for k, v in folded.items()}
+                assert shown == expected, (case_id, shown, expected)
+                if shown:
+                    assert abs(sum(shown.values()) - 1) < 1e-5, shown
+        for case_id, reached in self.terminal.items():
+            # (a transfer may be decided without an audit)
+            if reached == "granted" and self.app.get_case(case_id).kind != "transfer":
+                assert self.app.get_data_review(case_id).activity_data, case_id
 
     @invariant()
     def live_views_equal_views_built_from_nothing(self) -> None:

@@ -8,7 +8,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import fields, is_dataclass
+from dataclasses import fields, is_dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -17,12 +17,13 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from demo.scenario import SURVEILLANCE, Staff, Walk, enrol_staff, new_uscc
+from demo.scenario import SURVEILLANCE, Staff, Walk, demo_factor, enrol_staff, new_uscc
 from registry.application import SYSTEM, Registry, RegistryConfig
 from registry.base import RegistryAggregate
 from registry.case import Case
 from registry.certificate import Certificate
 from registry.clock import FixedClock
+from registry.data_review import FactorEntry, Guideline, ReviewFindings
 from registry.errors import InvalidInput
 from registry.idempotency import Idempotency
 from registry.identifiers import certificate_id
@@ -341,6 +342,16 @@ def build_history(app: Registry, clock: FixedClock) -> dict[str, Any]:
     refused = Walk(app, staff, date(2026, 3, 2))
     refused.to_team().stage1().stage2().report()
     refused.decide(grant=False, conditions={"legal_compliance": False}, reasons="存在违法违规行为")
+
+    # The data review's own records (R-GHG-2..4): a reference table, a default factor checked against it, findings.
+    reviewed = Walk(app, staff, date(2026, 3, 2)).to_team()
+    app.publish_factor_table("核算指南缺省值", "2026", [FactorEntry("natural_gas", Decimal("21.622"), "tCO2/万Nm3")],
+                             actor=staff.admin)
+    app.review_emission_factor(reviewed.case, replace(
+        demo_factor(Level.ORGANIZATION), is_default=True, guideline=Guideline("核算指南缺省值", "2026", "natural_gas")),
+        reviewed.day(8), actor=staff.leader_actor)
+    app.record_review_findings(reviewed.case, ReviewFindings("有代表性", "边界完整", "准确"), reviewed.day(8),
+                               actor=staff.leader_actor)
 
     not_accepted = Walk(app, staff, date(2026, 3, 2)).organization().apply()
     app.request_supplement(not_accepted.case, date(2026, 3, 3), [DocumentKind.CARBON_REVIEW_REPORT], "请补充",

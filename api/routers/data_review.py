@@ -1,0 +1,70 @@
+"""The greenhouse-gas data review of a case (§7; R-GHG-2..4) and the body's reference tables of default emission
+factors (R-GHG-3)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter
+
+from api.deps import Admin, Auditor, Reader, RegistryDep, role_doc
+from api.review_schemas import (
+    ActivityDatumCreate,
+    DataReviewOut,
+    EmissionFactorCreate,
+    FactorTableCreate,
+    FindingsCreate,
+)
+from api.schemas import Code, Name, Written
+from registry.review_commands import (
+    PublishFactorTable,
+    RecordReviewFindings,
+    ReviewActivityDatum,
+    ReviewEmissionFactor,
+)
+
+router = APIRouter(tags=["data review · 数据评审"])
+TEAM = role_doc("auditor (an auditor of the case's team)")
+READERS = role_doc("any staff", "regulator")
+
+
+@router.post("/api/v1/cases/{case_id}/data-review/activity-data", status_code=201, response_model=Written,
+             openapi_extra=TEAM, summary="Record one activity-data item of the data review (R-GHG-2)")
+async def activity_datum(case_id: UUID, body: ActivityDatumCreate, w: Auditor) -> dict[str, Any]:
+    return await w.run(ReviewActivityDatum(case_id, body.datum(), body.reviewed_on), body)
+
+
+@router.post("/api/v1/cases/{case_id}/data-review/emission-factors", status_code=201, response_model=Written,
+             openapi_extra=TEAM,
+             summary="Record one emission factor of the data review (R-GHG-3; a default equals the reference table)")
+async def emission_factor(case_id: UUID, body: EmissionFactorCreate, w: Auditor) -> dict[str, Any]:
+    return await w.run(ReviewEmissionFactor(case_id, body.factor(), body.reviewed_on), body)
+
+
+@router.post("/api/v1/cases/{case_id}/data-review/findings", response_model=Written, openapi_extra=TEAM,
+             summary="The reviewer's §7.1 findings: representativeness, completeness (cut-off), accuracy")
+async def findings(case_id: UUID, body: FindingsCreate, w: Auditor) -> dict[str, Any]:
+    return await w.run(RecordReviewFindings(case_id, body.findings(), body.reviewed_on), body)
+
+
+@router.get("/api/v1/cases/{case_id}/data-review", response_model=DataReviewOut, openapi_extra=READERS,
+            summary="The case's data review: items, calibration flags, findings and the quality profile (R-GHG-4)")
+def data_review(case_id: UUID, registry: RegistryDep, _: Reader) -> dict[str, Any]:
+    view = registry.get_data_review(case_id)
+    return {**asdict(view), "case_id": str(view.case_id)}
+
+
+@router.post("/api/v1/reference/emission-factor-tables", status_code=201, response_model=Written,
+             openapi_extra=role_doc("admin"),
+             summary="Publish a version of a reference table of the accounting guidelines' default factors")
+async def publish_table(body: FactorTableCreate, w: Admin) -> dict[str, Any]:
+    return await w.run(PublishFactorTable(body.table, body.version, body.table_entries(), body.published_on), body,
+                       id="table")
+
+
+@router.get("/api/v1/reference/emission-factor-tables/{table}/{version}", openapi_extra=READERS,
+            summary="One version of a reference table of default factors")
+def factor_table(table: Name, version: Code, registry: RegistryDep, _: Reader) -> dict[str, Any]:
+    return registry.get_factor_table(table, version)
