@@ -50,7 +50,9 @@ from registry.values import (
 from tests.conftest import STAFF_SINCE, TODAY
 from tests.factories import certified, invalid
 
-UNDATED = {"Person.Enrolled", "Organization.Registered", "NumberSequence.Started"}  # facts without a business date
+# Facts without a business date (the body's sector list is reference data: R-TEAM-3).
+UNDATED = {"Person.Enrolled", "Organization.Registered", "NumberSequence.Started", "SectorList.Started",
+           "SectorList.SectorAdded"}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -335,6 +337,11 @@ def build_history(app: Registry, clock: FixedClock) -> dict[str, Any]:
     refused = Walk(app, staff, date(2026, 3, 2))
     refused.to_team().stage1().stage2().report()
     refused.decide(grant=False, conditions={"legal_compliance": False}, reasons="存在违法违规行为")
+
+    # R-PREP-2: a programme below 4 person-days, justified and approved by a decision maker
+    small = Walk(app, staff, date(2026, 3, 2)).to_acceptance().agree()
+    small.programme(person_days=Decimal("3.5"), justification="单一厂区，工艺简单")
+    app.approve_programme(small.case, date(2026, 3, 7), "同意按 3.5 人日实施", actor=staff.decision)
 
     not_accepted = Walk(app, staff, date(2026, 3, 2)).organization().apply()
     app.request_supplement(not_accepted.case, date(2026, 3, 3), [DocumentKind.CARBON_REVIEW_REPORT], "请补充",
