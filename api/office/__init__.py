@@ -10,9 +10,21 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.office import admin, case_steps, cases, certificates, frame, lists, people, regulator, routes, work
+from api.office import (
+    admin,
+    case_steps,
+    cases,
+    certificates,
+    frame,
+    lists,
+    people,
+    regulator,
+    routes,
+    sectors,
+    work,
+)
 
-MODULES = (routes, work, lists, case_steps, cases, certificates, people, regulator, admin)
+MODULES = (routes, work, lists, case_steps, cases, certificates, people, regulator, admin, sectors)
 
 
 def install(app: FastAPI) -> None:

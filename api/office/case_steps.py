@@ -24,6 +24,7 @@ from api.office.case_forms import (
     closure,
     decision,
     programme,
+    programme_approval,
     report,
     stage1,
     stage2,
@@ -123,6 +124,12 @@ async def agreement_signed(request: Request, signed: Office, case_id: str) -> Re
 async def programme_planned(request: Request, signed: Office, case_id: str) -> Response:
     return await _step(request, signed, case_id, "programme", lambda f: programme(case_id, f),
                        "已记录审核方案 / Audit programme recorded")
+
+
+@router.post("/cases/{case_id}/programme/approval")
+async def programme_approved(request: Request, signed: Office, case_id: str) -> Response:
+    return await _step(request, signed, case_id, "programme_approval", lambda f: programme_approval(case_id, f),
+                       "已批准审核方案 / Programme approved")
 
 
 @router.post("/cases/{case_id}/team")
