@@ -178,8 +178,7 @@ def options(request: Request) -> dict[str, Any]:
     return {"document_kinds": kinds, "document_kinds_options": [(code, f"{zh} {en}") for code, (zh, en) in kinds],
             "kind_options": [(code, f"{zh} {en}") for code, (zh, en) in names.CASE_KINDS.items()],
             "transfer_options": [(code, f"{zh} {en}") for code, (zh, en) in names.TRANSFER_STATUSES.items()],
-            "names": names, "max_upload_bytes": request.app.state.settings.max_upload_bytes,
-            "sector_options": list(registry_of(request).sectors().items())}  # R-TEAM-3: the body's list
+            "names": names, "max_upload_bytes": request.app.state.settings.max_upload_bytes}
 
 
 async def case_response(request: Request, signed: Signed, case_id: str, status: int = 200,

@@ -245,7 +245,7 @@ class CaseWalk:
         ncs = [{"ref": f"NC-{i + 1}", "severity": "major", "description": "能源计量器具未校准"}
                for i in range(self.majors)]
         self.write("stage2", f"{case()}/stage2", c.member, json={"conducted_on": iso(b.day(20)),
-                                                                "nonconformities": ncs})
+                                                                "nonconformities": ncs, "person_days": 3})
         self.write("report", f"{case()}/report", c.leader, json=b.report_body())
         for nc in ncs:
             self.write("closure", f"{case()}/nonconformities/{nc['ref']}/closure", c.leader,
