@@ -210,17 +210,20 @@ def check_audit_time(person_days: Decimal, integrated_with: Sequence[IntegratedS
                                f"person-days, not {days!r}")
     if person_days <= 0 or cems_standalone_person_days <= 0:
         raise InvalidInput("person_days", "审核人日应为正数 / audit time is a positive number of person-days")
-    unless = ("（少于 4 人日须记录理由并经认证决定人员批准，R-PREP-2） / unless a justification is recorded and a "
-              "decision maker approves it (R-PREP-2)")
+    zh_unless = "；少于 4 人日须记录理由并经认证决定人员批准（R-PREP-2）"
+    en_unless = " unless a justification is recorded and a decision maker approves it (R-PREP-2)"
     if cems_standalone_person_days < BASE_PERSON_DAYS and not justified:
         raise RuleViolation("R-TIME-1", "§8.3.3 (1)",
-                            f"the CEMS audit's own time is {cems_standalone_person_days} person-days; at least "
-                            f"{BASE_PERSON_DAYS} are required {unless}")
+                            f"碳排放管理体系单独审核时间为 {cems_standalone_person_days} 人日，原则上不少于 "
+                            f"{BASE_PERSON_DAYS} 人日{zh_unless} / the CEMS audit's own time is "
+                            f"{cems_standalone_person_days} person-days; at least {BASE_PERSON_DAYS} are required"
+                            f"{en_unless}")
     if not integrated_with:
         if person_days < BASE_PERSON_DAYS and not justified:
             raise RuleViolation("R-TIME-1", "§8.3.3 (1)",
-                                f"audit time is {person_days} person-days; at least {BASE_PERSON_DAYS} are required "
-                                f"{unless}")
+                                f"审核时间为 {person_days} 人日，原则上不少于 {BASE_PERSON_DAYS} 人日{zh_unless} / "
+                                f"audit time is {person_days} person-days; at least {BASE_PERSON_DAYS} are required"
+                                f"{en_unless}")
         return
     total = cems_standalone_person_days + sum((s.standalone_person_days for s in integrated_with), Decimal(0))
     minimum = total * Decimal("0.8")
