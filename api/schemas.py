@@ -22,9 +22,11 @@ from registry import text
 from registry.values import (
     CancellationGround,
     CaseKind,
+    CycleAudit,
     IncidentKind,
     Level,
     OffSiteGround,
+    QualificationKind,
     RegistrationKind,
     ServiceKind,
     Severity,
@@ -235,6 +237,7 @@ class CaseCreate(BaseModel):
     compliance_information: Prose = ""
     renewal_of: Number | None = None
     transfer: TransferIn | None = None
+    sectors: Items[Name] = []  # R-TEAM-3: required by the rule (an empty list is refused with its id)
 
 
 class SupplementCreate(BaseModel):
@@ -267,6 +270,30 @@ class AgreementCreate(BaseModel):
     fee_paid_on: Day
 
 
+# R-PREP-2, R-S1-2 (issue 23): the programme's basis and cycle, stage 1's off-site evidence
+
+
+class ProgrammeBasisIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    size: Prose = ""
+    scope: Prose = ""
+    facilities_complexity: Prose = ""
+    system_maturity: Prose = ""
+
+
+class PlannedAuditIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    audit: CycleAudit
+    planned_by: Day
+    person_days: Decimal = Field(max_digits=30)
+
+
+class VerifiedYearIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    year: StrictInt = Field(ge=1900, le=9999)
+    verifier: Name
+
+
 class IntegratedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     system: Name
@@ -280,6 +307,9 @@ class ProgrammeCreate(BaseModel):
     person_days: Decimal = Field(max_digits=30)
     integrated_with: Items[IntegratedIn] = []
     cems_standalone_person_days: Decimal = Field(Decimal(4), max_digits=30)
+    basis: ProgrammeBasisIn | None = None  # R-PREP-2: required by the rule (refused with its id when absent)
+    cycle: Items[PlannedAuditIn] = []
+    justification: Prose = ""  # why fewer than 4 person-days (then a decision maker approves)
 
 
 class TeamCreate(BaseModel):
@@ -297,6 +327,10 @@ class Stage1Create(BaseModel):
     off_site_ground: OffSiteGround | None = None
     justification: Prose = ""
     findings: Prose = ""
+    person_days: Decimal | None = Field(None, max_digits=30)  # R-PREP-2: required by the rule
+    key_audit_points: Items[Line] = []  # R-S1-2: required by the rule
+    document_review_rationale: Prose = ""  # off-site grounds 1 and 2
+    verified_years: Items[VerifiedYearIn] = []  # off-site ground 3
 
 
 class NonconformityIn(BaseModel):
@@ -312,6 +346,7 @@ class Stage2Create(BaseModel):
     conducted_on: Day
     nonconformities: Annotated[list[NonconformityIn], _at_most(text.FINDINGS), Field(max_length=text.FINDINGS)] = []
     on_site: Flag = True
+    person_days: Decimal | None = Field(None, max_digits=30)  # R-PREP-2: required by the rule
 
 
 class ClosureCreate(BaseModel):
@@ -742,3 +777,36 @@ class TokenIssued(BaseModel):
     id: UUID
     person: UUID | None = None
     token: str | None
+
+
+# People, sectors and the programme's approval (issue 23: R-STAFF-1, R-TEAM-3, R-PREP-2)
+
+
+class QualificationCreate(BaseModel):
+    model_config = example(kind="training", subject="life_cycle_assessment", on="2024-05-20",
+                           detail="生命周期评价培训 24 学时")
+    kind: QualificationKind
+    subject: Name = Field(min_length=1)
+    on: Day
+    detail: Prose = ""
+
+
+class SectorCreate(BaseModel):
+    model_config = example(name="钢铁", code="C31")
+    name: Name = Field(min_length=1)
+    code: Code = Field(min_length=1)
+
+
+class SectorPublic(BaseModel):
+    name: str
+    code: str
+
+
+class SectorList(BaseModel):
+    sectors: list[SectorPublic]
+
+
+class ProgrammeApprovalCreate(BaseModel):
+    model_config = example(approved_on="2026-03-08", note="组织规模小、排放源单一，同意按 3.5 人日实施")
+    approved_on: Day
+    note: Prose = ""

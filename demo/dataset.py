@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from demo.scenario import SURVEILLANCE, Walk, enrol_staff
+from demo.scenario import SURVEILLANCE, Walk, enrol_staff, ensure_sector
 from registry.application import Registry
 from registry.calendar import add_months, add_years
 from registry.data_review import FactorEntry
@@ -33,6 +33,11 @@ DEMO_ORGANIZATIONS = (
     ("91440300708461136T", "广东粤海物流有限公司", "广州市天河区珠江新城6号", "仓储物流服务的碳排放管理活动"),
 )
 
+
+# R-TEAM-3: the sector each demo organisation's scope falls in (in DEMO_ORGANIZATIONS' order), with its code in
+# the body's list (GB/T 4754 divisions).
+DEMO_SECTORS = (("电力", "D44"), ("电子设备制造", "C39"), ("建材", "C30"), ("钢铁", "C31"), ("化工", "C26"),
+                ("仓储物流", "G59"))
 
 # The office's demo users: name, role, the role's name in Chinese and English.
 DEMO_USERS = (
@@ -133,12 +138,18 @@ def _load(app: Registry) -> None:
                                                          FactorEntry("grid_power", Decimal("0.5703"), "tCO2/MWh"),
                                                          FactorEntry("raw_coal", Decimal("1.9003"), "tCO2/t")],
                              add_years(today, -1), actor=staff.admin)
+    # The demo's sectors in the body's list, and the team evaluated for all of them (R-TEAM-3).
+    for sector, code in DEMO_SECTORS:
+        ensure_sector(app, sector, code, staff.admin)
+    for auditor in (staff.leader, staff.member):
+        app.record_evaluation(auditor, add_years(today, -5), [s for s, _ in DEMO_SECTORS], actor=staff.admin)
 
     def walk(index: int, start: date) -> Walk:
         uscc, name, address, scope = DEMO_ORGANIZATIONS[index]
         w = Walk(app, staff, start, uscc=uscc)
         w.organization(name, address)
-        return w.apply(scope=scope, levels=(ScopeLevel(Level.ORGANIZATION, Method.ISO_14064_1, "GB/T 32150-2015"),))
+        return w.apply(scope=scope, levels=(ScopeLevel(Level.ORGANIZATION, Method.ISO_14064_1, "GB/T 32150-2015"),),
+                       sectors=[DEMO_SECTORS[index][0]])
 
     # Valid, with a surveillance audit and a change of address.
     green = walk(0, add_months(today, -8)).documents().accept().agree().programme().team().stage1().stage2()

@@ -27,22 +27,28 @@ from registry.data_review import (
     FactorTier,
     ReviewFields,
 )
+from registry.errors import AlreadyExists, ConcurrentChange
 from registry.identifiers import USCC_CHARSET, uscc_check_character
 from registry.values import (
     FOCUS_POINTS,
     RECERTIFICATION_ITEMS,
     SURVEILLANCE_CONTENT,
     Actor,
+    CycleAudit,
     DocumentKind,
     Level,
     Method,
     Nonconformity,
     PerformanceIndicator,
+    PlannedAudit,
+    ProgrammeBasis,
+    QualificationKind,
     RegistrationKind,
     Review,
     Role,
     ScopeLevel,
     Severity,
+    TrainingSubject,
 )
 
 _counter = itertools.count(1)
@@ -89,6 +95,13 @@ def demo_factor(level: Level, emissions: Decimal = Decimal("1200")) -> EmissionF
         tier=FactorTier.NATIONAL, lower_tier_reason="未开展气质实测", is_default=False, guideline=None,
         measurement=None, emissions_tco2e=emissions, level=level,
         data_origin=DataOrigin.PRIMARY if level is Level.PRODUCT else None)
+# R-TEAM-3: the sector the walks' scope falls in, and its code in the body's list.
+SECTOR, SECTOR_CODE = "电力", "D44"
+# R-PREP-2: what the walks' programme is based on.
+PROGRAMME_BASIS = ProgrammeBasis(size="职工约 800 人，单一厂区", scope="电力生产的碳排放管理活动",
+                                 facilities_complexity="燃煤锅炉 2 台，排放设施中等复杂",
+                                 system_maturity="体系运行 6 个月")
+KEY_AUDIT_POINTS = ("燃料消耗台账与入厂煤化验", "排放因子实测数据的可靠性")
 
 
 @dataclass
@@ -131,7 +144,7 @@ class Walk:
         args: dict[str, Any] = dict(
             organization_uscc=self.uscc, kind="initial", applied_on=self.start, scope="电力生产的碳排放管理活动",
             levels=ORGANIZATION_LEVEL, cems_operating_since=add_months(self.start, -6),
-            incident_report_commitment=True, actor=self.staff.intake,
+            incident_report_commitment=True, sectors=[SECTOR], actor=self.staff.intake,
         )
         args.update(overrides)
         self.kind = str(getattr(args["kind"], "value", args["kind"]))
@@ -166,8 +179,8 @@ class Walk:
         return self
 
     def programme(self, **overrides: Any) -> Walk:
-        args: dict[str, Any] = dict(planned_on=self.day(4), person_days=Decimal(4),
-                                    actor=self.staff.leader_actor)
+        args: dict[str, Any] = dict(planned_on=self.day(4), person_days=Decimal(4), basis=PROGRAMME_BASIS,
+                                    cycle=whole_cycle(self.day(4)), actor=self.staff.leader_actor)
         args.update(overrides)
         self.app.plan_programme(self.case, **args)
         return self
@@ -181,6 +194,7 @@ class Walk:
 
     def stage1(self, **overrides: Any) -> Walk:
         args: dict[str, Any] = dict(conducted_on=self.day(10), on_site=True, findings="准备就绪",
+                                    person_days=Decimal(1), key_audit_points=KEY_AUDIT_POINTS,
                                     actor=self.staff.leader_actor)
         args.update(overrides)
         self.app.conduct_stage1(self.case, **args)
@@ -189,7 +203,8 @@ class Walk:
     def stage2(self, majors: int = 0, review: bool = True, **overrides: Any) -> Walk:
         """Stage 2 and, unless ``review`` is False, the data review its auditor records on its date (R-GHG-4)."""
         ncs = [Nonconformity(f"NC-{i + 1}", Severity.MAJOR, "能源计量器具未校准") for i in range(majors)]
-        args: dict[str, Any] = dict(conducted_on=self.day(20), nonconformities=ncs, actor=self.staff.leader_actor)
+        args: dict[str, Any] = dict(conducted_on=self.day(20), nonconformities=ncs, person_days=Decimal(3),
+                                    actor=self.staff.leader_actor)
         args.update(overrides)
         self.app.conduct_stage2(self.case, **args)
         if review:
@@ -241,8 +256,40 @@ class Walk:
         return self.to_team().stage1().stage2().report().decide()
 
 
+def whole_cycle(planned_on: date, person_days: Decimal = Decimal(4)) -> tuple[PlannedAudit, ...]:
+    """R-PREP-2: a programme's cycle: the case's audit within a month, surveillance at 12 and 24 months, the
+    recertification at 33 months."""
+    return (PlannedAudit(CycleAudit.INITIAL, add_months(planned_on, 1), person_days),
+            PlannedAudit(CycleAudit.SURVEILLANCE, add_months(planned_on, 12), Decimal(2)),
+            PlannedAudit(CycleAudit.SURVEILLANCE, add_months(planned_on, 24), Decimal(2)),
+            PlannedAudit(CycleAudit.RECERTIFICATION, add_months(planned_on, 33), Decimal(3)))
+
+
+def qualify(app: Registry, person: UUID, on: date, admin: Actor) -> None:
+    """R-STAFF-1: education, work experience and the three trainings on record from ``on``."""
+    app.record_qualification(person, QualificationKind.EDUCATION, "环境工程 硕士", on, "某大学 2008 年毕业",
+                             actor=admin)
+    app.record_qualification(person, QualificationKind.WORK_EXPERIENCE, "能源管理 10 年", on, actor=admin)
+    for subject in TrainingSubject:
+        app.record_qualification(person, QualificationKind.TRAINING, subject.value, on, "机构内部培训 24 学时",
+                                 actor=admin)
+
+
+def ensure_sector(app: Registry, name: str, code: str, admin: Actor) -> None:
+    """R-TEAM-3: ``name`` in the body's sector list (added unless it is there already)."""
+    if name in app.sectors():
+        return
+    try:
+        app.add_sector(name, code, actor=admin)
+    except (AlreadyExists, ConcurrentChange):
+        if name not in app.sectors():  # another writer added another sector at the same moment: try once more
+            app.add_sector(name, code, actor=admin)
+
+
 def enrol_staff(app: Registry, on: date) -> Staff:
-    """Enrols an admin, an intake reviewer, a qualified team leader and member, and a decision maker."""
+    """Enrols an admin, an intake reviewer, a qualified team leader and member, and a decision maker; each of the
+    four who perform a certification function has their qualifications on record (R-STAFF-1), and the walks'
+    sector is in the body's list (R-TEAM-3)."""
 
     def enrol(name: str, by: Actor) -> UUID:
         pid: UUID = app.enrol_person(f"{name}{next(_counter)}", actor=by).ids["person"]
@@ -258,5 +305,9 @@ def enrol_staff(app: Registry, on: date) -> Staff:
         for kind in kinds:
             app.record_registration(auditor, kind, f"{kind.value}-{auditor.hex[:8]}", valid_from, valid_until,
                                     actor=admin)
-        app.record_evaluation(auditor, add_years(on, -1), ["电力"], actor=admin)
+        app.record_evaluation(auditor, add_years(on, -1), [SECTOR], actor=admin)
+    for person in (intake.person, leader, member, decision.person):
+        if person is not None:
+            qualify(app, person, valid_from, admin)
+    ensure_sector(app, SECTOR, SECTOR_CODE, admin)
     return Staff(admin=admin, intake=intake, leader=leader, member=member, decision=decision)

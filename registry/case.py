@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from uuid import UUID
 
-from registry import rules, text
+from registry import planning, rules, staffing, text
 from registry.case_review import CaseReview
 from registry.errors import InvalidInput, NotPermitted, OutOfOrder, RuleViolation
+from registry.history import plain
 from registry.intake import CaseIntake, Stage
 from registry.person import Person
 from registry.recertification import recertification_gaps
@@ -28,6 +30,7 @@ from registry.values import (
     PerformanceIndicator,
     Severity,
     Team,
+    VerifiedYear,
 )
 
 
@@ -47,20 +50,35 @@ class Case(CaseReview):
         off_site_ground: OffSiteGround | None
         justification: str
         findings: str
+        # R-PREP-2, R-S1-2 (issue 23; absent from stage 1 records made before it)
+        person_days: Decimal | None = None
+        key_audit_points: tuple[str, ...] = ()
+        document_review_rationale: str = ""
+        verified_years: tuple[VerifiedYear, ...] = ()
 
         def apply(self, case: Case) -> None:
             case.stage = Stage.STAGE1_DONE
             case.stage1_on = self.dated
             case.findings = self.findings
+            case.stage1_record = {
+                "conducted_on": self.dated.isoformat(), "on_site": self.on_site,
+                "off_site_ground": plain(self.off_site_ground), "key_audit_points": list(self.key_audit_points),
+                "document_review_rationale": self.document_review_rationale,
+                "verified_years": plain(self.verified_years)}
+            if self.person_days is not None:
+                case.person_days_spent = {**case.person_days_spent, "stage1": str(self.person_days)}
 
     class Stage2Conducted(CaseIntake.Event):
         on_site: bool
         nonconformities: tuple[Nonconformity, ...]
+        person_days: Decimal | None = None  # R-PREP-2 (issue 23)
 
         def apply(self, case: Case) -> None:
             case.stage = Stage.STAGE2_DONE
             case.stage2_on = self.dated
             case.nonconformities = {nc.ref: nc for nc in self.nonconformities}
+            if self.person_days is not None:
+                case.person_days_spent = {**case.person_days_spent, "stage2": str(self.person_days)}
 
     class NonconformityClosed(CaseIntake.Event):
         ref: str
@@ -119,6 +137,7 @@ class Case(CaseReview):
         self._require(Stage.PLANNED, Stage.TEAM_APPOINTED, Stage.STAGE1_DONE, step="team appointment")
         self._dated("on", on, today, "the programme", self.programme_on)
         rules.check_team(leader, members, experts, on, "team appointment")
+        staffing.check_team_covers(self.sectors, (leader, *members, *experts), on)
         team = Team(leader=leader.id, members=tuple(m.id for m in members), experts=tuple(e.id for e in experts))
         for person in (leader, *members, *experts):
             rules.check_separate(person, "audit", self.organization_uscc, on, intake=self.intake)
@@ -141,10 +160,15 @@ class Case(CaseReview):
 
     def conduct_stage1(self, conducted_on: date, on_site: bool, off_site_ground: OffSiteGround | None,
                        justification: str, findings: str, team: Sequence[Person], *, today: date, actor: Actor,
-                       now: datetime) -> None:
-        """R-PREP-1, R-S1-1, R-TEAM-2: stage 1, on site unless a ground of §8.4.1 (1) is recorded."""
+                       now: datetime, person_days: Decimal | None = None, key_audit_points: Sequence[str] = (),
+                       document_review_rationale: str = "", verified_years: Sequence[VerifiedYear] = ()) -> None:
+        """R-PREP-1, R-PREP-2, R-S1-1, R-S1-2, R-TEAM-2: stage 1, on site unless a ground of §8.4.1 (1) is
+        recorded, with its key audit points for stage 2, the evidence of its off-site ground and its person-days."""
         text.check("justification", justification, text.PROSE)
         text.check("findings", findings, text.PROSE)
+        text.check_each("key_audit_points", key_audit_points, text.LINE)
+        text.check("document_review_rationale", document_review_rationale, text.PROSE)
+        text.check_records("verified_years", verified_years, verifier=text.NAME)
         if self.kind is CaseKind.TRANSFER:
             raise OutOfOrder("a transfer has no stage 1; an on-site audit is recorded as stage 2")
         if self.stage is Stage.ACCEPTED:
@@ -156,13 +180,23 @@ class Case(CaseReview):
         self._dated("conducted_on", conducted_on, today, "the team appointment", self.team_on)
         self._check_team_on(team, actor, conducted_on, "stage 1")
         rules.check_stage1_mode(on_site, off_site_ground, justification, self.other_certifications, conducted_on)
-        self._record(self.Stage1Conducted, on_site=on_site, off_site_ground=None if on_site else off_site_ground,
-                     justification=justification, findings=findings, actor=actor, effective_on=conducted_on,
-                     now=now)
+        self.check_programme_approved(conducted_on)
+        planning.check_stage1_substance(on_site, off_site_ground, key_audit_points, document_review_rationale,
+                                        verified_years, conducted_on)
+        spent = planning.check_actual_person_days(person_days, "stage 1")
+        off_site = not on_site
+        self._record(self.Stage1Conducted, on_site=on_site, off_site_ground=off_site_ground if off_site else None,
+                     justification=justification, findings=findings, person_days=spent,
+                     key_audit_points=tuple(p.strip() for p in key_audit_points if p.strip()),
+                     document_review_rationale=document_review_rationale.strip() if off_site else "",
+                     verified_years=tuple(verified_years) if off_site else (), actor=actor,
+                     effective_on=conducted_on, now=now)
 
     def conduct_stage2(self, conducted_on: date, on_site: bool, nonconformities: Sequence[Nonconformity],
-                       team: Sequence[Person], *, today: date, actor: Actor, now: datetime) -> None:
-        """R-S2-1, R-TEAM-2: stage 2, on site, after stage 1 (for a transfer: the on-site audit, where done)."""
+                       team: Sequence[Person], *, today: date, actor: Actor, now: datetime,
+                       person_days: Decimal | None = None) -> None:
+        """R-S2-1, R-TEAM-2, R-PREP-2: stage 2, on site, after stage 1 (for a transfer: the on-site audit, where
+        done), with the person-days it took."""
         text.check_records("nonconformities", nonconformities, text.FINDINGS, ref=text.CODE,
                            description=text.PROSE)
         if self.kind is CaseKind.TRANSFER:
@@ -179,8 +213,10 @@ class Case(CaseReview):
         if len(set(refs)) != len(refs) or any(not r.strip() for r in refs):
             raise InvalidInput("nonconformities", "each nonconformity has its own, non-empty ref")
         self._check_team_on(team, actor, conducted_on, "stage 2")
-        self._record(self.Stage2Conducted, on_site=True, nonconformities=tuple(nonconformities), actor=actor,
-                     effective_on=conducted_on, now=now)
+        self.check_programme_approved(conducted_on)
+        spent = planning.check_actual_person_days(person_days, "stage 2")
+        self._record(self.Stage2Conducted, on_site=True, nonconformities=tuple(nonconformities), person_days=spent,
+                     actor=actor, effective_on=conducted_on, now=now)
 
     def close_nonconformity(self, ref: str, closed_on: date, evidence: str, *, today: date, actor: Actor,
                             now: datetime) -> None:
@@ -256,6 +292,7 @@ class Case(CaseReview):
         rules.check_separate(decision_maker, "decision", self.organization_uscc, decided_on, intake=self.intake,
                              audit=self.auditors_ever)
         rules.check_decision_maker_record(decision_maker, decided_on)
+        staffing.check_staff(decision_maker, decided_on, "decision")
         if self.report_gaps:
             # "A report missing any of these does not allow a decision": neither a grant nor a refusal.
             gap = self.report_gaps[0]

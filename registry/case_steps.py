@@ -17,6 +17,7 @@ from registry.errors import InvalidInput
 from registry.idempotency import Idempotency
 from registry.person import Person, person_id
 from registry.section import Section
+from registry.sectors import check_scope_sectors
 from registry.values import (
     Actor,
     Basis,
@@ -28,10 +29,13 @@ from registry.values import (
     OffSiteGround,
     OtherCertification,
     PerformanceIndicator,
+    PlannedAudit,
+    ProgrammeBasis,
     Review,
     ScopeLevel,
     SurveillanceOutcome,
     TransferInfo,
+    VerifiedYear,
     Written,
     parse_enum,
 )
@@ -45,10 +49,13 @@ class CaseSteps(Section):
               emission_control: EmissionControl | None = None,
               other_certifications: Sequence[OtherCertification] = (), incident_report_commitment: bool,
               permits: str = "", compliance_information: str = "", renewal_of: str | None = None,
-              transfer: TransferInfo | None = None, actor: Actor, idempotency: Idempotency | None = None) -> Written:
-        """Records an application (R-APP-1..5, R-GHG-1, R-TRF-1, R-RECERT-1); answers the case id."""
+              transfer: TransferInfo | None = None, sectors: Sequence[str] = (), actor: Actor,
+              idempotency: Idempotency | None = None) -> Written:
+        """Records an application (R-APP-1..5, R-GHG-1, R-TRF-1, R-RECERT-1, R-TEAM-3: its scope's sectors from the
+        body's list); answers the case id."""
         org = self.organization_by_uscc(organization_uscc)
         org.check_may_apply()
+        chosen = check_scope_sectors(sectors, self.sectors())
         case_kind = parse_enum(CaseKind, kind, "kind")
         renewal_valid_until, renewal_status_valid = None, True
         if case_kind is CaseKind.RENEWAL and renewal_of:
@@ -65,7 +72,7 @@ class CaseSteps(Section):
             incident_report_commitment=incident_report_commitment, permits=permits,
             compliance_information=compliance_information, renewal_of=renewal_of,
             renewal_valid_until=renewal_valid_until, renewal_status_valid=renewal_status_valid, transfer=transfer,
-            today=self._today(), actor=actor, now=now)
+            sectors=chosen, today=self._today(), actor=actor, now=now)
         org.open_case(case.id, case_kind, applied_on, actor=actor, now=now)
         return self._commit(case, org, case=case.id, idempotency=idempotency)
 
@@ -105,12 +112,21 @@ class CaseSteps(Section):
 
     def plan_programme(self, case_id: UUID | str, planned_on: date, person_days: Decimal | float | str,
                        integrated_with: Sequence[IntegratedSystem] = (),
-                       cems_standalone_person_days: Decimal | float | str = rules.BASE_PERSON_DAYS, *,
-                       actor: Actor, idempotency: Idempotency | None = None) -> Written:
+                       cems_standalone_person_days: Decimal | float | str = rules.BASE_PERSON_DAYS,
+                       basis: ProgrammeBasis | None = None, cycle: Sequence[PlannedAudit] = (),
+                       justification: str = "", *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
         case = self.case_by_id(case_id)
         case.plan_programme(planned_on, _decimal(person_days, "person_days"), integrated_with,
-                            _decimal(cems_standalone_person_days, "cems_standalone_person_days"),
-                            today=self._today(), actor=actor, now=self.clock.now())
+                            _decimal(cems_standalone_person_days, "cems_standalone_person_days"), basis, cycle,
+                            justification, today=self._today(), actor=actor, now=self.clock.now())
+        return self._commit(case, idempotency=idempotency)
+
+    def approve_programme(self, case_id: UUID | str, approved_on: date, note: str = "", *, actor: Actor,
+                          idempotency: Idempotency | None = None) -> Written:
+        """R-PREP-2: a decision maker approves a programme of fewer than 4 person-days before the audit."""
+        case = self.case_by_id(case_id)
+        case.approve_programme(approved_on, note, self._acting_person(actor), today=self._today(), actor=actor,
+                               now=self.clock.now())
         return self._commit(case, idempotency=idempotency)
 
     def appoint_team(self, case_id: UUID | str, leader: UUID | str, members: Sequence[UUID | str] = (),
@@ -127,20 +143,26 @@ class CaseSteps(Section):
 
     def conduct_stage1(self, case_id: UUID | str, conducted_on: date, on_site: bool = True,
                        off_site_ground: OffSiteGround | str | None = None, justification: str = "",
-                       findings: str = "", *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
+                       findings: str = "", *, person_days: Decimal | float | str | None = None,
+                       key_audit_points: Sequence[str] = (), document_review_rationale: str = "",
+                       verified_years: Sequence[VerifiedYear] = (), actor: Actor,
+                       idempotency: Idempotency | None = None) -> Written:
         case = self.case_by_id(case_id)
         ground = parse_enum(OffSiteGround, off_site_ground, "off_site_ground") if off_site_ground else None
         case.conduct_stage1(conducted_on, on_site, ground, justification, findings, self._case_team(case),
-                            today=self._today(), actor=actor, now=self.clock.now())
+                            today=self._today(), actor=actor, now=self.clock.now(),
+                            person_days=_spent(person_days), key_audit_points=key_audit_points,
+                            document_review_rationale=document_review_rationale, verified_years=verified_years)
         return self._commit(case, idempotency=idempotency)
 
     def conduct_stage2(self, case_id: UUID | str, conducted_on: date, nonconformities: Sequence[Nonconformity] = (),
-                       on_site: bool = True, *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
-        """R-S2-1; for a renewal, the recertification audit also counts as surveillance (R-SURV-1)."""
+                       on_site: bool = True, *, person_days: Decimal | float | str | None = None, actor: Actor,
+                       idempotency: Idempotency | None = None) -> Written:
+        """R-S2-1, R-PREP-2; for a renewal, the recertification audit also counts as surveillance (R-SURV-1)."""
         case = self.case_by_id(case_id)
         now = self.clock.now()
         case.conduct_stage2(conducted_on, on_site, nonconformities, self._case_team(case), today=self._today(),
-                            actor=actor, now=now)
+                            actor=actor, now=now, person_days=_spent(person_days))
         old = None
         if case.renewal_of:
             old = self.certificate_by_number(case.renewal_of)
@@ -171,6 +193,11 @@ class CaseSteps(Section):
                            improvement_evaluation, cycle_effectiveness, actual_reductions, today=self._today(),
                            actor=actor, now=self.clock.now(), recertification=recertification)
         return self._commit(case, idempotency=idempotency)
+
+
+def _spent(value: Decimal | float | str | None) -> Decimal | None:
+    """The person-days an audit actually took (R-PREP-2), None when not given."""
+    return None if value is None or value == "" else _decimal(value, "person_days")
 
 
 def _decimal(value: Decimal | float | str, field_name: str) -> Decimal:

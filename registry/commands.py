@@ -29,6 +29,9 @@ from registry.values import (
     OffSiteGround,
     OtherCertification,
     PerformanceIndicator,
+    PlannedAudit,
+    ProgrammeBasis,
+    QualificationKind,
     RegistrationKind,
     Review,
     Role,
@@ -37,6 +40,7 @@ from registry.values import (
     SurveillanceOutcome,
     SuspensionGround,
     TransferInfo,
+    VerifiedYear,
 )
 
 
@@ -138,6 +142,7 @@ class Apply(Command):
     compliance_information: str = ""
     renewal_of: str | None = None
     transfer: TransferInfo | None = None
+    sectors: Sequence[str] = ()  # R-TEAM-3
 
 
 @dataclass(frozen=True)
@@ -186,6 +191,9 @@ class PlanProgramme(Command):
     person_days: Decimal | float | str
     integrated_with: Sequence[IntegratedSystem] = ()
     cems_standalone_person_days: Decimal | float | str = rules.BASE_PERSON_DAYS
+    basis: ProgrammeBasis | None = None  # R-PREP-2
+    cycle: Sequence[PlannedAudit] = ()
+    justification: str = ""
 
 
 @dataclass(frozen=True)
@@ -207,6 +215,10 @@ class ConductStage1(Command):
     off_site_ground: OffSiteGround | str | None = None
     justification: str = ""
     findings: str = ""
+    person_days: Decimal | float | str | None = None  # R-PREP-2
+    key_audit_points: Sequence[str] = ()  # R-S1-2
+    document_review_rationale: str = ""
+    verified_years: Sequence[VerifiedYear] = ()
 
 
 @dataclass(frozen=True)
@@ -216,6 +228,7 @@ class ConductStage2(Command):
     conducted_on: date
     nonconformities: Sequence[Nonconformity] = ()
     on_site: bool = True
+    person_days: Decimal | float | str | None = None  # R-PREP-2
 
 
 @dataclass(frozen=True)
@@ -392,3 +405,31 @@ class ChangeRoles(Command):
     role = Role.ADMIN
     name: str
     roles: Sequence[Role | str]
+
+
+# People and programme substance (issue 23: R-STAFF-1, R-TEAM-3, R-PREP-2)
+
+
+@dataclass(frozen=True)
+class RecordQualification(Command):
+    role = Role.ADMIN
+    person: UUID | str
+    kind: QualificationKind | str
+    subject: str
+    on: date
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class AddSector(Command):
+    role = Role.ADMIN
+    name: str
+    code: str
+
+
+@dataclass(frozen=True)
+class ApproveProgramme(Command):
+    role = Role.DECISION
+    case_id: UUID | str
+    approved_on: date
+    note: str = ""

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 
 from registry import review_steps
 from registry.commands import (
+    AddSector,
     AddUser,
     Apply,
     AppointTeam,
+    ApproveProgramme,
     Cancel,
     ChangeCertificate,
     ChangeRoles,
@@ -31,6 +33,7 @@ from registry.commands import (
     ReceiveDocument,
     RecordEvaluation,
     RecordIncident,
+    RecordQualification,
     RecordRectification,
     RecordRegistration,
     RecordService,
@@ -168,7 +171,7 @@ def perform(registry: Registry, command: Command, actor: Actor, key: Idempotency
                 emission_control=c.emission_control, other_certifications=c.other_certifications,
                 incident_report_commitment=c.incident_report_commitment, permits=c.permits,
                 compliance_information=c.compliance_information, renewal_of=c.renewal_of, transfer=c.transfer,
-                actor=actor, idempotency=key))
+                sectors=c.sectors, actor=actor, idempotency=key))
         case ReceiveDocument() as c:
             return Handled(registry.receive_document(c.case_id, c.kind, c.received_on, c.content,
                                                      content_type=c.content_type, filename=c.filename, actor=actor,
@@ -184,16 +187,20 @@ def perform(registry: Registry, command: Command, actor: Actor, key: Idempotency
                                                    idempotency=key))
         case PlanProgramme() as c:
             return Handled(registry.plan_programme(c.case_id, c.planned_on, c.person_days, c.integrated_with,
-                                                   c.cems_standalone_person_days, actor=actor, idempotency=key))
+                                                   c.cems_standalone_person_days, c.basis, c.cycle, c.justification,
+                                                   actor=actor, idempotency=key))
         case AppointTeam() as c:
             return Handled(registry.appoint_team(c.case_id, c.leader, c.members, c.experts, on=c.on, actor=actor,
                                                  idempotency=key))
         case ConductStage1() as c:
             return Handled(registry.conduct_stage1(c.case_id, c.conducted_on, c.on_site, c.off_site_ground,
-                                                   c.justification, c.findings, actor=actor, idempotency=key))
+                                                   c.justification, c.findings, person_days=c.person_days,
+                                                   key_audit_points=c.key_audit_points,
+                                                   document_review_rationale=c.document_review_rationale,
+                                                   verified_years=c.verified_years, actor=actor, idempotency=key))
         case ConductStage2() as c:
             return Handled(registry.conduct_stage2(c.case_id, c.conducted_on, c.nonconformities, c.on_site,
-                                                   actor=actor, idempotency=key))
+                                                   person_days=c.person_days, actor=actor, idempotency=key))
         case CloseNonconformity() as c:
             return Handled(registry.close_nonconformity(c.case_id, c.ref, c.closed_on, c.evidence, actor=actor,
                                                         idempotency=key))
@@ -238,6 +245,15 @@ def perform(registry: Registry, command: Command, actor: Actor, key: Idempotency
         case CloseSurveillanceNonconformity() as c:
             return Handled(registry.close_surveillance_nonconformity(c.number, c.ref, c.closed_on, c.evidence,
                                                                      actor=actor, idempotency=key))
+        # People and programme substance (issue 23)
+        case RecordQualification() as c:
+            return Handled(registry.record_qualification(c.person, c.kind, c.subject, c.on, c.detail, actor=actor,
+                                                         idempotency=key))
+        case AddSector() as c:
+            return Handled(registry.add_sector(c.name, c.code, actor=actor, idempotency=key))
+        case ApproveProgramme() as c:
+            return Handled(registry.approve_programme(c.case_id, c.approved_on, c.note, actor=actor,
+                                                      idempotency=key))
         # Users and tokens
         case AddUser() as c:
             written, token = registry.add_user(c.name, c.roles, c.person, actor=actor, idempotency=key)

@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID, uuid4
 
-from registry import rules, text
+from registry import planning, rules, staffing, text
 from registry.base import RegistryAggregate
 from registry.errors import InvalidInput, OutOfOrder, RuleViolation
+from registry.history import plain
 from registry.person import Person
 from registry.values import (
     Actor,
@@ -27,6 +28,8 @@ from registry.values import (
     IntegratedSystem,
     Nonconformity,
     OtherCertification,
+    PlannedAudit,
+    ProgrammeBasis,
     Review,
     ScopeLevel,
     Team,
@@ -69,6 +72,7 @@ class CaseIntake(RegistryAggregate):
         transfer: TransferInfo | None
         required_cems_months: int
         gaps: tuple[dict[str, str], ...]  # eligibility gaps (rule, clause, detail) found on the application
+        sectors: tuple[str, ...] = ()  # R-TEAM-3: the scope's sectors, from the body's list (none before issue 23)
 
         def apply(self, case: CaseIntake) -> None:
             case.organization_uscc = self.organization_uscc
@@ -103,6 +107,12 @@ class CaseIntake(RegistryAggregate):
             case.decided_on = None
             case.decision_maker = None
             case.certificate_number = None
+            case.sectors = tuple(self.sectors)
+            case.programme_needs_approval = False
+            case.programme_approved_on = None
+            case.programme_record = None
+            case.stage1_record = None
+            case.person_days_spent = {}
 
     class DocumentReceived(RegistryAggregate.Event):
         kind: DocumentKind
@@ -157,11 +167,35 @@ class CaseIntake(RegistryAggregate):
         person_days: Decimal
         cems_standalone_person_days: Decimal
         integrated_with: tuple[IntegratedSystem, ...]
+        # R-PREP-2 (issue 23; absent from programmes planned before it)
+        basis: ProgrammeBasis | None = None
+        cycle: tuple[PlannedAudit, ...] = ()
+        justification: str = ""  # why fewer than 4 person-days
+        needs_approval: bool = False  # fewer than 4 person-days: a decision maker approves before the audit
 
         def apply(self, case: CaseIntake) -> None:
             case.programme_on = self.dated
+            case.programme_needs_approval = self.needs_approval
+            case.programme_approved_on = None
+            case.programme_record = {
+                "planned_on": self.dated.isoformat(), "person_days": str(self.person_days),
+                "cems_standalone_person_days": str(self.cems_standalone_person_days),
+                "integrated_with": plain(self.integrated_with), "basis": plain(self.basis),
+                "cycle": plain(self.cycle), "justification": self.justification,
+                "needs_approval": self.needs_approval, "approved_on": None}
             if case.stage is Stage.CONTRACTED:
                 case.stage = Stage.PLANNED
+
+    class ProgrammeApproved(RegistryAggregate.Event):
+        """R-PREP-2: a decision maker approves a programme of fewer than 4 person-days, before the audit."""
+
+        note: str
+
+        def apply(self, case: CaseIntake) -> None:
+            case.programme_approved_on = self.dated
+            if case.programme_record is not None:
+                case.programme_record = {**case.programme_record, "approved_on": self.dated.isoformat(),
+                                         "approved_by": plain(self.actor.person)}
 
     if TYPE_CHECKING:  # the library would make annotated aggregates dataclasses with these as __init__ fields
         organization_uscc: str
@@ -196,6 +230,12 @@ class CaseIntake(RegistryAggregate):
         decided_on: date | None
         decision_maker: UUID | None
         certificate_number: str | None
+        sectors: tuple[str, ...]
+        programme_needs_approval: bool
+        programme_approved_on: date | None
+        programme_record: dict[str, Any] | None  # R-PREP-2: the programme as planned (JSON-ready)
+        stage1_record: dict[str, Any] | None  # R-S1-2: stage 1's substance (JSON-ready)
+        person_days_spent: dict[str, str]  # R-PREP-2: each audit's actual person-days
 
     # Application (§8.1)
 
@@ -206,7 +246,7 @@ class CaseIntake(RegistryAggregate):
              incident_report_commitment: bool, permits: str = "", compliance_information: str = "",
              renewal_of: str | None = None, renewal_valid_until: date | None = None,
              renewal_status_valid: bool = True, transfer: TransferInfo | None = None,
-             today: date, actor: Actor, now: datetime) -> Self:
+             sectors: Sequence[str] = (), today: date, actor: Actor, now: datetime) -> Self:
         """Records an application. Structural faults are refused; eligibility gaps are recorded for acceptance."""
         _check_application_text(scope, levels, basis, other_certifications, permits, compliance_information,
                                 renewal_of, transfer)
@@ -244,7 +284,8 @@ class CaseIntake(RegistryAggregate):
             emission_control=emission_control, other_certifications=tuple(other_certifications),
             incident_report_commitment=incident_report_commitment, permits=permits,
             compliance_information=compliance_information, renewal_of=renewal_of, transfer=transfer,
-            required_cems_months=months, gaps=gaps, actor=actor, effective_on=applied_on, timestamp=now)
+            required_cems_months=months, gaps=gaps, sectors=tuple(sectors), actor=actor, effective_on=applied_on,
+            timestamp=now)
 
     def _require(self, *stages: Stage, step: str) -> None:
         if self.stage not in stages:
@@ -302,6 +343,7 @@ class CaseIntake(RegistryAggregate):
         self._require(Stage.APPLIED, step="acceptance decision")
         self._dated("decided_on", decided_on, today, "applied_on", self.applied_on)
         rules.check_separate(reviewer, "intake review", self.organization_uscc, decided_on)
+        staffing.check_staff(reviewer, decided_on, "intake review")
         if accepted:
             rules.check_review(review.all_confirmed)
             for gap in self.gaps:
@@ -331,9 +373,16 @@ class CaseIntake(RegistryAggregate):
     # Audit preparation (§8.3)
 
     def plan_programme(self, planned_on: date, person_days: Decimal, integrated_with: Sequence[IntegratedSystem],
-                       cems_standalone_person_days: Decimal, *, today: date, actor: Actor, now: datetime) -> None:
-        """R-PREP-1, R-TIME-1, R-TIME-2: the audit programme and its time, before any audit."""
+                       cems_standalone_person_days: Decimal, basis: ProgrammeBasis | None = None,
+                       cycle: Sequence[PlannedAudit] = (), justification: str = "", *, today: date, actor: Actor,
+                       now: datetime) -> None:
+        """R-PREP-1, R-PREP-2, R-TIME-1, R-TIME-2: the audit programme, its basis, the whole cycle and its time,
+        before any audit; fewer than 4 person-days only with a justification, for a decision maker to approve."""
         text.check_records("integrated_with", integrated_with, system=text.NAME)
+        text.check_record("basis", basis, size=text.PROSE, scope=text.PROSE, facilities_complexity=text.PROSE,
+                          system_maturity=text.PROSE)
+        text.check_count("cycle", cycle)
+        text.check("justification", justification, text.PROSE)
         if self.stage in (Stage.ACCEPTED,):
             raise RuleViolation("R-ACC-3", "§8.2",
                                 "the certification agreement is signed and the fee paid before audit work starts")
@@ -343,10 +392,40 @@ class CaseIntake(RegistryAggregate):
             raise RuleViolation("R-ACC-3", "§8.2",
                                 f"audit work starts after the agreement is signed and the fee paid "
                                 f"({self.agreement_on.isoformat()}); the programme is dated {planned_on.isoformat()}")
-        rules.check_audit_time(person_days, integrated_with, cems_standalone_person_days)
+        rules.check_audit_time(person_days, integrated_with, cems_standalone_person_days,
+                               justified=bool(justification.strip()))
+        planning.check_programme_basis(basis)
+        planning.check_cycle(cycle, planned_on)
+        below = planning.below_four_person_days(person_days, cems_standalone_person_days, bool(integrated_with))
         self._record(self.ProgrammePlanned, person_days=person_days,
                      cems_standalone_person_days=cems_standalone_person_days, integrated_with=tuple(integrated_with),
-                     actor=actor, effective_on=planned_on, now=now)
+                     basis=basis, cycle=tuple(cycle), justification=justification.strip() if below else "",
+                     needs_approval=below, actor=actor, effective_on=planned_on, now=now)
+
+    def approve_programme(self, approved_on: date, note: str, approver: Person, *, today: date, actor: Actor,
+                          now: datetime) -> None:
+        """R-PREP-2 (§8.3.3): a decision maker, qualified on the day (R-STAFF-1), approves a programme of fewer than
+        4 person-days and its justification, before the audit proceeds."""
+        text.check("note", note, text.PROSE)
+        if self.programme_on is None:
+            raise OutOfOrder("there is no audit programme to approve yet (R-PREP-1)")
+        if not self.programme_needs_approval:
+            raise RuleViolation("R-PREP-2", "§8.3.3",
+                                "审核方案不少于 4 人日，无需批准 / the programme plans at least 4 person-days: "
+                                "there is nothing to approve")
+        if self.programme_approved_on is not None:
+            raise OutOfOrder(f"the programme was approved on {self.programme_approved_on.isoformat()}")
+        self._dated("approved_on", approved_on, today, "the programme", self.programme_on)
+        staffing.check_staff(approver, approved_on, "programme approval")
+        self._record(self.ProgrammeApproved, note=note, actor=actor, effective_on=approved_on, now=now)
+
+    def check_programme_approved(self, on: date) -> None:
+        """R-PREP-2: an audit on a programme of fewer than 4 person-days waits for its approval."""
+        if self.programme_needs_approval and (self.programme_approved_on is None or self.programme_approved_on > on):
+            raise RuleViolation("R-PREP-2", "§8.3.3",
+                                "审核方案少于 4 人日，须经认证决定人员批准后方可实施审核 / the programme plans "
+                                "fewer than 4 person-days: a decision maker approves it before the audit "
+                                f"({on.isoformat()})")
 
 
 def _check_application_text(scope: str, levels: Sequence[ScopeLevel], basis: Basis,

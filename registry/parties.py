@@ -16,7 +16,8 @@ from registry.identifiers import validate_uscc
 from registry.organization import Organization
 from registry.person import Person
 from registry.section import Section
-from registry.values import Actor, RegistrationKind, ServiceKind, Written, parse_enum
+from registry.sectors import SectorList
+from registry.values import Actor, QualificationKind, RegistrationKind, ServiceKind, Written, parse_enum
 
 
 class Parties(Section):
@@ -56,6 +57,25 @@ class Parties(Section):
         person.record_service(validate_uscc(client_uscc), parse_enum(ServiceKind, kind, "kind"), on, actor=actor,
                               now=self.clock.now())
         return self._commit(person, idempotency=idempotency)
+
+    def record_qualification(self, pid: UUID | str, kind: QualificationKind | str, subject: str, on: date,
+                             detail: str = "", *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
+        """R-STAFF-1: education, work experience or training (its subject one of ``TrainingSubject``) on record from
+        ``on``."""
+        person = self.person(pid)
+        rules.check_not_future("on", on, self._today())
+        person.record_qualification(parse_enum(QualificationKind, kind, "kind"), subject, on, detail, actor=actor,
+                                    now=self.clock.now())
+        return self._commit(person, idempotency=idempotency)
+
+    # The body's sector list (R-TEAM-3)
+
+    def add_sector(self, name: str, code: str, *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
+        """R-TEAM-3: a sector added to the body's list, which applications choose their scope's sectors from."""
+        now = self.clock.now()
+        found = self.sector_list() or SectorList.start(actor=actor, now=now)
+        found.add(name, code, actor=actor, now=now)
+        return self._commit(found, idempotency=idempotency)
 
     # Organisations (R-ID-1, R-APP-1, R-APP-5)
 

@@ -14,7 +14,7 @@ from registry import text
 from registry.base import RegistryAggregate
 from registry.calendar import add_years
 from registry.errors import InvalidInput
-from registry.values import Actor, RegistrationKind, ServiceKind
+from registry.values import Actor, QualificationKind, RegistrationKind, ServiceKind, TrainingSubject
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,16 @@ class Registration:
 
     def valid_on(self, d: date) -> bool:
         return self.valid_from <= d <= self.valid_until
+
+
+@dataclass(frozen=True)
+class Qualification:
+    """Education, work experience or training on record (R-STAFF-1, §5.2), as of ``on``."""
+
+    kind: QualificationKind
+    subject: str
+    detail: str
+    on: date
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,8 @@ class Person(RegistryAggregate):
             person.violations = []
             person.evaluations = []
             person.services = []
+            person.qualifications = []
+            person.evaluated_sectors = []
 
     class RegistrationRecorded(RegistryAggregate.Event):
         kind: RegistrationKind
@@ -66,6 +78,7 @@ class Person(RegistryAggregate):
 
         def apply(self, person: Person) -> None:
             person.evaluations.append(self.dated)
+            person.evaluated_sectors.append((self.dated, tuple(self.sectors)))
 
     class ServiceRecorded(RegistryAggregate.Event):
         client_uscc: str
@@ -74,12 +87,24 @@ class Person(RegistryAggregate):
         def apply(self, person: Person) -> None:
             person.services.append(Service(self.client_uscc, self.kind, self.dated))
 
+    class QualificationRecorded(RegistryAggregate.Event):
+        """R-STAFF-1: education, work experience or training on record from its date."""
+
+        kind: QualificationKind
+        subject: str
+        detail: str
+
+        def apply(self, person: Person) -> None:
+            person.qualifications.append(Qualification(self.kind, self.subject, self.detail, self.dated))
+
     if TYPE_CHECKING:  # the library would make annotated aggregates dataclasses with these as __init__ fields
         name: str
         registrations: list[Registration]
         violations: list[date]
         evaluations: list[date]
         services: list[Service]
+        qualifications: list[Qualification]
+        evaluated_sectors: list[tuple[date, tuple[str, ...]]]
 
     @classmethod
     def enrol(cls, name: str, *, actor: Actor, now: datetime) -> Person:
@@ -110,7 +135,31 @@ class Person(RegistryAggregate):
         self._record(self.ServiceRecorded, client_uscc=client_uscc, kind=kind, actor=actor, effective_on=on,
                      now=now)
 
+    def record_qualification(self, kind: QualificationKind, subject: str, on: date, detail: str, *, actor: Actor,
+                             now: datetime) -> None:
+        """R-STAFF-1: a training's subject is one of the three trainings the rule names (``TrainingSubject``);
+        education and work experience name theirs in words."""
+        text.check("subject", subject, text.NAME)
+        text.check("detail", detail, text.PROSE)
+        subject = subject.strip()
+        if kind is QualificationKind.TRAINING:
+            subject = TrainingSubject(subject).value if subject in {t.value for t in TrainingSubject} else ""
+            if not subject:
+                raise InvalidInput("subject", "培训的科目应为碳足迹、生命周期评价或认证技术之一 / "
+                                   "a training's subject is one of " + ", ".join(t.value for t in TrainingSubject))
+        elif not subject:
+            raise InvalidInput("subject", "请填写学历专业或工作经历 / the education or work experience is named")
+        self._record(self.QualificationRecorded, kind=kind, subject=subject, detail=detail.strip(), actor=actor,
+                     effective_on=on, now=now)
+
     # Facts, as of a date.
+
+    def qualifications_on(self, on: date) -> list[Qualification]:
+        return [q for q in self.qualifications if q.on <= on]
+
+    def sectors_evaluated_by(self, on: date) -> set[str]:
+        """The sectors of every competence evaluation dated on or before ``on`` (R-TEAM-3)."""
+        return {s for d, sectors in self.evaluated_sectors if d <= on for s in sectors}
 
     def holds_registration(self, kinds: tuple[RegistrationKind, ...], on: date) -> bool:
         return any(r.kind in kinds and r.valid_on(on) for r in self.registrations)

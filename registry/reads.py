@@ -14,6 +14,7 @@ from registry.documents import CaseDocument, receipt
 from registry.errors import NotFound, RuleViolation
 from registry.past import Past
 from registry.rules import check_auditor
+from registry.staffing import check_staff
 from registry.views import CaseView, CertificateView, OrganizationView, PersonView
 
 
@@ -31,11 +32,12 @@ class Competence:
 
 class Reads(Past):
     def audit_competence(self, person: UUID | str, on: date) -> Competence:
-        """R-TEAM-2 on ``on`` for the person: the registration, violations and evaluation the rule checks when a
-        team is named, judged by that same rule."""
+        """R-TEAM-2 and R-STAFF-1 on ``on`` for the person: the registration, violations, evaluation and
+        qualifications the rules check when a team is named, judged by those same rules."""
         found = self.person(person)
         try:
             check_auditor(found, on, "competence to audit")
+            check_staff(found, on, "competence to audit")  # R-STAFF-1
         except RuleViolation as e:
             reason = {"rule": e.rule, "clause": e.clause, "detail": e.detail}
             return Competence(found.id, found.name, on, False, (reason,))

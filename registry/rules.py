@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from registry import staffing
 from registry.calendar import add_days, add_months, add_working_days, add_years
 from registry.errors import InvalidInput, RuleViolation, SeparationOfDuties
 from registry.person import Person
@@ -198,21 +199,31 @@ BASE_PERSON_DAYS = Decimal(4)
 
 
 def check_audit_time(person_days: Decimal, integrated_with: Sequence[IntegratedSystem],
-                     cems_standalone_person_days: Decimal) -> None:
-    """R-TIME-1 and R-TIME-2: ≥ 4 person-days; integrated, ≥ 80 % of the sum of each system's standalone time."""
+                     cems_standalone_person_days: Decimal, justified: bool = False) -> None:
+    """R-TIME-1 and R-TIME-2: ≥ 4 person-days; integrated, ≥ 80 % of the sum of each system's standalone time.
+    "原则上不少于 4 人日": fewer are allowed only ``justified`` (a recorded justification, approved by a decision
+    maker before the audit: R-PREP-2)."""
     for system in integrated_with:
         days = system.standalone_person_days
         if not isinstance(days, Decimal) or not days.is_finite() or days <= 0:
             raise InvalidInput("integrated_with", f"{system.system}'s standalone time must be a positive number of "
                                f"person-days, not {days!r}")
-    if cems_standalone_person_days < BASE_PERSON_DAYS:
+    if person_days <= 0 or cems_standalone_person_days <= 0:
+        raise InvalidInput("person_days", "审核人日应为正数 / audit time is a positive number of person-days")
+    zh_unless = "；少于 4 人日须记录理由并经认证决定人员批准（R-PREP-2）"
+    en_unless = " unless a justification is recorded and a decision maker approves it (R-PREP-2)"
+    if cems_standalone_person_days < BASE_PERSON_DAYS and not justified:
         raise RuleViolation("R-TIME-1", "§8.3.3 (1)",
-                            f"the CEMS audit's own time is {cems_standalone_person_days} person-days; at least "
-                            f"{BASE_PERSON_DAYS} are required")
+                            f"碳排放管理体系单独审核时间为 {cems_standalone_person_days} 人日，原则上不少于 "
+                            f"{BASE_PERSON_DAYS} 人日{zh_unless} / the CEMS audit's own time is "
+                            f"{cems_standalone_person_days} person-days; at least {BASE_PERSON_DAYS} are required"
+                            f"{en_unless}")
     if not integrated_with:
-        if person_days < BASE_PERSON_DAYS:
+        if person_days < BASE_PERSON_DAYS and not justified:
             raise RuleViolation("R-TIME-1", "§8.3.3 (1)",
-                                f"audit time is {person_days} person-days; at least {BASE_PERSON_DAYS} are required")
+                                f"审核时间为 {person_days} 人日，原则上不少于 {BASE_PERSON_DAYS} 人日{zh_unless} / "
+                                f"audit time is {person_days} person-days; at least {BASE_PERSON_DAYS} are required"
+                                f"{en_unless}")
         return
     total = cems_standalone_person_days + sum((s.standalone_person_days for s in integrated_with), Decimal(0))
     minimum = total * Decimal("0.8")
@@ -253,6 +264,8 @@ def check_team(leader: Person, members: Sequence[Person], experts: Sequence[Pers
                             f"verifier registration valid on {on.isoformat()} (technical experts do not count)")
     for auditor in auditors:
         check_auditor(auditor, on, what)
+    for person in (*auditors, *[e for e in experts if e.id not in {a.id for a in auditors}]):
+        staffing.check_staff(person, on, what)  # R-STAFF-1: everyone performing the audit function
 
 
 # Initial audit (§8.4)

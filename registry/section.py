@@ -26,6 +26,7 @@ from registry.errors import InvalidInput, NotFound
 from registry.identifiers import certificate_id, organization_id, validate_uscc
 from registry.organization import Organization
 from registry.person import Person, person_id
+from registry.sectors import SECTOR_LIST_ID, SectorList
 from registry.values import Actor, Role
 
 if TYPE_CHECKING:
@@ -105,6 +106,18 @@ class Section:
     def certificate_by_number(self, number: str) -> Certificate:
         text.check("number", number, text.NUMBER)
         return self._get(Certificate, certificate_id(number), f"certificate {number}")
+
+    def sector_list(self) -> SectorList | None:
+        """The body's sector list (R-TEAM-3), None before its first sector."""
+        try:
+            return self._get(SectorList, SECTOR_LIST_ID, "sector list")
+        except NotFound:
+            return None
+
+    def sectors(self) -> dict[str, str]:
+        """The body's sectors, name → code, in the order added (R-TEAM-3)."""
+        found = self.sector_list()
+        return dict(found.codes) if found is not None else {}
 
     def _people(self, ids: Iterable[UUID]) -> list[Person]:
         return [self.person(i) for i in ids]

@@ -69,6 +69,9 @@ VALUE_OBJECTS: tuple[type[Any], ...] = (
     values.Issuer,
     values.Changes,
     values.Team,
+    values.ProgrammeBasis,
+    values.PlannedAudit,
+    values.VerifiedYear,
 )
 
 

@@ -347,3 +347,56 @@ class IncidentKind(Enum):
 
     MAJOR_CHANGE = "major_change"
     MAJOR_INCIDENT = "major_incident"
+# People and programme substance (issue 23, item 5: R-STAFF-1, R-TEAM-3, R-PREP-2, R-S1-2)
+
+
+class QualificationKind(Enum):
+    """What §5.2 asks to have on record of everyone performing a certification function (R-STAFF-1)."""
+
+    EDUCATION = "education"
+    WORK_EXPERIENCE = "work_experience"
+    TRAINING = "training"
+
+
+class TrainingSubject(Enum):
+    """The three trainings R-STAFF-1 names; a training record's ``subject`` is one of them."""
+
+    CARBON_FOOTPRINT = "carbon_footprint"
+    LIFE_CYCLE_ASSESSMENT = "life_cycle_assessment"
+    CERTIFICATION_TECHNIQUE = "certification_technique"
+
+
+class CycleAudit(Enum):
+    """The audits of a certification cycle a programme covers (R-PREP-2, §8.3.1)."""
+
+    INITIAL = "initial"
+    SURVEILLANCE = "surveillance"
+    RECERTIFICATION = "recertification"
+
+
+@dataclass(frozen=True)
+class ProgrammeBasis:
+    """What the programme is based on (R-PREP-2, §8.3.1): the client's size, scope, the complexity of its emission
+    facilities and the maturity of its system."""
+
+    size: str = ""
+    scope: str = ""
+    facilities_complexity: str = ""
+    system_maturity: str = ""
+
+
+@dataclass(frozen=True)
+class PlannedAudit:
+    """One audit of the cycle the programme covers: which, by when, and its planned person-days (R-PREP-2)."""
+
+    audit: CycleAudit
+    planned_by: date
+    person_days: Decimal
+
+
+@dataclass(frozen=True)
+class VerifiedYear:
+    """One of the three years of verified reporting that off-site ground 3 rests on, with its verifier (R-S1-2)."""
+
+    year: int
+    verifier: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -49,6 +49,9 @@ class PersonView:
     violations: tuple[date, ...]
     evaluations: tuple[date, ...]
     services: tuple[dict[str, Any], ...]
+    # R-STAFF-1, R-TEAM-3 (issue 23): education, work experience and training; each evaluation's sectors
+    qualifications: tuple[dict[str, Any], ...] = ()
+    evaluated_sectors: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def of(cls, p: Person) -> PersonView:
@@ -58,6 +61,9 @@ class PersonView:
                                  "valid_until": r.valid_until} for r in p.registrations),
             violations=tuple(p.violations), evaluations=tuple(p.evaluations),
             services=tuple({"client_uscc": s.client_uscc, "kind": s.kind.value, "on": s.on} for s in p.services),
+            qualifications=tuple({"kind": q.kind.value, "subject": q.subject, "on": q.on, "detail": q.detail}
+                                 for q in p.qualifications),
+            evaluated_sectors=tuple({"on": d, "sectors": list(sectors)} for d, sectors in p.evaluated_sectors),
         )
 
 
@@ -99,6 +105,11 @@ class CaseView:
     findings: str
     deadlines: tuple[dict[str, Any], ...]
     quality_profile: dict[str, dict[str, str]] | None = None  # R-GHG-4: the data review's, as it stands
+    # R-TEAM-3, R-PREP-2, R-S1-2 (issue 23): the scope's sectors, the programme and stage 1 as recorded
+    sectors: tuple[str, ...] = ()
+    programme: dict[str, Any] | None = None
+    stage1: dict[str, Any] | None = None
+    person_days_spent: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, c: Case) -> CaseView:
@@ -119,6 +130,8 @@ class CaseView:
             deadlines=tuple({"rule": "R-ACC-2", "subject": "acceptance notice", "due_on": c.notice_due_by}
                             for _ in (1,) if c.stage is Stage.APPLIED and c.notice_due_by is not None),
             quality_profile=c.profile_as_recorded(),
+            sectors=tuple(c.sectors), programme=c.programme_record, stage1=c.stage1_record,
+            person_days_spent=dict(c.person_days_spent),
         )
 
 

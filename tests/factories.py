@@ -16,7 +16,7 @@ from uuid import UUID
 
 import pytest
 
-from demo.scenario import Staff, Walk
+from demo.scenario import SECTOR, Staff, Walk, qualify
 from registry.application import Registry
 from registry.errors import InvalidInput, RegistryError, RuleViolation
 from registry.values import RegistrationKind
@@ -56,17 +56,22 @@ def invalid(app: Registry, field: str) -> Iterator[pytest.ExceptionInfo[InvalidI
 def enrol_auditor(app: Registry, staff: Staff, name: str = "审核员", *,
                   registrations: Sequence[tuple[RegistrationKind, date]] = ((CCAA, REGISTERED_UNTIL),),
                   valid_from: date = date(2015, 1, 1), evaluated_on: date | None = date(2019, 1, 1),
-                  violation_on: date | None = None) -> UUID:
+                  violation_on: date | None = None, sectors: Sequence[str] = (SECTOR,),
+                  qualified_on: date | None = date(2015, 1, 1)) -> UUID:
     """A person holding ``registrations`` (each kind valid from ``valid_from`` through its date), evaluated on
-    ``evaluated_on`` and with a violation on ``violation_on`` (where not None). By default: a CCAA CEMS auditor,
-    registered 2015–2030 and evaluated in 2019, like the staff fixture's member; ``registrations=()`` and
-    ``evaluated_on=None`` make a person with no auditor qualification (a technical expert)."""
+    ``evaluated_on`` for ``sectors``, with education, work experience and the three trainings on record from
+    ``qualified_on`` (R-STAFF-1; None: none) and a violation on ``violation_on`` (where not None). By default: a
+    CCAA CEMS auditor, registered 2015–2030 and evaluated in 2019, like the staff fixture's member;
+    ``registrations=()`` and ``evaluated_on=None`` make a person with no auditor qualification (a technical
+    expert)."""
     pid: UUID = app.enrol_person(name, actor=staff.admin).ids["person"]
     for kind, valid_until in registrations:
         app.record_registration(pid, kind, f"{kind.value}-{pid.hex[:8]}", valid_from, valid_until,
                                 actor=staff.admin)
     if evaluated_on is not None:
-        app.record_evaluation(pid, evaluated_on, ["电力"], actor=staff.admin)
+        app.record_evaluation(pid, evaluated_on, list(sectors), actor=staff.admin)
+    if qualified_on is not None:
+        qualify(app, pid, qualified_on, staff.admin)
     if violation_on is not None:
         app.record_violation(pid, violation_on, "审核记录不真实", actor=staff.admin)
     return pid

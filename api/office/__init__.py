@@ -21,10 +21,12 @@ from api.office import (
     people,
     regulator,
     routes,
+    sectors,
     work,
 )
 
-MODULES = (routes, work, lists, data_review, case_steps, cases, certificates, people, regulator, admin)
+MODULES = (routes, work, lists, data_review, case_steps, cases, certificates, people, regulator, admin,
+           sectors)
 
 
 def install(app: FastAPI) -> None:

@@ -19,6 +19,7 @@ from api.office.frame import Form
 from registry.commands import (
     Apply,
     AppointTeam,
+    ApproveProgramme,
     CloseNonconformity,
     ConductStage1,
     ConductStage2,
@@ -35,6 +36,7 @@ from registry.values import (
     FOCUS_POINTS,
     RECERTIFICATION_ITEMS,
     Basis,
+    CycleAudit,
     EmissionControl,
     IntegratedSystem,
     Level,
@@ -42,11 +44,14 @@ from registry.values import (
     Nonconformity,
     OtherCertification,
     PerformanceIndicator,
+    PlannedAudit,
+    ProgrammeBasis,
     Review,
     ScopeLevel,
     Severity,
     TransferInfo,
     TransferStatus,
+    VerifiedYear,
     parse_enum,
 )
 
@@ -149,7 +154,7 @@ def application(form: Form) -> Apply:
                                                  "emission_control.cycles_completed")),
         other_certifications=certifications, incident_report_commitment=form.flag("incident_report_commitment"),
         permits=form.text("permits"), compliance_information=form.text("compliance_information"),
-        renewal_of=form.optional("renewal_of"), transfer=transfer)
+        renewal_of=form.optional("renewal_of"), transfer=transfer, sectors=_chosen(form, "sectors"))
 
 
 def supplement(case_id: str, form: Form) -> RequestSupplement:
@@ -170,8 +175,19 @@ def programme(case_id: str, form: Form) -> PlanProgramme:
     integrated = [IntegratedSystem(system, _decimal(days, f"integrated_with.{i}.standalone_person_days"))
                   for i, (system, days) in enumerate(_rows(form, "integrated_with", 2, 2))]
     standalone = form.text("cems_standalone_person_days")
+    basis_given = any(form.text(f"basis.{name}") for name in names.PROGRAMME_BASIS)
+    basis = ProgrammeBasis(**{name: form.text(f"basis.{name}") for name in names.PROGRAMME_BASIS}) if basis_given \
+        else None
+    cycle = [PlannedAudit(parse_enum(CycleAudit, audit.lower(), f"cycle.{i}.audit"), _day(by, f"cycle.{i}.planned_by"),
+                          _decimal(days, f"cycle.{i}.person_days"))
+             for i, (audit, by, days) in enumerate(_rows(form, "cycle", 3, 3))]
     return PlanProgramme(case_id, form.day("planned_on"), _decimal(form.text("person_days"), "person_days"),
-                         integrated, _decimal(standalone, "cems_standalone_person_days") if standalone else Decimal(4))
+                         integrated, _decimal(standalone, "cems_standalone_person_days") if standalone else Decimal(4),
+                         basis, cycle, form.text("justification"))
+
+
+def programme_approval(case_id: str, form: Form) -> ApproveProgramme:
+    return ApproveProgramme(case_id, form.day("approved_on"), form.text("note"))
 
 
 def team(case_id: str, form: Form) -> AppointTeam:
@@ -181,14 +197,29 @@ def team(case_id: str, form: Form) -> AppointTeam:
 
 
 def stage1(case_id: str, form: Form) -> ConductStage1:
+    years = [VerifiedYear(_whole(year, f"verified_years.{i}.year"), verifier)
+             for i, (year, verifier) in enumerate(_rows(form, "verified_years", 2, 2))]
     return ConductStage1(case_id, form.day("conducted_on"), _yes(form, "on_site", True),
-                         form.optional("off_site_ground"), form.text("justification"), form.text("findings"))
+                         form.optional("off_site_ground"), form.text("justification"), form.text("findings"),
+                         _spent(form), form.lines("key_audit_points"), form.text("document_review_rationale"), years)
 
 
 def stage2(case_id: str, form: Form) -> ConductStage2:
     found = [Nonconformity(ref, parse_enum(Severity, severity.lower(), f"nonconformities.{i}.severity"), text)
              for i, (ref, severity, text) in enumerate(_rows(form, "nonconformities", 3, 3))]
-    return ConductStage2(case_id, form.day("conducted_on"), found, _yes(form, "on_site", True))
+    return ConductStage2(case_id, form.day("conducted_on"), found, _yes(form, "on_site", True), _spent(form))
+
+
+def _spent(form: Form) -> Decimal | None:
+    """The person-days an audit took (R-PREP-2); None when not given, which the rule refuses by its id."""
+    given = form.text("person_days")
+    return _decimal(given, "person_days") if given else None
+
+
+def _chosen(form: Form, name: str) -> list[str]:
+    """The names chosen (checkboxes) and typed (one a line) for ``name``, each once, in order."""
+    typed = [line.strip() for value in form.all(name) for line in value.splitlines() if line.strip()]
+    return list(dict.fromkeys(typed))
 
 
 def closure(case_id: str, ref: str, form: Form) -> CloseNonconformity:

@@ -24,6 +24,7 @@ from api.office.case_forms import (
     closure,
     decision,
     programme,
+    programme_approval,
     report,
     stage1,
     stage2,
@@ -31,7 +32,7 @@ from api.office.case_forms import (
     team,
 )
 from api.office.cases import case_response, options
-from api.office.frame import Form, Office, Refusal, Signed, attempt, done, page, posted
+from api.office.frame import Form, Office, Refusal, Signed, attempt, done, page, posted, read, registry_of
 from registry.commands import Command, ReceiveDocument
 from registry.errors import InvalidInput
 from registry.handling import Handled
@@ -40,10 +41,17 @@ from registry.text import document_content_type, document_file_name
 router = APIRouter(prefix="/office", include_in_schema=False)
 
 
+def _sector_options(request: Request) -> list[tuple[str, str]]:
+    """The body's sectors (name, code), which the application chooses its scope's from (R-TEAM-3)."""
+    return list(registry_of(request).sectors().items())
+
+
 @router.get("/cases/new")
 async def new_case(request: Request, signed: Office, uscc: str = "") -> HTMLResponse:
     """The application form, its organisation's USCC filled in from ``?uscc=``."""
-    return page(request, signed, "case_new", refusal=None, values={"organization_uscc": uscc}, **options(request))
+    sectors = await read(request, _sector_options, request)
+    return page(request, signed, "case_new", refusal=None, values={"organization_uscc": uscc},
+                sector_options=sectors, **options(request))
 
 
 @router.post("/cases/new")
@@ -51,8 +59,9 @@ async def apply(request: Request, signed: Office) -> Response:
     form = Form(await posted(request, signed))
     handled = await attempt(request, signed, lambda: application(form))
     if isinstance(handled, Refusal):
+        sectors = await read(request, _sector_options, request)
         return page(request, signed, "case_new", handled.status, refusal=handled, values=form.values(),
-                    **options(request))
+                    sector_options=sectors, **options(request))
     case_id = handled.written.ids["case"]
     return done(f"/office/cases/{case_id}", "已记录申请 / Application recorded")
 
@@ -123,6 +132,12 @@ async def agreement_signed(request: Request, signed: Office, case_id: str) -> Re
 async def programme_planned(request: Request, signed: Office, case_id: str) -> Response:
     return await _step(request, signed, case_id, "programme", lambda f: programme(case_id, f),
                        "已记录审核方案 / Audit programme recorded")
+
+
+@router.post("/cases/{case_id}/programme/approval")
+async def programme_approved(request: Request, signed: Office, case_id: str) -> Response:
+    return await _step(request, signed, case_id, "programme_approval", lambda f: programme_approval(case_id, f),
+                       "已批准审核方案 / Programme approved")
 
 
 @router.post("/cases/{case_id}/team")

@@ -177,6 +177,7 @@ NOT_COMPETENT: dict[str, str] = {
     "§5.3": "该日无有效的 CCAA 碳排放管理体系审核员注册",
     "§5.1": "该日前两年内有违规记录",
     "§5.4": "截至该日本机构未对其进行能力评价",
+    "§5.2": "截至该日缺少学历、工作经历或培训（碳足迹、生命周期评价、认证技术）记录",  # R-STAFF-1
 }
 
 # Every event a history shows: an organisation's, its cases' and its certificates' (registry.organization,
@@ -221,6 +222,34 @@ EVENTS: dict[str, tuple[str, str]] = {
     "SurveillanceProgrammeSet": ("制定监督审核方案", "Surveillance programme set"),
     "IncidentRecorded": ("记录重大变化或重大事故", "Major change or incident recorded"),
     "SurveillanceNonconformityClosed": ("监督审核不符合项关闭", "Surveillance nonconformity closed"),
+    # People and programme substance (issue 23: R-STAFF-1, R-TEAM-3, R-PREP-2)
+    "QualificationRecorded": ("记录学历、工作经历或培训", "Qualification recorded"),
+    "EvaluationRecorded": ("记录能力评价", "Competence evaluation recorded"),
+    "SectorAdded": ("专业领域列入清单", "Sector added to the list"),
+    "ProgrammeApproved": ("审核方案（少于 4 人日）获批准", "Programme below 4 person-days approved"),
+}
+
+# People and programme substance (issue 23): registry.values.QualificationKind, TrainingSubject, CycleAudit
+QUALIFICATION_KINDS: dict[str, tuple[str, str]] = {
+    "education": ("学历教育", "Education"),
+    "work_experience": ("工作经历", "Work experience"),
+    "training": ("培训", "Training"),
+}
+TRAINING_SUBJECTS: dict[str, tuple[str, str]] = {
+    "carbon_footprint": ("碳足迹", "Carbon footprint"),
+    "life_cycle_assessment": ("生命周期评价", "Life-cycle assessment"),
+    "certification_technique": ("认证技术", "Certification technique"),
+}
+CYCLE_AUDITS: dict[str, tuple[str, str]] = {
+    "initial": ("本案例的审核（初次或再认证）", "The case's own audit (initial or recertification)"),
+    "surveillance": ("监督审核", "Surveillance audit"),
+    "recertification": ("再认证审核", "Recertification"),
+}
+PROGRAMME_BASIS: dict[str, tuple[str, str]] = {
+    "size": ("规模", "Size"),
+    "scope": ("认证范围", "Scope"),
+    "facilities_complexity": ("排放设施的复杂程度", "Complexity of the emission facilities"),
+    "system_maturity": ("管理体系的成熟度", "Maturity of the system"),
 }
 
 # Surveillance and recertification content (issue 23): the five items of §9.1.3 (R-SURV-5), the four of §9.2.2
@@ -273,8 +302,9 @@ def name(table: Mapping[str, tuple[str, str]], code: str) -> tuple[str, str]:
     return table.get(code, (code, code))
 
 
-__all__ = ["CANCELLATION_GROUNDS", "CASE_KINDS", "CHANGE_FIELDS", "DATA_CLASSES", "DATA_ORIGINS", "DEADLINE_STATES",
-           "DECISION_CONDITIONS", "DECISION_STEP", "DOCUMENT_KINDS", "EVENTS", "FACTOR_TIERS", "FOCUS_POINTS",
-           "GROUNDS", "INCIDENT_KINDS", "LEVELS", "METHODS", "NEXT_STEPS", "NOT_COMPETENT", "OFF_SITE_GROUNDS",
-           "OUTCOMES", "RECERTIFICATION_ITEMS", "RECORDS", "REGISTRATION_KINDS", "REVIEW", "ROLES", "SERVICE_KINDS",
-           "SEVERITIES", "STAGES", "STATUSES", "SURVEILLANCE_CONTENT", "TRANSFER_STATUSES", "TRANSFER_STEPS", "name"]
+__all__ = ["CANCELLATION_GROUNDS", "CASE_KINDS", "CHANGE_FIELDS", "CYCLE_AUDITS", "DATA_CLASSES", "DATA_ORIGINS",
+           "DEADLINE_STATES", "DECISION_CONDITIONS", "DECISION_STEP", "DOCUMENT_KINDS", "EVENTS", "FACTOR_TIERS",
+           "FOCUS_POINTS", "GROUNDS", "INCIDENT_KINDS", "LEVELS", "METHODS", "NEXT_STEPS", "NOT_COMPETENT",
+           "OFF_SITE_GROUNDS", "OUTCOMES", "PROGRAMME_BASIS", "QUALIFICATION_KINDS", "RECERTIFICATION_ITEMS", "RECORDS",
+           "REGISTRATION_KINDS", "REVIEW", "ROLES", "SERVICE_KINDS", "SEVERITIES", "STAGES", "STATUSES",
+           "SURVEILLANCE_CONTENT", "TRAINING_SUBJECTS", "TRANSFER_STATUSES", "TRANSFER_STEPS", "name"]

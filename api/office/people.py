@@ -26,11 +26,19 @@ from fastapi.responses import HTMLResponse, Response
 from api.office.certificates import case_row
 from api.office.frame import Form, Office, PageNotFound, Refusal, Signed, attempt, done, page, posted, read, registry_of
 from api.office.lists import LABELS, directory, page_number
-from api.office.names import NOT_COMPETENT, REGISTRATION_KINDS, SERVICE_KINDS, STATUSES
+from api.office.names import (
+    NOT_COMPETENT,
+    QUALIFICATION_KINDS,
+    REGISTRATION_KINDS,
+    SERVICE_KINDS,
+    STATUSES,
+    TRAINING_SUBJECTS,
+)
 from registry.commands import (
     Command,
     EnrolPerson,
     RecordEvaluation,
+    RecordQualification,
     RecordRectification,
     RecordRegistration,
     RecordService,
@@ -165,6 +173,10 @@ async def _person(request: Request, signed: Signed, pid: UUID, status: int = 200
     return page(request, signed, "person", status, on=on, unreadable_on=unreadable, reason_zh=NOT_COMPETENT,
                 registration_kinds=REGISTRATION_KINDS, service_kinds=SERVICE_KINDS,
                 registration_options=_options(REGISTRATION_KINDS), service_options=_options(SERVICE_KINDS),
+                qualification_kinds=QUALIFICATION_KINDS, training_subjects=TRAINING_SUBJECTS,
+                qualification_options=_options(QUALIFICATION_KINDS),
+                subject_options=[("", "— 学历或工作经历：在下方填写 / Education or experience: below")]
+                + _options(TRAINING_SUBJECTS),
                 refusal=refusal, failed=failed, values=values or {}, done=request.query_params.get("done"), **data)
 
 
@@ -210,6 +222,10 @@ FACTS: dict[str, Fact] = {
                         "已记录能力评价 / Evaluation recorded"),
     "services": Fact(lambda p, f: RecordService(p, f.text("client_uscc"), f.text("kind"), f.day("on")),
                      "已记录培训或咨询 / Training or consulting recorded"),
+    # R-STAFF-1: a training's subject is chosen; education and work experience are named in words
+    "qualifications": Fact(lambda p, f: RecordQualification(p, f.text("kind"), f.text("training") or f.text("subject"),
+                                                            f.day("on"), f.text("detail")),
+                           "已记录学历、工作经历或培训 / Qualification recorded"),
 }
 
 

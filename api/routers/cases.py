@@ -21,6 +21,7 @@ from api.schemas import (
     Code,
     Day,
     DecisionCreate,
+    ProgrammeApprovalCreate,
     ProgrammeCreate,
     ReportCreate,
     Stage1Create,
@@ -32,6 +33,7 @@ from api.schemas import (
 from registry.commands import (
     Apply,
     AppointTeam,
+    ApproveProgramme,
     CloseNonconformity,
     ConductStage1,
     ConductStage2,
@@ -53,9 +55,12 @@ from registry.values import (
     Nonconformity,
     OtherCertification,
     PerformanceIndicator,
+    PlannedAudit,
+    ProgrammeBasis,
     Review,
     ScopeLevel,
     TransferInfo,
+    VerifiedYear,
 )
 from registry.views import CaseView
 
@@ -83,7 +88,8 @@ async def apply(body: CaseCreate, w: Intake) -> dict[str, Any]:
                               for c in body.other_certifications],
         incident_report_commitment=body.incident_report_commitment, permits=body.permits,
         compliance_information=body.compliance_information, renewal_of=body.renewal_of,
-        transfer=TransferInfo(**body.transfer.model_dump()) if body.transfer else None), body, id="case")
+        transfer=TransferInfo(**body.transfer.model_dump()) if body.transfer else None, sectors=body.sectors), body,
+        id="case")
 
 
 @router.get("/{case_id}", response_model=CaseView, openapi_extra=role_doc("any staff", "regulator"),
@@ -147,11 +153,20 @@ async def agreement(case_id: UUID, body: AgreementCreate, w: Intake) -> dict[str
 
 
 @router.post("/{case_id}/programme", response_model=Written, openapi_extra=AUDITOR,
-             summary="The audit programme and its time (R-PREP-1, R-TIME-1, R-TIME-2)")
+             summary="The audit programme: its basis, the whole cycle and its time (R-PREP-1, R-PREP-2, R-TIME-1, "
+                     "R-TIME-2)")
 async def programme(case_id: UUID, body: ProgrammeCreate, w: Auditor) -> dict[str, Any]:
     integrated = [IntegratedSystem(s.system, s.standalone_person_days) for s in body.integrated_with]
+    basis = ProgrammeBasis(**body.basis.model_dump()) if body.basis else None
+    cycle = [PlannedAudit(a.audit, a.planned_by, a.person_days) for a in body.cycle]
     return await w.run(PlanProgramme(case_id, body.planned_on, body.person_days, integrated,
-                                     body.cems_standalone_person_days), body)
+                                     body.cems_standalone_person_days, basis, cycle, body.justification), body)
+
+
+@router.post("/{case_id}/programme/approval", response_model=Written, openapi_extra=role_doc("decision"),
+             summary="A decision maker approves a programme of fewer than 4 person-days, before the audit (R-PREP-2)")
+async def programme_approval(case_id: UUID, body: ProgrammeApprovalCreate, w: Decision) -> dict[str, Any]:
+    return await w.run(ApproveProgramme(case_id, body.approved_on, body.note), body)
 
 
 @router.post("/{case_id}/team", response_model=Written, openapi_extra=role_doc("admin"),
@@ -161,17 +176,20 @@ async def team(case_id: UUID, body: TeamCreate, w: Admin) -> dict[str, Any]:
 
 
 @router.post("/{case_id}/stage1", response_model=Written, openapi_extra=TEAM,
-             summary="Stage 1, on site unless a ground is recorded (R-S1-1, R-TEAM-2)")
+             summary="Stage 1, on site unless a ground is recorded; key audit points, off-site evidence, person-days "
+                     "(R-S1-1, R-S1-2, R-PREP-2, R-TEAM-2)")
 async def stage1(case_id: UUID, body: Stage1Create, w: Auditor) -> dict[str, Any]:
+    years = [VerifiedYear(y.year, y.verifier) for y in body.verified_years]
     return await w.run(ConductStage1(case_id, body.conducted_on, body.on_site, body.off_site_ground,
-                                     body.justification, body.findings), body)
+                                     body.justification, body.findings, body.person_days, body.key_audit_points,
+                                     body.document_review_rationale, years), body)
 
 
 @router.post("/{case_id}/stage2", response_model=Written, openapi_extra=TEAM,
-             summary="Stage 2, on site, after stage 1 (R-S2-1, R-TEAM-2)")
+             summary="Stage 2, on site, after stage 1, with its person-days (R-S2-1, R-PREP-2, R-TEAM-2)")
 async def stage2(case_id: UUID, body: Stage2Create, w: Auditor) -> dict[str, Any]:
     findings = [Nonconformity(n.ref, n.severity, n.description) for n in body.nonconformities]
-    return await w.run(ConductStage2(case_id, body.conducted_on, findings, body.on_site), body)
+    return await w.run(ConductStage2(case_id, body.conducted_on, findings, body.on_site, body.person_days), body)
 
 
 @router.post("/{case_id}/nonconformities/{ref}/closure", response_model=Written, openapi_extra=TEAM,

@@ -8,8 +8,23 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from api.deps import Admin, Reader, RegistryDep, role_doc
-from api.schemas import EvaluationCreate, PersonCreate, RegistrationCreate, ServiceCreate, ViolationCreate, Written
-from registry.commands import EnrolPerson, RecordEvaluation, RecordRegistration, RecordService, RecordViolation
+from api.schemas import (
+    EvaluationCreate,
+    PersonCreate,
+    QualificationCreate,
+    RegistrationCreate,
+    ServiceCreate,
+    ViolationCreate,
+    Written,
+)
+from registry.commands import (
+    EnrolPerson,
+    RecordEvaluation,
+    RecordQualification,
+    RecordRegistration,
+    RecordService,
+    RecordViolation,
+)
 from registry.views import PersonView
 
 router = APIRouter(prefix="/api/v1/people", tags=["people · 人员"])
@@ -49,3 +64,9 @@ async def evaluation(person_id: UUID, body: EvaluationCreate, w: Admin) -> dict[
              summary="Record training or consulting given to a client (R-SOD-1)")
 async def service(person_id: UUID, body: ServiceCreate, w: Admin) -> dict[str, Any]:
     return await w.run(RecordService(person_id, body.client_uscc, body.kind, body.on), body)
+
+
+@router.post("/{person_id}/qualifications", status_code=201, response_model=Written, openapi_extra=ADMIN,
+             summary="Record education, work experience or training (R-STAFF-1, §5.2)")
+async def qualification(person_id: UUID, body: QualificationCreate, w: Admin) -> dict[str, Any]:
+    return await w.run(RecordQualification(person_id, body.kind, body.subject, body.on, body.detail), body)

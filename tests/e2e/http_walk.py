@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi.testclient import TestClient
 
-from demo.scenario import new_uscc
+from demo.scenario import SECTOR, new_uscc, whole_cycle
 from registry.values import FOCUS_POINTS, RECERTIFICATION_ITEMS, SURVEILLANCE_CONTENT, DocumentKind
 from tests.e2e.conftest import Caller, Callers
 
@@ -32,6 +32,10 @@ FOCUS = {name: f"已审核：{name}" for name in FOCUS_POINTS}
 SURVEILLANCE = {"on_site": True, "content": {item: f"已审核：{item}" for item in SURVEILLANCE_CONTENT},
                 "person_days": "2"}
 RECERTIFICATION = {item: f"已评价：{item}" for item in RECERTIFICATION_ITEMS}  # R-RECERT-2
+# R-PREP-2: what a programme is based on; R-S1-2: stage 1's key audit points.
+BASIS = {"size": "职工约 800 人，单一厂区", "scope": "电力生产的碳排放管理活动",
+         "facilities_complexity": "燃煤锅炉 2 台", "system_maturity": "体系运行 6 个月"}
+KEY_POINTS = ["燃料消耗台账与入厂煤化验", "排放因子实测数据的可靠性"]
 DOCUMENT_KINDS = [kind.value for kind in DocumentKind]
 
 
@@ -146,7 +150,7 @@ class HttpWalk:
             "basis": {"standard": "CCAI-S-C06", "version": "2023", "sector_requirements": []},
             "cems_operating_since": iso(self.start - timedelta(days=183)),
             "emission_control": {"controlled": False, "cycles_completed": 0}, "other_certifications": [],
-            "incident_report_commitment": True,
+            "incident_report_commitment": True, "sectors": [SECTOR],
         }
         body.update(overrides)
         return body
@@ -191,7 +195,10 @@ class HttpWalk:
         return self
 
     def programme_body(self, **overrides: Any) -> dict[str, Any]:
-        return {"planned_on": iso(self.day(4)), "person_days": 4, "integrated_with": [], **overrides}
+        cycle = [{"audit": a.audit.value, "planned_by": iso(a.planned_by), "person_days": str(a.person_days)}
+                 for a in whole_cycle(self.day(4))]
+        return {"planned_on": iso(self.day(4)), "person_days": 4, "integrated_with": [], "basis": BASIS,
+                "cycle": cycle, **overrides}
 
     def programme(self, **overrides: Any) -> HttpWalk:
         self.post("programme", f"/cases/{self.case}/programme", self.callers.leader, self.programme_body(**overrides))
@@ -207,7 +214,7 @@ class HttpWalk:
 
     def stage1_body(self, **overrides: Any) -> dict[str, Any]:
         return {"conducted_on": iso(self.day(10)), "on_site": True, "findings": "体系文件基本完整，具备二阶段审核条件",
-                **overrides}
+                "person_days": 1, "key_audit_points": KEY_POINTS, **overrides}
 
     def stage1(self, **overrides: Any) -> HttpWalk:
         self.post("stage1", f"/cases/{self.case}/stage1", self.callers.leader, self.stage1_body(**overrides))
@@ -215,7 +222,7 @@ class HttpWalk:
 
     def stage2(self, majors: int = 1, review: bool = True, **overrides: Any) -> HttpWalk:
         """Stage 2 and, unless ``review`` is False, the data review recorded on its date (R-GHG-4)."""
-        body = {"conducted_on": iso(self.day(20)),
+        body = {"conducted_on": iso(self.day(20)), "person_days": 3,
                 "nonconformities": [{"ref": f"NC-{i + 1}", "severity": "major", "description": "能源计量器具未校准"}
                                     for i in range(majors)], **overrides}
         self.post("stage2", f"/cases/{self.case}/stage2", self.callers.member, body)

@@ -44,7 +44,8 @@ APPLICATION = {"kind": "initial", "applied_on": "2026-03-02", "scope": "燃煤�
                "cems_operating_since": "2025-06-01", "emission_control.controlled": "on",
                "emission_control.cycles_completed": "1",
                "other_certifications": "EnMS | EnMS-2024-001 | 2027-01-01",
-               "incident_report_commitment": "on", "permits": "排污许可证 91110000", "compliance_information": ""}
+               "incident_report_commitment": "on", "permits": "排污许可证 91110000", "compliance_information": "",
+               "sectors": "电力"}
 
 
 def test_the_intake_clerk_applies_uploads_a_document_and_downloads_it_back(office: Office) -> None:
@@ -203,14 +204,16 @@ def test_the_leader_records_the_audit_and_the_decision_maker_grants(office: Offi
 
     assert case_of(office.leader.post(f"{case}/stage1", {
         "conducted_on": "2026-03-11", "on_site": "true", "off_site_ground": "", "justification": "",
-        "findings": "体系文件基本完整，已具备二阶段审核条件"})) == str(walk.case)
+        "findings": "体系文件基本完整，已具备二阶段审核条件", "key_audit_points": "燃料计量\n外购电力台账",
+        "person_days": "1"})) == str(walk.case)
     page = office.leader.get(case)
     assert attribute(page, "data-stage") == ["stage1_done"] and "体系文件基本完整" in page.text
     assert 'data-form="stage2"' in page.text and 'data-form="stage1"' not in page.text
 
     assert case_of(office.leader.post(f"{case}/stage2", {
         "conducted_on": "2026-03-21", "on_site": "true",
-        "nonconformities": "NC-1 | major | 能源计量器具未校准\nNC-2 | minor | 部分运行记录不全"})) == str(walk.case)
+        "nonconformities": "NC-1 | major | 能源计量器具未校准\nNC-2 | minor | 部分运行记录不全",
+        "person_days": "3"})) == str(walk.case)
     page = office.leader.get(case)
     assert attribute(page, "data-nc") == ["NC-1", "NC-2"] and attribute(page, "data-severity") == ["major", "minor"]
     assert attribute(page, "data-closed") == ["", ""]

@@ -328,7 +328,17 @@ def test_an_admin_enrols_a_person_and_records_their_facts(office: Office) -> Non
     assert [r["kind"] for r in person.registrations] == [RegistrationKind.CCAA_CEMS_AUDITOR.value]
     assert person.evaluations == (date(2025, 1, 10),)
     page = office.admin.get(url).text
-    assert 'data-competence="yes"' in page
+    assert 'data-competence="no"' in page and "R-STAFF-1" in page  # education, experience, training missing
+    qualifications = [{"kind": "education", "training": "", "subject": "环境工程 硕士"},
+                      {"kind": "work_experience", "training": "", "subject": "能源管理 6 年"},
+                      *({"kind": "training", "training": t, "subject": ""} for t in (
+                          "carbon_footprint", "life_cycle_assessment", "certification_technique"))]
+    for fields in qualifications:
+        answer = office.admin.post(f"{url}/qualifications", {**fields, "on": "2024-06-01", "detail": ""})
+        assert answer.status_code == 303, answer.text
+    assert len(office.registry.get_person(pid).qualifications) == 5
+    page = office.admin.get(url).text
+    assert 'data-competence="yes"' in page and 'data-subject="life_cycle_assessment"' in page
     assert f'data-service="{walk.uscc}"' in page and f">{walk.name}</a>" in page  # the client by name
 
 

@@ -141,6 +141,7 @@ def test_four_users_walk_an_initial_certification_in_the_office(office: Office, 
         clerk.get_by_label("认证范围").fill("电力生产的碳排放管理活动")
         clerk.get_by_label("碳排放管理体系运行起始日").fill("2026-03-01")
         clerk.get_by_label("承诺获证后报告重大碳排放相关事故").check()
+        clerk.locator("input[name='sectors'][value='电力']").check()  # R-TEAM-3
         looked_at(clerk, "application")
         clerk.get_by_role("button", name="记录申请 Record the application").click()
         expect(clerk).to_have_url(re.compile(r"/office/cases/[0-9a-f-]{36}"))
@@ -192,6 +193,11 @@ def test_four_users_walk_an_initial_certification_in_the_office(office: Office, 
         leader.goto(case_url)
         open_step(leader, "programme")
         fill_dates(leader, "programme", date(2026, 10, 5))
+        for name, text in (("size", "职工约 500 人"), ("scope", "电力生产"), ("facilities_complexity", "燃煤锅炉 1 台"),
+                           ("system_maturity", "运行 7 个月")):  # R-PREP-2
+            leader.locator(f"textarea[name='basis.{name}']").fill(text)
+        leader.locator("#prog-cycle").fill("initial | 2026-10-31 | 4\nsurveillance | 2027-10-01 | 2\n"
+                                           "surveillance | 2028-10-01 | 2\nrecertification | 2029-07-01 | 3")
         leader.locator("details[data-form='programme'] button[type=submit]").click()
         expect(leader.locator("[data-done]")).to_be_visible()
 
@@ -209,10 +215,13 @@ def test_four_users_walk_an_initial_certification_in_the_office(office: Office, 
         open_step(leader, "stage1")
         fill_dates(leader, "stage1", date(2026, 10, 12))
         leader.locator("#s1-findings").fill("文件评审完成，具备二阶段审核条件")
+        leader.locator("#s1-key_audit_points").fill("燃料计量\n外购电力台账")  # R-S1-2
+        leader.locator("#s1-person_days").fill("1")  # R-PREP-2
         leader.locator("details[data-form='stage1'] button[type=submit]").click()
         expect(leader.locator("[data-stage]")).to_have_attribute("data-stage", "stage1_done")
         open_step(leader, "stage2")
         fill_dates(leader, "stage2", date(2026, 10, 22))
+        leader.locator("#s2-person_days").fill("3")
         leader.locator("details[data-form='stage2'] button[type=submit]").click()
         expect(leader.locator("[data-stage]")).to_have_attribute("data-stage", "stage2_done")
         # The data review (R-GHG-2, R-GHG-4): one continuously measured activity datum, calibrated that day.

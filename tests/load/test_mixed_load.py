@@ -246,7 +246,7 @@ class CaseWalk:
         ncs = [{"ref": f"NC-{i + 1}", "severity": "major", "description": "能源计量器具未校准"}
                for i in range(self.majors)]
         self.write("stage2", f"{case()}/stage2", c.member, json={"conducted_on": iso(b.day(20)),
-                                                                "nonconformities": ncs})
+                                                                "nonconformities": ncs, "person_days": 3})
         # The data review (R-GHG-4: no grant on unreviewed data)
         self.write("activity-data", f"{case()}/data-review/activity-data", c.member, 201,
                    json=b.activity_datum_body())

@@ -39,13 +39,18 @@ from demo.scenario import (
     ALL_CONDITIONS,
     FOCUS_TEXT,
     FULL_REVIEW,
+    KEY_AUDIT_POINTS,
     ORGANIZATION_LEVEL,
     PERFORMANCE,
+    PROGRAMME_BASIS,
     RECERTIFICATION_TEXT,
+    SECTOR,
     SURVEILLANCE,
     demo_datum,
     demo_factor,
     enrol_staff,
+    qualify,
+    whole_cycle,
 )
 from projections.public_certificates import public_document
 from projections.runner import Views, open_views
@@ -299,7 +304,8 @@ class LifecycleMachine(RuleBasedStateMachine):
                 pid, kind, f"{kind.value}-{pid.hex[:8]}", valid_from, valid_until, actor=admin))
         if evaluated:
             self.attempt("record evaluation", pid, lambda: self.app.record_evaluation(
-                pid, valid_from, ["电力"], actor=admin))
+                pid, valid_from, [SECTOR], actor=admin))
+            self.attempt("record qualifications", pid, lambda: qualify(self.app, pid, valid_from, admin))  # R-STAFF-1
         return pid
 
     # The clock
@@ -382,7 +388,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             organization_uscc=uscc, kind=kind, applied_on=applied_on, scope="电力生产的碳排放管理活动",
             levels=ORGANIZATION_LEVEL, cems_operating_since=add_months(applied_on, -cems_months),
             emission_control=control, other_certifications=others, incident_report_commitment=commitment,
-            renewal_of=renewal_of, transfer=transfer, actor=self.staff.intake))
+            renewal_of=renewal_of, transfer=transfer, sectors=[SECTOR], actor=self.staff.intake))
         return written.ids["case"] if written else None
 
     @rule(target=cases, uscc=organisations, back=BACK, cems_months=st.integers(-1, 8), commitment=st.booleans(),
@@ -449,12 +455,21 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     # Audit preparation and audit (§8.3, §8.4)
 
-    @rule(case=cases, back=BACK, days=st.sampled_from(("3", "4", "6.5")), integrated=st.booleans())
-    def plan_programme(self, case: UUID, back: int, days: str, integrated: bool) -> None:
-        """R-PREP-1, R-TIME-1, R-TIME-2."""
+    @rule(case=cases, back=BACK, days=st.sampled_from(("3", "4", "6.5")), integrated=st.booleans(),
+          justification=st.sampled_from(("", "单一厂区，工艺简单")), basis=st.booleans())
+    def plan_programme(self, case: UUID, back: int, days: str, integrated: bool, justification: str,
+                       basis: bool) -> None:
+        """R-PREP-1, R-PREP-2, R-TIME-1, R-TIME-2."""
         with_ems = (IntegratedSystem("EMS", Decimal(3)),) if integrated else ()
         self.attempt("plan programme", case, lambda: self.app.plan_programme(
-            case, self.on(back), days, with_ems, actor=self.staff.leader_actor))
+            case, self.on(back), days, with_ems, basis=PROGRAMME_BASIS if basis else None,
+            cycle=whole_cycle(self.on(back)), justification=justification, actor=self.staff.leader_actor))
+
+    @rule(case=cases, back=BACK, who=WHO)
+    def approve_programme(self, case: UUID, back: int, who: str) -> None:
+        """R-PREP-2: a programme of fewer than 4 person-days approved by a decision maker, before the audit."""
+        self.attempt("approve programme", case, lambda: self.app.approve_programme(
+            case, self.on(back), "同意", actor=self.actor(who)))
 
     @rule(case=cases, back=BACK, leader=st.integers(0, 20), members=st.lists(st.integers(0, 20), max_size=2),
           who=WHO)
@@ -469,7 +484,8 @@ class LifecycleMachine(RuleBasedStateMachine):
                        who: str) -> None:
         """R-S1-1, R-TEAM-2; on site unless a ground is recorded."""
         self.attempt("conduct stage 1", case, lambda: self.app.conduct_stage1(
-            case, self.on(back), ground is None, ground, justification, "准备就绪", actor=self.actor(who)))
+            case, self.on(back), ground is None, ground, justification, "准备就绪", person_days=1,
+            key_audit_points=KEY_AUDIT_POINTS, document_review_rationale=justification, actor=self.actor(who)))
 
     @rule(case=cases, back=BACK, majors=st.integers(0, 2), minors=st.integers(0, 1), on_site=st.booleans(),
           who=WHO, wait=WAIT)
@@ -478,7 +494,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         """R-S2-1, R-TEAM-2; for a renewal also the old certificate's surveillance (R-SURV-1)."""
         self.wait(wait)
         self.attempt("conduct stage 2", case, lambda: self.app.conduct_stage2(
-            case, self.on(back), _nonconformities(majors, minors), on_site, actor=self.actor(who)))
+            case, self.on(back), _nonconformities(majors, minors), on_site, person_days=3, actor=self.actor(who)))
 
     @rule(case=cases, ref=st.sampled_from(("NC-1", "NC-2", "NC-3", "NC-9")), back=BACK,
           evidence=st.sampled_from(("校准证书已提供", " ")), who=WHO)
@@ -636,18 +652,21 @@ class LifecycleMachine(RuleBasedStateMachine):
                 case, today, today, actor=staff.intake))
         elif stage == "contracted":
             self.attempt("plan programme", case, lambda: self.app.plan_programme(
-                case, today, 4, actor=staff.leader_actor))
+                case, today, 4, basis=PROGRAMME_BASIS, cycle=whole_cycle(today), actor=staff.leader_actor))
         elif stage == "planned":
             self.attempt("appoint team", case, lambda: self.app.appoint_team(
                 case, staff.leader, [staff.member], on=today, actor=staff.admin))
         elif stage == "team_appointed" and view.kind == "transfer":
             return self._decide(case, today, grant)
         elif stage == "team_appointed":
+            self.attempt("approve programme", case, lambda: self.app.approve_programme(
+                case, today, "同意", actor=staff.decision))  # refused where the programme needs no approval
             self.attempt("conduct stage 1", case, lambda: self.app.conduct_stage1(
-                case, today, findings="准备就绪", actor=staff.leader_actor))
+                case, today, findings="准备就绪", person_days=1, key_audit_points=KEY_AUDIT_POINTS,
+                actor=staff.leader_actor))
         elif stage == "stage1_done":
             self.attempt("conduct stage 2", case, lambda: self.app.conduct_stage2(
-                case, today, _nonconformities(majors, 0), actor=staff.leader_actor))
+                case, today, _nonconformities(majors, 0), person_days=3, actor=staff.leader_actor))
         elif stage in ("stage2_done", "reported"):
             open_ncs = [nc["ref"] for nc in view.nonconformities if nc["closed_on"] is None]
             if not self.app.get_data_review(case).activity_data:  # R-GHG-4: no grant on unreviewed data

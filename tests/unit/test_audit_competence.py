@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from demo.scenario import Staff
+from demo.scenario import Staff, qualify
 from registry.application import Registry
 from registry.errors import InvalidInput, NotFound
 from registry.values import RegistrationKind
@@ -32,6 +32,7 @@ def test_a_registration_outside_its_dates_does_not_count(app: Registry, staff: S
     app.record_registration(pid, RegistrationKind.CCAA_CEMS_AUDITOR, "CCAA-1", date(2020, 1, 1), date(2025, 1, 1),
                             actor=staff.admin)
     app.record_evaluation(pid, date(2021, 1, 1), ["电力"], actor=staff.admin)
+    qualify(app, pid, date(2020, 1, 1), staff.admin)  # R-STAFF-1
     assert app.audit_competence(pid, date(2024, 6, 1)).may_audit
     late = app.audit_competence(pid, date(2025, 6, 1))
     assert not late.may_audit and late.reasons[0]["clause"] == "§5.3"

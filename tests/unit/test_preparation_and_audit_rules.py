@@ -26,6 +26,7 @@ from registry.values import (
     Role,
     TransferInfo,
     TransferStatus,
+    VerifiedYear,
 )
 from tests.factories import CCAA, ENMS, GHG, REGISTERED_UNTIL, enrol_auditor, invalid, refused, reported
 
@@ -300,7 +301,8 @@ def test_r_s1_1_off_site_on_a_simple_process_with_its_justification_is_recorded(
     walk.to_team()
 
     walk.stage1(on_site=False, off_site_ground=OffSiteGround.SIMPLE_PROCESS,
-                justification="仅有一条外购电力驱动的装配线，工艺简单，文件审查可达到第一阶段目的")
+                justification="仅有一条外购电力驱动的装配线，工艺简单，文件审查可达到第一阶段目的",
+                document_review_rationale="体系文件与排放源清单完整，文件审查可覆盖第一阶段目的")
 
     event = list(walk.app.events.get(walk.case))[-1]
     assert (event.on_site, event.off_site_ground) == (False, OffSiteGround.SIMPLE_PROCESS)
@@ -319,7 +321,8 @@ def test_r_s1_1_off_site_as_ems_certified_with_a_valid_ems_certification_is_reco
     walk.documents().accept().agree().programme().team()
 
     walk.stage1(conducted_on=STAGE1_DAY, on_site=False, off_site_ground=OffSiteGround.EMS_OR_ENMS_CERTIFIED,
-                justification="已获环境管理体系认证，文件审查可达到第一阶段目的")
+                justification="已获环境管理体系认证，文件审查可达到第一阶段目的",
+                document_review_rationale="环境管理体系已覆盖排放源识别，文件审查可达到第一阶段目的")
 
     assert walk.app.get_case(walk.case).stage == "stage1_done"
 
@@ -347,7 +350,8 @@ def test_r_s1_1_off_site_on_three_years_of_verified_reporting_with_justification
     walk.to_team()
 
     walk.stage1(on_site=False, off_site_ground=OffSiteGround.THREE_YEARS_VERIFIED_REPORTING,
-                justification="2023–2025年度碳市场排放报告均经第三方核查")
+                justification="2023–2025年度碳市场排放报告均经第三方核查",
+                verified_years=[VerifiedYear(y, "某核查机构") for y in (2023, 2024, 2025)])
 
     assert walk.app.get_case(walk.case).stage == "stage1_done"
 

@@ -51,7 +51,9 @@ from registry.values import (
 from tests.conftest import STAFF_SINCE, TODAY
 from tests.factories import certified, invalid
 
-UNDATED = {"Person.Enrolled", "Organization.Registered", "NumberSequence.Started"}  # facts without a business date
+# Facts without a business date (the body's sector list is reference data: R-TEAM-3).
+UNDATED = {"Person.Enrolled", "Organization.Registered", "NumberSequence.Started", "SectorList.Started",
+           "SectorList.SectorAdded"}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -352,6 +354,10 @@ def build_history(app: Registry, clock: FixedClock) -> dict[str, Any]:
         reviewed.day(8), actor=staff.leader_actor)
     app.record_review_findings(reviewed.case, ReviewFindings("有代表性", "边界完整", "准确"), reviewed.day(8),
                                actor=staff.leader_actor)
+    # R-PREP-2: a programme below 4 person-days, justified and approved by a decision maker
+    small = Walk(app, staff, date(2026, 3, 2)).to_acceptance().agree()
+    small.programme(person_days=Decimal("3.5"), justification="单一厂区，工艺简单")
+    app.approve_programme(small.case, date(2026, 3, 7), "同意按 3.5 人日实施", actor=staff.decision)
 
     not_accepted = Walk(app, staff, date(2026, 3, 2)).organization().apply()
     app.request_supplement(not_accepted.case, date(2026, 3, 3), [DocumentKind.CARBON_REVIEW_REPORT], "请补充",
