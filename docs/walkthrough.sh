@@ -96,16 +96,14 @@ post /cases/$CASE/agreement $INTAKE '{"signed_on":"2026-09-04","fee_paid_on":"20
 # Audit
 post /cases/$CASE/programme $LEADER '{"planned_on":"2026-09-07","person_days":4,"basis":{"size":"职工约 800 人","scope":"燃煤发电","facilities_complexity":"燃煤锅炉 2 台","system_maturity":"体系运行 8 个月"},"cycle":[{"audit":"initial","planned_by":"2026-09-30","person_days":4},{"audit":"surveillance","planned_by":"2027-09-07","person_days":2},{"audit":"surveillance","planned_by":"2028-09-07","person_days":2},{"audit":"recertification","planned_by":"2029-06-07","person_days":3}]}'
 post /cases/$CASE/team $ADMIN "{\"leader\":\"$LEADER_ID\",\"on\":\"2026-09-08\"}"
-post /cases/$CASE/stage1 $LEADER '{"conducted_on":"2026-09-14","on_site":true,"findings":"具备二阶段审核条件"}'
-post /cases/$CASE/stage2 $LEADER '{"conducted_on":"2026-09-21","nonconformities":[]}'
+post /cases/$CASE/stage1 $LEADER '{"conducted_on":"2026-09-14","on_site":true,"findings":"具备二阶段审核条件","person_days":1,"key_audit_points":["入厂煤化验与燃料台账"]}'
+post /cases/$CASE/stage2 $LEADER '{"conducted_on":"2026-09-21","nonconformities":[],"person_days":3}'
 # The greenhouse-gas data review (R-GHG-2..4): a reference table of default factors (admin; each version once), an
 # activity datum and a default factor checked against the table, and the review with its quality profile
 post /reference/emission-factor-tables $ADMIN "{\"table\":\"核算指南缺省值\",\"version\":\"2026-$RUN\",\"entries\":[{\"key\":\"natural_gas\",\"value\":\"21.622\",\"unit\":\"tCO2/万Nm3\"}]}"
 post /cases/$CASE/data-review/activity-data $LEADER '{"item":"天然气消耗量","unit":"万Nm3","source":"燃气计量表读数","monitoring_method":"流量计在线计量","monitoring_frequency":"连续","recording_frequency":"每日","missing_data_handling":"以同期平均值替代并注明","calibration":{"equipment":"燃气流量计 FT-01","calibrated_on":"2026-03-01","valid_until":"2027-02-28"},"cross_checks":[{"source_kind":"燃料合同","reference":"2026年供气结算单","agrees":true}],"sampling":null,"data_class":"continuous","lower_class_reason":"","emissions_tco2e":"1200","reviewed_on":"2026-09-21"}'
 post /cases/$CASE/data-review/emission-factors $LEADER "{\"item\":\"天然气排放因子\",\"value\":\"21.622\",\"unit\":\"tCO2/万Nm3\",\"source\":\"《核算指南》附录二\",\"tier\":\"national\",\"lower_tier_reason\":\"未开展气质实测\",\"is_default\":true,\"guideline\":{\"table\":\"核算指南缺省值\",\"version\":\"2026-$RUN\",\"key\":\"natural_gas\"},\"emissions_tco2e\":\"1200\",\"reviewed_on\":\"2026-09-21\"}"
 call GET /cases/$CASE/data-review $REGULATOR
-post /cases/$CASE/stage1 $LEADER '{"conducted_on":"2026-09-14","on_site":true,"findings":"具备二阶段审核条件","person_days":1,"key_audit_points":["入厂煤化验与燃料台账"]}'
-post /cases/$CASE/stage2 $LEADER '{"conducted_on":"2026-09-21","nonconformities":[],"person_days":3}'
 post /cases/$CASE/report $LEADER '{"submitted_on":"2026-09-23","focus_points":{"legal_compliance":"符合","system_conformity":"符合","key_points_control":"有效","targets_and_control":"已完成","carbon_review":"充分","performance_parameters":"适宜","targets_achievement":"已实现","deviation_handling":"已分析","self_improvement":"有效"},"quantified_performance":[{"indicator":"单位发电量碳排放","unit":"tCO2/MWh","baseline":0.85,"target":0.80,"actual":0.79}],"measurement_and_verification":"依据GB/T 32151核算","improvement_evaluation":"促进了碳绩效持续改进"}'
 # Decision: the certificate is issued, and its number answered
 post /cases/$CASE/decision $DECIDER '{"decided_on":"2026-09-30","grant":true,"conditions":{"legal_compliance":true,"management_improved":true,"no_penalty":true},"reasons":"满足认证决定条件"}'
