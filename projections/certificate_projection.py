@@ -6,8 +6,10 @@ organisation or a person (``projections.office_changes``). Every other event onl
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import date
 from functools import partial, singledispatchmethod
 from typing import Any, cast
 from uuid import UUID
@@ -18,8 +20,8 @@ from eventsourcing.projection import Projection
 from projections.certificate_views import CertificateViews
 from projections.deadlines import DEADLINE_CASE_EVENTS, case_changes, certificate_changes
 from projections.office_changes import EVENTS as DIRECTORY_EVENTS
+from projections.office_changes import STEPS, organization_changes, person_changes, step_changes
 from projections.office_changes import case_changes as case_directory
-from projections.office_changes import organization_changes, person_changes
 from projections.public_certificates import public_document
 from registry.application import Registry
 from registry.case import Case
@@ -28,6 +30,9 @@ from registry.organization import Organization
 from registry.person import Person
 from registry.views import CertificateView
 from store import Store
+
+# A dated event's effective date as its state is stored (the transcoder's date): what a case step is read by.
+STORED_EFFECTIVE_ON = re.compile(rb'"effective_on":\{"_type_":"date","_data_":"([0-9]{4}-[0-9]{2}-[0-9]{2})"\}')
 
 # The events that give a certificate a new status: each is an entry of its status timeline.
 STATUS_EVENTS = (Certificate.Issued, Certificate.Suspended, Certificate.Reinstated, Certificate.Withdrawn,
@@ -91,6 +96,21 @@ class CertificateProjection(Projection[Any]):
             return before.number if isinstance(before, Certificate) else None
         event = self.registry.mapper.to_domain_event(notification)
         return event.number if isinstance(event, Certificate.Issued) else None
+
+    def took_step(self, notification: Notification, tracking: Tracking) -> bool:
+        """A case step that changes no more than the case's stage (``office_changes.STEPS``), taken into the
+        directory from the stored event as it is: the step from its topic, its date from its state, the rest of it
+        not decoded (a rebuild decodes a certification's steps by the million). False for any other event, and for
+        a step whose state does not hold exactly one date where expected: that one is decoded as any other."""
+        cls, _, name = notification.topic.rpartition(":")[2].rpartition(".")
+        if cls != Case.__name__ or name not in STEPS:
+            return False
+        found = STORED_EFFECTIVE_ON.findall(notification.state)
+        if len(found) != 1:
+            return False
+        on = date.fromisoformat(found[0].decode())
+        self.view.save_deadlines([], tracking, step_changes(str(notification.originator_id), name, on))
+        return True
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:

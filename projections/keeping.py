@@ -233,9 +233,11 @@ class Views:
 
     def project(self, notification: Any) -> None:
         """An event the public view wants, into it; a failure raises ``ProjectionFailed`` naming the event."""
+        tracking = Tracking(self.tracking_name, notification.id)
         try:  # an event that cannot even be decoded is as much a poisoned event as one that cannot be applied
-            event = self.registry.mapper.to_domain_event(notification)
-            self.projection.process_event(event, Tracking(self.tracking_name, notification.id))
+            if not self.projection.took_step(notification, tracking):
+                event = self.registry.mapper.to_domain_event(notification)
+                self.projection.process_event(event, tracking)
         except Exception as e:
             if self.lost(e):
                 raise  # the database, not the event: the runner waits for it and goes on

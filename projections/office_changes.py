@@ -73,9 +73,32 @@ PERSON_EVENTS = frozenset(cls.__name__ for cls in (Person.Enrolled,))
 EVENTS = {Case.__name__: CASE_EVENTS, Organization.__name__: ORGANIZATION_EVENTS, Person.__name__: PERSON_EVENTS}
 
 
+# The case steps that change no more than the case's stage, as of their date (and, those that end its team's work,
+# who it waits on): event → stage, the stages it moves a case from (any when empty), whether the team's work ends.
+# ``case_changes`` answers them from here, and the projection from the stored event's topic and date alone
+# (``step_changes``), without decoding the rest of it: half the events a rebuild decodes for the directory.
+STEPS: dict[str, tuple[str, tuple[str, ...], bool]] = {
+    "AgreementSigned": ("contracted", (), False),
+    "ProgrammePlanned": ("planned", ("contracted",), False),
+    "Stage1Conducted": ("stage1_done", (), False),
+    "Stage2Conducted": ("stage2_done", (), False),
+    "ReportSubmitted": ("reported", (), True),
+    "Refused": ("refused", (), True),
+}
+
+
+def step_changes(case_id: str, step: str, on: date) -> list[Change]:
+    """What the case step ``step`` (one of ``STEPS``) of the case ``case_id`` dated ``on`` changes."""
+    stage, only_from, team_done = STEPS[step]
+    moved = CaseMoved(case_id, stage, on, only_from=only_from)
+    return [moved, TeamWaiting(case_id, ())] if team_done else [moved]
+
+
 def case_changes(event: Case.Event) -> list[Change]:
     """What a case's event changes in the directory."""
     case_id, on = str(event.originator_id), event.dated
+    if type(event).__name__ in STEPS:
+        return step_changes(case_id, type(event).__name__, on)
     match event:
         case Case.Applied():
             return [CaseOpened(case_id, event.organization_uscc, event.kind.value, on)]
@@ -83,23 +106,11 @@ def case_changes(event: Case.Event) -> list[Change]:
             return [CaseMoved(case_id, "accepted", on)]
         case Case.NotAccepted():
             return [CaseMoved(case_id, "not_accepted", on)]
-        case Case.AgreementSigned():
-            return [CaseMoved(case_id, "contracted", on)]
-        case Case.ProgrammePlanned():
-            return [CaseMoved(case_id, "planned", on, only_from=("contracted",))]
         case Case.TeamAppointed():
             return [CaseMoved(case_id, "team_appointed", on, only_from=("planned",)),
                     TeamWaiting(case_id, tuple(str(p) for p in event.team.everyone))]
-        case Case.Stage1Conducted():
-            return [CaseMoved(case_id, "stage1_done", on)]
-        case Case.Stage2Conducted():
-            return [CaseMoved(case_id, "stage2_done", on)]
-        case Case.ReportSubmitted():
-            return [CaseMoved(case_id, "reported", on), TeamWaiting(case_id, ())]
         case Case.Granted():
             return [CaseMoved(case_id, "granted", on, number=event.certificate_number), TeamWaiting(case_id, ())]
-        case Case.Refused():
-            return [CaseMoved(case_id, "refused", on), TeamWaiting(case_id, ())]
     return []
 
 

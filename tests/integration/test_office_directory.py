@@ -7,6 +7,9 @@ from datetime import date
 from typing import Any
 
 from demo.scenario import Walk
+from projections.certificate_projection import STORED_EFFECTIVE_ON
+from projections.deadlines import DEADLINE_CASE_EVENTS
+from projections.office_changes import STEPS, case_changes, step_changes
 from projections.office_lists import CAP
 from projections.runner import Views, open_views
 from registry.application import Registry
@@ -88,6 +91,24 @@ def test_the_directory_follows_cases_organisations_and_people_and_a_rebuild_give
     assert ("R-ACC-2", "庚辛钢铁有限公司") in named
     assert all(row["name"] for row in deadlines.rows)
     assert d.deadline_list("open", "R-SURV-1", TODAY).rows[0]["ref"] == number
+
+
+def test_a_case_step_read_from_the_stored_event_changes_what_the_decoded_event_does(app: Registry,
+                                                                                  walk: Walk) -> None:
+    first = app.recorder.max_notification_id() or 0
+    accepted(app, walk, "步骤甲能源有限公司").agree().programme().team().stage1().stage2().report().decide()
+    accepted(app, walk, "步骤乙电力有限公司").agree().programme().team().stage1().stage2().report().decide(
+        grant=False, reasons="不满足认证决定条件")
+    stored = app.recorder.select_notifications(first + 1, 10_000)
+    steps = [(n, n.topic.rpartition(".")[2]) for n in stored if n.topic.rpartition(".")[2] in STEPS]
+
+    assert {step for _, step in steps} == set(STEPS)  # each step, as stored
+    for notification, step in steps:
+        found = STORED_EFFECTIVE_ON.findall(notification.state)
+        assert len(found) == 1, notification.state
+        read = step_changes(str(notification.originator_id), step, date.fromisoformat(found[0].decode()))
+        assert read == case_changes(app.mapper.to_domain_event(notification))
+    assert not set(STEPS) & DEADLINE_CASE_EVENTS  # nothing else is wanted of a step: the deadlines take none
 
 
 def test_a_page_counts_up_to_its_cap_and_pages_stop_there(app: Registry, walk: Walk) -> None:
