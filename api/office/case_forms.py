@@ -56,7 +56,7 @@ from registry.values import (
 )
 
 
-def _rows(form: Form, name: str, least: int, most: int) -> list[list[str]]:
+def rows_of(form: Form, name: str, least: int, most: int) -> list[list[str]]:
     """A list of records typed one a line, parts separated by ``|``: each line's parts (``least`` to ``most``)."""
     rows = []
     for number, line in enumerate(form.lines(name), start=1):
@@ -76,7 +76,7 @@ def _day(value: str, name: str) -> date:
                                  f"not {value!r}") from None
 
 
-def _decimal(value: str, name: str) -> Decimal:
+def decimal_of(value: str, name: str) -> Decimal:
     try:
         number = Decimal(value.strip())
     except InvalidOperation:
@@ -86,7 +86,7 @@ def _decimal(value: str, name: str) -> Decimal:
     return number
 
 
-def _whole(value: str, name: str) -> int:
+def whole_of(value: str, name: str) -> int:
     try:
         return int(value.strip() or "0")
     except ValueError:
@@ -117,7 +117,7 @@ def _choice(form: Form, name: str) -> bool | None:
     raise InvalidInput(name, f"{name}：应为是、否或未说明 / {name}: yes, no or not stated, not {value!r}")
 
 
-def _yes(form: Form, name: str, default: bool) -> bool:
+def yes_of(form: Form, name: str, default: bool) -> bool:
     """A yes/no choice (``true``/``false``; a checkbox ``on``), ``default`` when not given."""
     value = form.text(name).lower()
     if not value:
@@ -133,9 +133,9 @@ def application(form: Form) -> Apply:
     """The application of the form, as ``POST /api/v1/cases`` builds it from a ``CaseCreate``."""
     levels = [ScopeLevel(parse_enum(Level, level, f"levels.{i}.level"), Method.parse(method, f"levels.{i}.method"),
                          reference)
-              for i, (level, method, reference) in enumerate(_rows(form, "levels", 2, 3))]
+              for i, (level, method, reference) in enumerate(rows_of(form, "levels", 2, 3))]
     certifications = [OtherCertification(system, number, _day(until, f"other_certifications.{i}.valid_until"))
-                      for i, (system, number, until) in enumerate(_rows(form, "other_certifications", 3, 3))]
+                      for i, (system, number, until) in enumerate(rows_of(form, "other_certifications", 3, 3))]
     transfer = None
     if any(form.text(f"transfer.{f}") for f in ("from_body", "certificate_number", "valid_until", "reason")):
         transfer = TransferInfo(
@@ -150,7 +150,7 @@ def application(form: Form) -> Apply:
                     sector_requirements=tuple(form.lines("basis.sector_requirements"))),
         cems_operating_since=form.day("cems_operating_since"),
         emission_control=EmissionControl(form.flag("emission_control.controlled"),
-                                          _whole(form.text("emission_control.cycles_completed"),
+                                          whole_of(form.text("emission_control.cycles_completed"),
                                                  "emission_control.cycles_completed")),
         other_certifications=certifications, incident_report_commitment=form.flag("incident_report_commitment"),
         permits=form.text("permits"), compliance_information=form.text("compliance_information"),
@@ -163,7 +163,7 @@ def supplement(case_id: str, form: Form) -> RequestSupplement:
 
 def acceptance(case_id: str, form: Form) -> DecideAcceptance:
     review = Review(**{name: form.flag(f"review.{name}") for name in names.REVIEW})
-    return DecideAcceptance(case_id, form.day("decided_on"), _yes(form, "accepted", True), review,
+    return DecideAcceptance(case_id, form.day("decided_on"), yes_of(form, "accepted", True), review,
                             form.text("reasons"))
 
 
@@ -172,18 +172,18 @@ def agreement(case_id: str, form: Form) -> SignAgreement:
 
 
 def programme(case_id: str, form: Form) -> PlanProgramme:
-    integrated = [IntegratedSystem(system, _decimal(days, f"integrated_with.{i}.standalone_person_days"))
-                  for i, (system, days) in enumerate(_rows(form, "integrated_with", 2, 2))]
+    integrated = [IntegratedSystem(system, decimal_of(days, f"integrated_with.{i}.standalone_person_days"))
+                  for i, (system, days) in enumerate(rows_of(form, "integrated_with", 2, 2))]
     standalone = form.text("cems_standalone_person_days")
     basis_given = any(form.text(f"basis.{name}") for name in names.PROGRAMME_BASIS)
     basis = ProgrammeBasis(**{name: form.text(f"basis.{name}") for name in names.PROGRAMME_BASIS}) if basis_given \
         else None
     cycle = [PlannedAudit(parse_enum(CycleAudit, audit.lower(), f"cycle.{i}.audit"), _day(by, f"cycle.{i}.planned_by"),
-                          _decimal(days, f"cycle.{i}.person_days"))
-             for i, (audit, by, days) in enumerate(_rows(form, "cycle", 3, 3))]
-    return PlanProgramme(case_id, form.day("planned_on"), _decimal(form.text("person_days"), "person_days"),
-                         integrated, _decimal(standalone, "cems_standalone_person_days") if standalone else Decimal(4),
-                         basis, cycle, form.text("justification"))
+                          decimal_of(days, f"cycle.{i}.person_days"))
+             for i, (audit, by, days) in enumerate(rows_of(form, "cycle", 3, 3))]
+    cems_days = decimal_of(standalone, "cems_standalone_person_days") if standalone else Decimal(4)
+    return PlanProgramme(case_id, form.day("planned_on"), decimal_of(form.text("person_days"), "person_days"),
+                         integrated, cems_days, basis, cycle, form.text("justification"))
 
 
 def programme_approval(case_id: str, form: Form) -> ApproveProgramme:
@@ -197,23 +197,23 @@ def team(case_id: str, form: Form) -> AppointTeam:
 
 
 def stage1(case_id: str, form: Form) -> ConductStage1:
-    years = [VerifiedYear(_whole(year, f"verified_years.{i}.year"), verifier)
-             for i, (year, verifier) in enumerate(_rows(form, "verified_years", 2, 2))]
-    return ConductStage1(case_id, form.day("conducted_on"), _yes(form, "on_site", True),
+    years = [VerifiedYear(whole_of(year, f"verified_years.{i}.year"), verifier)
+             for i, (year, verifier) in enumerate(rows_of(form, "verified_years", 2, 2))]
+    return ConductStage1(case_id, form.day("conducted_on"), yes_of(form, "on_site", True),
                          form.optional("off_site_ground"), form.text("justification"), form.text("findings"),
                          _spent(form), form.lines("key_audit_points"), form.text("document_review_rationale"), years)
 
 
 def stage2(case_id: str, form: Form) -> ConductStage2:
     found = [Nonconformity(ref, parse_enum(Severity, severity.lower(), f"nonconformities.{i}.severity"), text)
-             for i, (ref, severity, text) in enumerate(_rows(form, "nonconformities", 3, 3))]
-    return ConductStage2(case_id, form.day("conducted_on"), found, _yes(form, "on_site", True), _spent(form))
+             for i, (ref, severity, text) in enumerate(rows_of(form, "nonconformities", 3, 3))]
+    return ConductStage2(case_id, form.day("conducted_on"), found, yes_of(form, "on_site", True), _spent(form))
 
 
 def _spent(form: Form) -> Decimal | None:
     """The person-days an audit took (R-PREP-2); None when not given, which the rule refuses by its id."""
     given = form.text("person_days")
-    return _decimal(given, "person_days") if given else None
+    return decimal_of(given, "person_days") if given else None
 
 
 def _chosen(form: Form, name: str) -> list[str]:
@@ -228,10 +228,10 @@ def closure(case_id: str, ref: str, form: Form) -> CloseNonconformity:
 
 def report(case_id: str, form: Form) -> SubmitReport:
     focus = {name: text for name in FOCUS_POINTS if (text := form.text(f"focus_points.{name}"))}
-    indicators = [PerformanceIndicator(indicator, unit, _decimal(b, f"quantified_performance.{i}.baseline"),
-                                       _decimal(t, f"quantified_performance.{i}.target"),
-                                       _decimal(a, f"quantified_performance.{i}.actual"))
-                  for i, (indicator, unit, b, t, a) in enumerate(_rows(form, "quantified_performance", 5, 5))]
+    indicators = [PerformanceIndicator(indicator, unit, decimal_of(b, f"quantified_performance.{i}.baseline"),
+                                       decimal_of(t, f"quantified_performance.{i}.target"),
+                                       decimal_of(a, f"quantified_performance.{i}.actual"))
+                  for i, (indicator, unit, b, t, a) in enumerate(rows_of(form, "quantified_performance", 5, 5))]
     # R-RECERT-2: a renewal's four items of §9.2.2, as the API's ``recertification`` (none given: left out).
     four = {item: form.text(f"recertification.{item}") for item in RECERTIFICATION_ITEMS}
     return SubmitReport(case_id, form.day("submitted_on"), focus, indicators,
@@ -242,4 +242,4 @@ def report(case_id: str, form: Form) -> SubmitReport:
 
 def decision(case_id: str, form: Form) -> Decide:
     conditions = {name: _choice(form, f"conditions.{name}") for name in DECISION_CONDITIONS}
-    return Decide(case_id, form.day("decided_on"), _yes(form, "grant", True), conditions, form.text("reasons"))
+    return Decide(case_id, form.day("decided_on"), yes_of(form, "grant", True), conditions, form.text("reasons"))

@@ -66,7 +66,7 @@ async def apply(request: Request, signed: Office) -> Response:
     return done(f"/office/cases/{case_id}", "已记录申请 / Application recorded")
 
 
-async def _step(request: Request, signed: Signed, case_id: str, name: str, build: Callable[[Form], Command],
+async def step_form(request: Request, signed: Signed, case_id: str, name: str, build: Callable[[Form], Command],
                 message: str) -> Response:
     """A step's form: the command ``build`` makes of it sent as the signed-in user; recorded, back to the case's
     page with ``message``; refused, the page again with the refusal beside the form ``name``."""
@@ -112,61 +112,61 @@ async def upload(request: Request, signed: Office, case_id: str) -> Response:
 
 @router.post("/cases/{case_id}/supplement-requests")
 async def supplement_request(request: Request, signed: Office, case_id: str) -> Response:
-    return await _step(request, signed, case_id, "supplement", lambda f: supplement(case_id, f),
+    return await step_form(request, signed, case_id, "supplement", lambda f: supplement(case_id, f),
                        "已记录补充材料要求 / Supplement request recorded")
 
 
 @router.post("/cases/{case_id}/acceptance")
 async def acceptance_decision(request: Request, signed: Office, case_id: str) -> Response:
-    return await _step(request, signed, case_id, "acceptance", lambda f: acceptance(case_id, f),
+    return await step_form(request, signed, case_id, "acceptance", lambda f: acceptance(case_id, f),
                        "已记录受理决定 / Acceptance decision recorded")
 
 
 @router.post("/cases/{case_id}/agreement")
 async def agreement_signed(request: Request, signed: Office, case_id: str) -> Response:
-    return await _step(request, signed, case_id, "agreement", lambda f: agreement(case_id, f),
+    return await step_form(request, signed, case_id, "agreement", lambda f: agreement(case_id, f),
                        "已记录认证协议 / Agreement recorded")
 
 
 @router.post("/cases/{case_id}/programme")
 async def programme_planned(request: Request, signed: Office, case_id: str) -> Response:
-    return await _step(request, signed, case_id, "programme", lambda f: programme(case_id, f),
+    return await step_form(request, signed, case_id, "programme", lambda f: programme(case_id, f),
                        "已记录审核方案 / Audit programme recorded")
 
 
 @router.post("/cases/{case_id}/programme/approval")
 async def programme_approved(request: Request, signed: Office, case_id: str) -> Response:
-    return await _step(request, signed, case_id, "programme_approval", lambda f: programme_approval(case_id, f),
+    return await step_form(request, signed, case_id, "programme_approval", lambda f: programme_approval(case_id, f),
                        "已批准审核方案 / Programme approved")
 
 
 @router.post("/cases/{case_id}/team")
 async def team_appointed(request: Request, signed: Office, case_id: str) -> Response:
-    return await _step(request, signed, case_id, "team", lambda f: team(case_id, f),
+    return await step_form(request, signed, case_id, "team", lambda f: team(case_id, f),
                        "已委派审核组 / Audit team appointed")
 
 
 @router.post("/cases/{case_id}/stage1")
 async def stage1_conducted(request: Request, signed: Office, case_id: str) -> Response:
-    return await _step(request, signed, case_id, "stage1", lambda f: stage1(case_id, f),
+    return await step_form(request, signed, case_id, "stage1", lambda f: stage1(case_id, f),
                        "已记录第一阶段审核 / Stage 1 recorded")
 
 
 @router.post("/cases/{case_id}/stage2")
 async def stage2_conducted(request: Request, signed: Office, case_id: str) -> Response:
-    return await _step(request, signed, case_id, "stage2", lambda f: stage2(case_id, f),
+    return await step_form(request, signed, case_id, "stage2", lambda f: stage2(case_id, f),
                        "已记录第二阶段审核 / Stage 2 recorded")
 
 
 @router.post("/cases/{case_id}/nonconformities/{ref}/closure")
 async def nonconformity_closed(request: Request, signed: Office, case_id: str, ref: str) -> Response:
-    return await _step(request, signed, case_id, f"closure:{ref}", lambda f: closure(case_id, ref, f),
+    return await step_form(request, signed, case_id, f"closure:{ref}", lambda f: closure(case_id, ref, f),
                        f"已关闭不符合项 {ref} / Nonconformity {ref} closed")
 
 
 @router.post("/cases/{case_id}/report")
 async def report_submitted(request: Request, signed: Office, case_id: str) -> Response:
-    return await _step(request, signed, case_id, "report", lambda f: report(case_id, f),
+    return await step_form(request, signed, case_id, "report", lambda f: report(case_id, f),
                        "已提交审核报告 / Audit report submitted")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from api.office.case_forms import _rows, _yes
+from api.office.case_forms import rows_of, yes_of
 from api.office.frame import Form
 from registry.commands import (
     CloseSurveillanceNonconformity,
@@ -39,7 +39,7 @@ def _person_days(form: Form) -> Decimal | None:
 
 def _nonconformities(form: Form) -> tuple[Nonconformity, ...]:
     found = []
-    for i, (ref, severity, due_by, text) in enumerate(_rows(form, "nonconformities", 4, 4)):
+    for i, (ref, severity, due_by, text) in enumerate(rows_of(form, "nonconformities", 4, 4)):
         due = Form({"due_by": due_by}).optional_day("due_by")
         found.append(Nonconformity(ref, parse_enum(Severity, severity.lower(), f"nonconformities.{i}.severity"),
                                    text, due))
@@ -50,7 +50,7 @@ def surveillance_audit(number: str, form: Form) -> RecordSurveillanceAudit:
     content = {item: form.text(f"content.{item}") for item in SURVEILLANCE_CONTENT}
     return RecordSurveillanceAudit(number, form.day("conducted_on"), form.text("leader"), tuple(form.all("members")),
                                    form.text("outcome", "maintained") or "maintained", form.flag("additional"),
-                                   form.text("reason"), on_site=_yes(form, "on_site", True), content=content,
+                                   form.text("reason"), on_site=yes_of(form, "on_site", True), content=content,
                                    nonconformities=_nonconformities(form), person_days=_person_days(form))
 
 

@@ -20,8 +20,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.office import names
-from api.office.case_forms import _decimal, _rows, _whole, _yes
-from api.office.case_steps import _step
+from api.office.case_forms import decimal_of, rows_of, whole_of, yes_of
+from api.office.case_steps import step_form
 from api.office.frame import Form, Office, Refusal, Signed, attempt, done, page, posted, read, registry_of
 from registry.application import Registry
 from registry.commands import Command
@@ -61,12 +61,12 @@ def _review_fields(form: Form) -> ReviewFields:
     if any(form.text(f"calibration.{f}") for f in ("equipment", "calibrated_on", "valid_until")):
         calibration = Calibration(form.text("calibration.equipment"), form.day("calibration.calibrated_on"),
                                   form.day("calibration.valid_until"))
-    checks = [CrossCheck(kind, reference, _yes(form_of(agrees), "agrees", True))
-              for kind, reference, agrees in _rows(form, "cross_checks", 1, 3)]
+    checks = [CrossCheck(kind, reference, yes_of(form_of(agrees), "agrees", True))
+              for kind, reference, agrees in rows_of(form, "cross_checks", 1, 3)]
     sampling = None
     if any(form.text(f"sampling.{f}") for f in ("principle", "method", "sample_size")):
         sampling = Sampling(form.text("sampling.principle"), form.text("sampling.method"),
-                            _whole(form.text("sampling.sample_size"), "sampling.sample_size"))
+                            whole_of(form.text("sampling.sample_size"), "sampling.sample_size"))
     return ReviewFields(form.text("monitoring_method"), form.text("monitoring_frequency"),
                         form.text("recording_frequency"), form.text("missing_data_handling"), calibration,
                         tuple(checks), sampling)
@@ -91,14 +91,14 @@ def activity_datum(case_id: str, form: Form) -> ReviewActivityDatum:
     datum = ActivityDatum(
         form.text("item"), form.text("unit"), form.text("source"), _review_fields(form),
         parse_enum(DataClass, form.text("data_class"), "data_class"), form.text("lower_class_reason"),
-        _decimal(form.text("emissions_tco2e"), "emissions_tco2e"), _level(form), _origin(form),
+        decimal_of(form.text("emissions_tco2e"), "emissions_tco2e"), _level(form), _origin(form),
         form.text("secondary_reason"))
     return ReviewActivityDatum(case_id, datum, form.optional_day("reviewed_on"))
 
 
 def emission_factor(case_id: str, form: Form) -> ReviewEmissionFactor:
     tier = parse_enum(FactorTier, form.text("tier"), "tier")
-    is_default = _yes(form, "is_default", False)
+    is_default = yes_of(form, "is_default", False)
     guideline = None
     if any(form.text(f"guideline.{f}") for f in ("table", "version", "key")):
         guideline = Guideline(form.text("guideline.table"), form.text("guideline.version"), form.text("guideline.key"))
@@ -106,9 +106,9 @@ def emission_factor(case_id: str, form: Form) -> ReviewEmissionFactor:
         form.text(f) for f in ("monitoring_method", "monitoring_frequency", "recording_frequency",
                                "missing_data_handling", "calibration.equipment", "cross_checks"))
     factor = EmissionFactor(
-        form.text("item"), _decimal(form.text("value"), "value"), form.text("unit"), form.text("source"), tier,
+        form.text("item"), decimal_of(form.text("value"), "value"), form.text("unit"), form.text("source"), tier,
         form.text("lower_tier_reason"), is_default, guideline, _review_fields(form) if measured else None,
-        _decimal(form.text("emissions_tco2e"), "emissions_tco2e"), _level(form), _origin(form),
+        decimal_of(form.text("emissions_tco2e"), "emissions_tco2e"), _level(form), _origin(form),
         form.text("secondary_reason"))
     return ReviewEmissionFactor(case_id, factor, form.optional_day("reviewed_on"))
 
@@ -119,8 +119,8 @@ def review_findings(case_id: str, form: Form) -> RecordReviewFindings:
 
 
 def factor_table(form: Form) -> PublishFactorTable:
-    entries = [FactorEntry(key, _decimal(value, f"entries.{i}.value"), unit)
-               for i, (key, value, unit) in enumerate(_rows(form, "entries", 3, 3))]
+    entries = [FactorEntry(key, decimal_of(value, f"entries.{i}.value"), unit)
+               for i, (key, value, unit) in enumerate(rows_of(form, "entries", 3, 3))]
     return PublishFactorTable(form.text("table"), form.text("version"), entries, form.optional_day("published_on"))
 
 
@@ -129,7 +129,7 @@ def factor_table(form: Form) -> PublishFactorTable:
 
 def _case_step(name: str, build: Callable[[str, Form], Command], message: str) -> None:
     async def post(request: Request, signed: Office, case_id: str) -> Response:
-        return await _step(request, signed, case_id, name, lambda f: build(case_id, f), message)
+        return await step_form(request, signed, case_id, name, lambda f: build(case_id, f), message)
     path = {"activity_datum": "activity-data", "emission_factor": "emission-factors",
             "review_findings": "findings"}[name]
     router.add_api_route(f"/cases/{{case_id}}/data-review/{path}", post, methods=["POST"], name=f"office_{name}")
