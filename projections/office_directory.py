@@ -66,10 +66,13 @@ class OfficeDirectory(OfficeLists):
         # PostgreSQL walked the due-date index past every deadline of the other state (2 s at a million each).
         "office_deadlines_state ON deadlines (state, due_on, key)",
         # The work page's next 60 days, in date order: a range of each, where the date-only indexes left a sort
-        # of every certificate due in the window (25 ms at a million certificates, now 7).
-        "office_schedule_due ON certificate_schedule (next_due_by, number)",
-        "office_schedule_until ON certificate_schedule (valid_until, number)",
+        # of every certificate due in the window (25 ms at a million certificates, then 7). The status is in
+        # the index too, so that counting the window's valid ones reads the index alone, not each row (7 ms at
+        # 20,000 certificates, where PostgreSQL sorted the window's rows; now 0.5).
+        "office_schedule_due_status ON certificate_schedule (next_due_by, number, status)",
+        "office_schedule_until_status ON certificate_schedule (valid_until, number, status)",
     )
+    replaced_indexes: ClassVar[tuple[str, ...]] = ("office_schedule_due", "office_schedule_until")
 
     # Writes, in the caller's transaction
 

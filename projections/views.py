@@ -31,6 +31,7 @@ class View:
     name: ClassVar[str]
     tables: ClassVar[dict[str, str]]  # table → column definitions, in portable SQL ({binary}: the bytes type)
     indexes: ClassVar[tuple[str, ...]] = ()  # "index_name ON table (columns)"
+    replaced_indexes: ClassVar[tuple[str, ...]] = ()  # indexes of earlier versions, dropped where they are left
 
     dialect: ClassVar[Dialect]  # the store's, given when it opens the view
     datastore: Any
@@ -48,6 +49,8 @@ class View:
                 name, _, rest = index.partition(" ON ")
                 table, _, columns = rest.partition(" ")
                 curs.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {self.table(table)} {columns}")
+            for name in self.replaced_indexes:
+                curs.execute(f"DROP INDEX IF EXISTS {self.table(name)}")
 
     @contextmanager
     def cursor(self, commit: bool = False) -> Iterator[Cursor]:
