@@ -118,4 +118,7 @@ def test_a_page_counts_up_to_its_cap_and_pages_stop_there(app: Registry, walk: W
     people = d.people()
     assert not people.capped and people.total == len(people.rows) >= 5
     assert d.people(page=10_000).page == CAP // 25  # beyond the cap: the last page it goes to
+    past = d.people(page=3)  # past the last page: no row carries the count, which is still told
+    assert past.rows == [] and past.total == people.total and not past.capped
+    assert d.people("no such person").total == 0
     assert d.people("认证决定人员").total == 1
