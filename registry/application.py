@@ -147,11 +147,12 @@ class Registry(Parties, CaseSteps, Deciding, CertificateSteps, SurveillanceSecti
         one = getattr(self.recorder, "one_connection", None)
         return one() if one is not None else nullcontext()
 
-    def following(self) -> AbstractContextManager[None]:
+    def following(self, reading: bool = False) -> AbstractContextManager[None]:
         """Runs a command with the cached records it loads brought up to date from the log in one read at its start
-        (``registry.following``); elsewhere each load asks the log for what its record gained."""
+        (``registry.following``); elsewhere each load asks the log for what its record gained. ``reading``: a
+        block that writes nothing, which takes a record known as often as it loads it."""
         follower = cast(RegistryRepository, self.repository).follower
-        return follower.following() if follower is not None else nullcontext()
+        return follower.following(reading) if follower is not None else nullcontext()
 
     def _commit(self, *aggregates: RegistryAggregate | None, documents: Sequence[bytes] = (),
                 credentials: Sequence[Credential] = (), idempotency: Idempotency | None = None,

@@ -16,7 +16,8 @@ cache is then loaded afresh, aggregate by aggregate, as the library does).
 
 Within a command, each aggregate is taken from what is known once: a second load of it (a retry after a conflict,
 a read after the command's own write) asks the log, as the library does. A command therefore sees every event
-committed before it started, as it did with the library's load-time fast-forward.
+committed before it started, as it did with the library's load-time fast-forward. A page, which writes nothing,
+loads each aggregate once: a second load answers the first's copy (``following(reading=True)``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from uuid import UUID
 
 # The aggregates taken from what is known in the running command (None outside a followed command).
 _TAKEN: ContextVar[set[UUID] | None] = ContextVar("taken", default=None)
+# In a block that only reads (a page), the aggregates it has loaded, by id: it writes nothing, so a second load of
+# one answers the first's copy (None in a command).
+_READ: ContextVar[dict[UUID, Any] | None] = ContextVar("read", default=None)
 
 
 class LogFollower:
@@ -50,13 +54,16 @@ class LogFollower:
         self.recent: deque[tuple[int, UUID, int]] = deque(maxlen=self.RECENT)  # (position, id, version)
 
     @contextmanager
-    def following(self) -> Iterator[None]:
-        """A command's block: the log's tail is read first, and its loads take what is known."""
+    def following(self, reading: bool = False) -> Iterator[None]:
+        """A command's block: the log's tail is read first, and its loads take what is known. ``reading``: a block
+        that writes nothing (a page), in which a second load of an aggregate answers the copy the first took: a
+        page naming a person in three places read them from the log twice more, or copied them twice more."""
         self.follow()
-        token = _TAKEN.set(set())
+        token, read_token = _TAKEN.set(set()), _READ.set({} if reading else None)
         try:
             yield
         finally:
+            _READ.reset(read_token)
             _TAKEN.reset(token)
 
     def follow(self) -> None:
@@ -102,6 +109,14 @@ class LogFollower:
     def get(self, aggregate_id: UUID, load: Callable[[], Any], copy: bool) -> Any:
         """The aggregate, from what is known when it is known and not yet taken in this command; otherwise from
         ``load`` (the library's), after which it may become known."""
+        read = _READ.get()
+        if read is not None:
+            if aggregate_id not in read:
+                read[aggregate_id] = self._get(aggregate_id, load, copy)
+            return read[aggregate_id]
+        return self._get(aggregate_id, load, copy)
+
+    def _get(self, aggregate_id: UUID, load: Callable[[], Any], copy: bool) -> Any:
         taken = _TAKEN.get()
         if taken is None or aggregate_id in taken:
             return load()

@@ -185,7 +185,7 @@ def reading_at_once(request: Request, records: bool, fn: Callable[..., T], *args
     with ExitStack() as stack:
         if records:
             stack.enter_context(registry.one_connection())
-            stack.enter_context(registry.following())
+            stack.enter_context(registry.following(reading=True))
         stack.enter_context(request.app.state.views.public.one_snapshot())
         return fn(*args)
 

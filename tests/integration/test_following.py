@@ -89,6 +89,23 @@ def test_a_second_load_in_one_command_asks_the_log(walk: Walk) -> None:
     assert again.version == first.version + 1
 
 
+def test_a_page_loads_each_record_once_and_a_command_in_it_takes_its_own(walk: Walk) -> None:
+    """A page writes nothing: a record it names in several places is read, and copied, once. A command run within
+    it (in its own block, as every command is: registry.handling) takes its own copy, not the page's."""
+    app = walk.app
+    walk.organization().apply()
+    receive(app, walk, DocumentKind.APPLICATION_FORM)
+    loads = count_loads(app)
+    with app.following(reading=True):
+        first = app.case_by_id(walk.case)
+        assert app.case_by_id(walk.case) is first
+        receive(app, walk, DocumentKind.SITES_LIST)
+        assert app.case_by_id(walk.case) is first  # the page's copy, as it was when the page read it
+    assert loads[walk.case] == 0  # all from memory
+    assert "sites_list" not in first.documents
+    assert app.case_by_id(walk.case).version == first.version + 1
+
+
 def test_a_tail_too_long_to_read_has_every_record_loaded_afresh(walk: Walk, open_registry: OpenRegistry,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     app, other = walk.app, open_registry()
