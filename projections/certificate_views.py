@@ -36,7 +36,8 @@ class CertificateViews(PublicCertificates, Schedule, Deadlines, OfficeDirectory,
               **Parking.parked_tables}
     indexes = (*PublicCertificates.indexes, *Schedule.indexes, *Deadlines.indexes, *Parking.parked_indexes,
                *OfficeDirectory.directory_indexes)  # these last: some are on the other parts' tables
-    replaced_indexes = OfficeDirectory.replaced_indexes
+    replaced_indexes = (*PublicCertificates.replaced_indexes, *Schedule.replaced_indexes,
+                        *Deadlines.replaced_indexes, *OfficeDirectory.replaced_indexes)
 
     def save(self, number: str, status: str, render: Render, position: int, status_changed: date | None,
              tracking: Tracking, schedule: Scheduled = (None, False), deadlines: list[Change] | None = None) -> None:

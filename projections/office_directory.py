@@ -57,22 +57,16 @@ class OfficeDirectory(OfficeLists):
         "office_people_name ON office_people (name, person_id)",
         "office_team_waiting_case ON office_team_waiting (case_id)",
         # The certificates' and deadlines' lists, on the tables kept beside these
+        # (By name, a state's deadlines in due order, and the next 60 days of the work page: the indexes of the
+        # public view, the deadlines and the schedule serve these.)
         "office_certificates_status ON public_certificates (status, number)",
-        "office_certificates_name ON public_certificates (name, number)",
         "office_deadlines_due ON deadlines (due_on, key)",
         "office_deadlines_rule ON deadlines (rule, due_on, key)",
         "office_deadlines_rule_state ON deadlines (rule, state, due_on)",
-        # A state's deadlines in due order (overdue: open and past due; met; missed), read as a range: without it,
-        # PostgreSQL walked the due-date index past every deadline of the other state (2 s at a million each).
-        "office_deadlines_state ON deadlines (state, due_on, key)",
-        # The work page's next 60 days, in date order: a range of each, where the date-only indexes left a sort
-        # of every certificate due in the window (25 ms at a million certificates, then 7). The status is in
-        # the index too, so that counting the window's valid ones reads the index alone, not each row (7 ms at
-        # 20,000 certificates, where PostgreSQL sorted the window's rows; now 0.5).
-        "office_schedule_due_status ON certificate_schedule (next_due_by, number, status)",
-        "office_schedule_until_status ON certificate_schedule (valid_until, number, status)",
     )
-    replaced_indexes: ClassVar[tuple[str, ...]] = ("office_schedule_due", "office_schedule_until")
+    # Those the other parts' indexes now serve: each index more is a write more for every row a rebuild writes.
+    replaced_indexes: ClassVar[tuple[str, ...]] = ("office_certificates_name", "office_deadlines_state",
+                                                   "office_schedule_due", "office_schedule_until")
 
     # Writes, in the caller's transaction
 

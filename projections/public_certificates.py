@@ -59,8 +59,10 @@ class PublicCertificates(View):
         "public_certificates_uscc ON public_certificates (uscc)",
         # Numbers are matched ignoring case (certificate_row); made where missing on an existing database.
         "public_certificates_number_upper ON public_certificates (upper(number))",
-        "public_certificates_name ON public_certificates (name)",
+        # By name, then number: the public search by a name's beginning, and the office's list by name.
+        "public_certificates_name_number ON public_certificates (name, number)",
     )
+    replaced_indexes: ClassVar[tuple[str, ...]] = ("public_certificates_name",)
 
     # Writes, in the caller's transaction
 
