@@ -38,6 +38,13 @@ _TAKEN: ContextVar[set[UUID] | None] = ContextVar("taken", default=None)
 _READ: ContextVar[dict[UUID, Any] | None] = ContextVar("read", default=None)
 
 
+class _Unfolded:
+    """A record's events a page has read (``LogFollower.remember``), folded when the page loads the record."""
+
+    def __init__(self, fold: Callable[[], Any]) -> None:
+        self.fold = fold
+
+
 class LogFollower:
     """What a repository's cache is known to hold, as of the log position ``seen``."""
 
@@ -110,11 +117,21 @@ class LogFollower:
         """The aggregate, from what is known when it is known and not yet taken in this command; otherwise from
         ``load`` (the library's), after which it may become known."""
         read = _READ.get()
-        if read is not None:
-            if aggregate_id not in read:
-                read[aggregate_id] = self._get(aggregate_id, load, copy)
-            return read[aggregate_id]
-        return self._get(aggregate_id, load, copy)
+        if read is None:
+            return self._get(aggregate_id, load, copy)
+        found = read.get(aggregate_id)
+        if isinstance(found, _Unfolded):
+            found = read[aggregate_id] = found.fold()
+        if found is None:
+            found = read[aggregate_id] = self._get(aggregate_id, load, copy)
+        return found
+
+    def remember(self, aggregate_id: UUID, fold: Callable[[], Any]) -> None:
+        """In a page's block, a record whose every event the page has read anyway (its history): a later load of
+        it answers ``fold()`` of those, not another read of them. Elsewhere, or once the page loaded it, nothing."""
+        read = _READ.get()
+        if read is not None and aggregate_id not in read:
+            read[aggregate_id] = _Unfolded(fold)
 
     def _get(self, aggregate_id: UUID, load: Callable[[], Any], copy: bool) -> Any:
         taken = _TAKEN.get()

@@ -14,6 +14,7 @@ from registry.entries import entry_of
 from registry.errors import NotFound
 from registry.history import HistoryEntry, entry, fold_as_of
 from registry.identifiers import certificate_id
+from registry.repository import RegistryRepository
 from registry.section import A, Section
 
 
@@ -34,8 +35,19 @@ class Past(Section):
         return self._history([org.id, *org.cases, *(certificate_id(n) for n in org.certificates)])
 
     def _history(self, ids: list[UUID]) -> list[HistoryEntry]:
-        return [entry(n.id, cast(RegistryAggregate.Event, self.mapper.to_domain_event(n)), entry_of(n).leaf_hash)
-                for n in self.store.positioned_events(self.recorder, ids)]
+        stored = self.store.positioned_events(self.recorder, ids)
+        events = [cast(RegistryAggregate.Event, self.mapper.to_domain_event(n)) for n in stored]
+        # A page showing the history and the records (the certificate page: each case's data review) folds them
+        # from these events, not from a second read of them.
+        cast(RegistryRepository, self.repository).remember(events)
+        return [entry(n.id, event, entry_of(n).leaf_hash) for n, event in zip(stored, events, strict=True)]
+
+    def record_events(self, aggregate_id: UUID) -> list[RegistryAggregate.Event]:
+        """A record's events, oldest first (none when there is no such record). In a page's block, a later load of
+        the record folds these, not a second read of them."""
+        events = [cast(RegistryAggregate.Event, e) for e in self.events.get(aggregate_id)]
+        cast(RegistryRepository, self.repository).remember(events)
+        return events
 
     def _as_of(self, cls: type[A], aggregate_id: UUID, as_of: date, what: str) -> A:
         """The record as it stood at the end of ``as_of``; ``NotFound`` when it did not exist yet."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextvars import ContextVar
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -35,6 +36,18 @@ class RegistryRepository(Repository[UUID]):
     that have snapshots: otherwise every load of a case, a person or a user paid a query that finds nothing."""
 
     follower: LogFollower | None = None  # set by the registry: the cache kept up to date from the log's tail
+
+    def remember(self, events: Iterable[Any]) -> None:
+        """Every event of some records, in order, that a page has read (a history): in the page's block, a later
+        load of one of them folds its events here instead of reading them again (``LogFollower.remember``)."""
+        if self.follower is None:
+            return
+        by_record: dict[UUID, list[Any]] = {}
+        for event in events:
+            by_record.setdefault(event.originator_id, []).append(event)
+        for aggregate_id, own in by_record.items():
+            if own[0].originator_version == 1:  # the whole record, from its first event
+                self.follower.remember(aggregate_id, partial(fold, None, own))
 
     def get(self, aggregate_id: UUID, *, version: int | None = None, projector_func: Any = fold,
             fastforward_skipping: bool = False, deepcopy_from_cache: bool = True, snapshotted: bool = True) -> Any:

@@ -88,12 +88,15 @@ def _name_of(registry: Registry, people: dict[UUID, str], pid: Any) -> None:
 
 def case_page(registry: Registry, case_id: str, today: date, with_candidates: bool) -> CasePage:
     """The case ``case_id`` as its page shows it (``NotFound`` when there is none)."""
+    try:
+        events = registry.record_events(UUID(case_id))  # read once: the case below is folded from them
+    except ValueError:
+        raise NotFound(f"no case {case_id}") from None
     view = registry.get_case(case_id)
     try:
         organization_name = registry.get_organization(view.organization_uscc).name
     except RegistryError:
         organization_name = view.organization_uscc
-    events = list(registry.events.get(view.id))
     people: dict[UUID, str] = {}
     receipts: dict[str, Receipt] = {}
     reached: set[str] = set()

@@ -102,8 +102,26 @@ def test_a_page_loads_each_record_once_and_a_command_in_it_takes_its_own(walk: W
         receive(app, walk, DocumentKind.SITES_LIST)
         assert app.case_by_id(walk.case) is first  # the page's copy, as it was when the page read it
     assert loads[walk.case] == 0  # all from memory
-    assert "sites_list" not in first.documents
-    assert app.case_by_id(walk.case).version == first.version + 1
+    assert DocumentKind.SITES_LIST not in first.documents
+    after = app.case_by_id(walk.case)
+    assert after.version == first.version + 1 and DocumentKind.SITES_LIST in after.documents
+
+
+def test_a_page_that_read_a_records_events_folds_the_record_from_them(walk: Walk) -> None:
+    """The case page reads the case's events for its history, then the case: one read of them, not two; and the
+    case folded from them is the case the log holds."""
+    app = walk.app
+    walk.organization().apply()
+    receive(app, walk, DocumentKind.APPLICATION_FORM)
+    cache: Any = app.repository.cache
+    cache.cache.clear()  # as a page on a case not viewed lately
+    loads = count_loads(app)
+    with app.following(reading=True):
+        events = app.record_events(walk.case)
+        folded = app.case_by_id(walk.case)
+        view = app.get_case(walk.case)
+    assert loads[walk.case] == 1 and folded.version == events[-1].originator_version
+    assert view == app.get_case(walk.case)
 
 
 def test_a_tail_too_long_to_read_has_every_record_loaded_afresh(walk: Walk, open_registry: OpenRegistry,
