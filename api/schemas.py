@@ -509,6 +509,16 @@ class MeasureCreate(BaseModel):
     detail: Prose = ""
 
 
+class GroundCreate(BaseModel):
+    model_config = example(ground="enforcement_penalty", known_on="2026-09-28",
+                           source="生态环境局行政处罚决定书（某环罚〔2026〕12号），客户于当日报告",
+                           detail="获证组织在证书有效期内受到生态环境部门行政处罚")
+    ground: SuspensionGround
+    known_on: Day = Field(description="when the body learned of the ground; R-SUS-1's 7 days run from it (R-SUS-3)")
+    source: Prose = Field(description="who reported it, or where the body learned of it (R-SUS-3)")
+    detail: Prose = ""
+
+
 class ReinstatementCreate(BaseModel):
     model_config = example(on="2026-10-20", evidence="纠正措施已验证有效")
     on: Day
@@ -520,8 +530,10 @@ class CancellationCreate(BaseModel):
     on: Day
     ground: CancellationGround
     detail: Prose = ""
-    trigger_on: Day | None = Field(default=None, description="when the ground arose (the client's request, …); "
-                                                              "R-CAN-1 counts 30 days from it")
+    trigger_on: Day | None = Field(default=None, description="the trigger's date: the client's request, or the "
+                                                              "other ground's; R-CAN-1 counts 30 days from it. "
+                                                              "Required but for an expiry, whose date the registry "
+                                                              "knows (R-CAN-2)")
 
 
 # Reads

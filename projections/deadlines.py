@@ -123,6 +123,10 @@ def certificate_changes(event: Certificate.Event, cert: Certificate) -> list[Cha
                              event.change_due_by, "open")]
         case Certificate.Changed():
             return [Settle(f"{number}:change:{event.request_id}", event.dated)]
+        case Certificate.GroundRecorded():
+            return [Deadline(f"{number}:ground:{event.ground_id}", "R-SUS-3",
+                             f"certificate {number}: measure on the ground known on {event.dated.isoformat()} "
+                             f"({event.ground.value})", event.due_by, "open")]
         case Certificate.Suspended():
             return _measure("suspended", event, number)
         case Certificate.Withdrawn():
@@ -139,9 +143,11 @@ def certificate_changes(event: Certificate.Event, cert: Certificate) -> list[Cha
 
 
 def _ended(cert: Certificate) -> list[Change]:
-    """A certificate withdrawn, expired or cancelled owes no further audit or correction (R-SURV-5, R-SURV-6)."""
+    """A certificate withdrawn, expired or cancelled owes no further audit, correction or measure (R-SURV-5,
+    R-SURV-6, R-SUS-3)."""
     return [*(Settle(f"{cert.number}:incident:{i}", None, drop=True) for i in cert.incidents),
-            *(Settle(f"{cert.number}:nc:{ref}", None, drop=True) for ref in cert.surveillance_ncs)]
+            *(Settle(f"{cert.number}:nc:{ref}", None, drop=True) for ref in cert.surveillance_ncs),
+            *(Settle(f"{cert.number}:ground:{g}", None, drop=True) for g in cert.grounds)]
 
 
 def _surveillance(cert: Certificate) -> Deadline:
@@ -154,7 +160,8 @@ def _measure(what: str, event: Certificate.Suspended | Certificate.Withdrawn, nu
     if event.ground is SuspensionGround.SURVEILLANCE_OVERDUE:
         return [Settle(f"{number}:surveillance", event.dated)]  # after its date: missed
     return [_settled(f"{number}:{what}:{event.originator_version}", "R-SUS-1",
-                     f"certificate {number}: {what} ({event.ground.value})", event.due_by, event.dated, event.late)]
+                     f"certificate {number}: {what} ({event.ground.value})", event.due_by, event.dated, event.late),
+            *(Settle(f"{number}:ground:{g}", event.dated) for g in event.grounds)]  # R-SUS-3
 
 
 # The only case events that change a deadline: the projection decodes no other case event (``wants`` picks them by

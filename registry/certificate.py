@@ -87,6 +87,7 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
             cert.counts_from = self.surveillance_counts_from or self.dated
             cert.incidents = {}
             cert.surveillance_ncs = {}
+            cert.grounds = {}
 
     class SurveillanceAuditRecorded(RegistryAggregate.Event):
         team: Team
@@ -177,16 +178,32 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
             cert.versions.append({"version": self.certificate_version, "since": self.dated,
                                   "organization": self.organization, "scope": self.scope})
 
+    class GroundRecorded(RegistryAggregate.Event):
+        """R-SUS-3: a ground for suspension or withdrawal became known (``effective_on``, its known-on date), from
+        ``source``; the measure is due by ``due_by`` (R-SUS-1)."""
+
+        ground_id: UUID
+        ground: SuspensionGround
+        source: str
+        detail: str
+        due_by: date
+
+        def apply(self, cert: Certificate) -> None:
+            cert.grounds[self.ground_id] = {"ground": self.ground, "known_on": self.dated, "source": self.source,
+                                            "due_by": self.due_by, "settled_on": None}
+
     class Suspended(RegistryAggregate.Event):
         known_on: date
         ground: SuspensionGround
         detail: str
         due_by: date  # R-SUS-1
         late: bool
+        grounds: tuple[UUID, ...] = ()  # R-SUS-3: the recorded grounds this measure is taken on
 
         def apply(self, cert: Certificate) -> None:
             cert._set_status(Status.SUSPENDED, self.dated)
             cert.suspension_ground = self.ground
+            cert._settle_grounds(self.grounds, self.dated)
 
     class Reinstated(RegistryAggregate.Event):
         evidence: str
@@ -201,9 +218,11 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
         detail: str
         due_by: date  # R-SUS-1
         late: bool
+        grounds: tuple[UUID, ...] = ()  # R-SUS-3
 
         def apply(self, cert: Certificate) -> None:
             cert._set_status(Status.WITHDRAWN, self.dated)
+            cert._settle_grounds(self.grounds, self.dated)
 
     class Expired(RegistryAggregate.Event):
         def apply(self, cert: Certificate) -> None:

@@ -66,8 +66,11 @@ class CertificateState:
         counts_from: date
         incidents: dict[UUID, dict[str, Any]]
         surveillance_ncs: dict[str, dict[str, Any]]
+        # R-SUS-3 (registry.certificate_status): the grounds for suspension or withdrawal recorded, by id.
+        grounds: dict[UUID, dict[str, Any]]
 
         # The events the mixins record, defined on Certificate.
+        GroundRecorded: ClassVar[type[RegistryAggregate.Event]]
         Suspended: ClassVar[type[RegistryAggregate.Event]]
         Reinstated: ClassVar[type[RegistryAggregate.Event]]
         Withdrawn: ClassVar[type[RegistryAggregate.Event]]
@@ -87,6 +90,14 @@ class CertificateState:
     def _set_status(self, status: Status, since: date) -> None:
         self.status = status
         self.status_since = since
+
+    def open_grounds(self) -> dict[UUID, dict[str, Any]]:
+        """R-SUS-3: the grounds recorded that no measure has been taken on yet."""
+        return {gid: g for gid, g in self.grounds.items() if g["settled_on"] is None}
+
+    def _settle_grounds(self, grounds: tuple[UUID, ...], on: date) -> None:
+        for gid in grounds:
+            self.grounds[gid]["settled_on"] = on
 
     def _require(self, step: str, *statuses: Status) -> None:
         if self.status not in statuses:
@@ -130,6 +141,8 @@ class CertificateState:
                         "due_on": i["due_by"]} for i in self.incidents.values() if i["met_on"] is None)
             due.extend({"rule": "R-SURV-5", "subject": f"nonconformity {ref} corrected", "due_on": nc["due_by"]}
                        for ref, nc in self.surveillance_ncs.items() if nc["closed_on"] is None)
+            due.extend({"rule": "R-SUS-3", "subject": f"measure on the ground known on {g['known_on'].isoformat()} "
+                        f"({g['ground'].value})", "due_on": g["due_by"]} for g in self.open_grounds().values())
         if self.status is Status.EXPIRED and self.expired_on is not None:
             due.append({"rule": "R-CAN-1", "subject": "cancellation after expiry",
                         "due_on": rules.cancellation_due(self.expired_on)})

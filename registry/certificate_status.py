@@ -8,6 +8,7 @@ the expiry, are its duties (registry.certificate_duties).
 from __future__ import annotations
 
 from datetime import date, datetime
+from uuid import UUID, uuid4
 
 from registry import rules, text
 from registry.certificate_state import CertificateState
@@ -19,12 +20,38 @@ MEASURE_GROUNDS = tuple(g for g in SuspensionGround if g is not SuspensionGround
 
 
 class StatusChanges(CertificateState):
+    def record_ground(self, ground: SuspensionGround, known_on: date, source: str, detail: str, *, today: date,
+                      actor: Actor, now: datetime) -> UUID:
+        """R-SUS-3: a ground for suspension or withdrawal becoming known, recorded as its own fact, with where the
+        body learned it: R-SUS-1's 7 days run from ``known_on`` at once, tracked as a deadline, whether or not the
+        measure follows the same day. The measure taken on it settles it (``suspend``, ``withdraw``)."""
+        text.check("source", source, text.PROSE)
+        text.check("detail", detail, text.PROSE)
+        self._require("ground for suspension or withdrawal", Status.VALID, Status.SUSPENDED)
+        self._within_validity("known_on", known_on, today)
+        if ground not in MEASURE_GROUNDS:
+            raise InvalidInput("ground", "surveillance_overdue is the scheduler's own ground (R-SURV-4)")
+        if not source.strip():
+            raise RuleViolation("R-SUS-3", "§11.3", "须写明理由的来源（谁报告、在何处获知）/ the ground's source is "
+                                "recorded: who reported it, or where the body learned of it")
+        ground_id = uuid4()
+        self._record(self.GroundRecorded, ground_id=ground_id, ground=ground, source=source, detail=detail,
+                     due_by=rules.measure_due(known_on), actor=actor, effective_on=known_on, now=now)
+        return ground_id
+
     def _measure(self, on: date, known_on: date, ground: SuspensionGround, today: date) -> tuple[date, bool]:
         self._within_validity("on", on, today)
         rules.check_not_before("on", on, "known_on", known_on)
         rules.check_not_before("on", on, "the status change", self.status_since)
         if ground not in MEASURE_GROUNDS:
             raise InvalidInput("ground", "surveillance_overdue is the scheduler's own ground (R-SURV-4)")
+        recorded = min((g["known_on"] for g in self.open_grounds().values()), default=None)
+        if recorded is not None and known_on > recorded:
+            # R-SUS-3: the 7 days run from the ground recorded first; a later date would hide a late measure.
+            raise RuleViolation("R-SUS-3", "§11.3",
+                                f"已记录的理由于 {recorded.isoformat()} 获知，措施的获知日期不得晚于该日 / a ground "
+                                f"was recorded as known on {recorded.isoformat()}: the measure's known_on cannot be "
+                                "later")
         due = rules.measure_due(known_on)
         return due, on > due
 
@@ -35,7 +62,7 @@ class StatusChanges(CertificateState):
         self._require("suspension", Status.VALID)
         due, late = self._measure(on, known_on, ground, today)
         self._record(self.Suspended, known_on=known_on, ground=ground, detail=detail, due_by=due, late=late,
-                     actor=actor, effective_on=on, now=now)
+                     grounds=tuple(self.open_grounds()), actor=actor, effective_on=on, now=now)
 
     def reinstate(self, on: date, evidence: str, *, today: date, actor: Actor, now: datetime) -> None:
         """R-SUS-2 and R-SURV-4: a suspended certificate is reinstated once its cause is corrected."""
@@ -71,11 +98,12 @@ class StatusChanges(CertificateState):
         self._require("withdrawal", Status.VALID, Status.SUSPENDED)
         due, late = self._measure(on, known_on, ground, today)
         self._record(self.Withdrawn, known_on=known_on, ground=ground, detail=detail, due_by=due, late=late,
-                     actor=actor, effective_on=on, now=now)
+                     grounds=tuple(self.open_grounds()), actor=actor, effective_on=on, now=now)
 
     def cancel(self, on: date, ground: CancellationGround, detail: str, *, today: date, actor: Actor,
                now: datetime, trigger_on: date | None = None) -> None:
-        """R-CAN-1: cancellation within 30 days of expiry, the client's request or another ground; terminal."""
+        """R-CAN-1, R-CAN-2: cancellation within 30 days of its trigger (the expiry, the client's request or another
+        ground), whose date it names; terminal."""
         text.check("detail", detail, text.PROSE)
         self._require("cancellation", Status.VALID, Status.SUSPENDED, Status.EXPIRED)
         rules.check_not_future("on", on, today)
@@ -87,7 +115,12 @@ class StatusChanges(CertificateState):
                                     f"{self.valid_until.isoformat()}")
             trigger = self.expired_on
         else:
-            trigger = trigger_on or on
+            if trigger_on is None:
+                raise RuleViolation("R-CAN-2", "§11.4",
+                                    "注销须写明触发事由的日期（客户申请之日或其他事由发生之日），30 日自该日起算 / a "
+                                    "cancellation names its trigger's date (the client's request, or the other "
+                                    "ground's), from which its 30 days run")
+            trigger = trigger_on
             rules.check_not_before("on", on, "the ground's date", trigger)
         if ground is not CancellationGround.EXPIRED and not detail.strip():
             raise InvalidInput("detail", "a cancellation on this ground records its detail")

@@ -72,6 +72,14 @@ class CertificateSteps(Section):
                            now=now)
         return self._commit(cert, org, version=cert.certificate_version, idempotency=idempotency)
 
+    def record_ground(self, number: str, ground: SuspensionGround | str, known_on: date, source: str,
+                      detail: str = "", *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
+        """R-SUS-3: a ground for suspension or withdrawal became known; answers its id."""
+        cert = self.certificate_by_number(number)
+        ground_id = cert.record_ground(parse_enum(SuspensionGround, ground, "ground"), known_on, source, detail,
+                                       today=self._today(), actor=actor, now=self.clock.now())
+        return self._commit(cert, id=ground_id, idempotency=idempotency)
+
     def suspend(self, number: str, on: date, known_on: date, ground: SuspensionGround | str, detail: str = "", *,
                 actor: Actor, idempotency: Idempotency | None = None) -> Written:
         cert = self.certificate_by_number(number)

@@ -299,6 +299,15 @@ class ChangeCertificate(OnCertificate):
 
 
 @dataclass(frozen=True)
+class RecordGround(OnCertificate):
+    role = Role.DECISION
+    ground: SuspensionGround | str
+    known_on: date
+    source: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class Suspend(OnCertificate):
     role = Role.DECISION
     on: date

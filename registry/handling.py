@@ -32,6 +32,7 @@ from registry.commands import (
     PlanProgramme,
     ReceiveDocument,
     RecordEvaluation,
+    RecordGround,
     RecordIncident,
     RecordQualification,
     RecordRectification,
@@ -224,6 +225,9 @@ def perform(registry: Registry, command: Command, actor: Actor, key: Idempotency
         case ChangeCertificate() as c:
             return Handled(registry.change_certificate(c.number, c.request_id, c.changed_on, actor=actor,
                                                        idempotency=key))
+        case RecordGround() as c:
+            return Handled(registry.record_ground(c.number, c.ground, c.known_on, c.source, c.detail, actor=actor,
+                                                  idempotency=key))
         case Suspend() as c:
             return Handled(registry.suspend(c.number, c.on, c.known_on, c.ground, c.detail, actor=actor,
                                             idempotency=key))

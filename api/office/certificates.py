@@ -63,6 +63,7 @@ from registry.commands import (
     Cancel,
     ChangeCertificate,
     Command,
+    RecordGround,
     Reinstate,
     RequestChange,
     Suspend,
@@ -107,9 +108,14 @@ def detail_of(e: HistoryEntry, names: Names) -> str:
         case "Suspended" | "Withdrawn":
             zh, en = GROUNDS.get(d.get("ground", ""), (d.get("ground", ""), ""))
             return f"理由 Ground：{zh}（{en}）{('；' + d['detail']) if d.get('detail') else ''}"
+        case "GroundRecorded":  # R-SUS-3
+            zh, en = GROUNDS.get(d.get("ground", ""), (d.get("ground", ""), ""))
+            return f"理由 Ground：{zh}（{en}）；来源 Source：{d.get('source', '')}" + \
+                (f"；{d['detail']}" if d.get("detail") else "") + f"；措施截止 Measure due by：{d.get('due_by', '')}"
         case "Cancelled":
             zh, en = CANCELLATION_GROUNDS.get(d.get("ground", ""), (d.get("ground", ""), ""))
-            return f"理由 Ground：{zh}（{en}）{('；' + d['detail']) if d.get('detail') else ''}"
+            trigger = f"；事由日期 Trigger date：{d['trigger_on']}" if d.get("trigger_on") else ""  # R-CAN-2
+            return f"理由 Ground：{zh}（{en}）{trigger}{('；' + d['detail']) if d.get('detail') else ''}"
         case "Reinstated":
             return f"证据 Evidence：{d.get('evidence', '')}"
         case "SurveillanceAuditRecorded":
@@ -300,6 +306,9 @@ FORMS: dict[str, Step] = {
     "changes": Step(
         lambda n, f: ChangeCertificate(n, f.text("request_id"), f.day("changed_on")),
         "已变更证书 / Certificate changed", "admin"),
+    "grounds": Step(
+        lambda n, f: RecordGround(n, f.text("ground"), f.day("known_on"), f.text("source"), f.text("detail")),
+        "已记录获知的理由 / Ground recorded", "decision"),
     "suspension": Step(
         lambda n, f: Suspend(n, f.day("on"), f.day("known_on"), f.text("ground"), f.text("detail")),
         "已暂停证书 / Certificate suspended", "decision"),

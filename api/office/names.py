@@ -207,6 +207,7 @@ EVENTS: dict[str, tuple[str, str]] = {
     "SurveillanceAuditRecorded": ("记录监督审核", "Surveillance audit recorded"),
     "ChangeRequested": ("提出变更申请", "Change requested"),
     "Changed": ("证书变更", "Certificate changed"),
+    "GroundRecorded": ("获知暂停或撤销的理由", "Ground for suspension or withdrawal known"),
     "Suspended": ("暂停证书", "Certificate suspended"),
     "Reinstated": ("恢复证书", "Certificate reinstated"),
     "Withdrawn": ("撤销证书", "Certificate withdrawn"),

@@ -16,6 +16,7 @@ from api.schemas import (
     CancellationCreate,
     ChangeCreate,
     ChangeRequestCreate,
+    GroundCreate,
     History,
     MeasureCreate,
     ReinstatementCreate,
@@ -25,6 +26,7 @@ from api.schemas import (
 from registry.commands import (
     Cancel,
     ChangeCertificate,
+    RecordGround,
     RecordSurveillanceAudit,
     Reinstate,
     RequestChange,
@@ -108,6 +110,13 @@ async def change(number: str, body: ChangeCreate, w: Admin) -> dict[str, Any]:
     return await w.run(ChangeCertificate(number, body.request_id, body.changed_on), body, version="version")
 
 
+@router.post("/{number}/grounds", status_code=201, response_model=Written, openapi_extra=DECISION,
+             summary="A ground for suspension or withdrawal became known: the 7 days of R-SUS-1 run from it at once, "
+                     "tracked (R-SUS-3). Answers id")
+async def ground(number: str, body: GroundCreate, w: Decision) -> dict[str, Any]:
+    return await w.run(RecordGround(number, body.ground, body.known_on, body.source, body.detail), body, id="id")
+
+
 @router.post("/{number}/suspension", response_model=Written, openapi_extra=DECISION,
              summary="Suspend, within 7 days of the ground becoming known (R-SUS-1)")
 async def suspension(number: str, body: MeasureCreate, w: Decision) -> dict[str, Any]:
@@ -127,6 +136,6 @@ async def withdrawal(number: str, body: MeasureCreate, w: Decision) -> dict[str,
 
 
 @router.post("/{number}/cancellation", response_model=Written, openapi_extra=DECISION,
-             summary="Cancel within 30 days of its ground (R-CAN-1); terminal")
+             summary="Cancel within 30 days of its trigger, whose date it names (R-CAN-1, R-CAN-2); terminal")
 async def cancellation(number: str, body: CancellationCreate, w: Decision) -> dict[str, Any]:
     return await w.run(Cancel(number, body.on, body.ground, body.detail, body.trigger_on), body)

@@ -72,7 +72,8 @@ def test_a_certificate_is_granted_changed_suspended_reinstated_and_cancelled_ove
     walk.suspend(date(2026, 10, 1), known_on=date(2026, 9, 28))
     walk.certificate_post("reinstatement", callers.decision, {"on": "2026-10-20", "evidence": "纠正措施已验证有效"})
     walk.certificate_post("cancellation", callers.decision,
-                          {"on": "2026-11-02", "ground": "client_request", "detail": "企业停产，申请注销"})
+                          {"on": "2026-11-02", "ground": "client_request", "detail": "企业停产，申请注销",
+                           "trigger_on": "2026-10-30"})
 
     now = walk.get_certificate()
     assert now["status"] == "cancelled" and now["status_since"] == "2026-11-02"

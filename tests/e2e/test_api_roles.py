@@ -118,7 +118,8 @@ def test_status_changes_are_made_by_the_decision_role_only(client: TestClient, c
     allowed(client, f"{base}/reinstatement", callers.decision, reinstatement)
     forbidden(client, registry, f"{base}/withdrawal", callers.regulator, {**measure, "on": "2026-10-12",
                                                                           "known_on": "2026-10-12"})
-    cancellation = {"on": "2026-10-15", "ground": "client_request", "detail": "企业申请注销"}
+    cancellation = {"on": "2026-10-15", "ground": "client_request", "detail": "企业申请注销",
+                    "trigger_on": "2026-10-12"}
     forbidden(client, registry, f"{base}/cancellation", callers.admin, cancellation)
     allowed(client, f"{base}/cancellation", callers.decision, cancellation)
 

@@ -118,7 +118,8 @@ def test_withdrawn_cancelled_and_expired_certificates_say_so(client: TestClient,
     assert withdrawn.number and cancelled.number and expired.number
     registry.withdraw(withdrawn.number, date(2026, 6, 1), date(2026, 6, 1), "enforcement_penalty", "处罚",
                       actor=withdrawn.staff.decision)
-    registry.cancel(cancelled.number, date(2026, 7, 1), "client_request", "客户申请", actor=cancelled.staff.decision)
+    registry.cancel(cancelled.number, date(2026, 7, 1), "client_request", "客户申请", date(2026, 6, 28),
+                    actor=cancelled.staff.decision)
 
     shown = {n: page(client, n).text for n in (withdrawn.number, cancelled.number)}
     clock.set(date(2029, 3, 31))  # the day after the last day of validity

@@ -31,7 +31,8 @@ def test_the_whole_lifecycle_survives_a_restart(app: Registry, walk: Walk, open_
     app.change_certificate(number, request, date(2026, 9, 20), actor=staff.admin)
     app.suspend(number, date(2026, 10, 1), date(2026, 9, 28), "major_defect", "体系重大缺陷", actor=staff.decision)
     app.reinstate(number, date(2026, 10, 20), "纠正措施已验证", actor=staff.decision)
-    last = app.cancel(number, date(2026, 11, 2), "client_request", "企业申请注销", actor=staff.decision)
+    last = app.cancel(number, date(2026, 11, 2), "client_request", "企业申请注销", date(2026, 10, 30),
+                      actor=staff.decision)
 
     again = open_registry()
     cert = again.get_certificate(number)

@@ -33,6 +33,8 @@ TOPICS = {
     "IncidentRecorded": "registry.certificate:Certificate.IncidentRecorded",
     "SurveillanceNonconformityClosed": "registry.certificate:Certificate.SurveillanceNonconformityClosed",
     "SurveillanceProgrammeSet": "registry.certificate:Certificate.SurveillanceProgrammeSet",
+    # Added by issue 24 (R-SUS-3).
+    "GroundRecorded": "registry.certificate:Certificate.GroundRecorded",
 }
 
 

@@ -301,7 +301,7 @@ STEPS: dict[str, Step] = {
     "suspend": lambda app, staff, n, on: app.suspend(n, on, on, "major_defect", "体系重大缺陷", actor=staff.admin),
     "reinstate": lambda app, staff, n, on: app.reinstate(n, on, "整改验证报告", actor=staff.admin),
     "withdraw": lambda app, staff, n, on: app.withdraw(n, on, on, "major_defect", "体系重大缺陷", actor=staff.admin),
-    "cancel": lambda app, staff, n, on: app.cancel(n, on, "client_request", "客户申请注销", actor=staff.admin),
+    "cancel": lambda app, staff, n, on: app.cancel(n, on, "client_request", "客户申请注销", on, actor=staff.admin),
     "change request": lambda app, staff, n, on: app.request_change(n, on, on, Changes(name="新名称有限公司"),
                                                                    actor=staff.admin),
     "surveillance": lambda app, staff, n, on: app.record_surveillance_audit(n, on, staff.leader, [staff.member],
@@ -315,7 +315,7 @@ def withdrawn(app: Registry, staff: Staff, number: str) -> date:
 
 
 def cancelled(app: Registry, staff: Staff, number: str) -> date:
-    app.cancel(number, date(2026, 11, 20), "client_request", "客户申请注销", actor=staff.admin)
+    app.cancel(number, date(2026, 11, 20), "client_request", "客户申请注销", date(2026, 11, 18), actor=staff.admin)
     return date(2026, 11, 24)
 
 
