@@ -115,6 +115,7 @@ def _organization(request: Request, uscc: str) -> dict[str, Any]:
     history = registry.organization_history(organization.uscc)
     numbers = {certificate_id(n): n for n in organization.certificates}
     return {"subject": "organization", "organization": {"name": organization.name, "uscc": organization.uscc},
+            "reviews": profiles(registry, organization.cases), "review_names": office_names,
             "rows": _rows(registry, history, numbers, organization.uscc)}
 
 
