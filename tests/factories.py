@@ -16,10 +16,12 @@ from uuid import UUID
 
 import pytest
 
-from demo.scenario import SECTOR, Staff, Walk, qualify
+from demo.scenario import ORGANIZATION_LEVEL, SECTOR, Staff, Walk, qualify
 from registry.application import Registry
+from registry.calendar import add_months
+from registry.case import Case
 from registry.errors import InvalidInput, RegistryError, RuleViolation
-from registry.values import RegistrationKind
+from registry.values import Basis, CaseKind, EmissionControl, RegistrationKind
 
 E = TypeVar("E", bound=RegistryError)
 
@@ -90,6 +92,24 @@ def certified(walk: Walk, decided_on: date = date(2026, 3, 31), **apply: Any) ->
     reported(walk, apply=apply).decide(decided_on=decided_on)
     assert walk.number is not None
     return walk.number
+
+
+def applied_before_sectors(walk: Walk) -> Walk:
+    """A case for a new organisation as the registry recorded it before R-TEAM-3 (issue 23): the application names
+    no sector (today's ``Registry.apply`` refuses that; the aggregate records it, as it did then). Walked on from
+    here as any other."""
+    app = walk.organization().app
+    organization = app.organization_by_uscc(walk.uscc)
+    case = Case.open(organization_uscc=walk.uscc, kind=CaseKind.INITIAL, applied_on=walk.start,
+                     scope="电力生产的碳排放管理活动", levels=ORGANIZATION_LEVEL, basis=Basis(),
+                     cems_operating_since=add_months(walk.start, -6), emission_control=EmissionControl(),
+                     other_certifications=(), incident_report_commitment=True, today=app.clock.today(),
+                     actor=walk.staff.intake, now=app.clock.now())
+    organization.open_case(case.id, CaseKind.INITIAL, walk.start, actor=walk.staff.intake, now=app.clock.now())
+    app.save(case, organization)
+    walk.case_id = case.id
+    assert app.get_case(case.id).sectors == ()
+    return walk
 
 
 def race(*requests: Callable[[], Any]) -> list[Any]:
