@@ -228,6 +228,7 @@ EVENTS: dict[str, tuple[str, str]] = {
     "QualificationRecorded": ("记录学历、工作经历或培训", "Qualification recorded"),
     "EvaluationRecorded": ("记录能力评价", "Competence evaluation recorded"),
     "SectorAdded": ("专业领域列入清单", "Sector added to the list"),
+    "SectorsRecorded": ("记录认证范围所属专业领域", "Sectors of the scope recorded"),
     "ProgrammeApproved": ("审核方案（少于 4 人日）获批准", "Programme below 4 person-days approved"),
 }
 
