@@ -818,6 +818,12 @@ class SectorList(BaseModel):
     sectors: list[SectorPublic]
 
 
+class SectorsCreate(BaseModel):
+    model_config = example(sectors=["电力"], on="2026-03-06")
+    sectors: Items[Name] = []  # R-TEAM-3: at least one, each listed (refused with the rule's id otherwise)
+    on: Day | None = Field(default=None, description="the date recorded; today when not given")
+
+
 class ProgrammeApprovalCreate(BaseModel):
     model_config = example(approved_on="2026-03-08", note="组织规模小、排放源单一，同意按 3.5 人日实施")
     approved_on: Day

@@ -20,7 +20,7 @@ from eventsourcing.projection import Projection
 from projections.certificate_views import CertificateViews
 from projections.deadlines import DEADLINE_CASE_EVENTS, case_changes, certificate_changes
 from projections.office_changes import EVENTS as DIRECTORY_EVENTS
-from projections.office_changes import STEPS, organization_changes, person_changes, step_changes
+from projections.office_changes import NEEDS_APPROVAL, STEPS, organization_changes, person_changes, step_changes
 from projections.office_changes import case_changes as case_directory
 from projections.public_certificates import public_document
 from registry.application import Registry
@@ -100,10 +100,11 @@ class CertificateProjection(Projection[Any]):
     def took_step(self, notification: Notification, tracking: Tracking) -> bool:
         """A case step that changes no more than the case's stage (``office_changes.STEPS``), taken into the
         directory from the stored event as it is: the step from its topic, its date from its state, the rest of it
-        not decoded (a rebuild decodes a certification's steps by the million). False for any other event, and for
-        a step whose state does not hold exactly one date where expected: that one is decoded as any other."""
+        not decoded (a rebuild decodes a certification's steps by the million). False for any other event, for
+        a step whose state does not hold exactly one date where expected, and for a programme that may need a
+        decision maker's approval (R-PREP-2): those are decoded as any other."""
         cls, _, name = notification.topic.rpartition(":")[2].rpartition(".")
-        if cls != Case.__name__ or name not in STEPS:
+        if cls != Case.__name__ or name not in STEPS or NEEDS_APPROVAL in notification.state:
             return False
         found = STORED_EFFECTIVE_ON.findall(notification.state)
         if len(found) != 1:

@@ -49,6 +49,15 @@ class TeamWaiting:
 
 
 @dataclass(frozen=True)
+class ApprovalWaiting:
+    """The case's programme waits for a decision maker's approval since ``planned_on`` (R-PREP-2: fewer than 4
+    person-days), or, with None, no longer does (approved, planned again at 4 or more, or the case decided)."""
+
+    case_id: str
+    planned_on: date | None
+
+
+@dataclass(frozen=True)
 class OrganizationNamed:
     uscc: str
     name: str
@@ -61,13 +70,14 @@ class PersonNamed:
     name: str
 
 
-Change = CaseOpened | CaseMoved | TeamWaiting | OrganizationNamed | PersonNamed
+Change = CaseOpened | CaseMoved | TeamWaiting | ApprovalWaiting | OrganizationNamed | PersonNamed
 
 # The events that change the directory, by their names in the stored topics (``module:Class.Event``): the
 # projection decodes no other event of these records.
 CASE_EVENTS = frozenset(cls.__name__ for cls in (
-    Case.Applied, Case.Accepted, Case.NotAccepted, Case.AgreementSigned, Case.ProgrammePlanned, Case.TeamAppointed,
-    Case.Stage1Conducted, Case.Stage2Conducted, Case.ReportSubmitted, Case.Granted, Case.Refused))
+    Case.Applied, Case.Accepted, Case.NotAccepted, Case.AgreementSigned, Case.ProgrammePlanned,
+    Case.ProgrammeApproved, Case.TeamAppointed, Case.Stage1Conducted, Case.Stage2Conducted, Case.ReportSubmitted,
+    Case.Granted, Case.Refused))
 ORGANIZATION_EVENTS = frozenset(cls.__name__ for cls in (Organization.Registered, Organization.DetailsChanged))
 PERSON_EVENTS = frozenset(cls.__name__ for cls in (Person.Enrolled,))
 EVENTS = {Case.__name__: CASE_EVENTS, Organization.__name__: ORGANIZATION_EVENTS, Person.__name__: PERSON_EVENTS}
@@ -76,7 +86,9 @@ EVENTS = {Case.__name__: CASE_EVENTS, Organization.__name__: ORGANIZATION_EVENTS
 # The case steps that change no more than the case's stage, as of their date (and, those that end its team's work,
 # who it waits on): event → stage, the stages it moves a case from (any when empty), whether the team's work ends.
 # ``case_changes`` answers them from here, and the projection from the stored event's topic and date alone
-# (``step_changes``), without decoding the rest of it: half the events a rebuild decodes for the directory.
+# (``step_changes``), without decoding the rest of it: half the events a rebuild decodes for the directory. A
+# programme planned, or a refusal, also ends any wait for a programme's approval (R-PREP-2); a programme that needs
+# one begins it (the projection decodes a programme whose stored state says ``NEEDS_APPROVAL``: the few there are).
 STEPS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "AgreementSigned": ("contracted", (), False),
     "ProgrammePlanned": ("planned", ("contracted",), False),
@@ -85,21 +97,31 @@ STEPS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "ReportSubmitted": ("reported", (), True),
     "Refused": ("refused", (), True),
 }
+ENDS_APPROVAL_WAIT = ("ProgrammePlanned", "Refused")
+NEEDS_APPROVAL = b'"needs_approval":true'
 
 
-def step_changes(case_id: str, step: str, on: date) -> list[Change]:
-    """What the case step ``step`` (one of ``STEPS``) of the case ``case_id`` dated ``on`` changes."""
+def step_changes(case_id: str, step: str, on: date, needs_approval: bool = False) -> list[Change]:
+    """What the case step ``step`` (one of ``STEPS``) of the case ``case_id`` dated ``on`` changes; a programme
+    that ``needs_approval`` begins its wait for it."""
     stage, only_from, team_done = STEPS[step]
-    moved = CaseMoved(case_id, stage, on, only_from=only_from)
-    return [moved, TeamWaiting(case_id, ())] if team_done else [moved]
+    changes: list[Change] = [CaseMoved(case_id, stage, on, only_from=only_from)]
+    if team_done:
+        changes.append(TeamWaiting(case_id, ()))
+    if step in ENDS_APPROVAL_WAIT:
+        changes.append(ApprovalWaiting(case_id, on if needs_approval else None))
+    return changes
 
 
 def case_changes(event: Case.Event) -> list[Change]:
     """What a case's event changes in the directory."""
     case_id, on = str(event.originator_id), event.dated
     if type(event).__name__ in STEPS:
-        return step_changes(case_id, type(event).__name__, on)
+        waits = isinstance(event, Case.ProgrammePlanned) and event.needs_approval
+        return step_changes(case_id, type(event).__name__, on, waits)
     match event:
+        case Case.ProgrammeApproved():
+            return [ApprovalWaiting(case_id, None)]
         case Case.Applied():
             return [CaseOpened(case_id, event.organization_uscc, event.kind.value, on)]
         case Case.Accepted():
@@ -110,7 +132,8 @@ def case_changes(event: Case.Event) -> list[Change]:
             return [CaseMoved(case_id, "team_appointed", on, only_from=("planned",)),
                     TeamWaiting(case_id, tuple(str(p) for p in event.team.everyone))]
         case Case.Granted():
-            return [CaseMoved(case_id, "granted", on, number=event.certificate_number), TeamWaiting(case_id, ())]
+            return [CaseMoved(case_id, "granted", on, number=event.certificate_number), TeamWaiting(case_id, ()),
+                    ApprovalWaiting(case_id, None)]
     return []
 
 
@@ -156,13 +179,15 @@ class PersonRow(NamedTuple):
 @dataclass
 class Folded:
     """What a run of changes leaves: the rows of the records they touched, the organisations renamed (whose
-    untouched cases take the new name), and each case's new team (None: unchanged)."""
+    untouched cases take the new name), each case's new team, and each case's programme awaiting approval since
+    (None: no longer; a case absent from either: unchanged)."""
 
     cases: dict[str, CaseRow]
     organizations: dict[str, OrganizationRow]
     people: dict[str, PersonRow]
     renamed: dict[str, str]
     teams: dict[str, tuple[str, ...]]
+    approvals: dict[str, str | None]
 
 
 def apply_changes(cases: Mapping[str, CaseRow], organizations: Mapping[str, OrganizationRow],
@@ -171,7 +196,7 @@ def apply_changes(cases: Mapping[str, CaseRow], organizations: Mapping[str, Orga
     order) over ``cases`` and ``organizations``, the stored rows of the cases the changes concern and of the
     organisations they name or open cases of. A step that moves a case only from a given stage leaves a case in
     another stage as it was; a renamed organisation's cases take its new name."""
-    out = Folded(dict(cases), dict(organizations), {}, {}, {})
+    out = Folded(dict(cases), dict(organizations), {}, {}, {}, {})
     for batch, position in changes:
         for change in batch:
             match change:
@@ -197,4 +222,6 @@ def apply_changes(cases: Mapping[str, CaseRow], organizations: Mapping[str, Orga
                                                     position=position)
                 case TeamWaiting(case_id=cid, people=people):
                     out.teams[cid] = tuple(dict.fromkeys(people))
+                case ApprovalWaiting(case_id=cid, planned_on=planned_on):
+                    out.approvals[cid] = planned_on.isoformat() if planned_on else None
     return out

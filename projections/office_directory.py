@@ -1,5 +1,6 @@
-"""The office's directory (issue 22): the cases, organisations and people the office lists and searches, and the
-cases that wait on each auditor's team, in tables of their own.
+"""The office's directory (issue 22): the cases, organisations and people the office lists and searches, the
+cases that wait on each auditor's team, and those whose programme waits for a decision maker's approval
+(R-PREP-2), in tables of their own.
 
 What each event changes and the rows the changes leave are worked out by pure functions and one fold
 (``projections.office_changes``); ``write_directory`` takes the rows they concern out, folds and puts them back.
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from projections.office_changes import (
+    ApprovalWaiting,
     CaseMoved,
     CaseOpened,
     CaseRow,
@@ -26,12 +28,14 @@ from projections.office_changes import (
     TeamWaiting,
     apply_changes,
 )
-from projections.office_lists import OfficeLists, marks
+from projections.office_lists import marks
+from projections.office_work import OfficeWork
 from store import Cursor
 
 
-class OfficeDirectory(OfficeLists):
-    """The directory's tables, their indexes and their writes; the office's reads of them (``OfficeLists``)."""
+class OfficeDirectory(OfficeWork):
+    """The directory's tables, their indexes and their writes; the office's reads of them (``OfficeLists``,
+    ``OfficeWork``)."""
 
     tables = {
         "office_cases": "case_id TEXT PRIMARY KEY, uscc TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, "
@@ -43,6 +47,9 @@ class OfficeDirectory(OfficeLists):
         # The cases waiting on their audit team's work, by each person on it: only while they wait, so a person
         # on ten thousand teams over the years reads the few that are theirs now.
         "office_team_waiting": "person_id TEXT NOT NULL, case_id TEXT NOT NULL, PRIMARY KEY (person_id, case_id)",
+        # The cases whose programme of fewer than 4 person-days waits for its approval (R-PREP-2), only while it
+        # does: the few a decision maker has to approve now.
+        "office_approval_waiting": "case_id TEXT PRIMARY KEY, planned_on TEXT NOT NULL",
     }
     # Each list's order, and each filter's with it, is an index: a page reads its rows in order and stops.
     directory_indexes: ClassVar[tuple[str, ...]] = (
@@ -80,10 +87,12 @@ class OfficeDirectory(OfficeLists):
         all_changes = [c for batch, _ in changes for c in batch]
         cases_t, orgs_t = self.table("office_cases"), self.table("office_organizations")
         people_t, team_t = self.table("office_people"), self.table("office_team_waiting")
+        approval_t = self.table("office_approval_waiting")
         case_ids = list(dict.fromkeys(c.case_id for c in all_changes if isinstance(c, CaseOpened | CaseMoved)))
         named = list(dict.fromkeys(c.uscc for c in all_changes if isinstance(c, OrganizationNamed)))
         people = list(dict.fromkeys(c.person_id for c in all_changes if isinstance(c, PersonNamed)))
         teams = list(dict.fromkeys(c.case_id for c in all_changes if isinstance(c, TeamWaiting)))
+        approvals = list(dict.fromkeys(c.case_id for c in all_changes if isinstance(c, ApprovalWaiting)))
         organizations: dict[str, OrganizationRow] = {}
         if named:
             curs.execute(f"DELETE FROM {orgs_t} WHERE uscc IN ({marks(named)}) "
@@ -98,6 +107,8 @@ class OfficeDirectory(OfficeLists):
             curs.execute(f"DELETE FROM {people_t} WHERE person_id IN ({marks(people)})", people)
         if teams:
             curs.execute(f"DELETE FROM {team_t} WHERE case_id IN ({marks(teams)})", teams)
+        if approvals:
+            curs.execute(f"DELETE FROM {approval_t} WHERE case_id IN ({marks(approvals)})", approvals)
         opened = [c.uscc for c in all_changes if isinstance(c, CaseOpened) and c.uscc not in organizations]
         opened = list(dict.fromkeys(opened))
         if opened:
@@ -115,3 +126,6 @@ class OfficeDirectory(OfficeLists):
         curs.insert_rows(people_t, PersonRow._fields, list(folded.people.values()))
         curs.insert_rows(team_t, ("person_id", "case_id"),
                          [(person, cid) for cid, team in folded.teams.items() for person in team])
+        waiting = [(cid, on) for cid, on in folded.approvals.items() if on is not None]
+        if waiting:  # rare: no statement for the many writes without one
+            curs.insert_rows(approval_t, ("case_id", "planned_on"), waiting)

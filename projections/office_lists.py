@@ -1,6 +1,6 @@
 """The office's reads of its directory (``projections.office_directory``) and of the tables kept beside it (the
-public certificates, the deadlines, the schedule): the lists with their searches, filters and pages, and the work
-page's queues (issue 22).
+public certificates, the deadlines, the schedule): the lists with their searches, filters and pages (issue 22); the
+work page's queues are ``projections.office_work``.
 
 Reads stay fast with a million certificates and their cases (the office's benchmark: list pages p99 ≤ 100 ms):
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from projections.office_changes import CaseRow
@@ -32,18 +32,6 @@ from store import Cursor
 
 CAP = 1000  # rows counted for a page, at most; more is shown as "1,000+"
 PAGE_SIZE = 25
-
-# Which step each stage waits for, and on which role (api/routers/cases.py: the role of each step's route). A
-# transfer may also be decided from the agreement on (registry.case, check_decision).
-WAITS_ON: dict[str, tuple[str, ...]] = {
-    "intake": ("applied", "accepted"),  # documents and acceptance; the agreement
-    "auditor": ("contracted",),  # the programme (any auditor); the team's own work: ``team_waiting``
-    "admin": ("planned",),  # the team's appointment
-    "decision": ("reported",),
-}
-TEAM_STAGES = ("team_appointed", "stage1_done", "stage2_done")  # stage 1, stage 2, the report: the team's work
-TRANSFER_DECIDABLE = ("contracted", "planned", "team_appointed")
-
 
 def _prefix_range(prefix: str) -> tuple[str, str]:
     """The bounds of the names beginning with ``prefix``, in code point order (the module's docstring)."""
@@ -232,65 +220,6 @@ class OfficeLists(View):
                 for item in items:
                     if item["kind"] == kind and item["ref"] in names:
                         item["name"], item["uscc"] = names[item["ref"]]
-
-    # The work page
-
-    def waiting(self, stages: Sequence[str], limit: int = 20) -> dict[str, tuple[list[dict[str, Any]], int, bool]]:
-        """For each of ``stages``: the cases in it, longest waiting first (``limit`` of them), and how many there
-        are up to ``CAP``. One indexed range per stage."""
-        out = {}
-        with self.cursor() as curs:
-            for stage in stages:
-                rows, total, capped, _ = self._listed(curs, ", ".join(CaseRow._fields[:-1]), "office_cases",
-                                                      ["stage = %s"], [stage], "stage_on, case_id", 1, limit)
-                out[stage] = ([dict(zip(CaseRow._fields[:-1], row, strict=True)) for row in rows], total, capped)
-        return out
-
-    def team_waiting(self, person: str, limit: int = 50) -> list[dict[str, Any]]:
-        """The cases waiting on the work of an audit team ``person`` is on (stage 1, stage 2, the report)."""
-        cases_t, team_t = self.table("office_cases"), self.table("office_team_waiting")
-        with self.cursor() as curs:
-            curs.execute(f"SELECT {', '.join('c.' + f for f in CaseRow._fields[:-1])} FROM {team_t} t "
-                         f"JOIN {cases_t} c ON c.case_id = t.case_id WHERE t.person_id = %s "
-                         "ORDER BY c.stage_on, c.case_id LIMIT %s", (person, limit))
-            return [dict(zip(CaseRow._fields[:-1], row, strict=True)) for row in curs.fetchall()]
-
-    def transfers_decidable(self, limit: int = 20) -> list[dict[str, Any]]:
-        """Transfers that may be decided before any audit (registry.case, check_decision): by the stage's index
-        (the cases in these stages are the few under way), longest waiting first."""
-        found: list[dict[str, Any]] = []
-        with self.cursor() as curs:
-            for stage in TRANSFER_DECIDABLE:
-                curs.execute(f"SELECT {', '.join(CaseRow._fields[:-1])} FROM {self.table('office_cases')} "
-                             "WHERE stage = %s AND kind = 'transfer' ORDER BY stage_on, case_id LIMIT %s",
-                             (stage, limit))
-                found.extend(dict(zip(CaseRow._fields[:-1], row, strict=True)) for row in curs.fetchall())
-        return sorted(found, key=lambda c: (c["stage_on"], c["case_id"]))[:limit]
-
-    def deadlines_due(self, state: str, today: date, limit: int = 20) -> tuple[list[dict[str, Any]], int, bool]:
-        """The first deadlines in ``state`` (open: the soonest due; overdue: the longest overdue; missed: the
-        latest), by organisation name, with how many there are up to ``CAP``."""
-        listed = self.deadline_list(state, None, today)
-        return listed.rows[:limit], listed.total, listed.capped
-
-    def coming_up(self, today: date, days: int = 60, limit: int = 20) -> dict[str, tuple[list[dict[str, Any]], int,
-                                                                                           bool]]:
-        """Certificates whose surveillance audit is due (valid ones), or whose validity ends (valid or suspended),
-        from ``today`` to ``days`` ahead, soonest first, by organisation name (``certificate_schedule`` by its
-        date indexes, then the page's names), with how many there are up to ``CAP``."""
-        t, until = today.isoformat(), (today + timedelta(days=days)).isoformat()
-        out = {}
-        with self.cursor() as curs:
-            for what, column, statuses in (("surveillance", "next_due_by", ("valid",)),
-                                           ("expiry", "valid_until", ("valid", "suspended"))):
-                where = [f"{column} >= %s", f"{column} <= %s", f"status IN ({marks(statuses)})"]
-                rows, total, capped, _ = self._listed(curs, f"number, status, {column}", "certificate_schedule",
-                                                      where, [t, until, *statuses], f"{column}, number", 1, limit)
-                items = [{"kind": "certificate", "ref": n, "number": n, "status": s, "on": d, "name": "",
-                          "uscc": ""} for n, s, d in rows]
-                self._named(curs, items)
-                out[what] = (items, total, capped)
-        return out
 
 
 def _certificates(rows: list[tuple[Any, ...]], total: int, capped: bool, page: int) -> Listed:

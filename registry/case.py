@@ -16,7 +16,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from registry import planning, rules, staffing, text
-from registry.case_review import CaseReview
+from registry.case_scope import CaseScope
 from registry.errors import InvalidInput, NotPermitted, OutOfOrder, RuleViolation
 from registry.history import plain
 from registry.intake import CaseIntake, Stage
@@ -34,7 +34,7 @@ from registry.values import (
 )
 
 
-class Case(CaseReview):
+class Case(CaseScope):
     class TeamAppointed(CaseIntake.Event):
         team: Team
 

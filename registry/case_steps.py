@@ -129,6 +129,15 @@ class CaseSteps(Section):
                                now=self.clock.now())
         return self._commit(case, idempotency=idempotency)
 
+    def record_sectors(self, case_id: UUID | str, sectors: Sequence[str], on: date | None = None, *, actor: Actor,
+                       idempotency: Idempotency | None = None) -> Written:
+        """R-TEAM-3: the sectors of the case's scope, from the body's list, before the team is appointed (a case
+        applied for before the rule names none); ``on`` is today when not given."""
+        case = self.case_by_id(case_id)
+        today = self._today()
+        case.record_sectors(sectors, self.sectors(), on or today, today=today, actor=actor, now=self.clock.now())
+        return self._commit(case, idempotency=idempotency)
+
     def appoint_team(self, case_id: UUID | str, leader: UUID | str, members: Sequence[UUID | str] = (),
                      experts: Sequence[UUID | str] = (), *, on: date, actor: Actor,
                      idempotency: Idempotency | None = None) -> Written:

@@ -437,6 +437,14 @@ class AddSector(Command):
 
 
 @dataclass(frozen=True)
+class RecordSectors(Command):
+    role = Role.INTAKE
+    case_id: UUID | str
+    sectors: Sequence[str]
+    on: date | None = None  # today when not given
+
+
+@dataclass(frozen=True)
 class ApproveProgramme(Command):
     role = Role.DECISION
     case_id: UUID | str

@@ -37,6 +37,7 @@ from registry.commands import (
     RecordQualification,
     RecordRectification,
     RecordRegistration,
+    RecordSectors,
     RecordService,
     RecordSurveillanceAudit,
     RecordViolation,
@@ -255,6 +256,8 @@ def perform(registry: Registry, command: Command, actor: Actor, key: Idempotency
                                                          idempotency=key))
         case AddSector() as c:
             return Handled(registry.add_sector(c.name, c.code, actor=actor, idempotency=key))
+        case RecordSectors() as c:
+            return Handled(registry.record_sectors(c.case_id, c.sectors, c.on, actor=actor, idempotency=key))
         case ApproveProgramme() as c:
             return Handled(registry.approve_programme(c.case_id, c.approved_on, c.note, actor=actor,
                                                       idempotency=key))

@@ -16,10 +16,12 @@ from uuid import UUID
 
 import pytest
 
-from demo.scenario import SECTOR, Staff, Walk, qualify
+from demo.scenario import ORGANIZATION_LEVEL, SECTOR, Staff, Walk, qualify
 from registry.application import Registry
+from registry.calendar import add_months
+from registry.case import Case
 from registry.errors import InvalidInput, RegistryError, RuleViolation
-from registry.values import RegistrationKind
+from registry.values import Actor, Basis, CaseKind, EmissionControl, RegistrationKind
 
 E = TypeVar("E", bound=RegistryError)
 
@@ -90,6 +92,29 @@ def certified(walk: Walk, decided_on: date = date(2026, 3, 31), **apply: Any) ->
     reported(walk, apply=apply).decide(decided_on=decided_on)
     assert walk.number is not None
     return walk.number
+
+
+def applied_before_sectors(walk: Walk) -> Walk:
+    """A case for a new organisation as the registry recorded it before R-TEAM-3 (``open_without_sectors``),
+    walked on from here as any other."""
+    walk.organization()
+    walk.case_id = open_without_sectors(walk.app, walk.uscc, walk.start, walk.staff.intake)
+    return walk
+
+
+def open_without_sectors(app: Registry, uscc: str, applied_on: date, actor: Actor) -> UUID:
+    """The id of an application of organisation ``uscc`` as the registry recorded it before R-TEAM-3 (issue 23):
+    it names no sector (today's ``Registry.apply`` refuses that; the aggregate records it, as it did then)."""
+    organization = app.organization_by_uscc(uscc)
+    case = Case.open(organization_uscc=uscc, kind=CaseKind.INITIAL, applied_on=applied_on,
+                     scope="电力生产的碳排放管理活动", levels=ORGANIZATION_LEVEL, basis=Basis(),
+                     cems_operating_since=add_months(applied_on, -6), emission_control=EmissionControl(),
+                     other_certifications=(), incident_report_commitment=True, today=app.clock.today(), actor=actor,
+                     now=app.clock.now())
+    organization.open_case(case.id, CaseKind.INITIAL, applied_on, actor=actor, now=app.clock.now())
+    app.save(case, organization)
+    assert app.get_case(case.id).sectors == ()
+    return case.id
 
 
 def race(*requests: Callable[[], Any]) -> list[Any]:

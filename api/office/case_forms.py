@@ -26,6 +26,7 @@ from registry.commands import (
     Decide,
     DecideAcceptance,
     PlanProgramme,
+    RecordSectors,
     RequestSupplement,
     SignAgreement,
     SubmitReport,
@@ -188,6 +189,10 @@ def programme(case_id: str, form: Form) -> PlanProgramme:
 
 def programme_approval(case_id: str, form: Form) -> ApproveProgramme:
     return ApproveProgramme(case_id, form.day("approved_on"), form.text("note"))
+
+
+def sectors(case_id: str, form: Form) -> RecordSectors:
+    return RecordSectors(case_id, _chosen(form, "sectors"), form.optional_day("on"))
 
 
 def team(case_id: str, form: Form) -> AppointTeam:

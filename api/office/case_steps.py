@@ -1,6 +1,7 @@
 """The office's case forms as routes (API.md, "The office"; issue 22): ``GET``/``POST /office/cases/new``, the
 application form, and the ``POST`` of each later step under ``/office/cases/{id}/…`` (documents, supplement requests,
-acceptance, agreement, programme, team, stage 1, stage 2, a nonconformity's closure, report, decision).
+acceptance, agreement, programme, the scope's sectors, team, stage 1, stage 2, a nonconformity's closure, report,
+decision).
 
 Each route reads its form into its command (``api.office.case_forms``) and sends it as the signed-in user. The
 application alone decides whether a step is allowed: recorded, the answer goes back to the case's page
@@ -26,6 +27,7 @@ from api.office.case_forms import (
     programme,
     programme_approval,
     report,
+    sectors,
     stage1,
     stage2,
     supplement,
@@ -138,6 +140,12 @@ async def programme_planned(request: Request, signed: Office, case_id: str) -> R
 async def programme_approved(request: Request, signed: Office, case_id: str) -> Response:
     return await step_form(request, signed, case_id, "programme_approval", lambda f: programme_approval(case_id, f),
                        "已批准审核方案 / Programme approved")
+
+
+@router.post("/cases/{case_id}/sectors")
+async def sectors_recorded(request: Request, signed: Office, case_id: str) -> Response:
+    return await step_form(request, signed, case_id, "sectors", lambda f: sectors(case_id, f),
+                           "已记录认证范围所属专业领域 / Sectors of the scope recorded")
 
 
 @router.post("/cases/{case_id}/team")

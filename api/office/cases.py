@@ -11,6 +11,7 @@ application's to judge).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -25,6 +26,7 @@ from api.office.frame import Form, Office, Refusal, Signed, page, read, registry
 from projections.deadlines import apply_changes, case_changes
 from registry.application import Registry
 from registry.case import Case
+from registry.case_scope import BEFORE_THE_TEAM
 from registry.errors import NotFound, RegistryError
 from registry.review_steps import DataReviewView
 from registry.values import DocumentKind
@@ -38,6 +40,10 @@ STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("planned", ("ProgrammePlanned",)), ("team_appointed", ("TeamAppointed",)), ("stage1_done", ("Stage1Conducted",)),
     ("stage2_done", ("Stage2Conducted",)), ("reported", ("ReportSubmitted",)), ("decision", ("Granted", "Refused")),
 )
+
+
+# The stages at which intake may record the scope's sectors (R-TEAM-3), unless a team was appointed
+SECTORS_RECORDED_AT = tuple(stage.value for stage in BEFORE_THE_TEAM)
 
 
 # Reading a case for its page
@@ -71,6 +77,7 @@ class CasePage:
     candidates: tuple[tuple[UUID, str], ...] = ()  # people who may be named to a team: the auditors among the users
     open_refs: tuple[str, ...] = field(default=())
     review: DataReviewView | None = None  # the greenhouse-gas data review (R-GHG-2..4; api.office.data_review)
+    sector_options: tuple[tuple[str, str], ...] = ()  # the body's sectors (name, code), while intake may record them
 
     @property
     def names_by_id(self) -> dict[str, str]:
@@ -86,8 +93,10 @@ def _name_of(registry: Registry, people: dict[UUID, str], pid: Any) -> None:
             people[pid] = str(pid)
 
 
-def case_page(registry: Registry, case_id: str, today: date, with_candidates: bool) -> CasePage:
-    """The case ``case_id`` as its page shows it (``NotFound`` when there is none)."""
+def case_page(registry: Registry, case_id: str, today: date, with_candidates: bool,
+              with_sectors: bool = False) -> CasePage:
+    """The case ``case_id`` as its page shows it (``NotFound`` when there is none); ``with_sectors``: with the
+    body's sectors, for intake to record the scope's from, until the team is appointed (R-TEAM-3)."""
     try:
         events = registry.record_events(UUID(case_id))  # read once: the case below is folded from them
     except ValueError:
@@ -111,9 +120,10 @@ def case_page(registry: Registry, case_id: str, today: date, with_candidates: bo
         person = getattr(actor, "person", None)
         _name_of(registry, people, person)
         effective = getattr(event, "effective_on", None)
+        detail = sectors_line(event.sectors, event.replaced) if isinstance(event, Case.SectorsRecorded) else ""
         history.append({"type": kind, "names": names.name(names.EVENTS, kind), "on": effective,
                         "recorded_at": getattr(event, "timestamp", None), "person": person,
-                        "role": getattr(getattr(actor, "role", None), "value", "")})
+                        "role": getattr(getattr(actor, "role", None), "value", ""), "detail": detail})
         if isinstance(event, Case.Event):
             changes.append((case_changes(event), event.originator_version))
         match event:
@@ -161,8 +171,15 @@ def case_page(registry: Registry, case_id: str, today: date, with_candidates: bo
     review = registry.get_data_review(view.id)
     for item in (*review.activity_data, *review.emission_factors):
         _name_of(registry, people, UUID(item["reviewed_by"]) if item.get("reviewed_by") else None)
+    sectors = registry.sectors() if with_sectors and view.team is None and view.stage in SECTORS_RECORDED_AT else {}
     return CasePage(view, organization_name, receipts, people, _steps(view, reached), stage1, facts, deadlines,
-                    tuple(reversed(history)), tuple(candidates), open_refs, review)
+                    tuple(reversed(history)), tuple(candidates), open_refs, review, tuple(sectors.items()))
+
+
+def sectors_line(sectors: Sequence[str], replaced: Sequence[str]) -> str:
+    """What a history shows of the sectors recorded of a case's scope (R-TEAM-3), with those they replaced."""
+    return (f"专业领域：{'、'.join(sectors)}（此前：{'、'.join(replaced) or '未指明'}） / Sectors: "
+            f"{', '.join(sectors)} (before: {', '.join(replaced) or 'none named'})")
 
 
 def _steps(view: CaseView, reached: set[str]) -> tuple[dict[str, Any], ...]:
@@ -199,11 +216,12 @@ async def case_response(request: Request, signed: Signed, case_id: str, status: 
     """The case's page; after a refused form, with the ``refusal`` beside the form ``failed`` and what was typed in
     ``form`` kept in its fields."""
     today = registry_of(request).clock.today()
-    shown = await read(request, case_page, registry_of(request), case_id, today, signed.holds("admin"))
+    shown = await read(request, case_page, registry_of(request), case_id, today, signed.holds("admin"),
+                       signed.holds("intake"))
     lists = {}
     if form is not None:
         lists = {name: [line.strip() for value in form.all(name) for line in value.splitlines() if line.strip()]
-                 for name in ("missing", "members", "experts")}
+                 for name in ("missing", "members", "experts", "sectors")}
     return page(request, signed, "case", status, p=shown, c=shown.case, refusal=refusal, failed=failed,
                 values=form.values() if form is not None else {}, lists=lists,
                 done=request.query_params.get("done"), **options(request))

@@ -42,6 +42,8 @@ NEXT_STEPS: dict[str, tuple[str, str]] = {
     "stage2_done": ("提交审核报告（关闭不符合项）", "Submit the audit report (close nonconformities)"),
     "reported": ("作出认证决定", "Make the certification decision"),
 }
+# A programme of fewer than 4 person-days waits for a decision maker's approval, whatever the stage (R-PREP-2).
+APPROVAL_STEP = ("批准审核方案（少于 4 人日）", "Approve the programme below 4 person-days (R-PREP-2)")
 # A transfer's steps where they differ (§12): its team may decide it without an on-site audit.
 TRANSFER_STEPS: dict[str, tuple[str, str]] = {
     "team_appointed": ("现场审核或认证转换决定", "The on-site audit, or the transfer decision"),
@@ -227,6 +229,7 @@ EVENTS: dict[str, tuple[str, str]] = {
     "QualificationRecorded": ("记录学历、工作经历或培训", "Qualification recorded"),
     "EvaluationRecorded": ("记录能力评价", "Competence evaluation recorded"),
     "SectorAdded": ("专业领域列入清单", "Sector added to the list"),
+    "SectorsRecorded": ("记录认证范围所属专业领域", "Sectors of the scope recorded"),
     "ProgrammeApproved": ("审核方案（少于 4 人日）获批准", "Programme below 4 person-days approved"),
 }
 
@@ -303,9 +306,10 @@ def name(table: Mapping[str, tuple[str, str]], code: str) -> tuple[str, str]:
     return table.get(code, (code, code))
 
 
-__all__ = ["CANCELLATION_GROUNDS", "CASE_KINDS", "CHANGE_FIELDS", "CYCLE_AUDITS", "DATA_CLASSES", "DATA_ORIGINS",
-           "DEADLINE_STATES", "DECISION_CONDITIONS", "DECISION_STEP", "DOCUMENT_KINDS", "EVENTS", "FACTOR_TIERS",
-           "FOCUS_POINTS", "GROUNDS", "INCIDENT_KINDS", "LEVELS", "METHODS", "NEXT_STEPS", "NOT_COMPETENT",
-           "OFF_SITE_GROUNDS", "OUTCOMES", "PROGRAMME_BASIS", "QUALIFICATION_KINDS", "RECERTIFICATION_ITEMS", "RECORDS",
-           "REGISTRATION_KINDS", "REVIEW", "ROLES", "SERVICE_KINDS", "SEVERITIES", "STAGES", "STATUSES",
-           "SURVEILLANCE_CONTENT", "TRAINING_SUBJECTS", "TRANSFER_STATUSES", "TRANSFER_STEPS", "name"]
+__all__ = ["APPROVAL_STEP", "CANCELLATION_GROUNDS", "CASE_KINDS", "CHANGE_FIELDS", "CYCLE_AUDITS", "DATA_CLASSES",
+           "DATA_ORIGINS", "DEADLINE_STATES", "DECISION_CONDITIONS", "DECISION_STEP", "DOCUMENT_KINDS", "EVENTS",
+           "FACTOR_TIERS", "FOCUS_POINTS", "GROUNDS", "INCIDENT_KINDS", "LEVELS", "METHODS", "NEXT_STEPS",
+           "NOT_COMPETENT", "OFF_SITE_GROUNDS", "OUTCOMES", "PROGRAMME_BASIS", "QUALIFICATION_KINDS",
+           "RECERTIFICATION_ITEMS", "RECORDS", "REGISTRATION_KINDS", "REVIEW", "ROLES", "SERVICE_KINDS", "SEVERITIES",
+           "STAGES", "STATUSES", "SURVEILLANCE_CONTENT", "TRAINING_SUBJECTS", "TRANSFER_STATUSES", "TRANSFER_STEPS",
+           "name"]

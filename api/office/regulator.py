@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from api.inputs import MAX_POSITION
 from api.keys import LEAKED
 from api.office import names as office_names
+from api.office.cases import sectors_line
 from api.office.data_review import profiles, review_detail
 from api.office.frame import HEADERS, Office, page, read, registry_of
 from api.office.names import EVENTS, RECORDS, ROLES, STATUSES, name
@@ -57,7 +58,7 @@ class Row:
     person_id: UUID | None
     role: tuple[str, str]
     leaf_hash: str
-    detail: str = ""  # what a data-review event reviewed (R-GHG-4: the regulator sees what data was checked)
+    detail: str = ""  # what a data-review event reviewed (R-GHG-4), the sectors a scope was given (R-TEAM-3)
 
 
 def _rows(registry: Registry, history: list[HistoryEntry], certificates: dict[UUID, str], uscc: str) -> list[Row]:
@@ -82,8 +83,15 @@ def _rows(registry: Registry, history: list[HistoryEntry], certificates: dict[UU
                         record=name(RECORDS, event.record), record_link=link,
                         recorded_at=event.recorded_at.astimezone(SHANGHAI), effective_on=event.effective_on,
                         person=names.get(pid) if pid else None, person_id=UUID(pid) if pid else None,
-                        role=name(ROLES, role), leaf_hash=event.leaf_hash, detail=review_detail(event)))
+                        role=name(ROLES, role), leaf_hash=event.leaf_hash, detail=_detail(event)))
     return rows
+
+
+def _detail(event: HistoryEntry) -> str:
+    """The line under an event: what a data review reviewed, the sectors recorded of a case's scope (R-TEAM-3)."""
+    if event.type == "SectorsRecorded":
+        return sectors_line(event.data.get("sectors") or (), event.data.get("replaced") or ())
+    return review_detail(event)
 
 
 def _certificate(request: Request, number: str) -> dict[str, Any]:
@@ -115,6 +123,7 @@ def _organization(request: Request, uscc: str) -> dict[str, Any]:
     history = registry.organization_history(organization.uscc)
     numbers = {certificate_id(n): n for n in organization.certificates}
     return {"subject": "organization", "organization": {"name": organization.name, "uscc": organization.uscc},
+            "reviews": profiles(registry, organization.cases), "review_names": office_names,
             "rows": _rows(registry, history, numbers, organization.uscc)}
 
 

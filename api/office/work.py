@@ -2,7 +2,8 @@
 
 The cases waiting on one of the user's roles, each with the step it waits for (which stage waits on which role:
 the roles of the API's routes, ``api/routers/cases.py``; an auditor sees the programmes any auditor may plan and
-the stage 1, stage 2 and report of the teams they are on); the deadlines, overdue and missed first; and the
+the stage 1, stage 2 and report of the teams they are on; a decision maker the programmes of fewer than 4
+person-days awaiting approval, R-PREP-2); the deadlines, overdue and missed first; and the
 certificates whose surveillance audit is due or whose validity ends in the next 60 days. By organisation name,
 each linking to its record. A regulator, who has no steps to take, sees the deadlines first. One read of the
 directory, in a thread (``projections.office_directory``).
@@ -19,9 +20,9 @@ from fastapi.responses import Response
 
 from api.office.frame import Office, page, read, registry_of
 from api.office.lists import LABELS, directory
-from api.office.names import NEXT_STEPS, TRANSFER_STEPS, name
+from api.office.names import APPROVAL_STEP, NEXT_STEPS, TRANSFER_STEPS, name
 from projections.office_directory import OfficeDirectory
-from projections.office_lists import TEAM_STAGES, WAITS_ON
+from projections.office_work import TEAM_STAGES, WAITS_ON
 from registry.views import UserView
 
 router = APIRouter(prefix="/office", include_in_schema=False)
@@ -79,6 +80,9 @@ def work_of(d: OfficeDirectory, user: UserView, today: date) -> Work:
             transfers = [_step(c, decide=True) for c in d.transfers_decidable()]
             if transfers:
                 work.queues.append(Queue(role, "transfer", TRANSFER_STEPS["decide"], transfers, len(transfers)))
+            approvals = [{**c, "step": APPROVAL_STEP} for c in d.approvals_waiting()]
+            if approvals:
+                work.queues.append(Queue(role, "approval", APPROVAL_STEP, approvals, len(approvals)))
     for state in ("overdue", "missed", "open"):
         work.deadlines[state] = d.deadlines_due(state, today)
     work.coming = d.coming_up(today, COMING_DAYS)

@@ -24,6 +24,7 @@ from api.schemas import (
     ProgrammeApprovalCreate,
     ProgrammeCreate,
     ReportCreate,
+    SectorsCreate,
     Stage1Create,
     Stage2Create,
     SupplementCreate,
@@ -41,6 +42,7 @@ from registry.commands import (
     DecideAcceptance,
     PlanProgramme,
     ReceiveDocument,
+    RecordSectors,
     RequestSupplement,
     SignAgreement,
     SubmitReport,
@@ -167,6 +169,12 @@ async def programme(case_id: UUID, body: ProgrammeCreate, w: Auditor) -> dict[st
              summary="A decision maker approves a programme of fewer than 4 person-days, before the audit (R-PREP-2)")
 async def programme_approval(case_id: UUID, body: ProgrammeApprovalCreate, w: Decision) -> dict[str, Any]:
     return await w.run(ApproveProgramme(case_id, body.approved_on, body.note), body)
+
+
+@router.post("/{case_id}/sectors", response_model=Written, openapi_extra=INTAKE,
+             summary="The sectors of the case's scope, from the body's list, before the team is appointed (R-TEAM-3)")
+async def sectors(case_id: UUID, body: SectorsCreate, w: Intake) -> dict[str, Any]:
+    return await w.run(RecordSectors(case_id, body.sectors, body.on), body)
 
 
 @router.post("/{case_id}/team", response_model=Written, openapi_extra=role_doc("admin"),

@@ -10,8 +10,10 @@ from uuid import UUID
 from fastapi.testclient import TestClient
 
 from registry.application import Registry
+from registry.values import Actor, Role
 from tests.e2e.conftest import Caller, Callers
 from tests.e2e.http_walk import API, HttpWalk, bearer, enrol_person, iso, problem, written
+from tests.factories import open_without_sectors
 
 TRAININGS = ("carbon_footprint", "life_cycle_assessment", "certification_technique")
 
@@ -82,6 +84,38 @@ def test_the_sector_list_and_an_application_s_sectors(client: TestClient, caller
     walk.team()
     assert client.get(f"{API}/cases/{walk.case}", headers=callers.regulator.headers).json()["sectors"] == [
         "电力", "钢铁"]
+
+
+def test_r_team_3_intake_records_the_sectors_of_a_case_applied_before_the_rule(
+        client: TestClient, callers: Callers, registry: Registry) -> None:
+    walk = HttpWalk(client, callers).organization()
+    walk.case_id = str(open_without_sectors(registry, walk.uscc, walk.start,
+                                            Actor(callers.intake.person, Role.INTAKE)))
+    walk.documents().accept().agree().programme()
+    problem(client.post(f"{API}/cases/{walk.case}/team", json=walk.team_body(), headers=callers.admin.headers),
+            422, "R-TEAM-3", "§5.4, §8.3.2")
+    url = f"{API}/cases/{walk.case}/sectors"
+
+    before = registry.recorder.max_notification_id()
+    body = problem(client.post(url, json={"sectors": ["造纸"], "on": iso(walk.day(5))},
+                               headers=callers.intake.headers), 422, "R-TEAM-3", "§5.4, §8.3.2")
+    assert "造纸" in body["detail"] and body["detail"].index("造纸") < body["detail"].index("not in")
+    problem(client.post(url, json={"sectors": []}, headers=callers.intake.headers), 422, "R-TEAM-3", "§5.4, §8.3.2")
+    problem(client.post(url, json={"sectors": ["电力"]}, headers=callers.leader.headers), 403)
+    assert registry.recorder.max_notification_id() == before
+
+    written(client.post(url, json={"sectors": ["电力"], "on": iso(walk.day(5))}, headers=callers.intake.headers))
+    case = client.get(f"{API}/cases/{walk.case}", headers=callers.regulator.headers).json()
+    assert case["sectors"] == ["电力"]
+    history = client.get(f"{API}/organizations/{walk.uscc}/history", headers=callers.regulator.headers).json()
+    recorded = [e for e in history["events"] if e["type"] == "SectorsRecorded"]
+    assert [(e["data"]["sectors"], e["data"]["replaced"], e["effective_on"], e["actor"]["role"]) for e in recorded] == [
+        (["电力"], [], iso(walk.day(5)), "intake")]
+
+    walk.team()  # now covered
+    body = problem(client.post(url, json={"sectors": ["电力"]}, headers=callers.intake.headers), 422, "R-TEAM-3",
+                   "§5.4, §8.3.2")
+    assert body["detail"].startswith("审核组已于")
 
 
 def test_a_short_programme_waits_for_a_decision_maker_s_approval(client: TestClient, callers: Callers) -> None:

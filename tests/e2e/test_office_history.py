@@ -118,6 +118,20 @@ def test_an_organisation_history_shows_its_own_its_cases_and_its_certificates_ev
     assert "组织登记" in shown[0]["body"]
 
 
+def test_r_ghg_4_an_organisation_history_shows_each_of_its_cases_data_quality_profile(
+        office: Office, certified: Walk) -> None:
+    later = Walk(office.registry, office.staff, date(2026, 5, 1), uscc=certified.uscc, name=certified.name).apply()
+    page = office.regulator.get(f"/office/organizations/{certified.uscc}/history")
+
+    assert page.status_code == 200, page.text
+    reviews = page.text[:page.text.index("data-events")].split('<div data-case-review="')[1:]
+    assert [block.split('"')[0] for block in reviews] == [str(certified.case), str(later.case)]
+    reviewed, unreviewed = reviews
+    assert 'data-share-class="continuous" data-share="1.0"' in reviewed
+    assert 'data-share-tier="national" data-share="1.0"' in reviewed
+    assert "data-quality-profile" not in unreviewed and "未记录数据评审" in unreviewed
+
+
 def test_the_proof_a_verify_button_fetches_holds_under_the_published_checkpoint_key(
         office: Office, certified: Walk) -> None:
     number = certified.number

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 from demo.scenario import Walk
 from tests.e2e.office_users import Office
@@ -161,6 +162,31 @@ def test_the_work_page_shows_surveillance_and_expiry_coming_up(office: Office) -
     assert "临近监督有限公司" in coming and f'href="/office/certificates/{number}"' in coming
     assert due.isoformat() in coming
     assert "临近监督有限公司" not in section(page, 'data-coming="expiry"')  # valid until 2028
+
+
+def test_r_prep_2_the_work_page_shows_a_decision_maker_the_programmes_awaiting_approval(office: Office) -> None:
+    short = {"person_days": Decimal("3.5"), "justification": "单一厂区，仅外购电力"}
+    later = accepted(office, "待批方案甲有限公司").agree().programme(planned_on=START.replace(day=7), **short)
+    at_team = accepted(office, "待批方案乙有限公司").agree().programme(**short).team()
+    approved = accepted(office, "待批方案丙有限公司").agree().programme(**short)
+    office.registry.approve_programme(approved.case, approved.day(6), "同意", actor=office.staff.decision)
+    accepted(office, "待批方案丁有限公司").agree().programme(**short).programme()  # planned again at 4 person-days
+    office.caught_up()
+
+    page = office.decision.get("/office/").text
+    waiting = section(page, 'data-queue="approval"')
+    assert rows(waiting, "data-waiting") == [str(at_team.case), str(later.case)]  # longest waiting first
+    assert "批准审核方案（少于 4 人日）" in waiting and "待批方案乙有限公司" in waiting
+    assert f'href="/office/cases/{later.case}"' in waiting
+    for other in (office.admin, office.leader, office.intake):
+        assert 'data-queue="approval"' not in other.get("/office/").text
+
+    answer = office.decision.post(f"/office/cases/{later.case}/programme/approval",
+                                  {"approved_on": "2026-03-09", "note": "同意"})
+    assert answer.status_code == 303, answer.text
+    office.caught_up()
+    waiting = section(office.decision.get("/office/").text, 'data-queue="approval"')
+    assert rows(waiting, "data-waiting") == [str(at_team.case)]
 
 
 def test_the_lists_need_a_signed_in_user(office: Office) -> None:

@@ -8,6 +8,7 @@ from datetime import date
 
 from demo.scenario import Walk
 from tests.e2e.office_users import Office
+from tests.factories import applied_before_sectors
 
 CYCLE = ("initial | 2026-03-31 | 4\nsurveillance | 2027-03-01 | 2\nsurveillance | 2028-03-01 | 2\n"
          "recertification | 2028-12-01 | 3")
@@ -35,6 +36,35 @@ def test_an_application_without_a_sector_is_refused_beside_its_form(office: Offi
         "levels": "organization | iso_14064_1", "cems_operating_since": "2025-06-01",
         "incident_report_commitment": "on"})
     assert answer.status_code == 422 and 'data-rule="R-TEAM-3"' in answer.text
+
+
+def test_r_team_3_intake_records_the_sectors_of_a_case_applied_before_the_rule_in_the_office(office: Office) -> None:
+    walk = applied_before_sectors(Walk(office.registry, office.staff, date(2026, 3, 2)))
+    walk.documents().accept().agree().programme()
+    case = f"/office/cases/{walk.case}"
+    page = office.intake.get(case).text
+    form = page[page.index('data-form="sectors"'):]
+    assert 'name="sectors" value="电力"' in form and "记录认证范围所属专业领域" in page
+    assert 'data-form="sectors"' not in office.leader.get(case).text  # not an auditor's step
+
+    before = office.registry.recorder.max_notification_id()
+    refused = office.intake.post(f"{case}/sectors", {"on": "2026-03-07"})  # none chosen
+    assert refused.status_code == 422 and re.findall(r'data-rule="([^"]+)"', refused.text) == ["R-TEAM-3"]
+    assert refused.text.index('data-form="sectors"') < refused.text.index("data-refusal")
+    assert office.registry.recorder.max_notification_id() == before
+
+    recorded = office.intake.post(f"{case}/sectors", {"on": "2026-03-07", "sectors": "电力"})
+    assert recorded.status_code == 303, recorded.text
+    page = office.intake.get(case).text
+    assert "专业领域：电力" in page[page.index("data-sectors"):]  # the case's facts
+    line = "专业领域：电力（此前：未指明） / Sectors: 电力 (before: none named)"
+    assert f'<span data-detail>{line}</span>' in page  # its history
+    appointed = office.admin.post(f"{case}/team", {"on": "2026-03-08", "leader": str(office.staff.leader),
+                                                  "members": str(office.staff.member)})
+    assert appointed.status_code == 303, appointed.text
+    assert 'data-form="sectors"' not in office.intake.get(case).text  # the team is appointed: they stand
+    history = office.regulator.get(f"/office/organizations/{walk.uscc}/history").text
+    assert f"<p data-detail>{line}</p>" in history and "记录认证范围所属专业领域" in history
 
 
 def test_a_short_programme_is_planned_approved_and_audited_in_the_office(office: Office) -> None:

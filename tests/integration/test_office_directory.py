@@ -4,19 +4,21 @@ organisations and the people, are the same event by event as from a rebuild, and
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from demo.scenario import Walk
 from projections.certificate_projection import STORED_EFFECTIVE_ON
 from projections.deadlines import DEADLINE_CASE_EVENTS
-from projections.office_changes import STEPS, case_changes, step_changes
+from projections.office_changes import NEEDS_APPROVAL, STEPS, ApprovalWaiting, case_changes, step_changes
 from projections.office_lists import CAP
 from projections.runner import Views, open_views
 from registry.application import Registry
 from registry.values import Changes
 from tests.conftest import TODAY
 
-DIRECTORY = ("office_cases", "office_organizations", "office_people", "office_team_waiting")
+DIRECTORY = ("office_cases", "office_organizations", "office_people", "office_team_waiting", "office_approval_waiting")
+SHORT = {"person_days": Decimal(3), "justification": "工艺简单"}  # R-PREP-2: waits for a decision maker's approval
 
 
 def directory_rows(views: Views) -> list[tuple[Any, ...]]:
@@ -42,6 +44,10 @@ def test_the_directory_follows_cases_organisations_and_people_and_a_rebuild_give
     refused = accepted(app, walk, "庚辛钢铁有限公司")
     Walk(app, staff, date(2026, 3, 2)).organization("壬癸建材有限公司").apply().documents().accept(
         accepted=False, reasons="申请人不符合受理条件")
+    short = accepted(app, walk, "子丑电力有限公司").agree().programme(**SHORT)
+    approved = accepted(app, walk, "寅卯能源有限公司").agree().programme(**SHORT)
+    app.approve_programme(approved.case, approved.day(6), "同意", actor=staff.decision)
+    accepted(app, walk, "辰巳化工有限公司").agree().programme(**SHORT).programme()  # again, at 4 person-days
     number = granted.number or ""
     request = app.request_change(number, date(2026, 9, 21), date(2026, 9, 5), Changes(name="甲乙新能源有限公司"),
                                  actor=staff.intake).ids["request"]
@@ -83,6 +89,7 @@ def test_the_directory_follows_cases_organisations_and_people_and_a_rebuild_give
     assert [c["name"] for c in waiting["accepted"][0]] == ["庚辛钢铁有限公司"]
     assert [c["case_id"] for c in d.team_waiting(str(staff.member))] == [str(at_team.case)]
     assert d.team_waiting(str(staff.decision.person)) == []
+    assert [c["case_id"] for c in d.approvals_waiting()] == [str(short.case)]  # R-PREP-2
     coming = d.coming_up(date(2027, 2, 1), days=60)
     assert [c["name"] for c in coming["surveillance"][0]] == ["甲乙新能源有限公司"]
     deadlines = d.deadline_list(None, None, TODAY)
@@ -99,6 +106,8 @@ def test_a_case_step_read_from_the_stored_event_changes_what_the_decoded_event_d
     accepted(app, walk, "步骤甲能源有限公司").agree().programme().team().stage1().stage2().report().decide()
     accepted(app, walk, "步骤乙电力有限公司").agree().programme().team().stage1().stage2().report().decide(
         grant=False, reasons="不满足认证决定条件")
+    short = accepted(app, walk, "步骤丙化工有限公司").agree().programme(**SHORT)
+    app.approve_programme(short.case, short.day(6), "同意", actor=walk.staff.decision)
     stored = app.recorder.select_notifications(first + 1, 10_000)
     steps = [(n, n.topic.rpartition(".")[2]) for n in stored if n.topic.rpartition(".")[2] in STEPS]
 
@@ -106,8 +115,13 @@ def test_a_case_step_read_from_the_stored_event_changes_what_the_decoded_event_d
     for notification, step in steps:
         found = STORED_EFFECTIVE_ON.findall(notification.state)
         assert len(found) == 1, notification.state
-        read = step_changes(str(notification.originator_id), step, date.fromisoformat(found[0].decode()))
-        assert read == case_changes(app.mapper.to_domain_event(notification))
+        on = date.fromisoformat(found[0].decode())
+        event: Any = app.mapper.to_domain_event(notification)
+        read, decoded = step_changes(str(notification.originator_id), step, on), case_changes(event)
+        if NEEDS_APPROVAL in notification.state:  # decoded, never read from the store: its wait begins (R-PREP-2)
+            assert ApprovalWaiting(str(notification.originator_id), on) in decoded
+            continue
+        assert read == decoded
     assert not set(STEPS) & DEADLINE_CASE_EVENTS  # nothing else is wanted of a step: the deadlines take none
 
 

@@ -360,6 +360,8 @@ def build_history(app: Registry, clock: FixedClock) -> dict[str, Any]:
     app.approve_programme(small.case, date(2026, 3, 7), "同意按 3.5 人日实施", actor=staff.decision)
 
     not_accepted = Walk(app, staff, date(2026, 3, 2)).organization().apply()
+    app.add_sector("热力", "D443", actor=staff.admin)  # R-TEAM-3: the scope's sectors recorded after the application
+    app.record_sectors(not_accepted.case, ["电力", "热力"], date(2026, 3, 3), actor=staff.intake)
     app.request_supplement(not_accepted.case, date(2026, 3, 3), [DocumentKind.CARBON_REVIEW_REPORT], "请补充",
                            actor=staff.intake)
     not_accepted.accept(accepted=False, reasons="资料不全")
