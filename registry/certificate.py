@@ -76,6 +76,7 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
             cert.status_since = self.dated
             cert.suspension_ground = None
             cert.audits = []
+            cert.regular_audits = []
             cert.certificate_version = 1
             cert.change_requests = {}
             cert.expired_on = None
@@ -106,6 +107,10 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
 
         def apply(self, cert: Certificate) -> None:
             cert.audits.append((self.dated, self.outcome))
+            # R-SURV-1: an additional audit leaves the regular clock where it was (one recorded before that reading
+            # moved it, and its stored due date says so: it counts as it did then).
+            if not self.additional or self.next_due_by != cert.next_due_by:
+                cert.regular_audits.append(self.dated)
             cert.next_due_by = self.next_due_by
             for nc in self.nonconformities:
                 cert.surveillance_ncs[nc.ref] = {

@@ -54,6 +54,7 @@ class CertificateState:
         status_since: date
         suspension_ground: SuspensionGround | None
         audits: list[tuple[date, SurveillanceOutcome]]
+        regular_audits: list[date]  # R-SURV-1: the audits the regular clock runs from (not the additional ones)
         certificate_version: int
         change_requests: dict[UUID, tuple[Changes, date, date | None]]
         expired_on: date | None
@@ -117,7 +118,7 @@ class CertificateState:
     def surveillance_due_as_of(self, d: date) -> date:
         """R-SURV-1, R-SURV-5: the due date that applied on ``d``: the frequency of the programme in force then (12
         months without one) after the last audit held by then, or after what the first one counts from."""
-        held = [conducted for conducted, _ in self.audits if conducted <= d]
+        held = [conducted for conducted in self.regular_audits if conducted <= d]
         months = self.frequency_as_of(d)
         if not held and months == 12:
             return self.first_due_by

@@ -141,7 +141,9 @@ class SurveillanceSteps(CertificateState):
         record = Team(leader=leader.id, members=tuple(m.id for m in members))
         self._record(self.SurveillanceAuditRecorded, team=record, outcome=outcome, additional=additional,
                      reason=reason, recertification_case=recertification_case,
-                     next_due_by=surveillance_due(conducted_on, self.frequency_as_of(today)),
+                     # R-SURV-1, R-SURV-6: an additional audit does not move the regular one
+                     next_due_by=self.next_due_by if additional else surveillance_due(conducted_on,
+                                                                                      self.frequency_as_of(today)),
                      on_site=on_site, content=dict(content) if content is not None else None,
                      nonconformities=tuple(nonconformities), person_days=person_days,
                      incidents_met=self.incidents_met_by(conducted_on), actor=actor, effective_on=conducted_on,
@@ -162,8 +164,8 @@ class SurveillanceSteps(CertificateState):
         self._within_validity("on", on, today)
         if self.programmes:
             rules.check_not_before("on", on, "the programme before", self.programmes[-1][0])
-        # From the last audit recorded (an audit is never recorded after a later one), or what the first counts from.
-        since = self.audits[-1][0] if self.audits else self.counts_from
+        # From the last regular audit (an audit is never recorded after a later one), or what the first counts from.
+        since = self.regular_audits[-1] if self.regular_audits else self.counts_from
         due = surveillance_due(since, frequency_months)
         if due < on:
             raise RuleViolation("R-SURV-5", "§9.1.2",

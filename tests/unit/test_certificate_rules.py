@@ -133,13 +133,21 @@ def test_r_surv_1_a_recertification_audit_counts_as_a_surveillance_audit(app: Re
 # R-SURV-2: a major change or incident adds a surveillance audit, with its reason
 
 
-def test_r_surv_2_an_additional_audit_records_its_reason(app: Registry, staff: Staff, walk: Walk) -> None:
-    number = certified(walk)
+def test_r_surv_2_an_additional_audit_records_its_reason_and_r_surv_1_leaves_the_regular_clock(
+        app: Registry, clock: FixedClock, staff: Staff, walk: Walk) -> None:
+    number = certified(walk)  # the regular audit due by 2027-03-31
     survey(app, staff, number, date(2026, 9, 1), additional=True, reason="主要生产线改造，碳排放边界变化")
     recorded = events(app, number)[-1]
     assert isinstance(recorded, Certificate.SurveillanceAuditRecorded)
     assert (recorded.additional, recorded.reason) == (True, "主要生产线改造，碳排放边界变化")
-    assert app.get_certificate(number).surveillance["next_due_by"] == date(2027, 9, 1)
+    assert app.get_certificate(number).surveillance["next_due_by"] == date(2027, 3, 31)
+    # R-SURV-1: the regular audit is still due by its date; the additional one did not reset it
+    clock.set(date(2027, 4, 1))
+    assert app.run_duties(number) is not None
+    assert app.get_certificate(number).status == "suspended"
+    # a regular audit held after does move it, from its own date
+    survey(app, staff, number, date(2027, 4, 1))
+    assert app.get_certificate(number).surveillance["next_due_by"] == date(2028, 4, 1)
 
 
 @pytest.mark.parametrize("reason", ["", "   "])
