@@ -4,6 +4,7 @@ dates ``YYYY-MM-DD``, booleans JSON booleans. The rules are the domain's (regist
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -171,14 +172,36 @@ class QualityProfileOut(BaseModel):
     by_tier: dict[str, float]
 
 
-class DataReviewOut(BaseModel):
-    """A case's data review: its items, the calibration flags, the §7.1 findings and the quality profile."""
+class ReviewedItemsOut(BaseModel):
+    """Reviewed items: each with its audit date, auditor and calibration flag; the calibration flags; the quality
+    profile (R-GHG-4); the activity data's reviewed emissions."""
 
-    case_id: str
     activity_data: list[dict[str, Any]]
     emission_factors: list[dict[str, Any]]
-    findings: dict[str, str] | None
     flags: list[dict[str, Any]]
     quality_profile: QualityProfileOut
     emissions_tco2e: str
+
+
+class DataReviewOut(ReviewedItemsOut):
+    """A case's data review: its items, the calibration flags, the §7.1 findings and the quality profile."""
+
+    case_id: str
+    findings: dict[str, str] | None
     levels: list[str]
+
+
+class AuditDataReviewOut(ReviewedItemsOut):
+    """The data one surveillance audit took into its record, with its quality profile."""
+
+    conducted_on: date
+
+
+class SurveillanceDataReviewOut(BaseModel):
+    """A certificate's surveillance data review: the items reviewed for the coming surveillance audit (``pending``)
+    and each recorded surveillance audit's, oldest first (R-GHG-2..4)."""
+
+    number: str
+    levels: list[str]
+    pending: ReviewedItemsOut
+    audits: list[AuditDataReviewOut]

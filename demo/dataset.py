@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from demo.scenario import SURVEILLANCE, Walk, enrol_staff, ensure_sector
+from demo.scenario import SURVEILLANCE, Walk, enrol_staff, ensure_sector, review_surveillance
 from registry.application import Registry
 from registry.calendar import add_months, add_years
 from registry.data_review import FactorEntry
@@ -155,6 +155,7 @@ def _load(app: Registry) -> None:
     green = walk(0, add_months(today, -8)).documents().accept().agree().programme().team().stage1().stage2()
     green.report().decide()
     number = green.number or ""
+    review_surveillance(app, staff, number, add_months(today, -1))  # R-GHG-2: the audit's data reviewed first
     app.record_surveillance_audit(number, add_months(today, -1), staff.leader, [staff.member], **SURVEILLANCE,
                                   actor=staff.leader_actor)
     # A six-monthly surveillance programme (R-SURV-5) and a major change reported by the client (R-SURV-6).
@@ -184,6 +185,7 @@ def _load(app: Registry) -> None:
     # Cancelled at the client's request.
     ceased = walk(3, add_months(today, -20)).documents().accept().agree().programme().team().stage1().stage2()
     ceased.report().decide()
+    review_surveillance(app, staff, ceased.number or "", add_months(today, -9))
     app.record_surveillance_audit(ceased.number or "", add_months(today, -9), staff.leader, [staff.member],
                                   **SURVEILLANCE, actor=staff.leader_actor)
     app.cancel(ceased.number or "", today - timedelta(days=3), "client_request", "企业停产，申请注销",
@@ -194,6 +196,7 @@ def _load(app: Registry) -> None:
     old = walk(4, add_years(today, -3) - timedelta(days=40)).documents().accept().agree().programme().team()
     old.stage1().stage2().report().decide()
     for months in (-30, -19, -8):
+        review_surveillance(app, staff, old.number or "", add_months(today, months))
         app.record_surveillance_audit(old.number or "", add_months(today, months), staff.leader, [staff.member],
                                       **SURVEILLANCE, actor=staff.leader_actor)
     app.run_duties(old.number or "")

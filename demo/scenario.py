@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -95,6 +95,15 @@ def demo_factor(level: Level, emissions: Decimal = Decimal("1200")) -> EmissionF
         tier=FactorTier.NATIONAL, lower_tier_reason="未开展气质实测", is_default=False, guideline=None,
         measurement=None, emissions_tco2e=emissions, level=level,
         data_origin=DataOrigin.PRIMARY if level is Level.PRODUCT else None)
+
+
+def review_surveillance(app: Registry, staff: Staff, number: str, on: date, level: Level | None = None) -> None:
+    """R-GHG-2: the activity datum a surveillance audit's data review needs before the audit is recorded (on its
+    date, by the team leader; ``level``: the scope's only level when not given)."""
+    app.review_surveillance_datum(number, replace(demo_datum(level or Level.ORGANIZATION, on), level=level), on,
+                                  actor=staff.leader_actor)
+
+
 # R-TEAM-3: the sector the walks' scope falls in, and its code in the body's list.
 SECTOR, SECTOR_CODE = "电力", "D44"
 # R-PREP-2: what the walks' programme is based on.

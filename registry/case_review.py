@@ -9,32 +9,20 @@ reviewed (``check_data_reviewed``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
-from fractions import Fraction
 from typing import TYPE_CHECKING
-from uuid import UUID
 
 from registry import data_review
 from registry.data_review import ActivityDatum, EmissionFactor, QualityProfile, ReviewFindings
-from registry.errors import InvalidInput, NotPermitted, RuleViolation
+from registry.errors import NotPermitted, RuleViolation
 from registry.intake import CaseIntake, Stage
+from registry.reviewed import Reviewed, as_recorded, datum_reviewed, factor_reviewed, profile_of
 from registry.values import Actor, Level
 
+__all__ = ["REVIEW_STAGES", "CaseReview", "Reviewed"]  # Reviewed: registry.reviewed, named here as before
+
 REVIEW_STAGES = (Stage.TEAM_APPOINTED, Stage.STAGE1_DONE, Stage.STAGE2_DONE, Stage.REPORTED)
-
-
-@dataclass(frozen=True)
-class Reviewed:
-    """One reviewed item as the case holds it: what was recorded, on which audit date, by whom, and whether the
-    equipment's calibration had lapsed on that date (R-GHG-2)."""
-
-    item: ActivityDatum | EmissionFactor
-    reviewed_on: date
-    by: UUID | None  # the auditor
-    calibration_lapsed: bool
-    guideline_value: Decimal | None = None
 
 
 class CaseReview(CaseIntake):
@@ -82,38 +70,22 @@ class CaseReview(CaseIntake):
                                "records its data review")
         self._dated("reviewed_on", reviewed_on, today, "the team appointment", self.team_on)
 
-    def _level(self, level: Level | None) -> Level:
-        levels = [lv.level for lv in self.levels]
-        if level is None:
-            if len(levels) == 1:
-                return levels[0]
-            raise InvalidInput("level", "范围有多个层级，须写明所评审的层级 / the scope has several levels: name the "
-                                        f"one reviewed ({', '.join(lv.value for lv in levels)})")
-        if level not in levels:
-            raise InvalidInput("level", f"范围不含层级 {level.value} / the scope has no level {level.value}")
-        return level
+    def _levels(self) -> list[Level]:
+        return [lv.level for lv in self.levels]
 
     def review_activity_datum(self, datum: ActivityDatum, reviewed_on: date, *, today: date, actor: Actor,
                               now: datetime) -> None:
         """R-GHG-2: one activity-data item; a calibration lapsed before the audit date is flagged, not refused."""
         self._check_reviewer(reviewed_on, today, actor)
-        datum = replace(datum, level=self._level(datum.level))
-        data_review.check_activity_datum(datum)
-        lapsed = data_review.calibration_lapsed(datum.review.calibration, reviewed_on)
-        self._record(self.ActivityDatumReviewed, datum=datum, calibration_lapsed=lapsed, actor=actor,
+        self._record(self.ActivityDatumReviewed, **datum_reviewed(datum, self._levels(), reviewed_on), actor=actor,
                      effective_on=reviewed_on, now=now)
 
     def review_emission_factor(self, factor: EmissionFactor, default: tuple[Decimal, str] | None,
                                reviewed_on: date, *, today: date, actor: Actor, now: datetime) -> None:
         """R-GHG-3: one emission factor; ``default`` is the reference table's value and unit for its guideline."""
         self._check_reviewer(reviewed_on, today, actor)
-        factor = replace(factor, level=self._level(factor.level))
-        data_review.check_emission_factor(factor, default)
-        measured = factor.measurement
-        lapsed = data_review.calibration_lapsed(measured.calibration if measured else None, reviewed_on)
-        self._record(self.EmissionFactorReviewed, factor=factor, calibration_lapsed=lapsed,
-                     guideline_value=default[0] if factor.is_default and default else None, actor=actor,
-                     effective_on=reviewed_on, now=now)
+        self._record(self.EmissionFactorReviewed, **factor_reviewed(factor, default, self._levels(), reviewed_on),
+                     actor=actor, effective_on=reviewed_on, now=now)
 
     def record_review_findings(self, findings: ReviewFindings, reviewed_on: date, *, today: date, actor: Actor,
                                now: datetime) -> None:
@@ -126,14 +98,11 @@ class CaseReview(CaseIntake):
     @property
     def quality_profile(self) -> QualityProfile:
         """R-GHG-4: always the fold of the reviewed items."""
-        return data_review.profile([r.item for r in self.activity_data if isinstance(r.item, ActivityDatum)],
-                                   [r.item for r in self.emission_factors if isinstance(r.item, EmissionFactor)])
+        return profile_of(self.activity_data, self.emission_factors)
 
     def profile_as_recorded(self) -> dict[str, dict[str, str]]:
         """R-GHG-4: the profile as the audit report records it (shares as decimals to six places)."""
-        p = self.quality_profile
-        return {"by_class": {k: _six(v) for k, v in p.by_class.items()},
-                "by_tier": {k: _six(v) for k, v in p.by_tier.items()}}
+        return as_recorded(self.quality_profile)
 
     def check_data_reviewed(self) -> None:
         """R-GHG-4: a certificate is never granted on unreviewed data: every level of the scope has reviewed
@@ -147,6 +116,3 @@ class CaseReview(CaseIntake):
                                                  f"{named}: no certificate is granted on unreviewed "
                                                  "data")
 
-
-def _six(share: Fraction) -> str:
-    return str((Decimal(share.numerator) / Decimal(share.denominator)).quantize(Decimal("0.000001")).normalize())

@@ -23,8 +23,10 @@ from registry import rules, text
 from registry.base import RegistryAggregate
 from registry.certificate_duties import SchedulerDuties
 from registry.certificate_status import StatusChanges
+from registry.data_review import ActivityDatum, EmissionFactor
 from registry.errors import InvalidInput, OutOfOrder, RuleViolation
 from registry.identifiers import certificate_id
+from registry.reviewed import Reviewed
 from registry.surveillance import SurveillanceSteps
 from registry.values import (
     Actor,
@@ -104,8 +106,13 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
         nonconformities: tuple[Nonconformity, ...] = ()
         person_days: Decimal | None = None
         incidents_met: tuple[UUID, ...] = ()
+        # R-GHG-2, R-GHG-4 (issue 23; earlier audits read as None): the profile of the data reviewed for it, whose
+        # items it takes into its record (registry.surveillance_review); None for a recertification audit.
+        quality_profile: dict[str, dict[str, str]] | None = None
 
         def apply(self, cert: Certificate) -> None:
+            if self.recertification_case is None:
+                cert._take_review(self.dated)
             cert.audits.append((self.dated, self.outcome))
             # R-SURV-1: an additional audit leaves the regular clock where it was (one recorded before that reading
             # moved it, and its stored due date says so: it counts as it did then).
@@ -118,6 +125,28 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
                     "due_by": nc.due_by or self.dated, "closed_on": None, "team": self.team.everyone}
             for incident in self.incidents_met:
                 cert.incidents[incident]["met_on"] = self.dated
+
+    class SurveillanceActivityDatumReviewed(RegistryAggregate.Event):
+        """R-GHG-2: an activity-data item reviewed for the coming surveillance audit, on the effective date."""
+
+        datum: ActivityDatum
+        calibration_lapsed: bool
+
+        def apply(self, cert: Certificate) -> None:
+            cert.pending_activity = (*cert.pending_activity, Reviewed(self.datum, self.dated, self.actor.person,
+                                                                      self.calibration_lapsed))
+
+    class SurveillanceEmissionFactorReviewed(RegistryAggregate.Event):
+        """R-GHG-3: an emission factor reviewed for the coming surveillance audit (a default, with its table's
+        value)."""
+
+        factor: EmissionFactor
+        calibration_lapsed: bool
+        guideline_value: Decimal | None
+
+        def apply(self, cert: Certificate) -> None:
+            cert.pending_factors = (*cert.pending_factors, Reviewed(self.factor, self.dated, self.actor.person,
+                                                                    self.calibration_lapsed, self.guideline_value))
 
     class SurveillanceProgrammeSet(RegistryAggregate.Event):
         """R-SURV-5: the surveillance programme's frequency and what it follows; the due date that follows."""

@@ -15,6 +15,7 @@ from registry.certificate import Certificate
 from registry.errors import ConcurrentChange, InvalidInput
 from registry.idempotency import Idempotency
 from registry.person import person_id
+from registry.review_steps import shares
 from registry.section import SYSTEM, Section
 from registry.values import (
     Actor,
@@ -39,7 +40,8 @@ class CertificateSteps(Section):
                                   nonconformities: Sequence[Nonconformity] = (),
                                   person_days: Decimal | float | str | None = None, actor: Actor,
                                   idempotency: Idempotency | None = None) -> Written:
-        """R-SURV-1..3, R-SURV-5 (on site, the five items of §9.1.3, nonconformities, person-days), R-SURV-6."""
+        """R-SURV-1..3, R-SURV-5 (on site, the five items of §9.1.3, nonconformities, person-days), R-SURV-6;
+        R-GHG-2, R-GHG-4: it takes the data reviewed for it and answers its ``quality_profile``."""
         cert = self.certificate_by_number(number)
         lead = self.person(leader)
         team = self._people(person_id(m) for m in members if person_id(m) != lead.id)
@@ -48,7 +50,8 @@ class CertificateSteps(Section):
                                        today=self._today(), actor=actor, now=self.clock.now(), on_site=on_site,
                                        content=content, nonconformities=nonconformities,
                                        person_days=None if person_days is None else _days(person_days))
-        return self._commit(cert, idempotency=idempotency)
+        return self._commit(cert, quality_profile=shares(cert.audit_reviews[-1].quality_profile),
+                            idempotency=idempotency)
 
     def request_change(self, number: str, requested_on: date, changed_on: date, changes: Changes, *,
                        actor: Actor, idempotency: Idempotency | None = None) -> Written:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from registry.commands import Command
+from registry.commands import Command, OnCertificate
 from registry.data_review import ActivityDatum, EmissionFactor, FactorEntry, ReviewFindings
 from registry.values import Role
 
@@ -46,4 +46,22 @@ class PublishFactorTable(Command):
     published_on: date | None = None
 
 
-REVIEW_COMMANDS = (ReviewActivityDatum, ReviewEmissionFactor, RecordReviewFindings, PublishFactorTable)
+# A certificate's surveillance data review (registry.surveillance_review): the items of its coming surveillance audit.
+
+
+@dataclass(frozen=True)
+class ReviewSurveillanceDatum(OnCertificate):
+    role = Role.AUDITOR
+    datum: ActivityDatum
+    reviewed_on: date | None = None  # the date it was reviewed on; today when not given
+
+
+@dataclass(frozen=True)
+class ReviewSurveillanceFactor(OnCertificate):
+    role = Role.AUDITOR
+    factor: EmissionFactor
+    reviewed_on: date | None = None
+
+
+REVIEW_COMMANDS = (ReviewActivityDatum, ReviewEmissionFactor, RecordReviewFindings, PublishFactorTable,
+                   ReviewSurveillanceDatum, ReviewSurveillanceFactor)

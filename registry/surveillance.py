@@ -17,8 +17,8 @@ from uuid import UUID, uuid4
 
 from registry import rules, text
 from registry.calendar import add_months
-from registry.certificate_state import CertificateState
 from registry.errors import InvalidInput, NotPermitted, OutOfOrder, RuleViolation
+from registry.surveillance_review import SurveillanceReview
 from registry.values import (
     SURVEILLANCE_CONTENT,
     Actor,
@@ -92,7 +92,7 @@ def check_surveillance_substance(on_site: bool, content: Mapping[str, str] | Non
 # The certificate's commands
 
 
-class SurveillanceSteps(CertificateState):
+class SurveillanceSteps(SurveillanceReview):
     if TYPE_CHECKING:
         SurveillanceAuditRecorded: ClassVar[type[RegistryAggregate.Event]]
         SurveillanceProgrammeSet: ClassVar[type[RegistryAggregate.Event]]
@@ -108,8 +108,10 @@ class SurveillanceSteps(CertificateState):
                                   person_days: Decimal | None = None) -> None:
         """R-SURV-1..3, R-SURV-5: a surveillance audit by a qualified team, on site, covering the five items of
         §9.1.3, resets the next due date to the programme's frequency on; R-SURV-6: it is the additional audit of
-        every incident reported by then. A recertification audit (stage 2 of a renewal case) counts as one; its
-        substance is the renewal case's (R-RECERT-2)."""
+        every incident reported by then; R-GHG-2, R-GHG-4: it takes the data reviewed for it, at least one
+        activity-data item, with its quality profile (registry.surveillance_review). A recertification audit
+        (stage 2 of a renewal case) counts as one; its substance and data review are the renewal case's
+        (R-RECERT-2)."""
         text.check_count("members", members)
         text.check("reason", reason, text.PROSE)
         text.check_mapping("content", content or {}, text.CODE, text.PROSE)
@@ -138,6 +140,9 @@ class SurveillanceSteps(CertificateState):
                 raise NotPermitted("only a member of the surveillance team records its audit")
             for person in team:
                 rules.check_separate(person, "audit", self.organization.uscc, conducted_on)
+            profile = self.check_surveillance_data_reviewed(conducted_on)  # R-GHG-2, R-GHG-4
+        else:
+            profile = None
         record = Team(leader=leader.id, members=tuple(m.id for m in members))
         self._record(self.SurveillanceAuditRecorded, team=record, outcome=outcome, additional=additional,
                      reason=reason, recertification_case=recertification_case,
@@ -146,8 +151,8 @@ class SurveillanceSteps(CertificateState):
                                                                                       self.frequency_as_of(today)),
                      on_site=on_site, content=dict(content) if content is not None else None,
                      nonconformities=tuple(nonconformities), person_days=person_days,
-                     incidents_met=self.incidents_met_by(conducted_on), actor=actor, effective_on=conducted_on,
-                     now=now)
+                     incidents_met=self.incidents_met_by(conducted_on), quality_profile=profile, actor=actor,
+                     effective_on=conducted_on, now=now)
 
     def frequency_as_of(self, d: date) -> int:
         """R-SURV-5: the frequency of the programme in force on ``d`` (12 months while there is none)."""

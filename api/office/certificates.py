@@ -25,7 +25,14 @@ from api.certificate_pdf import CJKFontMissing
 from api.certificate_pdf import render as render_pdf
 from api.office import certificate_forms as surveillance_forms
 from api.office import names as office_names
-from api.office.data_review import profiles, review_detail
+from api.office.data_review import (
+    profile_line,
+    profiles,
+    review_detail,
+    surveillance_datum,
+    surveillance_factor,
+    surveillance_profiles,
+)
 from api.office.frame import (
     HEADERS,
     Form,
@@ -124,8 +131,9 @@ def detail_of(e: HistoryEntry, names: Names) -> str:
             leader = names(team.get("leader")) if isinstance(team, dict) else None
             days = f"；人日 Person-days：{d['person_days']}" if d.get("person_days") else ""
             ncs = f"；不符合项 Nonconformities：{len(d['nonconformities'])}" if d.get("nonconformities") else ""
+            quality = f"；{profile_line(d.get('quality_profile'))}" if d.get("quality_profile") else ""
             return f"结论 Outcome：{zh}（{en}）" + (f"；审核组长 Leader：{leader}" if leader else "") + days + ncs + \
-                f"；下次监督审核截止 Next due by：{d.get('next_due_by', '')}"
+                f"；下次监督审核截止 Next due by：{d.get('next_due_by', '')}" + quality
         case "ChangeRequested" | "Changed":
             changes = d.get("changes") or {}
             named = "；".join(f"{CHANGE_FIELDS.get(k, (k, k))[0]}：{v}" for k, v in changes.items() if v is not None)
@@ -242,6 +250,7 @@ def _page_data(request: Request, number: str, signed: Signed) -> dict[str, Any]:
             "cases": cases,
             "auditors": auditors(registry, today) if signed.holds("auditor") else [],
             "reviews": profiles(registry, view.case_ids),  # R-GHG-4
+            "surveillance_review": surveillance_profiles(registry, view.number),  # R-GHG-2..4 of each audit
             "review_names": office_names,
             "number_q": quote(view.number, safe="")}
 
@@ -286,6 +295,7 @@ class Step:
     build: Callable[[str, Form], Command]
     recorded: str
     role: str  # the role whose users the page shows the form to
+    path: str = ""  # below /office/certificates/{number}/, when not the step's name (the API route's path)
 
 
 def _changes(form: Form) -> Changes:
@@ -296,6 +306,11 @@ FORMS: dict[str, Step] = {
     # Issue 23: the surveillance audit's substance, the programme and incidents (api.office.certificate_forms).
     "surveillance-audits": Step(surveillance_forms.surveillance_audit,
                                 "已记录监督审核 / Surveillance audit recorded", "auditor"),
+    # Issue 23: the coming surveillance audit's data review (R-GHG-2, R-GHG-3; api.office.data_review).
+    "surveillance_datum": Step(surveillance_datum, "已记录监督审核的活动数据 / Activity datum recorded", "auditor",
+                               "data-review/activity-data"),
+    "surveillance_factor": Step(surveillance_factor, "已记录监督审核的排放因子 / Emission factor recorded",
+                                "auditor", "data-review/emission-factors"),
     "surveillance-programme": Step(surveillance_forms.programme,
                                    "已记录监督审核方案 / Surveillance programme recorded", "auditor"),
     "incidents": Step(surveillance_forms.incident,
@@ -336,7 +351,7 @@ def _form(step: str, spec: Step) -> None:
         return done(f"/office/certificates/{quote(number, safe='')}", spec.recorded)
 
     post.__name__ = f"certificate_{step.replace('-', '_')}"
-    router.add_api_route(f"/certificates/{{number}}/{step}", post, methods=["POST"])
+    router.add_api_route(f"/certificates/{{number}}/{spec.path or step}", post, methods=["POST"])
 
 
 for _step, _spec in FORMS.items():

@@ -46,7 +46,10 @@ from registry.review_commands import (
     RecordReviewFindings,
     ReviewActivityDatum,
     ReviewEmissionFactor,
+    ReviewSurveillanceDatum,
+    ReviewSurveillanceFactor,
 )
+from registry.review_steps import ReviewedItems
 from registry.values import Level, parse_enum
 
 router = APIRouter(prefix="/office", include_in_schema=False)
@@ -87,16 +90,35 @@ def _origin(form: Form) -> DataOrigin | None:
     return parse_enum(DataOrigin, value, "data_origin") if value else None
 
 
-def activity_datum(case_id: str, form: Form) -> ReviewActivityDatum:
-    datum = ActivityDatum(
+def datum_of(form: Form) -> ActivityDatum:
+    """An activity datum as the forms (a case's, a certificate's) send it."""
+    return ActivityDatum(
         form.text("item"), form.text("unit"), form.text("source"), _review_fields(form),
         parse_enum(DataClass, form.text("data_class"), "data_class"), form.text("lower_class_reason"),
         decimal_of(form.text("emissions_tco2e"), "emissions_tco2e"), _level(form), _origin(form),
         form.text("secondary_reason"))
-    return ReviewActivityDatum(case_id, datum, form.optional_day("reviewed_on"))
+
+
+def activity_datum(case_id: str, form: Form) -> ReviewActivityDatum:
+    return ReviewActivityDatum(case_id, datum_of(form), form.optional_day("reviewed_on"))
 
 
 def emission_factor(case_id: str, form: Form) -> ReviewEmissionFactor:
+    return ReviewEmissionFactor(case_id, factor_of(form), form.optional_day("reviewed_on"))
+
+
+def surveillance_datum(number: str, form: Form) -> ReviewSurveillanceDatum:
+    """The certificate page's form: an activity datum for the coming surveillance audit."""
+    return ReviewSurveillanceDatum(number, datum_of(form), form.optional_day("reviewed_on"))
+
+
+def surveillance_factor(number: str, form: Form) -> ReviewSurveillanceFactor:
+    """The certificate page's form: an emission factor for the coming surveillance audit."""
+    return ReviewSurveillanceFactor(number, factor_of(form), form.optional_day("reviewed_on"))
+
+
+def factor_of(form: Form) -> EmissionFactor:
+    """An emission factor as the forms (a case's, a certificate's) send it."""
     tier = parse_enum(FactorTier, form.text("tier"), "tier")
     is_default = yes_of(form, "is_default", False)
     guideline = None
@@ -105,12 +127,11 @@ def emission_factor(case_id: str, form: Form) -> ReviewEmissionFactor:
     measured = tier is FactorTier.MEASURED_OR_MASS_BALANCE or any(
         form.text(f) for f in ("monitoring_method", "monitoring_frequency", "recording_frequency",
                                "missing_data_handling", "calibration.equipment", "cross_checks"))
-    factor = EmissionFactor(
+    return EmissionFactor(
         form.text("item"), decimal_of(form.text("value"), "value"), form.text("unit"), form.text("source"), tier,
         form.text("lower_tier_reason"), is_default, guideline, _review_fields(form) if measured else None,
         decimal_of(form.text("emissions_tco2e"), "emissions_tco2e"), _level(form), _origin(form),
         form.text("secondary_reason"))
-    return ReviewEmissionFactor(case_id, factor, form.optional_day("reviewed_on"))
 
 
 def review_findings(case_id: str, form: Form) -> RecordReviewFindings:
@@ -180,39 +201,72 @@ async def publish(request: Request, signed: Office) -> Response:
 # What other pages show of a review
 
 
+def _shown(registry: Registry, review: ReviewedItems, names: dict[str, str]) -> dict[str, Any]:
+    """A review as a page shows it: its quality profile, its items' count and emissions, its flags and who reviewed
+    it, by name (``names``: the names read so far, by person id)."""
+    reviewers = sorted({item["reviewed_by"] for item in (*review.activity_data, *review.emission_factors)} - {None})
+    for pid in reviewers:
+        if pid not in names:
+            try:
+                names[pid] = registry.get_person(pid).name
+            except RegistryError:
+                names[pid] = pid
+    return {"quality_profile": review.quality_profile, "activity": len(review.activity_data),
+            "factors": len(review.emission_factors), "emissions": review.emissions_tco2e, "flags": review.flags,
+            "reviewers": [(pid, names[pid]) for pid in reviewers]}
+
+
 def profiles(registry: Registry, case_ids: Iterable[UUID]) -> list[dict[str, Any]]:
     """Each case's data review as the certificate page and the regulator's history show it: its quality profile,
     its items' count and emissions, its flags and who reviewed it, by name."""
-    shown = []
+    shown: list[dict[str, Any]] = []
+    names: dict[str, str] = {}
     for cid in case_ids:
         try:
             review = registry.get_data_review(cid)
         except RegistryError:
             continue
-        reviewers = {item["reviewed_by"] for item in (*review.activity_data, *review.emission_factors)}
-        named = []
-        for pid in sorted(r for r in reviewers if r):
-            try:
-                named.append((pid, registry.get_person(pid).name))
-            except RegistryError:
-                named.append((pid, pid))
-        shown.append({"case_id": cid, "quality_profile": review.quality_profile, "activity": len(review.activity_data),
-                      "factors": len(review.emission_factors), "emissions": review.emissions_tco2e,
-                      "flags": review.flags, "findings": review.findings, "reviewers": named})
+        shown.append({"case_id": cid, "findings": review.findings, **_shown(registry, review, names)})
     return shown
 
 
+def surveillance_profiles(registry: Registry, number: str) -> dict[str, Any]:
+    """The certificate's surveillance data review as its page and the regulator's history show it (R-GHG-4): the
+    data pending for the coming audit, and each recorded surveillance audit's, each as ``profiles`` shows a case's;
+    the scope's levels, for the forms."""
+    review = registry.get_surveillance_review(number)
+    names: dict[str, str] = {}
+    return {"levels": review.levels, "pending": _shown(registry, review.pending, names),
+            "audits": [{"conducted_on": a.conducted_on, **_shown(registry, a, names)} for a in review.audits]}
+
+
+def profile_line(profile: dict[str, dict[str, Any]] | None) -> str:
+    """A quality profile as recorded (R-GHG-4), in a line: each class's and tier's share, Chinese with the codes'
+    English; "" for none."""
+    if not profile:
+        return ""
+    parts = []
+    for table, shares in ((names.DATA_CLASSES, profile.get("by_class") or {}),
+                          (names.FACTOR_TIERS, profile.get("by_tier") or {})):
+        parts.append("、".join(f"{names.name(table, code)[0]} {names.name(table, code)[1]} "
+                              f"{float(share) * 100:.1f}%" for code, share in shares.items()) or "—")
+    return f"数据质量 Data quality：活动数据 {parts[0]}；排放因子 {parts[1]}"
+
+
 def review_detail(e: HistoryEntry) -> str:
-    """The line a history shows for a data-review event; "" for any other event."""
+    """The line a history shows for a data-review event, or for the surveillance audit that took its data; "" for
+    any other event."""
     d = e.data
     match e.type:
-        case "ActivityDatumReviewed":
+        case "SurveillanceAuditRecorded":
+            return profile_line(d.get("quality_profile"))
+        case "ActivityDatumReviewed" | "SurveillanceActivityDatumReviewed":
             datum = d.get("datum") or {}
             cls = names.name(names.DATA_CLASSES, str(datum.get("data_class", "")))
             lapsed = "；校准已过期 Calibration lapsed" if d.get("calibration_lapsed") else ""
             return (f"{datum.get('item', '')}（{datum.get('unit', '')}）· {cls[0]} {cls[1]} · "
                     f"{datum.get('emissions_tco2e', '')} tCO2e{lapsed}")
-        case "EmissionFactorReviewed":
+        case "EmissionFactorReviewed" | "SurveillanceEmissionFactorReviewed":
             factor = d.get("factor") or {}
             tier = names.name(names.FACTOR_TIERS, str(factor.get("tier", "")))
             default = "；缺省值 Default" if factor.get("is_default") else ""

@@ -298,6 +298,9 @@ EVENTS.update({
     "EmissionFactorReviewed": ("数据评审：排放因子", "Data review: emission factor"),
     "ReviewFindingsRecorded": ("数据评审结论", "Data review findings"),
     "FactorTablePublished": ("发布排放因子参考表", "Emission-factor reference table published"),
+    # A surveillance audit's data review, on the certificate (registry.surveillance_review)
+    "SurveillanceActivityDatumReviewed": ("监督审核数据评审：活动数据", "Surveillance data review: activity datum"),
+    "SurveillanceEmissionFactorReviewed": ("监督审核数据评审：排放因子", "Surveillance data review: emission factor"),
 })
 
 

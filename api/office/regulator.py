@@ -27,7 +27,7 @@ from api.inputs import MAX_POSITION
 from api.keys import LEAKED
 from api.office import names as office_names
 from api.office.cases import sectors_line
-from api.office.data_review import profiles, review_detail
+from api.office.data_review import profiles, review_detail, surveillance_profiles
 from api.office.frame import HEADERS, Office, page, read, registry_of
 from api.office.names import EVENTS, RECORDS, ROLES, STATUSES, name
 from api.routers.certificates import as_issued
@@ -110,6 +110,7 @@ def _certificate(request: Request, number: str) -> dict[str, Any]:
     return {"subject": "certificate", "number": certificate.number, "cert_status": status,
             "status_words": name(STATUSES, status),
             "organization": certificate.organization, "reviews": profiles(registry, certificate.case_ids),
+            "surveillance_review": surveillance_profiles(registry, certificate.number),
             "review_names": office_names,
             "rows": _rows(registry, history, numbers, certificate.organization["uscc"])}
 

@@ -88,13 +88,14 @@ def history(number: str, request: Request, registry: RegistryDep, _: Reader) -> 
              "auditor (on the surveillance team)"),
              summary="Record a surveillance audit: on site, the five items of §9.1.3, its nonconformities with their "
                      "due dates, person-days (R-SURV-1..3, R-SURV-5); it meets the incidents reported by then "
-                     "(R-SURV-6)")
+                     "(R-SURV-6); it takes the data reviewed for it, at least one activity-data item (R-GHG-2), and "
+                     "answers its quality_profile (R-GHG-4)")
 async def surveillance(number: str, body: SurveillanceCreate, w: Auditor) -> dict[str, Any]:
     ncs = tuple(Nonconformity(nc.ref, nc.severity, nc.description, nc.due_by) for nc in body.nonconformities)
     return await w.run(RecordSurveillanceAudit(
         number, body.conducted_on, body.team.leader, body.team.members, body.outcome, body.additional, body.reason,
         on_site=body.on_site, content=body.content.model_dump() if body.content else None, nonconformities=ncs,
-        person_days=body.person_days), body)
+        person_days=body.person_days), body, quality_profile="quality_profile")
 
 
 @router.post("/{number}/change-requests", status_code=201, response_model=Written, openapi_extra=role_doc("intake"),

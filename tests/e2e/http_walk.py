@@ -290,6 +290,11 @@ class HttpWalk:
                          *ids: str) -> dict[str, Any]:
         return self.post(what, f"/certificates/{self.certificate}/{what}", caller, body, status, *ids)
 
+    def review_surveillance(self, on: date, caller: Caller | None = None, **overrides: Any) -> dict[str, Any]:
+        """R-GHG-2: an activity datum reviewed on ``on`` for the coming surveillance audit (by the leader)."""
+        return self.certificate_post("data-review/activity-data", caller or self.callers.leader,
+                                     self.activity_datum_body(reviewed_on=iso(on), **overrides), 201)
+
     def suspend(self, on: date, known_on: date | None = None, ground: str = "enforcement_penalty") -> dict[str, Any]:
         return self.certificate_post("suspension", self.callers.decision,
                                      {"on": iso(on), "known_on": iso(known_on or on), "ground": ground,

@@ -62,6 +62,7 @@ def test_a_certificate_is_granted_changed_suspended_reinstated_and_cancelled_ove
     assert walk.get_certificate(callers.regulator)["number"] == number
 
     leader, member = str(callers.leader.person), str(callers.member.person)
+    walk.review_surveillance(date(2026, 9, 1))  # R-GHG-2: the audit's data reviewed first
     walk.certificate_post("surveillance-audits", callers.leader,
                           {"conducted_on": "2026-09-01", "team": {"leader": leader, "members": [member]},
                            "outcome": "maintained", "additional": False, "reason": "", **SURVEILLANCE}, 201)
@@ -96,7 +97,7 @@ def test_a_certificate_is_granted_changed_suspended_reinstated_and_cancelled_ove
     assert types == (["Applied"] + ["DocumentReceived"] * 11
                      + ["Accepted", "AgreementSigned", "ProgrammePlanned", "TeamAppointed", "Stage1Conducted",
                         "Stage2Conducted", "ActivityDatumReviewed", "ReportSubmitted", "NonconformityClosed",
-                        "Granted", "Issued",
+                        "Granted", "Issued", "SurveillanceActivityDatumReviewed",
                         "SurveillanceAuditRecorded", "ChangeRequested", "Changed", "Suspended", "Reinstated",
                         "Cancelled"]), types
 

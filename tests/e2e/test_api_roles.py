@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -146,6 +147,7 @@ def test_surveillance_is_recorded_by_an_auditor_on_the_surveillance_team(client:
             "outcome": "maintained", **SURVEILLANCE}
     forbidden(client, registry, path, callers.decision, body)
     forbidden(client, registry, path, callers.member, body)  # an auditor, but not on this surveillance team
+    walk.review_surveillance(date(2026, 9, 1))  # R-GHG-2: its data reviewed first
     allowed(client, path, callers.leader, body)
 
 

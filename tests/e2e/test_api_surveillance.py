@@ -85,7 +85,10 @@ def test_programme_incident_and_surveillance_audit_through_http(client: TestClie
     refused(client, registry, path, audit_body(callers, "2026-07-20", content=content), leader, "R-SURV-5", "§9.1.3")
     refused(client, registry, path, audit_body(callers, "2026-07-20", person_days=None), leader, "R-SURV-5",
             "§8.3.3")
-    # the audit, with a major nonconformity due 2026-08-20: it meets the incident's audit on time
+    # R-GHG-2: nor on unreviewed data; the audit, its data reviewed, with a major nonconformity due 2026-08-20:
+    # it meets the incident's audit on time
+    refused(client, registry, path, audit_body(callers, "2026-07-20"), leader, "R-GHG-2", "§7.2")
+    walk.review_surveillance(date(2026, 7, 20))
     nc = {"ref": "S-1", "severity": "major", "description": "计量器具未校准", "due_by": "2026-08-20"}
     walk.certificate_post("surveillance-audits", callers.leader,
                           audit_body(callers, "2026-07-20", nonconformities=[nc], outcome="nonconformities"), 201)

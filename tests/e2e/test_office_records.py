@@ -11,7 +11,7 @@ from html import unescape
 import pytest
 
 from api import certificate_pdf
-from demo.scenario import Walk
+from demo.scenario import Walk, review_surveillance
 from registry.application import Registry
 from registry.values import SURVEILLANCE_CONTENT, RegistrationKind
 from tests.e2e.office_users import Office
@@ -182,6 +182,7 @@ def test_an_auditor_records_a_surveillance_audit_through_the_form(office: Office
     assert 'data-form="surveillance-audits"' in page and 'data-form="suspension"' not in page
     leader, member = office.registry.get_person(office.staff.leader), office.registry.get_person(office.staff.member)
     assert f'<option value="{leader.id}" selected>{leader.name}</option>' in page  # the auditors offered by name
+    review_surveillance(office.registry, office.staff, walk.number or "", date(2026, 11, 20))  # R-GHG-2
     answer = office.leader.post(f"{url}/surveillance-audits", {
         "conducted_on": "2026-11-20", "leader": str(leader.id), "members": str(member.id), "outcome": "maintained",
         "on_site": "true", "person_days": "2", **{f"content.{item}": "已审核" for item in SURVEILLANCE_CONTENT}})

@@ -16,6 +16,13 @@ from registry.values import RECERTIFICATION_ITEMS, SURVEILLANCE_CONTENT
 from tests.e2e.office_users import Office, User
 from tests.e2e.test_office_records import certified, refusal_of, written
 
+# R-GHG-2: an activity datum for the coming surveillance audit, as the certificate page's form sends it.
+DATUM = {"item": "外购电量", "unit": "MWh", "source": "电费发票", "data_class": "continuous", "emissions_tco2e": "600",
+         "monitoring_method": "关口电能表", "monitoring_frequency": "连续", "recording_frequency": "每月",
+         "missing_data_handling": "按供电局结算单", "calibration.equipment": "电能表 E-1",
+         "calibration.calibrated_on": "2026-03-01", "calibration.valid_until": "2027-02-28",
+         "cross_checks": "电费发票 | 2026年6月发票 | 是", "reviewed_on": "2026-07-20"}
+
 
 def audit_form(office: Office, conducted_on: str, **overrides: str) -> dict[str, str]:
     return {"conducted_on": conducted_on, "leader": str(office.staff.leader), "members": str(office.staff.member),
@@ -58,6 +65,7 @@ def test_the_certificate_page_records_programme_incident_audit_and_closure(offic
     refused = office.leader.post(f"{url}/surveillance-audits",
                                  audit_form(office, "2026-07-20", **{"content.compliance_evaluation": ""}))
     assert refused.status_code == 422 and 'data-rule="R-SURV-5"' in refusal_of(refused.text)
+    done(office.leader.post(f"{url}/data-review/activity-data", DATUM), number)  # R-GHG-2: its data reviewed
     done(office.leader.post(f"{url}/surveillance-audits", audit_form(
         office, "2026-07-20", nonconformities="S-1 | major | 2026-08-20 | 计量器具未校准")), number)
     page = office.leader.get(url).text

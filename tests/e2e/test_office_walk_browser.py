@@ -274,10 +274,12 @@ def test_four_users_walk_an_initial_certification_in_the_office(office: Office, 
         looked_at(decider, "certificate")
         pdf = decider.context.request.get(f"{office.url}{decider.locator('[data-pdf]').get_attribute('href')}")
         assert pdf.ok and pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
-        # The certificate page with the auditor's surveillance forms open (issue 23: programme, audit substance).
+        # The certificate page with the auditor's surveillance forms open (issue 23: programme, audit substance, the
+        # coming audit's data review).
         certificate_url = decider.url
         leader.goto(certificate_url)
-        for step in ("surveillance-audits", "surveillance-programme"):
+        for step in ("surveillance-audits", "surveillance-programme", "step-surveillance_datum",
+                     "step-surveillance_factor"):
             leader.locator(f"details#{step} summary").click()
         looked_at(leader, "certificate-auditor")
 

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from eventsourcing.persistence import OperationalError
 
-from demo.scenario import SURVEILLANCE, Walk
+from demo.scenario import SURVEILLANCE, Walk, review_surveillance
 from registry.application import Registry
 from registry.errors import ConcurrentChange
 from registry.values import Changes, DocumentKind
@@ -24,6 +24,7 @@ def test_the_whole_lifecycle_survives_a_restart(app: Registry, walk: Walk, open_
     walk.to_team().stage1().stage2(majors=1).report().close("NC-1").decide()
     number = walk.number or ""
     staff = walk.staff
+    review_surveillance(app, staff, number, date(2026, 9, 1))  # R-GHG-2
     app.record_surveillance_audit(number, date(2026, 9, 1), staff.leader, [staff.member], **SURVEILLANCE,
                                   actor=staff.leader_actor)
     request = app.request_change(number, date(2026, 9, 10), date(2026, 9, 5), Changes(name="新名称能源有限公司"),

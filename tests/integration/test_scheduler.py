@@ -9,7 +9,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from demo.scenario import SURVEILLANCE, Walk
+from demo.scenario import SURVEILLANCE, Walk, review_surveillance
 from projections.runner import open_views
 from registry.application import Registry
 from registry.clock import FixedClock
@@ -58,6 +58,7 @@ def certified_through_29_february(app: Registry, walk: Walk, clock: FixedClock) 
     number = certified(walk, decided_on=date(2024, 2, 29))  # valid through 2027-02-27
     for held in (date(2025, 2, 20), date(2026, 2, 20), date(2027, 2, 15)):  # surveillance kept up
         clock.set(held)
+        review_surveillance(app, walk.staff, number, held)  # R-GHG-2
         app.record_surveillance_audit(number, held, walk.staff.leader, [walk.staff.member],
                                       **SURVEILLANCE, actor=walk.staff.leader_actor)
     return number
@@ -111,9 +112,11 @@ def test_r_recert_1_the_renewal_window_opens_six_months_before_expiry(app: Regis
                                                                      clock: FixedClock) -> None:
     number = certified(walk)  # valid through 2029-03-30
     clock.set(date(2027, 3, 1))
+    review_surveillance(app, walk.staff, number, date(2027, 3, 1))
     app.record_surveillance_audit(number, date(2027, 3, 1), walk.staff.leader, [walk.staff.member],
                                   **SURVEILLANCE, actor=walk.staff.leader_actor)
     clock.set(date(2028, 2, 1))
+    review_surveillance(app, walk.staff, number, date(2028, 2, 1))
     app.record_surveillance_audit(number, date(2028, 2, 1), walk.staff.leader, [walk.staff.member],
                                   **SURVEILLANCE, actor=walk.staff.leader_actor)
 

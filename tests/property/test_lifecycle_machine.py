@@ -683,17 +683,28 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     # Surveillance and changes (§9.1, §11.2)
 
+    def review_for_surveillance(self, number: str, on: date, auditor: UUID) -> None:
+        """R-GHG-2: an activity datum for the coming surveillance audit (refused, writing nothing, where the
+        certificate, the date or the auditor allows none)."""
+        self.attempt("review surveillance datum", certificate_id(number), lambda: self.app.review_surveillance_datum(
+            number, demo_datum(Level.ORGANIZATION, on), on, actor=Actor(auditor, Role.AUDITOR)))
+
     @rule(number=certificates, back=BACK, leader=st.one_of(st.just(0), st.integers(0, 20)), with_member=st.booleans(),
           outcome=st.sampled_from(SurveillanceOutcome), additional=st.booleans(),
-          reason=st.sampled_from(("", "重大变更")), wait=WAIT)
+          reason=st.sampled_from(("", "重大变更")), reviewed=st.booleans(), wait=WAIT)
     def record_surveillance_audit(self, number: str, back: int, leader: int, with_member: bool,
-                                  outcome: SurveillanceOutcome, additional: bool, reason: str, wait: int) -> None:
-        """R-SURV-1..3: by a qualified team, within validity, in date order."""
+                                  outcome: SurveillanceOutcome, additional: bool, reason: str, reviewed: bool,
+                                  wait: int) -> None:
+        """R-SURV-1..3: by a qualified team, within validity, in date order; R-GHG-2: on data reviewed for it (an
+        audit without is refused)."""
         self.wait(wait)
         lead = self.person(leader)
         members = [self.staff.member] if with_member else []
+        on = self.on(back)
+        if reviewed:
+            self.review_for_surveillance(number, on, lead)
         self.attempt("record surveillance audit", certificate_id(number), lambda: self.app.record_surveillance_audit(
-            number, self.on(back), lead, members, outcome, additional, reason, **SURVEILLANCE,
+            number, on, lead, members, outcome, additional, reason, **SURVEILLANCE,
             actor=Actor(lead, Role.AUDITOR)))
 
     @rule(number=certificates, back=BACK, majors=st.integers(0, 2), due_in=st.integers(-1, 60), wait=WAIT)
@@ -702,11 +713,12 @@ class LifecycleMachine(RuleBasedStateMachine):
         """R-SURV-5: nonconformities with their due dates (one due before the audit is refused)."""
         self.wait(wait)
         on = self.on(back)
+        self.review_for_surveillance(number, on, self.staff.leader)
         ncs = [Nonconformity(f"S-{next(self.serial)}", Severity.MAJOR if i < majors else Severity.MINOR, "记录不全",
                              add_days(on, due_in)) for i in range(max(majors, 1))]
         self.attempt("record surveillance audit with nonconformities", certificate_id(number),
                      lambda: self.app.record_surveillance_audit(
-                         number, self.on(back), self.staff.leader, [self.staff.member], **SURVEILLANCE,
+                         number, on, self.staff.leader, [self.staff.member], **SURVEILLANCE,
                          nonconformities=ncs, actor=self.staff.leader_actor))
 
     @rule(number=certificates, back=BACK, wait=WAIT)
@@ -837,6 +849,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.run_the_scheduler(0)
         self.wait(audit_after)
         leader, member = self.staff.leader, self.staff.member
+        self.review_for_surveillance(number, self.today, leader)
         self.attempt("record surveillance audit", certificate_id(number), lambda: self.app.record_surveillance_audit(
             number, self.today, leader, [member], actor=Actor(leader, Role.AUDITOR)))
         self.wait(reinstate_after)

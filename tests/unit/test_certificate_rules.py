@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from demo.scenario import RECERTIFICATION_TEXT, SURVEILLANCE, Staff, Walk
+from demo.scenario import RECERTIFICATION_TEXT, SURVEILLANCE, Staff, Walk, review_surveillance
 from registry.application import Registry
 from registry.certificate import Certificate
 from registry.clock import FixedClock
@@ -28,7 +28,11 @@ def events(app: Registry, number: str) -> list[Any]:
     return list(app.events.get(certificate_id(number)))
 
 
-def survey(app: Registry, staff: Staff, number: str, on: date, **overrides: Any) -> None:
+def survey(app: Registry, staff: Staff, number: str, on: date, review: bool = True, **overrides: Any) -> None:
+    """A surveillance audit on ``on``, its data reviewed first (R-GHG-2) unless ``review`` is false: a refusal
+    test leaves it out, and the rule it checks refuses before R-GHG-2 would."""
+    if review:
+        review_surveillance(app, staff, number, on)
     args: dict[str, Any] = dict(leader=staff.leader, members=[staff.member], actor=staff.leader_actor,
                                 **SURVEILLANCE)
     args.update(overrides)
@@ -155,7 +159,7 @@ def test_r_surv_2_an_additional_audit_without_reason_is_refused(app: Registry, s
                                                                  reason: str) -> None:
     number = certified(walk)
     with refused(app, RuleViolation, "R-SURV-2", "§9.1.1 (2)"):
-        survey(app, staff, number, date(2026, 9, 1), additional=True, reason=reason)
+        survey(app, staff, number, date(2026, 9, 1), review=False, additional=True, reason=reason)
 
 
 # R-SURV-3: surveillance audits use the R-TEAM rules
@@ -173,7 +177,7 @@ def test_r_surv_3_a_team_without_an_enms_or_ghg_registration_is_refused(app: Reg
     number = certified(walk)
     # when he audits alone, then the team lacks an EnMS auditor or GHG verifier
     with refused(app, RuleViolation, "R-TEAM-1", "§8.3.2"):
-        survey(app, staff, number, date(2026, 9, 1), leader=staff.member, members=[],
+        survey(app, staff, number, date(2026, 9, 1), review=False, leader=staff.member, members=[],
                actor=Actor(staff.member, Role.AUDITOR))
 
 
@@ -197,14 +201,14 @@ def test_r_surv_3_an_auditor_whose_ccaa_registration_lapsed_is_refused(app: Regi
     number = certified(walk)
     lapsed = enrol_auditor(app, staff, "注册已过期审核员", registrations=[(CCAA, date(2026, 6, 30))])
     with refused(app, RuleViolation, "R-TEAM-2", "§5.3"):
-        survey(app, staff, number, date(2026, 7, 1), members=[lapsed])
+        survey(app, staff, number, date(2026, 7, 1), review=False, members=[lapsed])
 
 
 def test_r_surv_3_only_a_member_of_the_surveillance_team_records_its_audit(app: Registry, staff: Staff,
                                                                            walk: Walk) -> None:
     number = certified(walk)
     with refused(app, NotPermitted):
-        survey(app, staff, number, date(2026, 9, 1), members=[], actor=Actor(staff.member, Role.AUDITOR))
+        survey(app, staff, number, date(2026, 9, 1), review=False, members=[], actor=Actor(staff.member, Role.AUDITOR))
 
 
 # R-SURV-4: a surveillance audit not held by its due date suspends the certificate on the next day

@@ -33,6 +33,9 @@ TOPICS = {
     "IncidentRecorded": "registry.certificate:Certificate.IncidentRecorded",
     "SurveillanceNonconformityClosed": "registry.certificate:Certificate.SurveillanceNonconformityClosed",
     "SurveillanceProgrammeSet": "registry.certificate:Certificate.SurveillanceProgrammeSet",
+    # Added by issue 23 (R-GHG-2, R-GHG-3: the surveillance data review).
+    "SurveillanceActivityDatumReviewed": "registry.certificate:Certificate.SurveillanceActivityDatumReviewed",
+    "SurveillanceEmissionFactorReviewed": "registry.certificate:Certificate.SurveillanceEmissionFactorReviewed",
     # Added by issue 24 (R-SUS-3).
     "GroundRecorded": "registry.certificate:Certificate.GroundRecorded",
 }

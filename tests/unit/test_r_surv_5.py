@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from demo.scenario import SURVEILLANCE, SURVEILLANCE_TEXT, Staff, Walk
+from demo.scenario import SURVEILLANCE, SURVEILLANCE_TEXT, Staff, Walk, review_surveillance
 from projections.deadlines import apply_changes, certificate_changes
 from registry.application import Registry
 from registry.certificate import Certificate
@@ -24,7 +24,11 @@ from tests.factories import certified, enrol_auditor, invalid, refused
 PROGRAMME_BASIS = "排放设施复杂、体系成熟度较低"
 
 
-def survey(app: Registry, staff: Staff, number: str, on: date, **overrides: Any) -> None:
+def survey(app: Registry, staff: Staff, number: str, on: date, review: bool = True, **overrides: Any) -> None:
+    """A surveillance audit on ``on``, its data reviewed first (R-GHG-2) unless ``review`` is false: a refusal
+    test leaves it out, and the rule it checks refuses before R-GHG-2 would."""
+    if review:
+        review_surveillance(app, staff, number, on)
     args: dict[str, Any] = dict(leader=staff.leader, members=[staff.member], actor=staff.leader_actor,
                                 **SURVEILLANCE)
     args.update(overrides)
@@ -129,7 +133,7 @@ def test_r_surv_5_an_on_site_audit_covering_the_five_items_is_recorded_with_its_
 def test_r_surv_5_an_audit_not_on_site_is_refused(app: Registry, staff: Staff, walk: Walk) -> None:
     number = certified(walk)
     with refused(app, RuleViolation, "R-SURV-5", "§9.1.3"):
-        survey(app, staff, number, date(2026, 9, 1), on_site=False)
+        survey(app, staff, number, date(2026, 9, 1), review=False, on_site=False)
 
 
 @pytest.mark.parametrize("item", list(SURVEILLANCE_TEXT))
@@ -137,13 +141,13 @@ def test_r_surv_5_a_report_missing_one_of_the_five_items_is_refused(app: Registr
                                                                     item: str) -> None:
     number = certified(walk)
     with refused(app, RuleViolation, "R-SURV-5", "§9.1.3"):
-        survey(app, staff, number, date(2026, 9, 1), content={**SURVEILLANCE_TEXT, item: " "})
+        survey(app, staff, number, date(2026, 9, 1), review=False, content={**SURVEILLANCE_TEXT, item: " "})
 
 
 def test_r_surv_5_an_audit_without_content_is_refused(app: Registry, staff: Staff, walk: Walk) -> None:
     number = certified(walk)
     with refused(app, RuleViolation, "R-SURV-5", "§9.1.3"):
-        survey(app, staff, number, date(2026, 9, 1), content=None)
+        survey(app, staff, number, date(2026, 9, 1), review=False, content=None)
 
 
 @pytest.mark.parametrize("days", [None, Decimal(0)])
@@ -151,7 +155,7 @@ def test_r_surv_5_an_audit_without_its_person_days_is_refused(app: Registry, sta
                                                               days: Decimal | None) -> None:
     number = certified(walk)
     with refused(app, RuleViolation, "R-SURV-5", "§8.3.3"):
-        survey(app, staff, number, date(2026, 9, 1), person_days=days)
+        survey(app, staff, number, date(2026, 9, 1), review=False, person_days=days)
 
 
 def test_r_surv_5_r_team_the_surveillance_team_is_checked_as_a_case_team(app: Registry, staff: Staff,
@@ -159,7 +163,7 @@ def test_r_surv_5_r_team_the_surveillance_team_is_checked_as_a_case_team(app: Re
     # a team whose only auditor holds no energy management or GHG registration: refused (R-TEAM-1)
     number = certified(walk)
     with refused(app, RuleViolation, "R-TEAM-1", "§8.3.2"):
-        survey(app, staff, number, date(2026, 9, 1), leader=staff.member, members=[],
+        survey(app, staff, number, date(2026, 9, 1), review=False, leader=staff.member, members=[],
                actor=Actor(staff.member, Role.AUDITOR))
 
 
@@ -180,19 +184,19 @@ def test_r_surv_5_nonconformities_are_recorded_with_their_due_dates_and_tracked(
 def test_r_surv_5_a_nonconformity_without_a_due_date_is_refused(app: Registry, staff: Staff, walk: Walk) -> None:
     number = certified(walk)
     with refused(app, RuleViolation, "R-SURV-5", "§9.1.3 (5)"):
-        survey(app, staff, number, date(2026, 9, 1), nonconformities=[nc(due_by=None)])
+        survey(app, staff, number, date(2026, 9, 1), review=False, nonconformities=[nc(due_by=None)])
 
 
 def test_r_surv_5_a_nonconformity_due_before_the_audit_is_refused(app: Registry, staff: Staff, walk: Walk) -> None:
     number = certified(walk)
     with invalid(app, "nonconformities.S-1.due_by"):
-        survey(app, staff, number, date(2026, 9, 1), nonconformities=[nc(due_by=date(2026, 8, 31))])
+        survey(app, staff, number, date(2026, 9, 1), review=False, nonconformities=[nc(due_by=date(2026, 8, 31))])
 
 
 def test_r_surv_5_an_outcome_of_nonconformities_names_them(app: Registry, staff: Staff, walk: Walk) -> None:
     number = certified(walk)
     with refused(app, RuleViolation, "R-SURV-5", "§9.1.3"):
-        survey(app, staff, number, date(2026, 9, 1), outcome="nonconformities")
+        survey(app, staff, number, date(2026, 9, 1), review=False, outcome="nonconformities")
 
 
 def test_r_surv_5_a_closure_on_its_due_date_meets_it_and_after_misses_it(app: Registry, staff: Staff,
@@ -224,7 +228,7 @@ def test_r_surv_5_a_ref_used_by_an_earlier_surveillance_audit_is_refused(app: Re
     number = certified(walk)
     survey(app, staff, number, date(2026, 9, 1), nonconformities=[nc()])
     with invalid(app, "nonconformities"):
-        survey(app, staff, number, date(2026, 9, 2), nonconformities=[nc()])
+        survey(app, staff, number, date(2026, 9, 2), review=False, nonconformities=[nc()])
 
 
 def test_r_surv_5_r_sus_1_a_major_nonconformity_overdue_bars_reinstatement_until_closed(

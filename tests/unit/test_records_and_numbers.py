@@ -17,7 +17,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from demo.scenario import SURVEILLANCE, Staff, Walk, demo_factor, enrol_staff, new_uscc
+from demo.scenario import SURVEILLANCE, Staff, Walk, demo_factor, enrol_staff, new_uscc, review_surveillance
 from registry.application import SYSTEM, Registry, RegistryConfig
 from registry.base import RegistryAggregate
 from registry.case import Case
@@ -88,6 +88,7 @@ def test_r_rec_1_every_event_carries_its_actor_effective_date_and_the_clocks_rec
     steps: list[Callable[[], Any]] = [
         walk.organization, walk.apply, walk.documents, walk.accept, walk.agree, walk.programme, walk.team,
         walk.stage1, lambda: walk.stage2(majors=1), lambda: walk.close("NC-1"), walk.report, walk.decide,
+        lambda: review_surveillance(app, staff, walk.number or "", date(2026, 11, 20)),
         lambda: app.record_surveillance_audit(walk.number or "", date(2026, 11, 20), staff.leader,
                                               **SURVEILLANCE, actor=staff.leader_actor),
         lambda: app.suspend(walk.number or "", date(2026, 11, 21), date(2026, 11, 20), "major_defect", "重大缺陷",
@@ -312,6 +313,10 @@ def build_history(app: Registry, clock: FixedClock) -> dict[str, Any]:
     main = Walk(app, staff, date(2026, 3, 2))
     main.to_team().stage1().stage2(majors=1).close("NC-1").report().decide(decided_on=date(2026, 3, 31))
     number = main.number or ""
+    # R-GHG-2, R-GHG-3: the surveillance audit's data review, an activity datum and a factor, before the audit
+    review_surveillance(app, staff, number, date(2026, 9, 1))
+    app.review_surveillance_factor(number, demo_factor(Level.ORGANIZATION), date(2026, 9, 1),
+                                   actor=staff.leader_actor)
     app.record_surveillance_audit(number, date(2026, 9, 1), staff.leader, [staff.member],
                                   SurveillanceOutcome.NONCONFORMITIES, True, "生产线改造", **SURVEILLANCE,
                                   nonconformities=[Nonconformity("S-1", Severity.MAJOR, "计量器具未校准",
