@@ -49,7 +49,7 @@ from live import served, wrk  # noqa: E402
 
 from api.public_reads import signed_extras  # noqa: E402
 from api.signing import Signer  # noqa: E402
-from demo.scenario import SURVEILLANCE, Staff, Walk, enrol_staff  # noqa: E402
+from demo.scenario import SURVEILLANCE, Staff, Walk, enrol_staff, review_surveillance  # noqa: E402
 from projections.runner import BATCH, open_views  # noqa: E402
 from registry.application import Registry, RegistryConfig  # noqa: E402
 from registry.calendar import add_months  # noqa: E402
@@ -143,6 +143,7 @@ def generate(database_url: str, staff: Staff, year: int, count: int, batch: int,
             assert walk.number is not None
             held = add_months(walk.day(30), 11)
             while held <= TODAY - timedelta(days=7):  # every surveillance audit due so far, each in time
+                review_surveillance(app, staff, walk.number, held)  # R-GHG-2: its data reviewed first
                 app.record_surveillance_audit(walk.number, held, staff.leader, [staff.member],
                                               **SURVEILLANCE, actor=staff.leader_actor)
                 held = add_months(held, 11)
