@@ -48,3 +48,13 @@ def test_a_refused_year_is_shown_beside_the_form_and_nothing_is_recorded(office:
     assert unreadable.status_code == 422 and "data-refusal" in unreadable.text
     assert office.intake.post("/office/calendar", YEAR_2027).status_code == 403
     assert 'data-year="2027" data-source="missing"' in office.admin.get("/office/calendar").text
+
+
+def test_a_year_raised_as_missing_is_listed_with_the_deadlines_and_links_to_the_calendar(office: Office) -> None:
+    office.registry.await_calendar_years()  # on 2026-11-24: 2027 is due from 1 November
+    office.caught_up()
+
+    page = office.regulator.get("/office/deadlines").text
+
+    assert 'data-deadline="calendar:2027" data-rule="R-CAL-1" data-state="open"' in page
+    assert '<a href="/office/calendar">2027 年工作日安排</a>' in page
