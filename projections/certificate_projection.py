@@ -1,7 +1,8 @@
 """The certificate projection: folds each certificate's events with the domain's own code into the read models of
 ``projections.certificate_views`` (the public documents, the scheduler's schedule, the deadlines, the office's
-directory), and takes the case events that open or settle a deadline or move a case on, and the events that name an
-organisation or a person (``projections.office_changes``). Every other event only moves its position.
+directory), and takes the case and working-calendar events that open or settle a deadline or move a case on, and
+the events that name an organisation or a person (``projections.office_changes``). Every other event only moves its
+position.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.projection import Projection
 
 from projections.certificate_views import CertificateViews
-from projections.deadlines import DEADLINE_CASE_EVENTS, case_changes, certificate_changes
+from projections.deadlines import (
+    DEADLINE_CALENDAR_EVENTS,
+    DEADLINE_CASE_EVENTS,
+    calendar_changes,
+    case_changes,
+    certificate_changes,
+)
 from projections.office_changes import EVENTS as DIRECTORY_EVENTS
 from projections.office_changes import NEEDS_APPROVAL, STEPS, organization_changes, person_changes, step_changes
 from projections.office_changes import case_changes as case_directory
@@ -29,6 +36,7 @@ from registry.certificate import Certificate
 from registry.organization import Organization
 from registry.person import Person
 from registry.views import CertificateView
+from registry.working_calendar import WorkingCalendar
 from store import Store
 
 # A dated event's effective date as its state is stored (the transcoder's date): what a case step is read by.
@@ -66,6 +74,8 @@ class CertificateProjection(Projection[Any]):
             return True
         if name in DIRECTORY_EVENTS.get(cls, ()):
             return True
+        if cls == WorkingCalendar.__name__:
+            return name in DEADLINE_CALENDAR_EVENTS
         if cls != Case.__name__ or name not in DEADLINE_CASE_EVENTS:
             return False
         return not (name == "DocumentReceived" and b'"completes_checklist":false' in state)
@@ -77,6 +87,7 @@ class CertificateProjection(Projection[Any]):
         asked."""
         topics = [f"%:{Certificate.__name__}.%",
                   *(f"%:{Case.__name__}.{name}" for name in sorted(DEADLINE_CASE_EVENTS)),
+                  *(f"%:{WorkingCalendar.__name__}.{name}" for name in sorted(DEADLINE_CALENDAR_EVENTS)),
                   *(f"%:{cls}.{name}" for cls, names in sorted(DIRECTORY_EVENTS.items())
                     for name in sorted(names - (DEADLINE_CASE_EVENTS if cls == Case.__name__ else set())))]
         unless = (f"%:{Case.__name__}.DocumentReceived", b'"completes_checklist":false')
@@ -124,6 +135,8 @@ class CertificateProjection(Projection[Any]):
                     self.view.save_deadlines(deadlines, tracking, directory)
                 else:
                     self.view.skip(tracking)
+            case WorkingCalendar.Event():
+                self.view.save_deadlines(calendar_changes(domain_event), tracking)
             case Organization.Registered():
                 self.view.save_deadlines([], tracking, organization_changes(domain_event, domain_event.uscc))
             case Organization.DetailsChanged():

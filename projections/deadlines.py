@@ -17,9 +17,11 @@ from typing import Any, ClassVar, NamedTuple
 
 from projections.views import View
 from registry import rules
+from registry.calendar import fallback_note
 from registry.case import Case
 from registry.certificate import Certificate
 from registry.values import SuspensionGround
+from registry.working_calendar import WorkingCalendar
 from store import Cursor
 
 
@@ -166,18 +168,44 @@ def _measure(what: str, event: Certificate.Suspended | Certificate.Withdrawn, nu
 
 # The only case events that change a deadline: the projection decodes no other case event (``wants`` picks them by
 # the names in their stored topics, before decoding).
-DEADLINE_CASE_EVENTS = frozenset(cls.__name__ for cls in (Case.DocumentReceived, Case.Accepted, Case.NotAccepted))
+DEADLINE_CASE_EVENTS = frozenset(cls.__name__ for cls in (Case.DocumentReceived, Case.Accepted, Case.NotAccepted,
+                                                           Case.NoticeDueRecomputed))
+# And the working calendar's (R-CAL-1): a year raised as missing, and a year recorded.
+DEADLINE_CALENDAR_EVENTS = frozenset(cls.__name__ for cls in (WorkingCalendar.YearAwaited,
+                                                               WorkingCalendar.YearRecorded))
 
 
 def case_changes(event: Case.Event) -> list[Change]:
     """What a case's event opens and settles: the acceptance notice (R-ACC-2), from the document that completes the
-    checklist to the acceptance decision."""
+    checklist to the acceptance decision; counted again when a year it was counted Monday–Friday for is recorded
+    (R-CAL-1), its subject saying so while it is."""
     key = f"case:{event.originator_id}:acceptance-notice"
     match event:
         case Case.DocumentReceived(completes_checklist=True, notice_due_by=date() as due_by):
-            return [Deadline(key, "R-ACC-2", f"case {event.originator_id}: acceptance notice", due_by, "open")]
+            return [Deadline(key, "R-ACC-2", _notice_subject(event.originator_id, event.notice_fallback_years),
+                             due_by, "open")]
+        case Case.NoticeDueRecomputed():
+            return [Deadline(key, "R-ACC-2", _notice_subject(event.originator_id, event.notice_fallback_years),
+                             event.notice_due_by, "open")]
         case Case.Accepted(notice_due_by=date()) | Case.NotAccepted(notice_due_by=date()):
             return [Settle(key, event.effective_on)]
+    return []
+
+
+def _notice_subject(case_id: object, fallback_years: Sequence[int]) -> str:
+    subject = f"case {case_id}: acceptance notice"
+    return f"{subject} ({fallback_note(list(fallback_years))})" if fallback_years else subject
+
+
+def calendar_changes(event: WorkingCalendar.Event) -> list[Change]:
+    """R-CAL-1: a year raised as missing is due before it begins; recording it closes that."""
+    match event:
+        case WorkingCalendar.YearAwaited():
+            return [Deadline(f"calendar:{event.year}", "R-CAL-1",
+                             f"{event.year} 年工作日安排（国务院办公厅通知）待录入 / the {event.year} working-day "
+                             "arrangement (State Council notice) to be recorded", event.due_by, "open")]
+        case WorkingCalendar.YearRecorded():
+            return [Settle(f"calendar:{event.year}", event.dated)]
     return []
 
 

@@ -25,6 +25,7 @@ from eventsourcing.utils import resolve_topic
 from registry import handling, transcodings
 from registry.access import Access
 from registry.base import RegistryAggregate
+from registry.calendar_steps import CalendarSteps
 from registry.case_steps import CaseSteps
 from registry.certificate_steps import CertificateSteps
 from registry.clock import Clock, SystemClock
@@ -67,8 +68,8 @@ class RegistryConfig:
     read_only: bool = False  # a read replica's: nothing is created in the database (commands fail there)
 
 
-class Registry(Parties, CaseSteps, Deciding, CertificateSteps, SurveillanceSection, ReviewSteps, Access, Replay,
-               Reads, Records, Application[UUID]):
+class Registry(Parties, CaseSteps, Deciding, CertificateSteps, SurveillanceSection, ReviewSteps, CalendarSteps, Access,
+               Replay, Reads, Records, Application[UUID]):
     """The certificate registry. ``config`` chooses the store and the issuer; ``clock`` gives today."""
 
     name = "Registry"

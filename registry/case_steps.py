@@ -11,12 +11,13 @@ from decimal import Decimal
 from uuid import UUID
 
 from registry import rules
+from registry.calendar import Workdays
 from registry.case import Case
 from registry.documents import content_address
 from registry.errors import InvalidInput
 from registry.idempotency import Idempotency
 from registry.person import Person, person_id
-from registry.section import Section
+from registry.section import SYSTEM, Section
 from registry.sectors import check_scope_sectors
 from registry.values import (
     Actor,
@@ -39,6 +40,7 @@ from registry.values import (
     Written,
     parse_enum,
 )
+from registry.working_calendar import WorkingCalendar
 
 
 class CaseSteps(Section):
@@ -83,9 +85,18 @@ class CaseSteps(Section):
         case = self.case_by_id(case_id)
         doc_kind = parse_enum(DocumentKind, kind, "kind")
         sha256 = content_address(content)
+        now = self.clock.now()
+        found = self.working_calendar()
         case.receive_document(doc_kind, received_on, sha256, len(content), content_type, filename,
-                              today=self._today(), actor=actor, now=self.clock.now())
-        return self._commit_with_bytes(content, case, sha256=sha256, idempotency=idempotency)
+                              workdays=found.workdays if found is not None else Workdays(), today=self._today(),
+                              actor=actor, now=now)
+        if not case.notice_fallback_years or (found is not None and case.id in found.waiting):
+            return self._commit_with_bytes(content, case, sha256=sha256, idempotency=idempotency)
+        # R-CAL-1: a due date counted Monday–Friday waits on the calendar, which counts it again when the year is
+        # recorded; noted in the same transaction as the case.
+        calendar = found or WorkingCalendar.start(actor=SYSTEM, now=now)
+        calendar.note_fallback(case.id, case.notice_fallback_years, actor=actor, now=now)
+        return self._commit_with_bytes(content, case, calendar, sha256=sha256, idempotency=idempotency)
 
     def request_supplement(self, case_id: UUID | str, requested_on: date, missing: Sequence[DocumentKind | str],
                            note: str = "", *, actor: Actor, idempotency: Idempotency | None = None) -> Written:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from registry import review_steps
+from registry import calendar_steps, review_steps
 from registry.commands import (
     AddSector,
     AddUser,
@@ -278,4 +278,8 @@ def perform(registry: Registry, command: Command, actor: Actor, key: Idempotency
     reviewed = review_steps.perform(registry, command, actor, key)
     if reviewed is not None:
         return Handled(reviewed)
+    # The body's working calendar (R-CAL-1): registry.calendar_steps
+    recorded = calendar_steps.perform(registry, command, actor, key)
+    if recorded is not None:
+        return Handled(recorded)
     raise TypeError(f"no step handles {type(command).__name__}")

@@ -16,6 +16,7 @@ from uuid import UUID, uuid4
 
 from registry import planning, rules, staffing, text
 from registry.base import RegistryAggregate
+from registry.calendar import Workdays
 from registry.errors import InvalidInput, OutOfOrder, RuleViolation
 from registry.history import plain
 from registry.person import Person
@@ -90,6 +91,7 @@ class CaseIntake(RegistryAggregate):
             case.received = {}
             case.documents_complete_on = None
             case.notice_due_by = None
+            case.notice_fallback_years = ()
             case.intake = set()
             case.accepted_on = None
             case.agreement_on = None
@@ -123,6 +125,8 @@ class CaseIntake(RegistryAggregate):
         completes_checklist: bool
         documents_complete_on: date | None  # the latest receipt date once all eleven are in
         notice_due_by: date | None  # R-ACC-2, set when this document completes the checklist
+        # R-CAL-1 (issue 24; none before it): the years its due date was counted Monday–Friday for, unrecorded
+        notice_fallback_years: tuple[int, ...] = ()
 
         def apply(self, case: CaseIntake) -> None:
             case.documents[self.kind] = self.sha256
@@ -130,6 +134,20 @@ class CaseIntake(RegistryAggregate):
             if self.completes_checklist:
                 case.documents_complete_on = self.documents_complete_on
                 case.notice_due_by = self.notice_due_by
+                case.notice_fallback_years = tuple(self.notice_fallback_years)
+
+    class NoticeDueRecomputed(RegistryAggregate.Event):
+        """R-CAL-1: the acceptance notice's due date (R-ACC-2), counted Monday–Friday for a year nobody knew,
+        counted again on that year's arrangement once recorded."""
+
+        year: int  # the year whose recording brought it
+        previous_due_by: date
+        notice_due_by: date
+        notice_fallback_years: tuple[int, ...]  # still counted Monday–Friday (usually none)
+
+        def apply(self, case: CaseIntake) -> None:
+            case.notice_due_by = self.notice_due_by
+            case.notice_fallback_years = tuple(self.notice_fallback_years)
 
     class SupplementRequested(RegistryAggregate.Event):
         missing: tuple[DocumentKind, ...]
@@ -213,6 +231,7 @@ class CaseIntake(RegistryAggregate):
         received: dict[DocumentKind, date]
         documents_complete_on: date | None
         notice_due_by: date | None
+        notice_fallback_years: tuple[int, ...]
         intake: set[UUID | None]
         accepted_on: date | None
         agreement_on: date | None
@@ -304,8 +323,9 @@ class CaseIntake(RegistryAggregate):
         return rules.missing_documents(self.documents)
 
     def receive_document(self, kind: DocumentKind, received_on: date, sha256: str, size: int, content_type: str,
-                         filename: str, *, today: date, actor: Actor, now: datetime) -> None:
-        """R-APP-4: a checklist document, stored by its SHA-256. Completing the checklist starts R-ACC-2's clock."""
+                         filename: str, *, workdays: Workdays, today: date, actor: Actor, now: datetime) -> None:
+        """R-APP-4: a checklist document, stored by its SHA-256. Completing the checklist starts R-ACC-2's clock,
+        counted in working days (R-CAL-1: ``workdays``; a due date counted Monday–Friday says for which years)."""
         text.check_document_type("content_type", content_type)
         text.check_file_name("filename", filename)
         self._require(Stage.APPLIED, step="a document for the application checklist")
@@ -313,11 +333,25 @@ class CaseIntake(RegistryAggregate):
         completes = self.documents_complete_on is None and self.missing_documents == [kind]
         # Complete on the day the last of the eleven arrived, whatever order they were entered in.
         complete_on = max([*self.received.values(), received_on]) if completes else None
-        due = rules.acceptance_notice_due(complete_on) if complete_on else None
+        due = rules.acceptance_notice_due(complete_on, workdays) if complete_on else None
+        fallback = workdays.fallback_years(complete_on, due) if complete_on and due else ()
         self._record(self.DocumentReceived, kind=kind, sha256=sha256, size=size, content_type=content_type,
                      filename=filename, completes_checklist=completes, documents_complete_on=complete_on,
-                     notice_due_by=due, actor=actor,
+                     notice_due_by=due, notice_fallback_years=fallback, actor=actor,
                      effective_on=received_on, now=now)
+
+    def recount_notice_due(self, year: int, workdays: Workdays, *, today: date, actor: Actor, now: datetime) -> bool:
+        """R-CAL-1: the pending acceptance notice's due date, counted Monday–Friday for ``year``, counted again now
+        that ``year`` is recorded (``workdays``). Nothing when the notice was sent or its date did not wait on it."""
+        if self.stage is not Stage.APPLIED or year not in self.notice_fallback_years:
+            return False
+        if self.documents_complete_on is None or self.notice_due_by is None:
+            return False
+        due = rules.acceptance_notice_due(self.documents_complete_on, workdays)
+        self._record(self.NoticeDueRecomputed, year=year, previous_due_by=self.notice_due_by, notice_due_by=due,
+                     notice_fallback_years=workdays.fallback_years(self.documents_complete_on, due), actor=actor,
+                     effective_on=today, now=now)
+        return True
 
     def request_supplement(self, requested_on: date, missing: Sequence[DocumentKind], note: str, *, today: date,
                            actor: Actor, now: datetime) -> None:

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from registry import staffing
-from registry.calendar import add_days, add_months, add_working_days, add_years
+from registry.calendar import Workdays, add_days, add_months, add_years
 from registry.errors import InvalidInput, RuleViolation, SeparationOfDuties
 from registry.person import Person
 from registry.values import (
@@ -188,9 +188,10 @@ def check_review(review_confirmed: bool) -> None:
                             "are understood, and the body is competent and resourced")
 
 
-def acceptance_notice_due(documents_complete_on: date) -> date:
-    """R-ACC-2: the accept / not-accept notice is due within 3 working days of complete documents."""
-    return add_working_days(documents_complete_on, 3)
+def acceptance_notice_due(documents_complete_on: date, workdays: Workdays) -> date:
+    """R-ACC-2: the accept / not-accept notice is due within 3 working days of complete documents, counted on the
+    official arrangement of each year (R-CAL-1: ``workdays``)."""
+    return workdays.add_working_days(documents_complete_on, 3)
 
 
 # Audit preparation (§8.3)

@@ -20,6 +20,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from registry import text
 from registry.base import RegistryAggregate
+from registry.calendar import Workdays
 from registry.case import Case
 from registry.certificate import Certificate
 from registry.errors import InvalidInput, NotFound
@@ -28,6 +29,7 @@ from registry.organization import Organization
 from registry.person import Person, person_id
 from registry.sectors import SECTOR_LIST_ID, SectorList
 from registry.values import Actor, Role
+from registry.working_calendar import WORKING_CALENDAR_ID, WorkingCalendar
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -118,6 +120,18 @@ class Section:
         """The body's sectors, name → code, in the order added (R-TEAM-3)."""
         found = self.sector_list()
         return dict(found.codes) if found is not None else {}
+
+    def working_calendar(self) -> WorkingCalendar | None:
+        """The body's working calendar (R-CAL-1), None before anything was recorded on it."""
+        try:
+            return self._get(WorkingCalendar, WORKING_CALENDAR_ID, "working calendar")
+        except NotFound:
+            return None
+
+    def workdays(self) -> Workdays:
+        """China's working days as the registry knows them today: the years recorded, else the package's (R-CAL-1)."""
+        found = self.working_calendar()
+        return found.workdays if found is not None else Workdays()
 
     def _people(self, ids: Iterable[UUID]) -> list[Person]:
         return [self.person(i) for i in ids]

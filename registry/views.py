@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from registry.calendar import fallback_note
 from registry.case import Case
 from registry.certificate import Certificate
 from registry.intake import Stage
@@ -110,9 +111,14 @@ class CaseView:
     programme: dict[str, Any] | None = None
     stage1: dict[str, Any] | None = None
     person_days_spent: dict[str, Any] = field(default_factory=dict)
+    # R-CAL-1 (issue 24): the years the acceptance notice's due date was counted Monday–Friday for, and what that says
+    acceptance_notice_fallback_years: tuple[int, ...] = ()
+    acceptance_notice_note: str | None = None
 
     @classmethod
     def of(cls, c: Case) -> CaseView:
+        fallback = tuple(c.notice_fallback_years)
+        note = fallback_note(fallback) if fallback and c.notice_due_by is not None else None
         team = None
         if c.team is not None:
             team = {"leader": c.team.leader, "members": list(c.team.members), "experts": list(c.team.experts),
@@ -127,11 +133,13 @@ class CaseView:
                                    "closed_on": c.closed.get(nc.ref)} for nc in c.nonconformities.values()),
             report_gaps=tuple(c.report_gaps), decided_on=c.decided_on, certificate_number=c.certificate_number,
             renewal_of=c.renewal_of, findings=c.findings,
-            deadlines=tuple({"rule": "R-ACC-2", "subject": "acceptance notice", "due_on": c.notice_due_by}
+            deadlines=tuple({"rule": "R-ACC-2", "subject": "acceptance notice", "due_on": c.notice_due_by,
+                             "on_fallback": bool(fallback), "note": note}
                             for _ in (1,) if c.stage is Stage.APPLIED and c.notice_due_by is not None),
             quality_profile=c.profile_as_recorded(),
             sectors=tuple(c.sectors), programme=c.programme_record, stage1=c.stage1_record,
             person_days_spent=dict(c.person_days_spent),
+            acceptance_notice_fallback_years=fallback, acceptance_notice_note=note,
         )
 
 

@@ -23,6 +23,9 @@ def _run(registry: Registry, views: Views, notice_lead_days: int) -> None:
     report = tick(registry, views, notice_lead_days)
     log.info("scheduler duties as of %s: %d candidates, recorded %s", report.as_of, report.candidates,
              report.recorded or "nothing")
+    for year in report.calendar_years_raised:
+        log.warning("%s 年工作日安排尚未录入 / the %s working-day arrangement is not recorded yet (R-CAL-1)",
+                    year, year)
 
 
 def schedule(scheduler: BaseScheduler, registry: Registry, views: Views, notice_lead_days: int) -> BaseScheduler:

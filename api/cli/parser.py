@@ -8,6 +8,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from api.cli.calendar import add_commands as calendar_commands
+from api.cli.calendar import calendar_record
 from api.cli.documents import certificate_pdf, document_get
 from api.cli.keys import keys_init, keys_list, keys_rotate
 from api.cli.log import log_export, log_verify
@@ -129,12 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
     rotate_cmd.set_defaults(run=keys_rotate)
     keys_cmd.add_parser("list", help="print the published keys, as /api/v1/public/keys answers them (JSON)"
                         ).set_defaults(run=keys_list)
+    calendar_commands(commands)
     return parser
 
 
 # What writes to the registry's database, and so has no place on a read replica (REGISTRY_READ_ONLY).
 WRITERS = (demo, user_add, user_token, user_password, user_revoke, tick, scheduler_service, projections_rebuild,
-           projections_run, projections_retry)
+           projections_run, projections_retry, calendar_record)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

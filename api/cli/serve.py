@@ -89,6 +89,9 @@ def tick(args: argparse.Namespace) -> int:
           + (", ".join(f"{n} {name}" for name, n in sorted(report.recorded.items())) or "nothing"))
     for number in report.certificates:
         print(f"  {number}")
+    for year in report.calendar_years_raised:
+        print(f"{year} 年工作日安排尚未录入，已列为待办期限 / the {year} working-day arrangement is not recorded yet: "
+              "raised as a deadline (R-CAL-1)")
     return 0
 
 

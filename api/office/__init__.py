@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.office import (
     admin,
+    calendar,
     case_steps,
     cases,
     certificates,
@@ -26,7 +27,7 @@ from api.office import (
 )
 
 MODULES = (routes, work, lists, data_review, case_steps, cases, certificates, people, regulator, admin,
-           sectors)
+           sectors, calendar)
 
 
 def install(app: FastAPI) -> None:

@@ -73,6 +73,7 @@ RECORDS: dict[str, tuple[str, str]] = {
     "case": ("认证案例", "Case"),
     "organization": ("组织", "Organisation"),
     "emissionfactortable": ("排放因子参考表", "Emission-factor reference table"),
+    "workingcalendar": ("工作日安排", "Working calendar"),
 }
 
 # A certificate's statuses (registry.values.Status): the public pages' words.
@@ -301,6 +302,13 @@ EVENTS.update({
     # A surveillance audit's data review, on the certificate (registry.surveillance_review)
     "SurveillanceActivityDatumReviewed": ("监督审核数据评审：活动数据", "Surveillance data review: activity datum"),
     "SurveillanceEmissionFactorReviewed": ("监督审核数据评审：排放因子", "Surveillance data review: emission factor"),
+    # The working calendar (R-CAL-1, issue 24)
+    "NoticeDueRecomputed": ("按录入的工作日安排重算受理通知期限", "Acceptance notice due date counted again on the "
+                                                                  "year's arrangement"),
+    "YearRecorded": ("录入年度工作日安排", "Year's working-day arrangement recorded"),
+    "YearAwaited": ("年度工作日安排待录入", "Year's working-day arrangement awaited"),
+    "FallbackDueNoted": ("期限按周一至周五推算，待该年录入",
+                         "Due date counted Monday–Friday until the year is recorded"),
 })
 
 

@@ -16,7 +16,7 @@ from demo.scenario import FULL_REVIEW, Staff, Walk
 from registry import calendar as registry_calendar
 from registry import rules
 from registry.application import Registry
-from registry.calendar import add_working_days
+from registry.calendar import PACKAGE, add_working_days
 from registry.errors import RuleViolation
 from registry.values import DocumentKind, Review
 from tests.factories import refused
@@ -125,14 +125,14 @@ def test_r_acc_2_notice_due_date_skips_the_2026_spring_festival_but_counts_the_a
 
     # then the working days are Sat 14, Tue 24, Wed 25
     assert app.get_case(walk.case).acceptance_notice_due_by == date(2026, 2, 25)
-    assert rules.acceptance_notice_due(date(2026, 2, 13)) == date(2026, 2, 25)
+    assert rules.acceptance_notice_due(date(2026, 2, 13), PACKAGE) == date(2026, 2, 25)
     assert [add_working_days(date(2026, 2, 13), n) for n in (1, 2, 3)] == [
         date(2026, 2, 14), date(2026, 2, 24), date(2026, 2, 25)]
 
 
 def test_r_acc_2_notice_due_date_counts_the_adjusted_working_saturday_of_28_february() -> None:
     # Thursday 2026-02-26 → Fri 27, Sat 28 (adjusted working day), Mon 2 March
-    assert rules.acceptance_notice_due(date(2026, 2, 26)) == date(2026, 3, 2)
+    assert rules.acceptance_notice_due(date(2026, 2, 26), PACKAGE) == date(2026, 3, 2)
 
 
 def test_r_acc_2_the_notice_clock_starts_when_the_last_document_arrives(walk: Walk) -> None:
