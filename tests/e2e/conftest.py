@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -15,6 +16,7 @@ from api.settings import Settings
 from demo.scenario import enrol_staff
 from registry.application import Registry, RegistryConfig
 from registry.clock import FixedClock
+from scheduler.service import background as start_scheduler
 from tests.conftest import STAFF_SINCE
 from tests.e2e.office_users import office  # noqa: F401  (a fixture: the office's signed-in users, one per role)
 
@@ -62,12 +64,19 @@ def store_registry(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedC
 def client(registry: Registry, tmp_path: Path) -> Iterator[TestClient]:
     settings = Settings(signing_key=str(tmp_path / "signing.key"))
     with TestClient(create_app(settings, registry=registry), raise_server_exceptions=False) as c:
-        # The scheduler's start-up run writes (from 1 November, the next year's working calendar awaited, R-CAL-1):
-        # the tests that count the log's events start once it is done.
-        scheduler = c.app.state.scheduler  # type: ignore[attr-defined]
-        if scheduler is not None:
-            assert scheduler.first_run.wait(30), "the scheduler's start-up run did not end"
         yield c
+
+
+@pytest.fixture(autouse=True)
+def scheduler_ran_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every app a test starts has its scheduler's start-up run ended before the test goes on: from 1 November it
+    records the next year's working calendar as awaited (R-CAL-1), and a test counting the log's events raced it."""
+    def background(*args: Any, **kwargs: Any) -> Any:
+        scheduler = start_scheduler(*args, **kwargs)
+        assert scheduler.first_run.wait(30), "the scheduler's start-up run did not end"
+        return scheduler
+
+    monkeypatch.setattr("api.app.background", background)
 
 
 @pytest.fixture
