@@ -32,7 +32,9 @@ from registry.values import (
     Severity,
     SurveillanceOutcome,
     SuspensionGround,
+    TransferInfo,
     TransferStatus,
+    TransferVerification,
 )
 
 
@@ -205,6 +207,13 @@ class OtherCertificationIn(BaseModel):
     valid_until: Day
 
 
+class TransferVerificationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: Prose = Field(description="the source consulted: the issuing body's or CNCA's public lookup (R-TRF-2)")
+    checked_on: Day
+    result: TransferStatus = Field(description="the status the source showed; the status recorded must be it")
+
+
 class TransferIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     from_body: Name
@@ -212,7 +221,17 @@ class TransferIn(BaseModel):
     status: TransferStatus
     valid_until: Day
     reason: Prose
-    issued_on: Day | None = None
+    issued_on: Day | None = Field(default=None, description="the original's issue date; required (R-TRF-2): the "
+                                                             "validity never runs beyond 3 years from it")
+    verification: TransferVerificationIn | None = Field(default=None, description="required (R-TRF-2): the status "
+                                                                                  "as the body verified it")
+
+    def info(self) -> TransferInfo:
+        """The domain's value: the verification as its own value object."""
+        found = self.verification
+        return TransferInfo(self.from_body, self.certificate_number, self.status, self.valid_until, self.reason,
+                            self.issued_on, TransferVerification(found.source, found.checked_on, found.result)
+                            if found is not None else None)
 
 
 class CaseCreate(BaseModel):

@@ -282,7 +282,7 @@ class CaseIntake(RegistryAggregate):
         if kind is CaseKind.TRANSFER:
             if transfer is None:
                 raise InvalidInput("transfer", "a transfer gives the certificate transferred and its reason")
-            rules.check_transfer(transfer, applied_on)
+            rules.check_transfer(transfer, applied_on, today)
         elif transfer is not None:
             raise InvalidInput("transfer", "only a transfer case carries transfer details")
 

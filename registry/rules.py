@@ -146,8 +146,10 @@ def check_levels(levels: Sequence[ScopeLevel]) -> None:
                                 f"(allowed: {allowed})")
 
 
-def check_transfer(transfer: TransferInfo, applied_on: date) -> None:
-    """R-TRF-1: only a currently valid certificate of another body is transferred in; the reason is recorded."""
+def check_transfer(transfer: TransferInfo, applied_on: date, today: date) -> None:
+    """R-TRF-1: only a currently valid certificate of another body is transferred in; the reason is recorded.
+    R-TRF-2: its status as the body verified it, and a validity within 3 years of its issue."""
+    check_transfer_verified(transfer, today)
     if transfer.status is not TransferStatus.VALID:
         raise RuleViolation("R-TRF-1", "§12",
                             f"certificate {transfer.certificate_number} is {transfer.status.value}: only a currently "
@@ -160,6 +162,40 @@ def check_transfer(transfer: TransferInfo, applied_on: date) -> None:
         raise RuleViolation("R-TRF-1", "§12", "the reason for the transfer must be recorded")
     if not transfer.from_body.strip():
         raise RuleViolation("R-TRF-1", "§12", "the body that issued the certificate must be named")
+
+
+def check_transfer_verified(transfer: TransferInfo, today: date) -> None:
+    """R-TRF-2 (§12): the status is verified, not taken on the applicant's word (the source consulted, the day,
+    what it showed: the status the application records); the original's issue date is recorded, and its validity
+    never runs beyond 3 years from it."""
+    found = transfer.verification
+    if found is None or not found.source.strip():
+        raise RuleViolation("R-TRF-2", "§12",
+                            "须核实拟转换证书的状态，记录查询来源（原发证机构或认监委的公开查询）、查询日期和结果，"
+                            "不能仅凭申请方陈述 / the transferred certificate's status is verified, not taken on the "
+                            "applicant's word: record the source consulted (the issuing body's or CNCA's public "
+                            "lookup), the day and what it showed")
+    check_not_future("transfer.verification.checked_on", found.checked_on, today)
+    if found.result is not transfer.status:
+        raise RuleViolation("R-TRF-2", "§12",
+                            f"核实结果为 {found.result.value}，与记录的状态 {transfer.status.value} 不符："
+                            f"以核实结果为准 / the source showed {found.result.value}, not the "
+                            f"{transfer.status.value} recorded: the status recorded is the one verified")
+    if transfer.issued_on is None:
+        raise RuleViolation("R-TRF-2", "§12", "须记录原证书的颁发日期（转换后的有效期自该日起不超过 3 年）/ the "
+                            "original certificate's issue date is recorded: the validity never runs beyond 3 years "
+                            "from it")
+    cap, issued, until = transfer_validity_cap(transfer.issued_on), transfer.issued_on, transfer.valid_until
+    if until > cap:
+        raise RuleViolation("R-TRF-2", "§12",
+                            f"原证书 {issued.isoformat()} 颁发，有效期至多到 {cap.isoformat()}，所记 "
+                            f"{until.isoformat()} 超出 3 年 / issued on {issued.isoformat()}, its validity ends by "
+                            f"{cap.isoformat()} at the latest: {until.isoformat()} is beyond 3 years")
+
+
+def transfer_validity_cap(issued_on: date) -> date:
+    """R-TRF-2, R-CERT-2: the last day a certificate issued on ``issued_on`` may be valid: 3 years on, less a day."""
+    return add_days(add_years(issued_on, 3), -1)
 
 
 def renewal_window_opens(valid_until: date) -> date:

@@ -61,6 +61,7 @@ VALUE_OBJECTS: tuple[type[Any], ...] = (
     values.EmissionControl,
     values.OtherCertification,
     values.TransferInfo,
+    values.TransferVerification,
     values.Review,
     values.IntegratedSystem,
     values.Nonconformity,

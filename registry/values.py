@@ -228,6 +228,17 @@ class TransferInfo:
     valid_until: date
     reason: str
     issued_on: date | None = None
+    verification: TransferVerification | None = None  # R-TRF-2 (absent from applications recorded before it)
+
+
+@dataclass(frozen=True)
+class TransferVerification:
+    """R-TRF-2: the transferred certificate's status as the body checked it, not as the applicant stated it: the
+    source consulted (the issuing body's or CNCA's public lookup), the day, and the status it showed."""
+
+    source: str
+    checked_on: date
+    result: TransferStatus
 
 
 @dataclass(frozen=True)

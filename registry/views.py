@@ -10,6 +10,7 @@ from uuid import UUID
 from registry.calendar import fallback_note
 from registry.case import Case
 from registry.certificate import Certificate
+from registry.history import plain
 from registry.intake import Stage
 from registry.organization import Organization
 from registry.person import Person
@@ -114,6 +115,8 @@ class CaseView:
     # R-CAL-1 (issue 24): the years the acceptance notice's due date was counted Monday–Friday for, and what that says
     acceptance_notice_fallback_years: tuple[int, ...] = ()
     acceptance_notice_note: str | None = None
+    # R-TRF-1, R-TRF-2 (issue 24): the certificate transferred in, with its status as the body verified it
+    transfer: dict[str, Any] | None = None
 
     @classmethod
     def of(cls, c: Case) -> CaseView:
@@ -140,6 +143,7 @@ class CaseView:
             sectors=tuple(c.sectors), programme=c.programme_record, stage1=c.stage1_record,
             person_days_spent=dict(c.person_days_spent),
             acceptance_notice_fallback_years=fallback, acceptance_notice_note=note,
+            transfer=plain(c.transfer) if c.transfer is not None else None,
         )
 
 

@@ -52,6 +52,7 @@ from registry.values import (
     Severity,
     TransferInfo,
     TransferStatus,
+    TransferVerification,
     VerifiedYear,
     parse_enum,
 )
@@ -143,7 +144,12 @@ def application(form: Form) -> Apply:
             from_body=form.text("transfer.from_body"), certificate_number=form.text("transfer.certificate_number"),
             status=parse_enum(TransferStatus, form.text("transfer.status"), "transfer.status"),
             valid_until=_day(form.text("transfer.valid_until"), "transfer.valid_until"),
-            reason=form.text("transfer.reason"), issued_on=form.optional_day("transfer.issued_on"))
+            reason=form.text("transfer.reason"), issued_on=form.optional_day("transfer.issued_on"),
+            verification=TransferVerification(  # R-TRF-2
+                form.text("transfer.verification.source"),
+                _day(form.text("transfer.verification.checked_on"), "transfer.verification.checked_on"),
+                parse_enum(TransferStatus, form.text("transfer.verification.result"), "transfer.verification.result"))
+            if form.text("transfer.verification.source") else None)
     return Apply(
         organization_uscc=form.text("organization_uscc"), kind=form.text("kind"),
         applied_on=form.day("applied_on"), scope=form.text("scope"), levels=levels,

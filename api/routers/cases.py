@@ -61,7 +61,6 @@ from registry.values import (
     ProgrammeBasis,
     Review,
     ScopeLevel,
-    TransferInfo,
     VerifiedYear,
 )
 from registry.views import CaseView
@@ -90,7 +89,7 @@ async def apply(body: CaseCreate, w: Intake) -> dict[str, Any]:
                               for c in body.other_certifications],
         incident_report_commitment=body.incident_report_commitment, permits=body.permits,
         compliance_information=body.compliance_information, renewal_of=body.renewal_of,
-        transfer=TransferInfo(**body.transfer.model_dump()) if body.transfer else None, sectors=body.sectors), body,
+        transfer=body.transfer.info() if body.transfer else None, sectors=body.sectors), body,
         id="case")
 
 

@@ -85,6 +85,7 @@ from registry.values import (
     SuspensionGround,
     TransferInfo,
     TransferStatus,
+    TransferVerification,
 )
 from registry.views import CertificateView
 from scheduler.duties import tick
@@ -407,8 +408,10 @@ class LifecycleMachine(RuleBasedStateMachine):
     def apply_transfer(self, uscc: str, back: int, status: TransferStatus, runs_for: int, reason: str) -> Any:
         """R-TRF-1: only a currently valid certificate from another body, with the reason recorded."""
         applied_on = self.on(back)
+        until = add_days(applied_on, runs_for)
         transfer = TransferInfo(from_body="其他认证机构", certificate_number=f"OT-{next(self.serial)}", status=status,
-                                valid_until=add_days(applied_on, runs_for), reason=reason)
+                                valid_until=until, reason=reason, issued_on=add_years(add_days(until, 1), -3),
+                                verification=TransferVerification("原发证机构公开查询", applied_on, status))
         case = self._apply(uscc, "transfer", applied_on, transfer=transfer)
         return multiple(case) if case else multiple()
 
@@ -592,9 +595,12 @@ class LifecycleMachine(RuleBasedStateMachine):
             uscc, f"性质测试能源有限公司{next(self.serial)}", "江苏省南京市示例路9号", actor=self.staff.intake))
         transfer = None
         if kind == "transfer":
+            until = add_days(self.today, runs_for)
             transfer = TransferInfo(from_body="其他认证机构", certificate_number=f"OT-{next(self.serial)}",
-                                    status=TransferStatus.VALID, valid_until=add_days(self.today, runs_for),
-                                    reason="原机构停业")
+                                    status=TransferStatus.VALID, valid_until=until, reason="原机构停业",
+                                    issued_on=add_years(add_days(until, 1), -3),
+                                    verification=TransferVerification("原发证机构公开查询", self.today,
+                                                                      TransferStatus.VALID))
         return self._apply(uscc, kind, self.today, transfer=transfer)
 
     @rule(target=cases, kind=KIND, steps=st.integers(0, 12), majors=st.integers(0, 2))

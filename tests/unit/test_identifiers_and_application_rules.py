@@ -28,6 +28,7 @@ from registry.values import (
     SuspensionGround,
     TransferInfo,
     TransferStatus,
+    TransferVerification,
 )
 from tests.factories import invalid, refused
 
@@ -43,7 +44,8 @@ def reference_check_character(first17: str) -> str:
 def transfer_of(status: TransferStatus = TransferStatus.VALID, valid_until: date = date(2027, 6, 30),
                 reason: str = "原认证机构停止碳排放管理体系认证业务") -> TransferInfo:
     return TransferInfo(from_body="其他认证有限公司", certificate_number="OTHER-CEMS-2024-00042", status=status,
-                        valid_until=valid_until, reason=reason, issued_on=date(2024, 7, 1))
+                        valid_until=valid_until, reason=reason, issued_on=date(2024, 7, 1),
+                        verification=TransferVerification("认监委认证认可信息公共服务平台", date(2026, 3, 2), status))
 
 
 # R-ID-1: the Unified Social Credit Code

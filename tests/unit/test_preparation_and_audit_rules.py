@@ -26,6 +26,7 @@ from registry.values import (
     Role,
     TransferInfo,
     TransferStatus,
+    TransferVerification,
     VerifiedYear,
 )
 from tests.factories import CCAA, ENMS, GHG, REGISTERED_UNTIL, enrol_auditor, invalid, refused, reported
@@ -510,7 +511,8 @@ def test_r_flow_1_nothing_follows_a_not_accepted_case(walk: Walk, step: str) -> 
 
 def test_r_flow_1_a_transfer_has_no_stage_1(walk: Walk) -> None:
     transfer = TransferInfo("其他认证有限公司", "OTHER-CEMS-2024-00042", TransferStatus.VALID, date(2027, 6, 30),
-                            "原认证机构停止业务")
+                            "原认证机构停止业务", date(2024, 7, 1),
+                            TransferVerification("认监委公开查询", date(2026, 3, 2), TransferStatus.VALID))
     walk.organization().apply(kind="transfer", transfer=transfer).documents().accept().agree().programme().team()
 
     with refused(walk.app, OutOfOrder, "R-FLOW-1", "§2"):
