@@ -84,8 +84,8 @@ def check_stage1_substance(on_site: bool, ground: OffSiteGround | None, key_audi
                            document_review_rationale: str, verified_years: Sequence[VerifiedYear],
                            conducted_on: date) -> None:
     """R-S1-2 (§8.4.1): stage 1 records the key audit points it identified for stage 2; an off-site stage 1 on
-    ground 3 records the three years of verified reporting, each with its verifier; on grounds 1 and 2, why a
-    document review meets stage 1's aims."""
+    ground 3 records the three years of verified reporting, each with its verifier, consecutive (R-S1-1); on
+    grounds 1 and 2, why a document review meets stage 1's aims."""
     if not any(p.strip() for p in key_audit_points):
         raise RuleViolation("R-S1-2", "§8.4.1",
                             "第一阶段审核未记录为第二阶段确定的重要审核点 / stage 1 records no key audit points for "
@@ -98,6 +98,10 @@ def check_stage1_substance(on_site: bool, ground: OffSiteGround | None, key_audi
             raise RuleViolation("R-S1-2", "§8.4.1 (1)",
                                 "依据第三种情形在非现场进行第一阶段审核，须记录三个不同年份及各自的核查机构 / an "
                                 "off-site stage 1 on ground 3 records three different years, each with its verifier")
+        if years[2] - years[0] != 2:
+            raise RuleViolation("R-S1-1", "§8.4.1 (1)",
+                                f"三个年度须连续：{'、'.join(map(str, years))} 不连续 / the three years of verified "
+                                f"reporting are consecutive: {', '.join(map(str, years))} are not")
         late = [y for y in years if y >= conducted_on.year]
         if late:
             raise RuleViolation("R-S1-2", "§8.4.1 (1)",

@@ -185,17 +185,12 @@ def check_transfer_verified(transfer: TransferInfo, today: date) -> None:
         raise RuleViolation("R-TRF-2", "§12", "须记录原证书的颁发日期（转换后的有效期自该日起不超过 3 年）/ the "
                             "original certificate's issue date is recorded: the validity never runs beyond 3 years "
                             "from it")
-    cap, issued, until = transfer_validity_cap(transfer.issued_on), transfer.issued_on, transfer.valid_until
+    cap, issued, until = validity_end(transfer.issued_on), transfer.issued_on, transfer.valid_until  # R-CERT-2
     if until > cap:
         raise RuleViolation("R-TRF-2", "§12",
                             f"原证书 {issued.isoformat()} 颁发，有效期至多到 {cap.isoformat()}，所记 "
                             f"{until.isoformat()} 超出 3 年 / issued on {issued.isoformat()}, its validity ends by "
                             f"{cap.isoformat()} at the latest: {until.isoformat()} is beyond 3 years")
-
-
-def transfer_validity_cap(issued_on: date) -> date:
-    """R-TRF-2, R-CERT-2: the last day a certificate issued on ``issued_on`` may be valid: 3 years on, less a day."""
-    return add_days(add_years(issued_on, 3), -1)
 
 
 def renewal_window_opens(valid_until: date) -> date:

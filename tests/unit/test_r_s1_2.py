@@ -53,6 +53,16 @@ def test_r_s1_2_ground_3_without_three_past_years_each_verified_is_refused(walk:
         walk.stage1(on_site=False, off_site_ground=THREE, justification=REPORTED, verified_years=given)
 
 
+def test_r_s1_1_ground_3_needs_three_consecutive_years(walk: Walk) -> None:
+    walk.to_team()
+    with refused(walk.app, RuleViolation, "R-S1-1", "§8.4.1 (1)") as caught:
+        walk.stage1(on_site=False, off_site_ground=THREE, justification=REPORTED,
+                    verified_years=years((2022, "甲"), (2023, "乙"), (2025, "丙")))
+    assert "连续" in caught.value.detail
+    walk.stage1(on_site=False, off_site_ground=THREE, justification=REPORTED,
+                verified_years=years((2025, "甲"), (2023, "乙"), (2024, "丙")))  # in any order
+
+
 def test_r_s1_2_ground_2_needs_why_document_review_meets_stage_1s_aims(walk: Walk) -> None:
     walk.to_team()
     with refused(walk.app, RuleViolation, "R-S1-2", "§8.4.1 (1)"):
