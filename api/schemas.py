@@ -172,8 +172,17 @@ class OrganizationCreate(BaseModel):
 
 class RectificationCreate(BaseModel):
     model_config = example(on="2026-05-01", evidence="整改报告及主管部门验收意见")
-    on: Day
+    on: Day = Field(description="not before the latest withdrawal (R-APP-5)")
     evidence: Prose = Field(min_length=1)
+
+
+class WithdrawalElsewhereCreate(BaseModel):
+    model_config = example(from_body="其他认证有限公司", certificate_number="OTHER-CEMS-2025-00107",
+                           withdrawn_on="2026-04-20", source="认监委认证认可信息公共服务平台查询，2026-05-02")
+    from_body: Name
+    certificate_number: Code
+    withdrawn_on: Day
+    source: Prose = Field(description="where the body learned of the withdrawal (R-APP-5)")
 
 
 # Cases

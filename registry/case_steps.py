@@ -56,7 +56,6 @@ class CaseSteps(Section):
         """Records an application (R-APP-1..5, R-GHG-1, R-TRF-1, R-RECERT-1, R-TEAM-3: its scope's sectors from the
         body's list); answers the case id."""
         org = self.organization_by_uscc(organization_uscc)
-        org.check_may_apply()
         chosen = check_scope_sectors(sectors, self.sectors())
         case_kind = parse_enum(CaseKind, kind, "kind")
         renewal_valid_until, renewal_status_valid = None, True
@@ -74,7 +73,7 @@ class CaseSteps(Section):
             incident_report_commitment=incident_report_commitment, permits=permits,
             compliance_information=compliance_information, renewal_of=renewal_of,
             renewal_valid_until=renewal_valid_until, renewal_status_valid=renewal_status_valid, transfer=transfer,
-            sectors=chosen, today=self._today(), actor=actor, now=now)
+            sectors=chosen, withdrawal=org.withdrawal_gap(), today=self._today(), actor=actor, now=now)
         org.open_case(case.id, case_kind, applied_on, actor=actor, now=now)
         return self._commit(case, org, case=case.id, idempotency=idempotency)
 

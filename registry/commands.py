@@ -122,6 +122,16 @@ class RecordRectification(Command):
     evidence: str
 
 
+@dataclass(frozen=True)
+class RecordWithdrawalElsewhere(Command):
+    role = Role.DECISION
+    uscc: str
+    from_body: str
+    certificate_number: str
+    withdrawn_on: date
+    source: str
+
+
 # The case (§8)
 
 

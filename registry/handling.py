@@ -41,6 +41,7 @@ from registry.commands import (
     RecordService,
     RecordSurveillanceAudit,
     RecordViolation,
+    RecordWithdrawalElsewhere,
     RegisterOrganization,
     Reinstate,
     RequestChange,
@@ -165,6 +166,10 @@ def perform(registry: Registry, command: Command, actor: Actor, key: Idempotency
             return Handled(registry.register_organization(c.uscc, c.name, c.address, actor=actor, idempotency=key))
         case RecordRectification() as c:
             return Handled(registry.record_rectification(c.uscc, c.on, c.evidence, actor=actor, idempotency=key))
+        case RecordWithdrawalElsewhere() as c:
+            return Handled(registry.record_withdrawal_elsewhere(c.uscc, c.from_body, c.certificate_number,
+                                                                c.withdrawn_on, c.source, actor=actor,
+                                                                idempotency=key))
         # The case
         case Apply() as c:
             return Handled(registry.apply(

@@ -265,8 +265,10 @@ class CaseIntake(RegistryAggregate):
              incident_report_commitment: bool, permits: str = "", compliance_information: str = "",
              renewal_of: str | None = None, renewal_valid_until: date | None = None,
              renewal_status_valid: bool = True, transfer: TransferInfo | None = None,
-             sectors: Sequence[str] = (), today: date, actor: Actor, now: datetime) -> Self:
-        """Records an application. Structural faults are refused; eligibility gaps are recorded for acceptance."""
+             sectors: Sequence[str] = (), withdrawal: rules.Gap | None = None, today: date, actor: Actor,
+             now: datetime) -> Self:
+        """Records an application. Structural faults are refused; eligibility gaps are recorded for acceptance
+        (``withdrawal``: the organisation's, R-APP-5)."""
         _check_application_text(scope, levels, basis, other_certifications, permits, compliance_information,
                                 renewal_of, transfer)
         rules.check_not_future("applied_on", applied_on, today)
@@ -288,6 +290,7 @@ class CaseIntake(RegistryAggregate):
 
         months, _ = rules.required_cems_months(applied_on, emission_control, other_certifications)
         found = [
+            withdrawal,
             rules.cems_operation_gap(applied_on, cems_operating_since, emission_control, other_certifications),
             rules.commitment_gap(incident_report_commitment),
         ]

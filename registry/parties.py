@@ -86,6 +86,15 @@ class Parties(Section):
             raise AlreadyExists(f"organisation {org.uscc} is registered already")
         return self._commit(org, organization=org.id, uscc=org.uscc, idempotency=idempotency)
 
+    def record_withdrawal_elsewhere(self, uscc: str, from_body: str, certificate_number: str, withdrawn_on: date,
+                                    source: str, *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
+        """R-APP-5: a certificate of the organisation another body withdrew, as the body learned of it."""
+        org = self.organization_by_uscc(uscc)
+        rules.check_not_future("withdrawn_on", withdrawn_on, self._today())
+        org.record_withdrawal_elsewhere(from_body, certificate_number, withdrawn_on, source, actor=actor,
+                                        now=self.clock.now())
+        return self._commit(org, idempotency=idempotency)
+
     def record_rectification(self, uscc: str, on: date, evidence: str, *, actor: Actor,
                              idempotency: Idempotency | None = None) -> Written:
         """R-APP-5: the rectification that lets an organisation apply again after a withdrawal."""

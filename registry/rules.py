@@ -109,12 +109,15 @@ def missing_documents(received: Iterable[DocumentKind]) -> list[DocumentKind]:
     return [kind for kind in DocumentKind if kind not in have]
 
 
-def check_not_withdrawn_unrectified(withdrawn: Sequence[str], rectified: bool) -> None:
-    """R-APP-5: after a withdrawal, no new application until a rectification is recorded."""
+def withdrawal_gap(withdrawn: Sequence[str], rectified: bool) -> Gap | None:
+    """R-APP-5: after a withdrawal, no new application until a rectification is recorded (the application is
+    recorded, as every one is, and refused at acceptance)."""
     if withdrawn and not rectified:
-        raise RuleViolation("R-APP-5", "§12",
-                            f"certificate {withdrawn[-1]} of this organisation was withdrawn; a rectification "
-                            "record showing the cause removed must come before a new application")
+        return Gap("R-APP-5", "§12",
+                   f"该组织的证书 {withdrawn[-1]} 已被撤销，须先有表明原因已消除的整改记录方可再申请 / certificate "
+                   f"{withdrawn[-1]} of this organisation was withdrawn; a rectification record showing the cause "
+                   "removed must come before a new application")
+    return None
 
 
 ALLOWED_METHODS: dict[Level, frozenset[Method]] = {

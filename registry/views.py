@@ -78,11 +78,15 @@ class OrganizationView:
     cases: tuple[UUID, ...]
     certificates: tuple[str, ...]
     may_apply: bool  # R-APP-5
+    # R-APP-5: the certificates withdrawn (here, or "<body> <number>" elsewhere) and the latest withdrawal's date
+    withdrawn: tuple[str, ...] = ()
+    withdrawn_on: date | None = None
 
     @classmethod
     def of(cls, o: Organization) -> OrganizationView:
         return cls(id=o.id, uscc=o.uscc, name=o.name, address=o.address, cases=tuple(o.cases),
-                   certificates=tuple(o.certificates), may_apply=not o.withdrawn or o.rectified)
+                   certificates=tuple(o.certificates), may_apply=not o.withdrawn or o.rectified,
+                   withdrawn=tuple(o.withdrawn), withdrawn_on=o.withdrawn_on)
 
 
 @dataclass(frozen=True)

@@ -191,6 +191,7 @@ EVENTS: dict[str, tuple[str, str]] = {
     "CaseOpened": ("开立认证案例", "Case opened"),
     "CertificateIssued": ("获颁证书", "Certificate issued to the organisation"),
     "CertificateWithdrawn": ("证书被撤销", "Certificate withdrawn from the organisation"),
+    "WithdrawalElsewhereRecorded": ("其他认证机构撤销的证书", "Certificate withdrawn by another body"),
     "Rectified": ("整改完成", "Rectified"),
     "Applied": ("提交认证申请", "Application made"),
     "DocumentReceived": ("收到申请文件", "Document received"),

@@ -43,6 +43,7 @@ from registry.commands import (
     RecordRegistration,
     RecordService,
     RecordViolation,
+    RecordWithdrawalElsewhere,
     RegisterOrganization,
 )
 from registry.errors import InvalidInput, NotFound, RegistryError, RuleViolation
@@ -93,10 +94,11 @@ def _organization_data(request: Request, uscc: str) -> dict[str, Any]:
 
 
 async def _organization(request: Request, signed: Signed, uscc: str, status: int = 200,
-                        refusal: Refusal | None = None, values: dict[str, str] | None = None) -> HTMLResponse:
+                        refusal: Refusal | None = None, values: dict[str, str] | None = None,
+                        failed: str = "") -> HTMLResponse:
     data = await read(request, _organization_data, request, uscc)
     return page(request, signed, "organization", status, statuses=STATUSES, refusal=refusal, values=values or {},
-                done=request.query_params.get("done"), **data)
+                failed=failed, done=request.query_params.get("done"), **data)
 
 
 def _new_organization(request: Request, signed: Signed, status: int = 200, refusal: Refusal | None = None,
@@ -130,8 +132,20 @@ async def rectification(uscc: str, request: Request, signed: Office) -> Response
     form = Form(await posted(request, signed))
     outcome = await attempt(request, signed, lambda: RecordRectification(uscc, form.day("on"), form.text("evidence")))
     if isinstance(outcome, Refusal):
-        return await _organization(request, signed, uscc, outcome.status, outcome, form.values())
+        return await _organization(request, signed, uscc, outcome.status, outcome, form.values(), "rectifications")
     return done(f"/office/organizations/{quote(uscc, safe='')}", "已记录整改 / Rectification recorded")
+
+
+@router.post("/organizations/{uscc}/withdrawals")
+async def withdrawal_elsewhere(uscc: str, request: Request, signed: Office) -> Response:
+    """R-APP-5: a certificate of the organisation another body withdrew."""
+    form = Form(await posted(request, signed))
+    outcome = await attempt(request, signed, lambda: RecordWithdrawalElsewhere(
+        uscc, form.text("from_body"), form.text("certificate_number"), form.day("withdrawn_on"), form.text("source")))
+    if isinstance(outcome, Refusal):
+        return await _organization(request, signed, uscc, outcome.status, outcome, form.values(), "withdrawals")
+    return done(f"/office/organizations/{quote(uscc, safe='')}",
+                "已记录其他机构撤销的证书 / Withdrawal by another body recorded")
 
 
 # People

@@ -88,9 +88,15 @@ def _rows(registry: Registry, history: list[HistoryEntry], certificates: dict[UU
 
 
 def _detail(event: HistoryEntry) -> str:
-    """The line under an event: what a data review reviewed, the sectors recorded of a case's scope (R-TEAM-3)."""
+    """The line under an event: what a data review reviewed, the sectors recorded of a case's scope (R-TEAM-3),
+    a withdrawal by another body and a rectification (R-APP-5)."""
+    d = event.data
     if event.type == "SectorsRecorded":
-        return sectors_line(event.data.get("sectors") or (), event.data.get("replaced") or ())
+        return sectors_line(d.get("sectors") or (), d.get("replaced") or ())
+    if event.type == "WithdrawalElsewhereRecorded":
+        return f"{d.get('from_body', '')} {d.get('number', '')}；来源 Source：{d.get('source', '')}"
+    if event.type == "Rectified":
+        return f"证据 Evidence：{d.get('evidence', '')}"
     return review_detail(event)
 
 

@@ -1,4 +1,5 @@
-"""Organisations (role: intake to register, decision to record a rectification) and their history."""
+"""Organisations (role: intake to register, decision to record a withdrawal by another body or a rectification) and
+their history."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import Decision, Intake, Reader, RegistryDep, role_doc
-from api.schemas import History, OrganizationCreate, RectificationCreate, Written
-from registry.commands import RecordRectification, RegisterOrganization
+from api.schemas import History, OrganizationCreate, RectificationCreate, WithdrawalElsewhereCreate, Written
+from registry.commands import RecordRectification, RecordWithdrawalElsewhere, RegisterOrganization
 from registry.history import plain
 from registry.views import OrganizationView
 
@@ -31,6 +32,14 @@ def get(uscc: str, registry: RegistryDep, _: Reader) -> OrganizationView:
              summary="Record the rectification that lifts R-APP-5 after a withdrawal")
 async def rectification(uscc: str, body: RectificationCreate, w: Decision) -> dict[str, Any]:
     return await w.run(RecordRectification(uscc, body.on, body.evidence), body)
+
+
+@router.post("/{uscc}/withdrawals", status_code=201, response_model=Written, openapi_extra=role_doc("decision"),
+             summary="Record a certificate of the organisation that another body withdrew: R-APP-5 bars a new "
+                     "application here too until a rectification")
+async def withdrawal_elsewhere(uscc: str, body: WithdrawalElsewhereCreate, w: Decision) -> dict[str, Any]:
+    return await w.run(RecordWithdrawalElsewhere(uscc, body.from_body, body.certificate_number, body.withdrawn_on,
+                                                 body.source), body)
 
 
 @router.get("/{uscc}/history", response_model=History, openapi_extra=role_doc("regulator", "any staff"),

@@ -221,21 +221,36 @@ def test_a_registered_organisation_is_not_registered_twice(client: TestClient, c
 
 def test_an_organisation_whose_certificate_was_withdrawn_may_not_apply_until_rectified(
         client: TestClient, callers: Callers, registry: Registry) -> None:
-    """R-APP-5: no new application after a withdrawal until a rectification record shows the cause removed."""
+    """R-APP-5: no new application after a withdrawal until a rectification record shows the cause removed: the
+    application is recorded, as every one is, and refused at acceptance; a rectification dated before the
+    withdrawal does not lift it; a withdrawal by another body is entered too."""
     walk = HttpWalk(client, callers).to_certificate()
     walk.withdraw(date(2026, 10, 5))
     first_case = walk.case
+    walk.apply(applied_on="2026-11-01")
+    case = client.get(f"{API}/cases/{walk.case}", headers=callers.intake.headers).json()
+    assert walk.case != first_case and [g["rule"] for g in case["eligibility_gaps"]] == ["R-APP-5"]
 
-    def apply() -> None:
-        response = client.post(f"{API}/cases", json=walk.application(applied_on="2026-11-01"),
-                               headers=callers.intake.headers)
-        problem(response, 422, "R-APP-5")
+    def accept() -> None:
+        problem(client.post(f"{API}/cases/{walk.case}/acceptance", json=walk.acceptance_body(decided_on="2026-11-03"),
+                            headers=callers.intake.headers), 422, "R-APP-5")
 
-    refused_writes_nothing(registry, walk, apply)
+    refused_writes_nothing(registry, walk, accept)
+
+    def rectify_before() -> None:
+        problem(client.post(f"{API}/organizations/{walk.uscc}/rectifications", headers=callers.decision.headers,
+                            json={"on": "2026-10-04", "evidence": "整改报告"}), 422, "R-APP-5")
+
+    refused_writes_nothing(registry, walk, rectify_before)
     walk.post("rectification", f"/organizations/{walk.uscc}/rectifications", callers.decision,
               {"on": "2026-11-10", "evidence": "整改报告及主管部门验收意见"}, 201)
-    walk.apply(applied_on="2026-11-11")
-    assert walk.case != first_case
+    assert client.get(f"{API}/organizations/{walk.uscc}", headers=callers.intake.headers).json()["may_apply"]
+
+    walk.post("withdrawal elsewhere", f"/organizations/{walk.uscc}/withdrawals", callers.decision,
+              {"from_body": "其他认证有限公司", "certificate_number": "OTHER-CEMS-2025-00107",
+               "withdrawn_on": "2026-11-12", "source": "认监委公开查询"}, 201)
+    organization = client.get(f"{API}/organizations/{walk.uscc}", headers=callers.intake.headers).json()
+    assert not organization["may_apply"] and organization["withdrawn_on"] == "2026-11-12"
 
 
 def test_a_consultant_of_the_client_may_not_audit_it(client: TestClient, callers: Callers,

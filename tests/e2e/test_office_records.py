@@ -273,6 +273,25 @@ def test_a_rectification_refused_is_shown_beside_its_form(office: Office) -> Non
     assert written(office.registry) == before
 
 
+def test_r_app_5_a_withdrawal_by_another_body_is_entered_on_the_organisation_page(office: Office) -> None:
+    walk = certified(office)
+    url = f"/office/organizations/{walk.uscc}"
+    before = written(office.registry)
+    refused = office.decision.post(f"{url}/withdrawals", {"from_body": "其他认证有限公司",
+                                                          "certificate_number": "OTHER-1", "withdrawn_on": "2026-05-01",
+                                                          "source": " "})
+    assert refused.status_code == 422 and 'data-rule="R-APP-5"' in refused.text and "OTHER-1" in refused.text
+    assert written(office.registry) == before
+    answer = office.decision.post(f"{url}/withdrawals", {"from_body": "其他认证有限公司",
+                                                         "certificate_number": "OTHER-1",
+                                                         "withdrawn_on": "2026-05-01", "source": "认监委公开查询"})
+    assert answer.status_code == 303, answer.text
+    page = office.regulator.get(url).text
+    assert 'data-withdrawn="其他认证有限公司 OTHER-1"' in page and 'data-may-apply="no"' in page
+    history = office.regulator.get(f"{url}/history").text  # the regulator's history names the event, its source
+    assert "其他认证机构撤销的证书" in history and "认监委公开查询" in history
+
+
 # People and competence
 
 

@@ -325,15 +325,45 @@ def withdrawn_organisation(walk: Walk) -> Walk:
     return walk
 
 
-def test_r_app_5_after_a_withdrawal_a_new_application_is_refused(walk: Walk) -> None:
+def test_r_app_5_after_a_withdrawal_a_new_application_is_recorded_and_refused_at_acceptance(walk: Walk) -> None:
     withdrawn_organisation(walk)
     again = Walk(walk.app, walk.staff, date(2026, 6, 15), uscc=walk.uscc)
 
+    again.apply().documents()  # every application is recorded, eligible or not (API.md)
+    case = walk.app.get_case(again.case)
+    assert not case.eligible and [g["rule"] for g in case.eligibility_gaps] == ["R-APP-5"]
     with refused(walk.app, RuleViolation, "R-APP-5", "§12") as refusal:
-        again.apply()
+        again.accept()
 
     assert walk.number is not None and walk.number in refusal.value.detail
     assert not walk.app.get_organization(walk.uscc).may_apply
+    again.accept(accepted=False, reasons="证书被撤销后尚未整改")  # only a not-accept is possible
+    assert walk.app.get_case(again.case).stage == "not_accepted"
+
+
+def test_r_app_5_a_rectification_dated_before_the_withdrawal_does_not_lift_it(walk: Walk) -> None:
+    withdrawn_organisation(walk)  # withdrawn on 2026-05-05
+    with refused(walk.app, RuleViolation, "R-APP-5", "§12") as refusal:
+        walk.app.record_rectification(walk.uscc, date(2026, 5, 4), "整改完成", actor=walk.staff.admin)
+    assert "2026-05-05" in refusal.value.detail
+    walk.app.record_rectification(walk.uscc, date(2026, 5, 5), "整改完成", actor=walk.staff.admin)
+    assert walk.app.get_organization(walk.uscc).may_apply
+
+
+def test_r_app_5_a_withdrawal_by_another_body_bars_an_application_until_rectified(walk: Walk) -> None:
+    walk.organization()
+    walk.app.record_withdrawal_elsewhere(walk.uscc, "其他认证有限公司", "OTHER-CEMS-2025-00107", date(2026, 1, 20),
+                                         "认监委公开查询", actor=walk.staff.decision)
+    org = walk.app.get_organization(walk.uscc)
+    assert not org.may_apply and org.withdrawn == ("其他认证有限公司 OTHER-CEMS-2025-00107",)
+    walk.apply().documents()
+    with refused(walk.app, RuleViolation, "R-APP-5", "§12"):
+        walk.accept()
+    with refused(walk.app, RuleViolation, "R-APP-5", "§12"):
+        walk.app.record_withdrawal_elsewhere(walk.uscc, "其他认证有限公司", "OTHER-2", date(2026, 1, 20), " ",
+                                             actor=walk.staff.decision)
+    walk.app.record_rectification(walk.uscc, date(2026, 2, 1), "整改完成", actor=walk.staff.decision)
+    assert walk.app.get_organization(walk.uscc).may_apply
 
 
 def test_r_app_5_after_a_rectification_a_new_application_is_accepted(walk: Walk) -> None:
