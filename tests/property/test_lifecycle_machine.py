@@ -138,11 +138,13 @@ class Folded:
     programmes: list[tuple[date, int]] = field(default_factory=list)
     incidents: dict[UUID, tuple[date, date, date | None]] = field(default_factory=dict)
     ncs: dict[str, tuple[date, date | None]] = field(default_factory=dict)
+    regular: list[date] = field(default_factory=list)  # R-SURV-1: the audits that are not additional ones
 
     def next_due_by(self, as_of: date | None = None) -> date:
-        """R-SURV-1, R-SURV-5: the programme's frequency (12 months without one) after the last audit held (by
-        ``as_of``), or after the decision (for a renewal, the recertification audit, R-RECERT-2)."""
-        held = [d for d, _ in self.audits if as_of is None or d <= as_of]
+        """R-SURV-1, R-SURV-5: the programme's frequency (12 months without one) after the last regular audit held
+        (by ``as_of``; an additional one does not move it), or after the decision (for a renewal, the
+        recertification audit, R-RECERT-2)."""
+        held = [d for d in self.regular if as_of is None or d <= as_of]
         months = [m for since, m in self.programmes if as_of is None or since <= as_of]
         return add_months(max(held) if held else (self.counts_from or self.issued_on), months[-1] if months else 12)
 
@@ -173,6 +175,8 @@ def fold(events: list[Any], as_of: date | None = None) -> Folded:
             cert.suspension_ground = None
         elif name == "SurveillanceAuditRecorded":
             cert.audits.append((e.effective_on, e.outcome.value))
+            if not e.additional:
+                cert.regular.append(e.effective_on)
             for iid, (reported, due, met) in list(cert.incidents.items()):
                 if met is None and reported <= e.effective_on:  # R-SURV-6: the next audit held meets it
                     cert.incidents[iid] = (reported, due, e.effective_on)
