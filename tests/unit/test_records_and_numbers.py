@@ -318,7 +318,7 @@ def build_history(app: Registry, clock: FixedClock) -> dict[str, Any]:
     app.review_surveillance_factor(number, demo_factor(Level.ORGANIZATION), date(2026, 9, 1),
                                    actor=staff.leader_actor)
     app.record_surveillance_audit(number, date(2026, 9, 1), staff.leader, [staff.member],
-                                  SurveillanceOutcome.NONCONFORMITIES, True, "生产线改造", **SURVEILLANCE,
+                                  SurveillanceOutcome.NONCONFORMITIES, False, "", **SURVEILLANCE,
                                   nonconformities=[Nonconformity("S-1", Severity.MAJOR, "计量器具未校准",
                                                                  date(2026, 10, 1))], actor=staff.leader_actor)
     app.set_surveillance_programme(number, 6, "排放设施复杂", date(2026, 9, 5), actor=staff.leader_actor)
@@ -331,8 +331,12 @@ def build_history(app: Registry, clock: FixedClock) -> dict[str, Any]:
     app.suspend(number, date(2026, 10, 2), date(2026, 10, 1), SuspensionGround.MAJOR_DEFECT, "重大缺陷",
                 actor=staff.admin)
     app.reinstate(number, date(2026, 10, 20), "整改验证报告", actor=staff.admin)
+    app.record_ground(number, SuspensionGround.ENFORCEMENT_PENALTY, date(2026, 11, 1), "生态环境局通报",
+                      actor=staff.admin)  # R-SUS-3
     app.withdraw(number, date(2026, 11, 2), date(2026, 11, 1), SuspensionGround.ENFORCEMENT_PENALTY, "行政处罚",
                  actor=staff.admin)
+    app.record_withdrawal_elsewhere(main.uscc, "其他认证有限公司", "OTHER-1", date(2026, 10, 15), "认监委公开查询",
+                                    actor=staff.admin)  # R-APP-5
     app.record_rectification(main.uscc, date(2026, 11, 20), "整改完成证明", actor=staff.admin)
     app.record_correction("certificate", number, 2, "监督审核日期更正说明", date(2026, 11, 24), actor=staff.admin)
     sha256 = app.file_paper_original("certificate", number, b"%PDF-1.7 signed", "认证证书签字原件", "档案室B区",
@@ -374,6 +378,12 @@ def build_history(app: Registry, clock: FixedClock) -> dict[str, Any]:
     # The scheduler's own records: a surveillance notice and the renewal window, among what is due by mid-2028.
     clock.set(date(2028, 6, 1))
     app.run_duties(renewal.number or "")
+    # The working calendar (R-CAL-1): a case complete on 29 December 2026 counted Monday–Friday into 2027, the
+    # scheduler awaiting 2027, and 2027 recorded (test data), which counts the case again.
+    clock.set(date(2026, 12, 29))
+    Walk(app, staff, date(2026, 12, 22)).organization().apply().documents(on=date(2026, 12, 29))
+    app.await_calendar_years()
+    app.record_calendar_year(2027, [date(2027, 1, 1)], [], "测试数据，非正式通知 / TEST DATA", actor=staff.admin)
     clock.set(TODAY)
 
     # Users and an idempotent command (their keys are records too); a revoked name added again; a token as a
