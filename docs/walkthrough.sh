@@ -82,6 +82,11 @@ done
 # The scope's sector in the body's list (R-TEAM-3), added on the first run
 call GET /reference/sectors $ADMIN > /dev/null
 grep -q '"name":"电力"' "$TMP/answer" || post /reference/sectors $ADMIN '{"name":"电力","code":"D44"}'
+# The body's CNCA approval (R-BODY-1): a fresh registry has none, and no certificate is issued on a day none covers.
+# This one is demo data (no real approval has this number; the demo records the same), recorded on the first run.
+call GET /body/approvals $ADMIN > /dev/null
+grep -q '"number":"CNCA-R-DEMO-001"' "$TMP/answer" \
+  || post /body/approvals $ADMIN '{"number":"CNCA-R-DEMO-001","valid_from":"2000-01-01","valid_until":"2099-12-31"}'
 # Application, documents, acceptance, agreement
 post /organizations $INTAKE "{\"uscc\":\"$USCC\",\"name\":\"京西示范电力有限公司（$RUN）\",\"address\":\"北京市海淀区中关村大街1号\"}"
 post /cases $INTAKE "{\"organization_uscc\":\"$USCC\",\"kind\":\"initial\",\"applied_on\":\"2026-09-01\",\"scope\":\"燃煤发电的碳排放管理活动\",\"levels\":[{\"level\":\"organization\",\"method\":\"ISO 14064-1\"}],\"cems_operating_since\":\"2026-01-01\",\"incident_report_commitment\":true,\"sectors\":[\"电力\"]}"
