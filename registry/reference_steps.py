@@ -1,7 +1,7 @@
 """The registry's commands on the reference data the body keeps for R-BASIS-1 and R-BODY-1 (issue 24): the
 certification bases it accepts and its CNCA approval (registry.reference), as plain frozen commands and the steps
 that run them. A section of ``Registry`` (registry.section); the reads are the section base's (``accepted_bases``,
-``approvals``), since an application and a grant read them too.
+``approvals``), since an application and a grant read them too, but for their history.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from registry.commands import Command
+from registry.history import HistoryEntry
 from registry.idempotency import Idempotency
-from registry.reference import MANAGEMENT_SYSTEM, ApprovalList, BasisList
-from registry.section import Section
+from registry.past import Past
+from registry.reference import APPROVAL_LIST_ID, BASIS_LIST_ID, MANAGEMENT_SYSTEM, ApprovalList, BasisList
 from registry.values import Actor, Role, Written
 
 
@@ -34,7 +35,7 @@ class RecordApproval(Command):
     valid_until: date
 
 
-class ReferenceSteps(Section):
+class ReferenceSteps(Past):
     def accept_basis(self, standard: str, version: str, valid_from: date, valid_until: date | None = None,
                      kind: str = MANAGEMENT_SYSTEM, *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
         """R-BASIS-1: a certification basis the body accepts (a management-system standard, or a sector's
@@ -53,6 +54,11 @@ class ReferenceSteps(Section):
         found = self.approval_list() or ApprovalList.start(actor=actor, now=now)
         found.record(number, valid_from, valid_until, actor=actor, now=now)
         return self._commit(found, idempotency=idempotency)
+
+    def reference_history(self) -> list[HistoryEntry]:
+        """Every entry of the accepted bases and of the approvals, in the log's order, each with who recorded it and
+        when (R-REC-1)."""
+        return [e for e in self._history([BASIS_LIST_ID, APPROVAL_LIST_ID]) if e.type != "Started"]
 
 
 def perform(registry: ReferenceSteps, command: object, actor: Actor, key: Idempotency | None) -> Written | None:

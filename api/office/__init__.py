@@ -19,6 +19,7 @@ from api.office import (
     frame,
     lists,
     people,
+    reference,
     regulator,
     routes,
     sectors,
@@ -26,7 +27,7 @@ from api.office import (
 )
 
 MODULES = (routes, work, lists, data_review, case_steps, cases, certificates, people, regulator, admin,
-           sectors)
+           sectors, reference)
 
 
 def install(app: FastAPI) -> None:
