@@ -109,3 +109,14 @@ def test_r_body_1_the_walks_record_the_demo_approval_once(app: Registry, staff: 
     enrol_staff(app, STAFF_SINCE)  # a second enrolment on the same registry
     [approval] = app.approvals()
     assert (approval.number, approval.valid_from, approval.valid_until) == DEMO_APPROVAL
+
+
+def test_r_body_1_a_certificate_issued_before_approvals_were_recorded_reads_none(walk: Walk) -> None:
+    from tests.unit.test_issue_23_old_events import stored_without
+
+    number = reported(walk).decide().number
+    assert number is not None
+    cert_id = walk.app.certificate_by_number(number).id
+    issued = stored_without(walk.app, cert_id, 1, "approval")
+    assert isinstance(issued, Certificate.Issued) and issued.approval is None
+    assert walk.app.get_certificate(number).approval_number == DEMO_APPROVAL[0]
