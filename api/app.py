@@ -30,6 +30,7 @@ from api.routers import (
     people,
     public,
     public_certificates,
+    reference,
     sectors,
     surveillance,
     users,
@@ -175,7 +176,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     # The router tries each router's routes in order: the public lookup first (the hot path), then the routers
     # the back office writes through most (a certification is some twenty requests to cases and certificates).
     for module in (public_certificates, public, cases, certificates, surveillance, organizations, people, pages,
-                   deadlines, log_routes, users, data_review, sectors, calendar):
+                   deadlines, log_routes, users, data_review, sectors, calendar,
+                   reference):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     office.install(app)
     front.install(app)

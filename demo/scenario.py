@@ -106,6 +106,9 @@ def review_surveillance(app: Registry, staff: Staff, number: str, on: date, leve
 
 # R-TEAM-3: the sector the walks' scope falls in, and its code in the body's list.
 SECTOR, SECTOR_CODE = "电力", "D44"
+# R-BODY-1: the body's CNCA approval in the walks and the demo: demo data (no real approval has this number), valid
+# over every date the tests, benchmarks and demo issue certificates on.
+DEMO_APPROVAL = ("CNCA-R-DEMO-001", date(2000, 1, 1), date(2099, 12, 31))
 # R-PREP-2: what the walks' programme is based on.
 PROGRAMME_BASIS = ProgrammeBasis(size="职工约 800 人，单一厂区", scope="电力生产的碳排放管理活动",
                                  facilities_complexity="燃煤锅炉 2 台，排放设施中等复杂",
@@ -295,10 +298,23 @@ def ensure_sector(app: Registry, name: str, code: str, admin: Actor) -> None:
             app.add_sector(name, code, actor=admin)
 
 
-def enrol_staff(app: Registry, on: date) -> Staff:
+def ensure_approval(app: Registry, admin: Actor) -> None:
+    """R-BODY-1: the demo's CNCA approval on record (recorded unless it is there already)."""
+    number, valid_from, valid_until = DEMO_APPROVAL
+    if any(a.number == number for a in app.approvals()):
+        return
+    try:
+        app.record_approval(number, valid_from, valid_until, actor=admin)
+    except ConcurrentChange:
+        if not any(a.number == number for a in app.approvals()):  # another writer recorded another at that moment
+            app.record_approval(number, valid_from, valid_until, actor=admin)
+
+
+def enrol_staff(app: Registry, on: date, approval: bool = True) -> Staff:
     """Enrols an admin, an intake reviewer, a qualified team leader and member, and a decision maker; each of the
-    four who perform a certification function has their qualifications on record (R-STAFF-1), and the walks'
-    sector is in the body's list (R-TEAM-3)."""
+    four who perform a certification function has their qualifications on record (R-STAFF-1), the walks'
+    sector is in the body's list (R-TEAM-3), and, unless ``approval`` is False, the body's demo CNCA approval is on
+    record (R-BODY-1), so that the walks' grants issue certificates."""
 
     def enrol(name: str, by: Actor) -> UUID:
         pid: UUID = app.enrol_person(f"{name}{next(_counter)}", actor=by).ids["person"]
@@ -319,4 +335,6 @@ def enrol_staff(app: Registry, on: date) -> Staff:
         if person is not None:
             qualify(app, person, valid_from, admin)
     ensure_sector(app, SECTOR, SECTOR_CODE, admin)
+    if approval:
+        ensure_approval(app, admin)
     return Staff(admin=admin, intake=intake, leader=leader, member=member, decision=decision)

@@ -85,6 +85,11 @@ grep -q '"name":"电力"' "$TMP/answer" || post /reference/sectors $ADMIN '{"nam
 # Working days (R-CAL-1): each year with its source; a year nobody recorded yet is counted Monday–Friday
 call GET /calendar/years $ADMIN > /dev/null
 grep -o '{"year":2027,"source":"[a-z]*"' "$TMP/answer" || fail "GET /calendar/years does not list 2027"
+# The body's CNCA approval (R-BODY-1): a fresh registry has none, and no certificate is issued on a day none covers.
+# This one is demo data (no real approval has this number; the demo records the same), recorded on the first run.
+call GET /body/approvals $ADMIN > /dev/null
+grep -q '"number":"CNCA-R-DEMO-001"' "$TMP/answer" \
+  || post /body/approvals $ADMIN '{"number":"CNCA-R-DEMO-001","valid_from":"2000-01-01","valid_until":"2099-12-31"}'
 # Application, documents, acceptance, agreement
 post /organizations $INTAKE "{\"uscc\":\"$USCC\",\"name\":\"京西示范电力有限公司（$RUN）\",\"address\":\"北京市海淀区中关村大街1号\"}"
 post /cases $INTAKE "{\"organization_uscc\":\"$USCC\",\"kind\":\"initial\",\"applied_on\":\"2026-09-01\",\"scope\":\"燃煤发电的碳排放管理活动\",\"levels\":[{\"level\":\"organization\",\"method\":\"ISO 14064-1\"}],\"cems_operating_since\":\"2026-01-01\",\"incident_report_commitment\":true,\"sectors\":[\"电力\"]}"

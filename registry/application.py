@@ -41,6 +41,7 @@ from registry.passwords import ScryptHasher
 from registry.ports import STORE, Documents, PasswordHasher, RecordStore
 from registry.reads import Reads
 from registry.records import Records
+from registry.reference_steps import ReferenceSteps
 from registry.replay import Replay
 from registry.repository import Collected, RegistryRepository
 from registry.review_steps import ReviewSteps
@@ -68,8 +69,8 @@ class RegistryConfig:
     read_only: bool = False  # a read replica's: nothing is created in the database (commands fail there)
 
 
-class Registry(Parties, CaseSteps, Deciding, CertificateSteps, SurveillanceSection, ReviewSteps, CalendarSteps, Access,
-               Replay, Reads, Records, Application[UUID]):
+class Registry(Parties, CaseSteps, Deciding, CertificateSteps, SurveillanceSection, ReviewSteps, CalendarSteps,
+               ReferenceSteps, Access, Replay, Reads, Records, Application[UUID]):
     """The certificate registry. ``config`` chooses the store and the issuer; ``clock`` gives today."""
 
     name = "Registry"

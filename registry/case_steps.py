@@ -17,6 +17,7 @@ from registry.documents import content_address
 from registry.errors import InvalidInput
 from registry.idempotency import Idempotency
 from registry.person import Person, person_id
+from registry.reference import check_basis_accepted
 from registry.section import SYSTEM, Section
 from registry.sectors import check_scope_sectors
 from registry.values import (
@@ -54,7 +55,7 @@ class CaseSteps(Section):
               transfer: TransferInfo | None = None, sectors: Sequence[str] = (), actor: Actor,
               idempotency: Idempotency | None = None) -> Written:
         """Records an application (R-APP-1..5, R-GHG-1, R-TRF-1, R-RECERT-1, R-TEAM-3: its scope's sectors from the
-        body's list); answers the case id."""
+        body's list; R-BASIS-1: on a basis the body accepts on its date); answers the case id."""
         org = self.organization_by_uscc(organization_uscc)
         chosen = check_scope_sectors(sectors, self.sectors())
         case_kind = parse_enum(CaseKind, kind, "kind")
@@ -74,6 +75,7 @@ class CaseSteps(Section):
             compliance_information=compliance_information, renewal_of=renewal_of,
             renewal_valid_until=renewal_valid_until, renewal_status_valid=renewal_status_valid, transfer=transfer,
             sectors=chosen, withdrawal=org.withdrawal_gap(), today=self._today(), actor=actor, now=now)
+        check_basis_accepted(case.basis, applied_on, self.accepted_bases())  # R-BASIS-1, on the basis as checked
         org.open_case(case.id, case_kind, applied_on, actor=actor, now=now)
         return self._commit(case, org, case=case.id, idempotency=idempotency)
 

@@ -59,6 +59,7 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
         renews: str | None
         transferred_from: str | None
         surveillance_counts_from: date | None = None  # R-RECERT-2: the recertification audit; else the issue date
+        approval: str | None = None  # R-BODY-1: the body's CNCA approval number (None: issued before it was recorded)
 
         def apply(self, cert: Certificate) -> None:
             cert.number = self.number
@@ -68,6 +69,7 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
             cert.levels = tuple(self.levels)
             cert.basis = self.basis
             cert.issuer = self.issuer
+            cert.approval = self.approval
             cert.issued_on = self.dated
             cert.valid_until = self.valid_until
             cert.next_due_by = self.next_surveillance_due_by
@@ -301,17 +303,19 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
     def issue(cls, *, number: str, case_id: UUID, organization: Organization, scope: str,
               levels: Sequence[ScopeLevel], basis: Basis, issuer: Issuer, issued_on: date,
               valid_until: date | None = None, renews: str | None = None, transferred_from: str | None = None,
-              surveillance_from: date | None = None, actor: Actor, now: datetime) -> Self:
+              surveillance_from: date | None = None, approval: str | None = None, actor: Actor,
+              now: datetime) -> Self:
         """R-CERT-1, R-CERT-2, R-SURV-1: the certificate with its computed validity and first surveillance due;
         R-RECERT-2: a renewal's first surveillance is due within 12 months of the recertification audit
-        (``surveillance_from``), which counts as the last surveillance audit."""
+        (``surveillance_from``), which counts as the last surveillance audit; R-BODY-1: ``approval``, the number of
+        the body's CNCA approval covering the issue date, printed in the certificate's other information."""
         until = valid_until if valid_until is not None else rules.validity_end(issued_on)
         return cls._create(cls.Issued, id=certificate_id(number), number=number, case_id=case_id,
                            organization=organization, scope=scope, levels=tuple(levels), basis=basis,
                            issuer=issuer, valid_until=until,
                            next_surveillance_due_by=rules.next_surveillance_due(surveillance_from or issued_on),
                            renews=renews, transferred_from=transferred_from, surveillance_counts_from=surveillance_from,
-                           actor=actor, effective_on=issued_on, timestamp=now)
+                           approval=approval, actor=actor, effective_on=issued_on, timestamp=now)
 
     # Changes (§11.2)
 

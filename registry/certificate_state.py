@@ -44,6 +44,7 @@ class CertificateState:
         levels: tuple[ScopeLevel, ...]
         basis: Basis
         issuer: Issuer
+        approval: str | None  # R-BODY-1: the body's CNCA approval number it was issued under
         issued_on: date
         valid_until: date
         next_due_by: date

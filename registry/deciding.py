@@ -1,5 +1,6 @@
 """The decision that closes a case (§8.5, §10): a refusal, or a grant that issues the certificate under the next
-number of the year's sequence, never one used before (R-DEC-1, R-SOD-1, R-CERT-1..2). Concurrent grants take
+number of the year's sequence, never one used before (R-DEC-1, R-SOD-1, R-CERT-1..2), on a date the body's CNCA
+approval covers, naming it (R-BODY-1). Concurrent grants take
 numbers from the same sequence; a grant that lost the race takes the next number. A section of ``Registry``
 (registry.section).
 """
@@ -18,6 +19,7 @@ from registry.errors import ConcurrentChange, NotFound
 from registry.idempotency import Idempotency
 from registry.identifiers import certificate_id, number_sequence_id
 from registry.numbering import NumberSequence, sequence_key
+from registry.reference import approval_on
 from registry.section import SYSTEM, Section
 from registry.values import Actor, Written
 from registry.values import Organization as OrganizationDetails
@@ -51,6 +53,7 @@ class Deciding(Section):
         if not grant:
             case.refuse(decided_on, conditions, reasons, unmet, actor=actor, now=now)
             return self._commit(case, idempotency=idempotency)
+        approval = approval_on(decided_on, self.approvals())  # R-BODY-1
         old = self.certificate_by_number(case.renewal_of) if case.renewal_of else None
         if old is not None:
             old.check_renewable(decided_on)
@@ -70,7 +73,7 @@ class Deciding(Section):
             valid_until=transfer.valid_until if transfer else None, renews=case.renewal_of,
             transferred_from=f"{transfer.from_body} {transfer.certificate_number}" if transfer else None,
             surveillance_from=case.stage2_on if case.renewal_of else None,  # R-RECERT-2
-            actor=actor, now=now)
+            approval=approval.number, actor=actor, now=now)
         case.grant(decided_on, conditions, reasons, cert.id, number, actor=actor, now=now)
         org.note_certificate(number, decided_on, actor=actor, now=now)
         if old is not None:

@@ -27,6 +27,8 @@ from registry.errors import InvalidInput, NotFound
 from registry.identifiers import certificate_id, organization_id, validate_uscc
 from registry.organization import Organization
 from registry.person import Person, person_id
+from registry.reference import APPROVAL_LIST_ID, BASIS_LIST_ID, AcceptedBasis, Approval, ApprovalList, BasisList
+from registry.reference import accepted_bases as _accepted_bases
 from registry.sectors import SECTOR_LIST_ID, SectorList
 from registry.values import Actor, Role
 from registry.working_calendar import WORKING_CALENDAR_ID, WorkingCalendar
@@ -85,6 +87,13 @@ class Section:
             raise NotFound(f"no {what}")
         return aggregate
 
+    def _found(self, cls: type[A], aggregate_id: UUID, what: str) -> A | None:
+        """The record, or None where there is none (a list of reference data before its first entry)."""
+        try:
+            return self._get(cls, aggregate_id, what)
+        except NotFound:
+            return None
+
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))
 
@@ -132,6 +141,24 @@ class Section:
         """China's working days as the registry knows them today: the years recorded, else the package's (R-CAL-1)."""
         found = self.working_calendar()
         return found.workdays if found is not None else Workdays()
+
+    def basis_list(self) -> BasisList | None:
+        """The bases the body has recorded (R-BASIS-1), None before the first."""
+        return self._found(BasisList, BASIS_LIST_ID, "basis list")
+
+    def accepted_bases(self) -> tuple[AcceptedBasis, ...]:
+        """Every certification basis the body accepts, each with its validity (R-BASIS-1): CCAI-S-C06:2023 from the
+        start, and those recorded."""
+        return _accepted_bases(self.basis_list())
+
+    def approval_list(self) -> ApprovalList | None:
+        """The body's CNCA approvals as recorded (R-BODY-1), None before the first."""
+        return self._found(ApprovalList, APPROVAL_LIST_ID, "approval list")
+
+    def approvals(self) -> tuple[Approval, ...]:
+        """The body's CNCA approvals (R-BODY-1), each as last recorded, in the order first recorded."""
+        found = self.approval_list()
+        return tuple(found.recorded.values()) if found is not None else ()
 
     def _people(self, ids: Iterable[UUID]) -> list[Person]:
         return [self.person(i) for i in ids]

@@ -178,6 +178,8 @@ class CertificateView:
     programme: dict[str, Any] | None = None
     incidents: tuple[dict[str, Any], ...] = ()
     nonconformities: tuple[dict[str, Any], ...] = ()
+    # R-BODY-1: the number of the body's CNCA approval it was issued under (None: issued before it was recorded).
+    approval_number: str | None = None
 
     def as_shown(self, today: date) -> CertificateView:
         """The certificate as it must be shown on ``today``: a lapsed validity or surveillance never shows as valid,
@@ -209,7 +211,7 @@ class CertificateView:
             versions=tuple({"version": v["version"], "since": v["since"], "scope": v["scope"],
                             "organization": {"name": v["organization"].name, "address": v["organization"].address,
                                              "uscc": v["organization"].uscc}} for v in c.versions),
-            deadlines=tuple(c.open_deadlines()),
+            deadlines=tuple(c.open_deadlines()), approval_number=c.approval,
             **_surveillance_record(c),
         )
 

@@ -20,6 +20,7 @@ from api.office import (
     frame,
     lists,
     people,
+    reference,
     regulator,
     routes,
     sectors,
@@ -27,7 +28,7 @@ from api.office import (
 )
 
 MODULES = (routes, work, lists, data_review, case_steps, cases, certificates, people, regulator, admin,
-           sectors, calendar)
+           sectors, calendar, reference)
 
 
 def install(app: FastAPI) -> None:

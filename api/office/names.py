@@ -233,6 +233,9 @@ EVENTS: dict[str, tuple[str, str]] = {
     "SectorAdded": ("专业领域列入清单", "Sector added to the list"),
     "SectorsRecorded": ("记录认证范围所属专业领域", "Sectors of the scope recorded"),
     "ProgrammeApproved": ("审核方案（少于 4 人日）获批准", "Programme below 4 person-days approved"),
+    # Reference data the body keeps (issue 24: R-BASIS-1, R-BODY-1)
+    "BasisAccepted": ("记录接受的认证依据", "Certification basis accepted"),
+    "ApprovalRecorded": ("记录认证机构批准书", "CNCA approval recorded"),
 }
 
 # People and programme substance (issue 23): registry.values.QualificationKind, TrainingSubject, CycleAudit

@@ -68,6 +68,10 @@ def test_any_text_the_api_accepts_is_published_on_postgresql_and_the_views_keep_
                         callers.intake)
     if not accepted(response, registry, before, "organisation"):
         return
+    # R-BASIS-1: the drawn basis and sector requirements are bases the body accepts, where it takes them as text
+    # (what it refuses there, an application refuses too)
+    for basis in ({"standard": standard, "version": version}, {"standard": sector, "version": "1", "kind": "sector"}):
+        post_raw(client, "/reference/bases", {**basis, "valid_from": "2020-01-01"}, callers.admin)
     body = walk.application(scope=scope, basis={"standard": standard, "version": version,
                                                 "sector_requirements": [sector]})
     before = registry.recorder.max_notification_id()

@@ -18,7 +18,7 @@ from api import certificate_pdf
 from api.cli import main
 from api.signing import check_verify_url, public_key_from_base64
 from demo.dataset import load_demo
-from demo.scenario import enrol_staff
+from demo.scenario import DEMO_APPROVAL, enrol_staff
 from registry.application import Registry, RegistryConfig
 from registry.clock import FixedClock
 from registry.values import Changes
@@ -79,6 +79,15 @@ def test_r_cert_1_the_pdf_carries_every_item_of_section_10_1(client: TestClient,
         assert english in text
     assert "第 2 版" in text and "Version 2" in text  # the demo changed this certificate's address
     assert "\ufffd" not in text and "□" not in text
+
+
+def test_r_body_1_the_approval_number_is_in_the_certificate_s_other_information(
+        client: TestClient, callers: Callers, registry: Registry, demo_number: str, tmp_path: Path) -> None:
+    number = registry.get_certificate(demo_number).approval_number
+    assert number == DEMO_APPROVAL[0]  # the demo's approval, recorded by its enrolment
+    flat = re.sub(r"\s+", "", text_of(fetch(client, callers, demo_number, tmp_path)))
+    other = flat[flat.index("其他信息"):]
+    assert f"发证机构批准书编号{number}" in other and f"CNCAapprovalNo.{number}" in other
 
 
 def test_r_cert_3_the_number_is_printed_beneath_the_mark(client: TestClient, callers: Callers, demo_number: str,

@@ -26,6 +26,12 @@ CONFIRMED: dict[str, bool | None] = {
 CONDITIONS_WITHOUT_SECTOR = ("legal_compliance", "management_improved", "no_penalty")
 
 
+def with_sector_basis(walk: Walk) -> Walk:
+    """The walk's body accepts the sector requirements SECTOR_BASIS names (R-BASIS-1)."""
+    walk.app.accept_basis("电力行业认证要求", "2024", date(2024, 1, 1), kind="sector", actor=walk.staff.admin)
+    return walk
+
+
 def last_event(app: Registry, aggregate_id: UUID) -> Any:
     return list(app.events.get(aggregate_id))[-1]
 
@@ -79,7 +85,7 @@ def test_r_dec_1_sector_requirements_may_stay_open_where_none_apply(walk: Walk) 
 
 def test_r_dec_1_sector_requirements_must_be_confirmed_where_they_apply(walk: Walk) -> None:
     # given a case whose basis names a sector's certification requirements
-    reported(walk, apply={"basis": SECTOR_BASIS})
+    reported(with_sector_basis(walk), apply={"basis": SECTOR_BASIS})
     # when the grant leaves the sector condition open, then it is refused
     with refused(walk.app, RuleViolation, "R-DEC-1", "§8.5.2"):
         walk.decide(conditions={**CONFIRMED, "sector_requirements": None})
@@ -89,7 +95,7 @@ def test_r_dec_1_sector_requirements_must_be_confirmed_where_they_apply(walk: Wa
 
 
 def test_r_dec_1_refusal_records_an_open_sector_requirement_as_unmet(walk: Walk) -> None:
-    reported(walk, apply={"basis": SECTOR_BASIS})
+    reported(with_sector_basis(walk), apply={"basis": SECTOR_BASIS})
     walk.decide(grant=False, conditions={**CONFIRMED, "sector_requirements": None}, reasons="行业要求未确认")
     assert tuple(last_event(walk.app, walk.case).unmet) == ("sector_requirements",)
 

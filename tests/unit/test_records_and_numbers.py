@@ -51,9 +51,11 @@ from registry.values import (
 from tests.conftest import STAFF_SINCE, TODAY
 from tests.factories import certified, invalid
 
-# Facts without a business date (the body's sector list is reference data: R-TEAM-3).
+# Facts without a business date (the body's sector list, accepted bases and CNCA approvals are reference data:
+# R-TEAM-3, R-BASIS-1, R-BODY-1; their validity is data of their own).
 UNDATED = {"Person.Enrolled", "Organization.Registered", "NumberSequence.Started", "SectorList.Started",
-           "SectorList.SectorAdded"}
+           "SectorList.SectorAdded", "BasisList.Started", "BasisList.BasisAccepted", "ApprovalList.Started",
+           "ApprovalList.ApprovalRecorded"}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -363,6 +365,9 @@ def build_history(app: Registry, clock: FixedClock) -> dict[str, Any]:
         reviewed.day(8), actor=staff.leader_actor)
     app.record_review_findings(reviewed.case, ReviewFindings("有代表性", "边界完整", "准确"), reviewed.day(8),
                                actor=staff.leader_actor)
+    # R-BASIS-1: a sector's certification requirements accepted as a further basis (the approval of R-BODY-1 is
+    # enrol_staff's)
+    app.accept_basis("电力行业认证要求", "2024", date(2024, 1, 1), date(2028, 12, 31), "sector", actor=staff.admin)
     # R-PREP-2: a programme below 4 person-days, justified and approved by a decision maker
     small = Walk(app, staff, date(2026, 3, 2)).to_acceptance().agree()
     small.programme(person_days=Decimal("3.5"), justification="单一厂区，工艺简单")
