@@ -69,7 +69,8 @@ def test_on_postgresql_a_documents_bytes_commit_with_its_event_or_not_at_all(wal
     content = "工艺流程图 — 2026".encode()
     digest = hashlib.sha256(content).hexdigest()
     stale.receive_document(DocumentKind.PROCESS_FLOW_CHART, date(2026, 3, 3), digest, len(content), "text/plain",
-                           "flow.txt", today=app.clock.today(), actor=walk.staff.intake, now=app.clock.now())
+                           "flow.txt", workdays=app.workdays(), today=app.clock.today(), actor=walk.staff.intake,
+                           now=app.clock.now())
 
     with pytest.raises(ConcurrentChange):
         app._commit_with_bytes(content, stale, sha256=digest)
