@@ -126,6 +126,11 @@ class LogFollower:
             found = read[aggregate_id] = self._get(aggregate_id, load, copy)
         return found
 
+    @staticmethod
+    def reading() -> bool:
+        """Whether the running block is a page's (``following(reading=True)``)."""
+        return _READ.get() is not None
+
     def remember(self, aggregate_id: UUID, fold: Callable[[], Any]) -> None:
         """In a page's block, a record whose every event the page has read anyway (its history): a later load of
         it answers ``fold()`` of those, not another read of them. Elsewhere, or once the page loaded it, nothing."""

@@ -40,8 +40,8 @@ class RegistryRepository(Repository[UUID]):
     def remember(self, events: Iterable[Any]) -> None:
         """Every event of some records, in order, that a page has read (a history): in the page's block, a later
         load of one of them folds its events here instead of reading them again (``LogFollower.remember``)."""
-        if self.follower is None:
-            return
+        if self.follower is None or not self.follower.reading():
+            return  # not in a page's block: nothing would keep them (the API's history reads)
         by_record: dict[UUID, list[Any]] = {}
         for event in events:
             by_record.setdefault(event.originator_id, []).append(event)
