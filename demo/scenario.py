@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from demo.documents import sample_pdf
 from registry.application import SYSTEM, Registry
 from registry.calendar import add_months, add_years
 from registry.data_review import (
@@ -166,7 +167,7 @@ class Walk:
     def documents(self, on: date | None = None, skip: tuple[DocumentKind, ...] = ()) -> Walk:
         for kind in DocumentKind:
             if kind not in skip:
-                self.app.receive_document(self.case, kind, on or self.day(1), f"{kind.value} {self.uscc}".encode(),
+                self.app.receive_document(self.case, kind, on or self.day(1), sample_pdf(f"{kind.value} {self.uscc}"),
                                           content_type="application/pdf", filename=f"{kind.value}.pdf",
                                           actor=self.staff.intake)
         return self

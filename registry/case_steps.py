@@ -10,11 +10,12 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from registry import rules
+from registry import rules, text
 from registry.calendar import Workdays
 from registry.case import Case
 from registry.documents import content_address
 from registry.errors import InvalidInput
+from registry.formats import record_format
 from registry.idempotency import Idempotency
 from registry.person import Person, person_id
 from registry.reference import check_basis_accepted
@@ -82,13 +83,16 @@ class CaseSteps(Section):
     def receive_document(self, case_id: UUID | str, kind: DocumentKind | str, received_on: date, content: bytes,
                          *, content_type: str = "application/octet-stream", filename: str = "",
                          actor: Actor, idempotency: Idempotency | None = None) -> Written:
-        """R-APP-4: stores the document's bytes by SHA-256 and records it on the case's checklist."""
+        """R-APP-4: stores the document's bytes by SHA-256 and records it on the case's checklist, with the format
+        its bytes are of (R-REC-5: a non-editable one; what the sender declared is checked, not kept)."""
         case = self.case_by_id(case_id)
         doc_kind = parse_enum(DocumentKind, kind, "kind")
+        text.check_document_type("content_type", content_type)
         sha256 = content_address(content)
+        recorded_type = record_format(content)
         now = self.clock.now()
         found = self.working_calendar()
-        case.receive_document(doc_kind, received_on, sha256, len(content), content_type, filename,
+        case.receive_document(doc_kind, received_on, sha256, len(content), recorded_type, filename,
                               workdays=found.workdays if found is not None else Workdays(), today=self._today(),
                               actor=actor, now=now)
         if not case.notice_fallback_years or (found is not None and case.id in found.waiting):

@@ -18,7 +18,7 @@ from registry.intake import CaseIntake
 def content_address(content: bytes) -> str:
     """The SHA-256 (hex) by which bytes are stored and referred to from events (R-APP-4, R-REC-3)."""
     if not content:
-        raise InvalidInput("file", "the file is empty")
+        raise InvalidInput("file", "文件为空 / the file is empty")
     return hashlib.sha256(content).hexdigest()
 
 

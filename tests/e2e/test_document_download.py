@@ -5,6 +5,7 @@ octet-stream. The domain refuses hostile names and types today; what an older re
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from urllib.parse import unquote
 
@@ -16,6 +17,7 @@ from demo.scenario import Walk, enrol_staff
 from registry.application import Registry
 from registry.documents import CaseDocument
 from registry.text import document_content_type as served_type  # what a download is served as
+from registry.values import DocumentKind
 from tests.conftest import STAFF_SINCE
 from tests.e2e.conftest import Callers
 
@@ -68,14 +70,21 @@ def test_the_name_goes_out_as_an_ascii_filename_and_the_exact_utf8_filename_star
     assert unquote(star_part.removeprefix("filename*=UTF-8''")) == "碳评审报告 2026.pdf"
 
 
-def test_an_html_upload_is_downloaded_as_an_octet_stream_attachment_never_inline(
+def test_an_html_upload_is_refused_and_one_kept_from_before_is_an_octet_stream_attachment_never_inline(
         client: TestClient, callers: Callers, walk: Walk) -> None:
     page = b"<html><script>alert(document.cookie)</script></html>"
     upload = client.post(f"{API}/{walk.case}/documents", headers=callers.intake.headers,
                          data={"kind": "carbon_review_report", "received_on": "2026-03-03"},
                          files={"file": ("report.html", page, "text/html")})
+    assert upload.status_code == 422 and upload.json()["rule"] == "R-REC-5"  # non-editable formats only
+    # As a document received before R-REC-5 was enforced was recorded: an octet-stream named report.html.
+    case, sha256 = walk.app.case_by_id(walk.case), hashlib.sha256(page).hexdigest()
+    case.receive_document(DocumentKind.CARBON_REVIEW_REPORT, date(2026, 3, 3), sha256, len(page),
+                          "application/octet-stream", "report.html", workdays=walk.app.workdays(),
+                          today=walk.app.clock.today(), actor=walk.staff.intake, now=walk.app.clock.now())
+    walk.app._commit_with_bytes(page, case, sha256=sha256)
 
-    response = client.get(f"{API}/{walk.case}/documents/{upload.json()['sha256']}", headers=callers.regulator.headers)
+    response = client.get(f"{API}/{walk.case}/documents/{sha256}", headers=callers.regulator.headers)
 
     assert response.status_code == 200 and response.content == page
     assert response.headers["content-type"] == "application/octet-stream"

@@ -36,7 +36,8 @@ def count_loads(app: Registry) -> Counter[UUID]:
 
 def receive(app: Registry, walk: Walk, kind: DocumentKind) -> None:
     with app.following():
-        app.receive_document(walk.case, kind, date(2026, 3, 3), kind.value.encode(), actor=walk.staff.intake)
+        app.receive_document(walk.case, kind, date(2026, 3, 3), f"%PDF-1.7 {kind.value}".encode(),
+                             actor=walk.staff.intake)
 
 
 def test_a_command_takes_the_records_it_is_sure_of_from_the_cache_without_a_query(walk: Walk) -> None:
@@ -83,7 +84,8 @@ def test_a_second_load_in_one_command_asks_the_log(walk: Walk) -> None:
     loads = count_loads(app)
     with app.following():
         first = app.case_by_id(walk.case)
-        app.receive_document(walk.case, DocumentKind.SITES_LIST, date(2026, 3, 3), b"x", actor=walk.staff.intake)
+        app.receive_document(walk.case, DocumentKind.SITES_LIST, date(2026, 3, 3), b"%PDF-1.7 x",
+                             actor=walk.staff.intake)
         again = app.case_by_id(walk.case)
     assert loads[walk.case] == 2  # the first from memory; the command's own load and the read after it, not
     assert again.version == first.version + 1

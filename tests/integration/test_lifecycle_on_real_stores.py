@@ -48,7 +48,7 @@ def test_the_whole_lifecycle_survives_a_restart(app: Registry, walk: Walk, open_
 
 def test_documents_are_kept_in_the_same_database_by_sha256(walk: Walk, open_registry: OpenRegistry) -> None:
     walk.organization().apply()
-    content = "碳评审报告 — 2026".encode()
+    content = "%PDF-1.7 碳评审报告 — 2026".encode()
     sha = walk.app.receive_document(walk.case, "carbon_review_report", date(2026, 3, 3), content,
                                     actor=walk.staff.intake).ids["sha256"]
 
@@ -65,8 +65,9 @@ def test_on_postgresql_a_documents_bytes_commit_with_its_event_or_not_at_all(wal
         pytest.skip("SQLite stores the bytes first, in a transaction of their own (an orphan is harmless)")
     walk.organization().apply()
     stale = app.case_by_id(walk.case)  # loaded before another command changes the case
-    app.receive_document(walk.case, "carbon_review_report", date(2026, 3, 3), b"first", actor=walk.staff.intake)
-    content = "工艺流程图 — 2026".encode()
+    app.receive_document(walk.case, "carbon_review_report", date(2026, 3, 3), b"%PDF-1.7 first",
+                         actor=walk.staff.intake)
+    content = "%PDF-1.7 工艺流程图 — 2026".encode()
     digest = hashlib.sha256(content).hexdigest()
     stale.receive_document(DocumentKind.PROCESS_FLOW_CHART, date(2026, 3, 3), digest, len(content), "text/plain",
                            "flow.txt", workdays=app.workdays(), today=app.clock.today(), actor=walk.staff.intake,
@@ -94,11 +95,11 @@ def test_on_postgresql_a_log_made_before_the_insert_function_is_given_it_when_op
         curs.execute(f"DROP FUNCTION {function}")
 
     again = open_registry()
-    written = walk.apply().app.receive_document(walk.case, "carbon_review_report", date(2026, 3, 3), b"report",
-                                                 actor=walk.staff.intake)
+    written = walk.apply().app.receive_document(walk.case, "carbon_review_report", date(2026, 3, 3),
+                                                 b"%PDF-1.7 report", actor=walk.staff.intake)
 
     assert written.position == again.recorder.max_notification_id()
-    assert again.document(written.ids["sha256"]) == b"report"
+    assert again.document(written.ids["sha256"]) == b"%PDF-1.7 report"
     assert [n.id for n in again.recorder.select_notifications(1, 1000)][-1] == written.position
 
 
@@ -115,7 +116,7 @@ def test_on_postgresql_a_block_of_commands_takes_one_connection_and_a_lost_one_i
     def receive(kind: str) -> int:
         """Records a document; answers the connections it took from the pool."""
         before = pool.get_stats()["requests_num"]
-        app.receive_document(walk.case, kind, date(2026, 3, 3), kind.encode(), actor=walk.staff.intake)
+        app.receive_document(walk.case, kind, date(2026, 3, 3), f"%PDF-1.7 {kind}".encode(), actor=walk.staff.intake)
         return int(pool.get_stats()["requests_num"] - before)
 
     assert receive("application_form") > 1  # loads, checks and the insert, each on a connection of its own
@@ -155,6 +156,6 @@ def test_on_postgresql_the_pool_pings_only_a_connection_its_server_left(walk: Wa
         for pid in pids:
             admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
 
-    app.receive_document(walk.case, "application_form", date(2026, 3, 3), b"form", actor=walk.staff.intake)
+    app.receive_document(walk.case, "application_form", date(2026, 3, 3), b"%PDF-1.7 form", actor=walk.staff.intake)
     assert pings, "a lost connection was handed out unchecked"
     assert "application_form" in app.get_case(walk.case).documents

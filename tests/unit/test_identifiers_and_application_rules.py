@@ -287,7 +287,7 @@ def test_r_app_4_acceptance_dated_before_the_last_document_arrived_is_refused(wa
 
 def test_r_app_4_a_document_is_stored_as_bytes_by_its_sha256(walk: Walk) -> None:
     walk.organization().apply()
-    content = "碳评审报告（2026年度）".encode()
+    content = b"%PDF-1.7\n" + "碳评审报告（2026年度）".encode()
 
     written = walk.app.receive_document(walk.case, DocumentKind.CARBON_REVIEW_REPORT, walk.day(1), content,
                                         content_type="application/pdf", filename="碳评审报告.pdf",
