@@ -30,6 +30,7 @@ from api.routers import (
     people,
     public,
     public_certificates,
+    records,
     reference,
     sectors,
     surveillance,
@@ -177,7 +178,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     # the back office writes through most (a certification is some twenty requests to cases and certificates).
     for module in (public_certificates, public, cases, certificates, surveillance, organizations, people, pages,
                    deadlines, log_routes, users, data_review, sectors, calendar,
-                   reference):
+                   reference, records):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     office.install(app)
     front.install(app)

@@ -99,8 +99,8 @@ class Writer:
         in one of the worker's command threads; answers the log position, the ids named in ``fields`` (API name =
         the command's name for it) and, for a command that issues one, the token (``null`` on a replay: the
         registry keeps only its digest; never cached: api.edge marks it no-store)."""
-        if command.role is not self.role:  # the edge judges a large body's caller by the route's role
-            raise TypeError(f"{type(command).__name__} is sent by {command.role.value}, its route acts as "
+        if command.acting_role() is not self.role:  # the edge judges a large body's caller by the route's role
+            raise TypeError(f"{type(command).__name__} is sent by {command.acting_role().value}, its route acts as "
                             f"{self.role.value}")
         caller = Caller(self.token, self.key, "" if self.key is None else self._digest(body))
         threads: ThreadPoolExecutor = self.request.app.state.commands
@@ -177,6 +177,14 @@ def unjudged_caller(request: Request) -> tuple[str | None, Role] | None:
     return token, role
 
 
+async def _step_writers(request: Request, response: Response, credentials: Bearer,
+                        key: IdempotencyKey = None) -> Callable[[Role], Writer]:
+    """The ``Writer`` of a route whose role is the step's it acts on (a correction: the corrected event's)."""
+    registry = await get_registry(request)
+    return lambda role: Writer(registry, role, _token(credentials), key, request, response)
+
+
+StepWriters = Annotated[Callable[[Role], Writer], Depends(_step_writers)]
 Intake = Annotated[Writer, Depends(acting_as(Role.INTAKE))]
 Auditor = Annotated[Writer, Depends(acting_as(Role.AUDITOR))]
 Decision = Annotated[Writer, Depends(acting_as(Role.DECISION))]

@@ -579,6 +579,9 @@ class HistoryEvent(BaseModel):
     data: dict[str, Any]
     leaf_hash: str = Field(description="hex SHA-256: the event's leaf in the log's Merkle tree (RFC 9162), to ask "
                                        "/api/v1/log/proofs/inclusion for its proof")
+    corrections: list[dict[str, Any]] = Field(default=[], description=(
+        "R-REC-6: the later corrections of this event's fields, oldest first, each {field, value, was, position, "
+        "reason, on}; data stays as recorded (the leaf hash proves it), a view shows each field's latest value"))
 
 
 class History(BaseModel):

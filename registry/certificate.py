@@ -170,6 +170,8 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
         description: str
         additional_audit_due_by: date
 
+        correctable = {"description": text.PROSE}
+
         def apply(self, cert: Certificate) -> None:
             cert.incidents[self.incident_id] = {
                 "kind": self.kind, "occurred_on": self.occurred_on, "reported_on": self.dated,
@@ -181,6 +183,8 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
         ref: str
         evidence: str
         late: bool
+
+        correctable = {"evidence": text.PROSE}
 
         def apply(self, cert: Certificate) -> None:
             cert.surveillance_ncs[self.ref]["closed_on"] = self.dated
@@ -224,6 +228,8 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
         detail: str
         due_by: date
 
+        correctable = {"source": text.PROSE, "detail": text.PROSE}
+
         def apply(self, cert: Certificate) -> None:
             cert.grounds[self.ground_id] = {"ground": self.ground, "known_on": self.dated, "source": self.source,
                                             "due_by": self.due_by, "settled_on": None}
@@ -236,6 +242,8 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
         late: bool
         grounds: tuple[UUID, ...] = ()  # R-SUS-3: the recorded grounds this measure is taken on
 
+        correctable = {"detail": text.PROSE}
+
         def apply(self, cert: Certificate) -> None:
             cert._set_status(Status.SUSPENDED, self.dated)
             cert.suspension_ground = self.ground
@@ -243,6 +251,8 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
 
     class Reinstated(RegistryAggregate.Event):
         evidence: str
+
+        correctable = {"evidence": text.PROSE}
 
         def apply(self, cert: Certificate) -> None:
             cert._set_status(Status.VALID, self.dated)
@@ -255,6 +265,8 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
         due_by: date  # R-SUS-1
         late: bool
         grounds: tuple[UUID, ...] = ()  # R-SUS-3
+
+        correctable = {"detail": text.PROSE}
 
         def apply(self, cert: Certificate) -> None:
             cert._set_status(Status.WITHDRAWN, self.dated)
@@ -271,6 +283,8 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
         trigger_on: date
         due_by: date  # R-CAN-1
         late: bool
+
+        correctable = {"detail": text.PROSE}
 
         def apply(self, cert: Certificate) -> None:
             cert._set_status(Status.CANCELLED, self.dated)

@@ -8,7 +8,7 @@ of the ``Registry`` method of the same step, which the scheduler, the command li
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -50,6 +50,10 @@ class Command:
 
     role: ClassVar[Role]
     issues_token: ClassVar[bool] = False  # its answer carries a token, shown that once
+
+    def acting_role(self) -> Role:
+        """The role its sender acts in: the class's, but for a correction, which is the corrected step's."""
+        return self.role
 
 
 @dataclass(frozen=True)
@@ -460,3 +464,37 @@ class ApproveProgramme(Command):
     case_id: UUID | str
     approved_on: date
     note: str = ""
+
+
+# Records (§13)
+
+
+@dataclass(frozen=True)
+class Correct(Command):
+    """R-REC-6: a correction of the event at log position ``corrects`` of the record ``kind`` ``key`` names, made in
+    the role of the step it corrects (``step_role``, which the registry checks against the corrected event)."""
+
+    role = Role.ADMIN  # the class's role is not the one acted in: ``acting_role``
+    kind: str  # case or certificate
+    key: str
+    corrects: int
+    changes: Mapping[str, str]
+    reason: str
+    step_role: Role
+    on: date | None = None  # today when not given
+
+    def acting_role(self) -> Role:
+        return self.step_role
+
+
+@dataclass(frozen=True)
+class FilePaperOriginal(Command):
+    """R-REC-3: the scan of a signed paper original, filed on the record ``kind`` ``key`` names."""
+
+    role = Role.INTAKE
+    kind: str  # case or certificate
+    key: str
+    scan: bytes
+    description: str
+    held_at: str
+    on: date | None = None  # today when not given

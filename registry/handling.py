@@ -26,9 +26,11 @@ from registry.commands import (
     Command,
     ConductStage1,
     ConductStage2,
+    Correct,
     Decide,
     DecideAcceptance,
     EnrolPerson,
+    FilePaperOriginal,
     PlanProgramme,
     ReceiveDocument,
     RecordEvaluation,
@@ -120,8 +122,9 @@ def handle(registry: Registry, command: Command, caller: Caller) -> Handled:
     """``command`` run for ``caller`` acting in the command's role, on one connection and with the records it loads
     brought up to date from the log at its start; once per idempotency key, when the caller gives one."""
     with registry.one_connection(), registry.following():
-        user = authorize(registry, caller.token, command.role, caller.signed_in)
-        actor = Actor(user.person, command.role)
+        role = command.acting_role()
+        user = authorize(registry, caller.token, role, caller.signed_in)
+        actor = Actor(user.person, role)
         if caller.key is None:
             return perform(registry, command, actor)
         # Keys are the calling user's own: two users acting as one person never answer each other's requests.
@@ -231,6 +234,14 @@ def perform(registry: Registry, command: Command, actor: Actor, key: Idempotency
         case ChangeCertificate() as c:
             return Handled(registry.change_certificate(c.number, c.request_id, c.changed_on, actor=actor,
                                                        idempotency=key))
+        case Correct() as c:
+            on = c.on or registry.clock.today()
+            return Handled(registry.record_correction(c.kind, c.key, c.corrects, c.reason, on, changes=c.changes,
+                                                      actor=actor, idempotency=key))
+        case FilePaperOriginal() as c:
+            on = c.on or registry.clock.today()
+            return Handled(registry.file_paper_original(c.kind, c.key, c.scan, c.description, c.held_at, on,
+                                                        actor=actor, idempotency=key))
         case RecordGround() as c:
             return Handled(registry.record_ground(c.number, c.ground, c.known_on, c.source, c.detail, actor=actor,
                                                   idempotency=key))

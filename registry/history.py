@@ -48,6 +48,16 @@ class HistoryEntry:
     actor: dict[str, Any]
     data: dict[str, Any]
     leaf_hash: str  # hex: the event's leaf in the log's Merkle tree (registry/entries.py), for inclusion proofs
+    # R-REC-6: the later corrections of this event's fields, oldest first, each {field, value, was, position,
+    # reason, on}; ``data`` stays as recorded (its leaf hash proves it), ``shown`` is what a view shows.
+    corrections: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def shown(self) -> dict[str, Any]:
+        """The event's data with each corrected field at its latest corrected value."""
+        if not self.corrections:
+            return self.data
+        return {**self.data, **{c["field"]: c["value"] for c in self.corrections}}
 
 
 def entry(position: int, event: RegistryAggregate.Event, leaf_hash: bytes) -> HistoryEntry:
@@ -59,6 +69,28 @@ def entry(position: int, event: RegistryAggregate.Event, leaf_hash: bytes) -> Hi
                         recorded_at=event.timestamp,
                         actor={"person": plain(event.actor.person), "role": event.actor.role.value}, data=data,
                         leaf_hash=leaf_hash.hex())
+
+
+def corrected(entries: list[HistoryEntry]) -> list[HistoryEntry]:
+    """``entries`` with each correction's new values (R-REC-6) on the entry of the event it corrects, when both are
+    in the list; the correction's own entry stays as it is, so the history shows both."""
+    found: dict[tuple[UUID, int], list[dict[str, Any]]] = {}
+    shown: dict[tuple[UUID, int], dict[str, Any]] = {}
+    for e in entries:
+        shown[e.record_id, e.version] = dict(e.data)
+        if e.type != "CorrectionRecorded" or not e.data.get("changes"):
+            continue
+        target = (e.record_id, int(e.data["corrects_version"]))
+        for field_name, value in e.data["changes"].items():
+            before = shown.get(target, {})
+            found.setdefault(target, []).append({
+                "field": field_name, "value": value, "was": before.get(field_name), "position": e.position,
+                "reason": e.data.get("detail", ""), "on": e.effective_on.isoformat() if e.effective_on else None})
+            before[field_name] = value
+    if not found:
+        return entries
+    return [dataclasses.replace(e, corrections=tuple(found[e.record_id, e.version]))
+            if (e.record_id, e.version) in found else e for e in entries]
 
 
 def day_of(event: RegistryAggregate.Event) -> date:

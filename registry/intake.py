@@ -7,7 +7,7 @@ Every application is recorded, eligible or not; eligibility and completeness are
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -74,6 +74,7 @@ class CaseIntake(RegistryAggregate):
         required_cems_months: int
         gaps: tuple[dict[str, str], ...]  # eligibility gaps (rule, clause, detail) found on the application
         sectors: tuple[str, ...] = ()  # R-TEAM-3: the scope's sectors, from the body's list (none before issue 23)
+        correctable = {"scope": text.SCOPE, "permits": text.PROSE, "compliance_information": text.PROSE}
 
         def apply(self, case: CaseIntake) -> None:
             case.organization_uscc = self.organization_uscc
@@ -324,6 +325,17 @@ class CaseIntake(RegistryAggregate):
     @property
     def missing_documents(self) -> list[DocumentKind]:
         return rules.missing_documents(self.documents)
+
+    def check_correction(self, event_name: str, changes: Mapping[str, str]) -> None:
+        """R-REC-6 with R-CHG-1: the scope applied for is corrected until a certificate is granted on it; after
+        that, what the certificate says is changed by the change procedure."""
+        if event_name == "Applied" and "scope" in changes and self.stage is Stage.GRANTED:
+            raise RuleViolation("R-REC-6", "§13", "证书已按此范围颁发，范围须经变更程序改变 / a certificate was "
+                                                  "granted on this scope: it changes by the change procedure")
+
+    def take_correction(self, event_name: str, changes: dict[str, str]) -> None:
+        if event_name == "Applied" and "scope" in changes:
+            self.scope = changes["scope"]
 
     def receive_document(self, kind: DocumentKind, received_on: date, sha256: str, size: int, content_type: str,
                          filename: str, *, workdays: Workdays, today: date, actor: Actor, now: datetime) -> None:

@@ -12,7 +12,7 @@ from uuid import UUID
 from registry.base import RegistryAggregate
 from registry.entries import entry_of
 from registry.errors import NotFound
-from registry.history import HistoryEntry, entry, fold_as_of
+from registry.history import HistoryEntry, corrected, entry, fold_as_of
 from registry.identifiers import certificate_id
 from registry.repository import RegistryRepository
 from registry.section import A, Section
@@ -40,7 +40,8 @@ class Past(Section):
         # A page showing the history and the records (the certificate page: each case's data review) folds them
         # from these events, not from a second read of them.
         cast(RegistryRepository, self.repository).remember(events)
-        return [entry(n.id, event, entry_of(n).leaf_hash) for n, event in zip(stored, events, strict=True)]
+        return corrected([entry(n.id, event, entry_of(n).leaf_hash)
+                          for n, event in zip(stored, events, strict=True)])
 
     def record_events(self, aggregate_id: UUID) -> list[RegistryAggregate.Event]:
         """A record's events, oldest first (none when there is no such record). In a page's block, a later load of

@@ -5,16 +5,17 @@ A mixin of the application: it works on any record the registry keeps, named by 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from registry import rules
-from registry.documents import content_address
-from registry.errors import InvalidInput
+from registry.base import RegistryAggregate
+from registry.documents import CaseDocument, content_address
+from registry.errors import InvalidInput, NotFound, NotPermitted
+from registry.formats import record_format
+from registry.idempotency import Idempotency
 from registry.values import Actor, Written
-
-if TYPE_CHECKING:
-    from registry.base import RegistryAggregate
 
 
 class Records:
@@ -31,23 +32,58 @@ class Records:
         subject: RegistryAggregate = finders[kind](key)
         return subject
 
-    def record_correction(self, kind: str, key: str, corrects_version: int, detail: str, on: date, *,
-                          actor: Actor) -> Written:
-        """R-REC-2: a correction refers to the event (the record's version) it corrects; nothing is edited."""
+    def corrected_event(self, kind: str, key: str, corrects: int) -> RegistryAggregate.Event:
+        """The event at log position ``corrects``, one of the record ``kind`` ``key`` names (R-REC-6)."""
         app: Any = self
         subject = self._subject(kind, key)
+        found = app.recorder.select_notifications(start=corrects, limit=1) if corrects >= 1 else []
+        if not found or found[0].id != corrects or found[0].originator_id != subject.id:
+            raise InvalidInput("corrects", f"位置 {corrects} 上没有本记录的事件 / no event of this record is at "
+                                           f"position {corrects}")
+        event: RegistryAggregate.Event = app.mapper.to_domain_event(found[0])
+        return event
+
+    def record_correction(self, kind: str, key: str, corrects: int, detail: str, on: date, *,
+                          changes: Mapping[str, str] | None = None, actor: Actor,
+                          idempotency: Idempotency | None = None) -> Written:
+        """R-REC-2 and R-REC-6: a correction names the event it corrects by its position in the log, says why
+        (``detail``) and gives the right value of the fields named in ``changes``; nothing is edited. It is made
+        in the role of the step it corrects."""
+        app: Any = self
+        subject = self._subject(kind, key)
+        corrected = self.corrected_event(kind, key, corrects)
+        if changes and actor.role is not corrected.actor.role:
+            role = corrected.actor.role.value
+            raise NotPermitted(f"更正须以被更正步骤的角色（{role}）进行 / a correction is made in the role of the "
+                               f"step it corrects ({role})")
         rules.check_not_future("on", on, app.clock.today())
-        subject.record_correction(corrects_version, detail, on=on, actor=actor, now=app.clock.now())
-        written: Written = app._commit(subject)
+        subject.record_correction(corrected, detail, changes or {}, on=on, actor=actor, now=app.clock.now())
+        written: Written = app._commit(subject, idempotency=idempotency)
         return written
 
     def file_paper_original(self, kind: str, key: str, scan: bytes, description: str, held_at: str, on: date, *,
-                            actor: Actor) -> Written:
-        """R-REC-3: stores the scan of a signed original by hash and records where the original is held."""
+                            actor: Actor, idempotency: Idempotency | None = None) -> Written:
+        """R-REC-3: stores the scan of a signed original by hash and records where the original is held; the scan is
+        a PDF or an image (R-REC-5)."""
         app: Any = self
         subject = self._subject(kind, key)
         rules.check_not_future("on", on, app.clock.today())
         sha256 = content_address(scan)
-        subject.file_paper_original(sha256, description, held_at, on=on, actor=actor, now=app.clock.now())
-        written: Written = app._commit_with_bytes(scan, subject, sha256=sha256)
+        content_type = record_format(scan)
+        subject.file_paper_original(sha256, description, held_at, content_type, on=on, actor=actor,
+                                    now=app.clock.now())
+        written: Written = app._commit_with_bytes(scan, subject, sha256=sha256, idempotency=idempotency)
         return written
+
+    def paper_original(self, kind: str, key: str, sha256: str) -> CaseDocument:
+        """The scan of a signed original filed on the record (R-REC-3), with its description as its kind; one filed
+        on another record is not found on this one."""
+        app: Any = self
+        subject = self._subject(kind, key)
+        filed = None
+        for event in app.events.get(subject.id):
+            if isinstance(event, RegistryAggregate.PaperOriginalFiled) and event.sha256 == sha256:
+                filed = event
+        if filed is None:
+            raise NotFound(f"{kind} {key} 没有此纸质原件扫描件 / holds no paper original {sha256}")
+        return CaseDocument(sha256, "paper_original", filed.content_type, "", app.document(sha256))

@@ -7,7 +7,9 @@ the defaults of ``demo.scenario.Walk``; every person and organisation they make 
 
 from __future__ import annotations
 
+import io
 import threading
+import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -157,3 +159,31 @@ def renamed_below_the_api(app: Registry, staff: Staff, number: str, escaped: str
     positions = app.recorder.insert_events([replace(stored[0], state=state)])
     assert positions
     return positions[0]
+
+
+def position_of(app: Registry, record_id: UUID, version: int) -> int:
+    """The log position of the record's event ``version`` (R-REC-6 names a corrected event so); a position no event
+    of the record has when there is no such version."""
+    for stored in app.store.positioned_events(app.recorder, [record_id]):
+        if stored.originator_version == version:
+            return int(stored.id)
+    return 10**9
+
+
+def docx() -> bytes:
+    """R-REC-5: an Office Open XML document as Word writes it: a zip whose first entry is [Content_Types].xml and
+    which holds word/."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        package.writestr("word/document.xml", "<w:document/>")
+    return out.getvalue()
+
+
+def ofd() -> bytes:
+    """R-REC-5: an OFD (GB/T 33190) package: a zip whose root holds OFD.xml."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        package.writestr("OFD.xml", "<ofd:OFD/>")
+        package.writestr("Doc_0/Document.xml", "<ofd:Document/>")
+    return out.getvalue()

@@ -89,6 +89,7 @@ from registry.values import (
 )
 from registry.views import CertificateView
 from scheduler.duties import tick
+from tests.factories import position_of
 
 pytestmark = pytest.mark.long
 
@@ -909,15 +910,16 @@ class LifecycleMachine(RuleBasedStateMachine):
     @rule(number=certificates, case=cases, on_case=st.booleans(), version=st.integers(0, 12), back=BACK,
           paper=st.booleans())
     def keep_records(self, number: str, case: UUID, on_case: bool, version: int, back: int, paper: bool) -> None:
-        """R-REC-2 (a correction names the version it corrects), R-REC-3 (a paper original's scan by hash)."""
+        """R-REC-2 (a correction names the event it corrects), R-REC-3 (a paper original's scan by hash)."""
         kind, key, subject = ("case", str(case), case) if on_case else ("certificate", number, certificate_id(number))
         if paper:
             self.attempt("file paper original", subject, lambda: self.app.file_paper_original(
-                kind, key, f"scan {key} {back}".encode(), "签字原件", "档案室A柜" if version else " ", self.on(back),
-                actor=self.staff.admin))
+                kind, key, f"%PDF-1.7 scan {key} {back}".encode(), "签字原件", "档案室A柜" if version else " ",
+                self.on(back), actor=self.staff.admin))
         else:
             self.attempt("record correction", subject, lambda: self.app.record_correction(
-                kind, key, version, "日期笔误，应为次日", self.on(back), actor=self.staff.admin))
+                kind, key, position_of(self.app, subject, version), "日期笔误，应为次日", self.on(back),
+                actor=self.staff.admin))
 
     # Reads
 

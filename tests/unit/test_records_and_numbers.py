@@ -49,7 +49,7 @@ from registry.values import (
     Team,
 )
 from tests.conftest import STAFF_SINCE, TODAY
-from tests.factories import certified, invalid
+from tests.factories import certified, invalid, position_of
 
 # Facts without a business date (the body's sector list, accepted bases and CNCA approvals are reference data:
 # R-TEAM-3, R-BASIS-1, R-BODY-1; their validity is data of their own).
@@ -163,7 +163,8 @@ def test_r_rec_2_a_correction_is_a_new_event_and_leaves_earlier_events_byte_iden
     view = app.get_certificate(number)
     # when its issue event (version 1) is corrected
     detail = "证书地址书写有误，应为浦东新区示例路88号"
-    written = app.record_correction("certificate", number, 1, detail, date(2026, 11, 24), actor=staff.admin)
+    written = app.record_correction("certificate", number, position_of(app, certificate_id(number), 1), detail,
+                                    date(2026, 11, 24), actor=staff.admin)
     # then one event is appended and every earlier one is unchanged, byte for byte
     after = stored(app)
     assert after[:len(before)] == before
@@ -179,24 +180,27 @@ def test_r_rec_2_a_correction_is_a_new_event_and_leaves_earlier_events_byte_iden
 def test_r_rec_2_a_correction_may_name_the_latest_version(app: Registry, staff: Staff, walk: Walk) -> None:
     certified(walk)
     version = len(list(app.events.get(walk.case)))
-    app.record_correction("case", str(walk.case), version, "决定理由补充说明", date(2026, 11, 24), actor=staff.admin)
+    app.record_correction("case", str(walk.case), position_of(app, walk.case, version), "决定理由补充说明",
+                          date(2026, 11, 24), actor=staff.admin)
     assert list(app.events.get(walk.case))[-1].corrects_version == version
 
 
-@pytest.mark.parametrize("corrects_version", [0, 2])
-def test_r_rec_2_correcting_a_version_that_does_not_exist_is_refused(app: Registry, staff: Staff, walk: Walk,
-                                                                     corrects_version: int) -> None:
+@pytest.mark.parametrize("corrects", ["nowhere", "the case's"])
+def test_r_rec_2_correcting_an_event_that_is_not_the_records_is_refused(app: Registry, staff: Staff, walk: Walk,
+                                                                        corrects: str) -> None:
     number = certified(walk)  # the certificate has one event: version 1
+    position = 0 if corrects == "nowhere" else position_of(app, walk.case, 1)
     before = stored(app)
-    with invalid(app, "corrects_version"):
-        app.record_correction("certificate", number, corrects_version, "更正", date(2026, 11, 24), actor=staff.admin)
+    with invalid(app, "corrects"):
+        app.record_correction("certificate", number, position, "更正", date(2026, 11, 24), actor=staff.admin)
     assert stored(app) == before
 
 
 def test_r_rec_2_a_correction_says_what_it_corrects(app: Registry, staff: Staff, walk: Walk) -> None:
     number = certified(walk)
     with invalid(app, "detail"):
-        app.record_correction("certificate", number, 1, "  ", date(2026, 11, 24), actor=staff.admin)
+        app.record_correction("certificate", number, position_of(app, certificate_id(number), 1), "  ",
+                              date(2026, 11, 24), actor=staff.admin)
 
 
 # R-REC-3: signed paper originals are kept: their scan by hash, and where the original is held
@@ -205,7 +209,7 @@ def test_r_rec_2_a_correction_says_what_it_corrects(app: Registry, staff: Staff,
 def test_r_rec_3_a_paper_original_is_stored_by_hash_with_where_it_is_held(app: Registry, staff: Staff,
                                                                           walk: Walk) -> None:
     number = certified(walk)
-    scan = "认证决定书（签字版）扫描件".encode() + bytes(range(256))
+    scan = b"%PDF-1.7\n" + "认证决定书（签字版）扫描件".encode() + bytes(range(256))
     written = app.file_paper_original("certificate", number, scan, "认证决定书签字原件", "档案室A区3号柜",
                                       date(2026, 11, 24), actor=staff.admin)
     sha256 = hashlib.sha256(scan).hexdigest()
@@ -340,7 +344,8 @@ def build_history(app: Registry, clock: FixedClock) -> dict[str, Any]:
     app.record_withdrawal_elsewhere(main.uscc, "其他认证有限公司", "OTHER-1", date(2026, 10, 15), "认监委公开查询",
                                     actor=staff.admin)  # R-APP-5
     app.record_rectification(main.uscc, date(2026, 11, 20), "整改完成证明", actor=staff.admin)
-    app.record_correction("certificate", number, 2, "监督审核日期更正说明", date(2026, 11, 24), actor=staff.admin)
+    app.record_correction("certificate", number, position_of(app, certificate_id(number), 2), "监督审核日期更正说明",
+                          date(2026, 11, 24), actor=staff.admin)
     sha256 = app.file_paper_original("certificate", number, b"%PDF-1.7 signed", "认证证书签字原件", "档案室B区",
                                      date(2026, 11, 24), actor=staff.admin).ids["sha256"]
 
