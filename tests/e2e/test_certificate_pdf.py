@@ -1,10 +1,11 @@
-"""The certificate document (R-CERT-1, R-CERT-3, §13): rendered through the API and the command line, read back
-with poppler (text, fonts, the page as an image) and zxing-cpp (the QR code)."""
+"""The certificate document (R-CERT-1, R-CERT-3, R-MARK-1, §13): rendered through the API and the command line, read
+back with poppler (text and its boxes, fonts, the page as an image) and zxing-cpp (the QR code)."""
 
 from __future__ import annotations
 
 import re
 import subprocess
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,12 @@ from PIL import Image
 
 from api import certificate_pdf
 from api.cli import main
-from api.signing import check_verify_url, public_key_from_base64
+from api.signing import check_verify_url, public_key_from_base64, signers
 from demo.dataset import load_demo
 from demo.scenario import DEMO_APPROVAL, enrol_staff
 from registry.application import Registry, RegistryConfig
 from registry.clock import FixedClock
+from registry.text import NUMBER
 from registry.values import Changes
 from tests.e2e.conftest import Callers
 
@@ -36,6 +38,58 @@ def page_image(pdf: Path, dpi: int = 150) -> Image.Image:
     subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-singlefile", str(pdf), str(pdf.with_suffix(""))],
                    check=True)
     return Image.open(pdf.with_suffix(".png")).convert("RGB")
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    x0: float  # points from the page's top left corner
+    y0: float
+    x1: float
+    y1: float
+
+
+def words_of(pdf: Path) -> list[Word]:
+    """Every word on the page with its box: a word pdftotext finds whole lies on one line."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [Word(text, float(x0), float(y0), float(x1), float(y1)) for x0, y0, x1, y1, text in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html)]
+
+
+MARK_SVG = certificate_pdf.MARK.read_text(encoding="utf-8")
+RING = (0x1F, 0x5F, 0x3F)  # the mark's outer ring (circle r=94, stroke 8: 196 units across) and its falling line
+LEAF = (0x2E, 0x8B, 0x57)
+
+
+@dataclass(frozen=True)
+class Ring:
+    """The mark's outer ring on the page image, in pixels: its extent across and down through its centre."""
+
+    left: int
+    right: int
+    top: int
+    bottom: int
+
+
+def mark_ring(image: Image.Image) -> Ring:
+    """Finds the mark by its leaf, then measures its outer ring along the row and the column through its centre.
+
+    The leaf is symmetric about the ring's vertical axis, so the leaf's middle column is the ring's; the ring's middle
+    row is then halfway between its top and bottom. Along each line the ring is the outermost pixel of its colour
+    within 0.6 diameters of the centre (the inner ring and the leaf lie inside it, the body's name and the frame
+    farther out)."""
+    leaf = [(x, y) for x in range(0, image.width // 2, 2) for y in range(0, image.height // 3, 2)
+            if _near(image.getpixel((x, y)), LEAF)]
+    assert leaf, "the mark is not on the page"
+    cx = (min(x for x, _ in leaf) + max(x for x, _ in leaf)) // 2
+    leaf_top, leaf_bottom = min(y for _, y in leaf), max(y for _, y in leaf)
+    reach = int((leaf_bottom - leaf_top) * 1.2)  # the leaf spans 40..150 of the ring's 2..198: well inside this
+    column = [y for y in range(max(0, leaf_top - reach), min(image.height, leaf_bottom + reach))
+              if _near(image.getpixel((cx, y)), RING)]
+    top, bottom = min(column), max(column)
+    cy = (top + bottom) // 2
+    row = [x for x in range(max(0, cx - reach), min(image.width, cx + reach)) if _near(image.getpixel((x, cy)), RING)]
+    return Ring(min(row), max(row), top, bottom)
 
 
 @pytest.fixture
@@ -90,30 +144,70 @@ def test_r_body_1_the_approval_number_is_in_the_certificate_s_other_information(
     assert f"发证机构批准书编号{number}" in other and f"CNCAapprovalNo.{number}" in other
 
 
-def test_r_cert_3_the_number_is_printed_beneath_the_mark(client: TestClient, callers: Callers, demo_number: str,
-                                                        tmp_path: Path) -> None:
+def test_r_cert_3_r_mark_1_the_number_is_printed_beneath_the_mark(client: TestClient, callers: Callers,
+                                                                 demo_number: str, tmp_path: Path) -> None:
     pdf = fetch(client, callers, demo_number, tmp_path)
-    image = page_image(pdf)
-    # The mark's leaf is drawn in #2e8b57; find the mark's extent on the page by that colour.
-    leaf = [(x, y) for x in range(0, image.width // 2, 2) for y in range(0, image.height // 3, 2)
-            if _near(image.getpixel((x, y)), (0x2E, 0x8B, 0x57))]
-    assert leaf, "the mark is not on the page"
-    left, right = min(x for x, _ in leaf), max(x for x, _ in leaf)
-    bottom = max(y for _, y in leaf)
-    # Words with their boxes (points), scaled to the image's pixels.
-    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    ring = mark_ring(page_image(pdf))
+    scale = 150 / 72  # points to the image's pixels
+    words = words_of(pdf)
+    beneath = [w for w in words if w.text == demo_number and w.y0 * scale > ring.bottom
+               and w.x0 * scale < ring.right and w.x1 * scale > ring.left]
+    assert beneath, f"no {demo_number} beneath the mark ({ring}; words {[w for w in words if w.text == demo_number]})"
+    first = min(beneath, key=lambda w: w.y0)
+    [first_row] = [w.y0 for w in words if w.text == "获证组织名称"]
+    assert first.y0 < first_row and first.y0 * scale - ring.bottom < 20  # right beneath it, above the table
+    assert abs((first.x0 + first.x1) / 2 * scale - (ring.left + ring.right) / 2) < 25  # centred under it
+
+
+def test_r_mark_1_the_body_s_name_is_printed_beside_the_mark(client: TestClient, callers: Callers,
+                                                             registry: Registry, demo_number: str,
+                                                             tmp_path: Path) -> None:
+    name = registry.get_certificate(demo_number).issuer["name"]
+    pdf = fetch(client, callers, demo_number, tmp_path)
+    ring = mark_ring(page_image(pdf))
     scale = 150 / 72
-    boxes = [(float(x0) * scale, float(y0) * scale, float(x1) * scale)
-             for x0, y0, x1, _, word in re.findall(
-                 r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html)
-             if word == demo_number]
-    beneath = [(x0, y0, x1) for x0, y0, x1 in boxes if y0 > bottom and x0 < right and x1 > left]
-    assert beneath, f"no {demo_number} beneath the mark (mark x {left}–{right}, bottom {bottom}; words {boxes})"
-    x0, y0, x1 = min(beneath, key=lambda b: b[1])
-    [first_row] = [float(y) * scale for y in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="[\d.]+">获证组织名称<',
-                                                          html)]
-    assert y0 < first_row and y0 - bottom < 150  # right beneath it (the leaf ends above the ring), above the table
-    assert abs((x0 + x1) / 2 - (left + right) / 2) < 25  # centred under it
+    # Beside: on the lines level with the mark (their middle within its height), to its right, beginning well before
+    # the QR does.
+    level = [w for w in words_of(pdf)
+             if w.x0 * scale > ring.right and ring.top <= (w.y0 + w.y1) / 2 * scale <= ring.bottom]
+    assert re.sub(r"\s+", "", name) in "".join(w.text for w in level), (name, level)
+    first = next(w for w in level if w.text == name.split()[0])
+    assert first.x0 * scale - ring.right < 30 / 25.4 * 150, (first, ring)
+
+
+def test_r_mark_1_the_mark_is_scaled_proportionally_and_keeps_its_colours(client: TestClient, callers: Callers,
+                                                                         demo_number: str, tmp_path: Path) -> None:
+    # The drawing itself: a viewBox to scale from, never told to stretch, and the template sets only its width.
+    [view_box] = [[float(v) for v in box.split()] for box in re.findall(r'viewBox="([^"]+)"', MARK_SVG)]
+    assert 'preserveAspectRatio="none"' not in MARK_SVG
+    css = (certificate_pdf.MARK.parent.parent / "templates" / "certificate.html").read_text(encoding="utf-8")
+    [rule] = re.findall(r"\.mark img \{([^}]*)\}", css)
+    assert "height: auto" in rule and not re.search(r"(?<![-\w])height:\s*\d", rule), rule
+
+    image = page_image(fetch(client, callers, demo_number, tmp_path), dpi=300)
+    ring = mark_ring(image)
+    # The outer ring is 196 units across and 196 down (r 94 + half its 8-unit stroke, centred in the viewBox):
+    # printed, its two scales are one, within a pixel's rounding at each edge.
+    across, down = ring.right - ring.left + 1, ring.bottom - ring.top + 1
+    assert abs(across / 196 - down / 196) <= 4 / 196, (across, down)
+    assert view_box[2] / view_box[3] == 200 / 200  # the ring's square is the viewBox's: the ratio holds for both
+    # Never recoloured: inside the ring the page shows the drawing's own colours, and almost nothing else (the rest
+    # is the anti-aliased blend along edges).
+    colours = {(int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)) for h in re.findall(r'="#([0-9a-f]{6})"', MARK_SVG,
+                                                                                          flags=re.IGNORECASE)}
+    assert colours == {RING, LEAF, (0xFF, 0xFF, 0xFF)}
+    box = image.crop((ring.left, ring.top, ring.right + 1, ring.bottom + 1))
+    counts = {colour: 0 for colour in colours}
+    other = 0
+    for n, pixel in box.getcolors(maxcolors=box.width * box.height) or []:
+        match = [c for c in colours if _near(pixel, c)]
+        if match:
+            counts[match[0]] += n
+        else:
+            other += n
+    total = box.width * box.height
+    assert all(n > total * 0.03 for n in counts.values()), counts
+    assert other < total * 0.12, (other, total, counts)
 
 
 def _near(pixel: Any, colour: tuple[int, int, int]) -> bool:
@@ -169,6 +263,34 @@ def test_only_staff_and_regulators_get_the_pdf(client: TestClient, callers: Call
     assert client.get(path, headers=callers.intake.headers).status_code == 200
     unknown = client.get("/api/v1/certificates/CB-CEMS-1999-99999/certificate.pdf", headers=callers.admin.headers)
     assert unknown.status_code == 404
+
+
+def test_r_cert_3_a_number_as_long_as_a_pattern_may_make_it_prints_whole_on_one_line(tmp_path: Path) -> None:
+    # 100 characters, hyphens every ten, in the widest Latin letters: the old layout broke it at a hyphen.
+    pattern = "{body_code}-CEMS-{year}-" + ("MMMMMMMMW-" * 9)[:81] + "-{seq:05d}"
+    app = Registry(RegistryConfig(database_url="memory://", number_pattern=pattern), FixedClock(TODAY))
+    load_demo(app)
+    number = str(app.organization_by_uscc("91110000600037341L").certificates[0])
+    assert len(number) == NUMBER.max_length
+    qr_signer, _ = signers(tmp_path / "qr.key", tmp_path / "qr.key", "http://127.0.0.1:8000")
+    pdf = tmp_path / "long.pdf"
+    pdf.write_bytes(certificate_pdf.render(app.get_certificate(number), qr_signer))
+    app.close()
+
+    words = words_of(pdf)
+    whole = [w for w in words if w.text == number]
+    in_urls = [w for w in words if w.text.endswith(f"/verify/{number}")]
+    # Every time the number is printed, pdftotext finds it as one word: on one line, never broken.
+    assert len(whole) + len(in_urls) == re.sub(r"\s+", "", text_of(pdf)).count(number) >= 4
+    left, right = 18 / 25.4 * 72, (210 - 18) / 25.4 * 72  # the page's side margins, in points
+    assert all(left < w.x0 and w.x1 < right for w in whole + in_urls), whole + in_urls
+    # Beneath the mark: the first of them, starting under it, above the table.
+    ring = mark_ring(page_image(pdf))
+    scale = 150 / 72
+    first = min(whole, key=lambda w: w.y0)
+    [first_row] = [w.y0 for w in words if w.text == "获证组织名称"]
+    assert first.y0 * scale > ring.bottom and first.y0 < first_row, (first, ring)
+    assert ring.left - 10 < first.x0 * scale < ring.right, (first, ring)
 
 
 def test_without_a_chinese_font_the_answer_says_what_to_install(client: TestClient, callers: Callers,
