@@ -14,11 +14,17 @@ characters, ``registry/text.py``) prints smaller instead of breaking at a hyphen
 mark at 10 pt or more it stands there, under the body's name; a longer one takes a line of its own beneath the mark,
 as wide as the page. The verify page's address in "other information" holds the number too and is kept whole the
 same way.
+
+The QR is printed 40 mm wide with its quiet zone: a verify URL of today (about 250 characters, a version 11 symbol
+at error correction M) gets modules of about 0.58 mm, over two pixels of a 100 dpi scan, which the tests read back
+blurred as a scanner's optics blur it. Level M stays (15 % of the symbol may be lost to a stamp, a fold or a stain):
+level L would enlarge the modules by only 7 % (version 10 in place of 11). The URL's format (API.md) is unchanged.
 """
 
 from __future__ import annotations
 
 import base64
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -98,20 +104,30 @@ def fit(text: str, width_mm: float, largest_pt: float, font: str) -> float:
     return min(largest_pt, int(room_pt / em * 10) / 10)
 
 
+def _qr_svg(verify_url: str) -> str:
+    """The QR of ``verify_url`` as inline SVG, scaled to the size the template gives it. zxing-cpp's drawing has a
+    width and height but no viewBox, and by the SVG rules sizing such an element does not scale its drawing (WeasyPrint
+    70 scales it anyway): the viewBox makes the 40 mm of the template hold for any renderer."""
+    svg = qr.images.image(verify_url, "svg").content.decode("utf-8")
+    svg = svg[svg.index("<svg"):]  # inline: no XML declaration inside HTML
+    size = re.match(r'<svg width="(\d+)" height="(\d+)"', svg)
+    if size and "viewBox" not in svg[:svg.index(">")]:
+        svg = f'<svg viewBox="0 0 {size[1]} {size[2]}"' + svg[size.end():]
+    return svg
+
+
 def context(view: CertificateView, verify_url: str) -> dict[str, Any]:
     c = plain(view)
     levels = [{"zh": LEVELS[lv["level"]][0], "en": LEVELS[lv["level"]][1], "method_zh": METHODS[lv["method"]][0],
                "method_en": METHODS[lv["method"]][1], "reference": lv.get("reference")} for lv in c["levels"]]
     since = c["versions"][-1]["since"] if c["versions"] else c["issued_on"]
-    svg = qr.images.image(verify_url, "svg").content.decode("utf-8")
-    svg = svg[svg.index("<svg"):]  # inline: no XML declaration inside HTML
     font = cjk_font()
 
     def fit_pt(text: str, width_mm: float, largest_pt: float) -> float:
         return fit(text, width_mm, largest_pt, font)
 
     return {"c": c, "levels": levels, "since": since, "status": STATUSES[c["status"]], "outcomes": OUTCOMES,
-            "qr": svg, "mark": _mark(), "font": font, "fit_pt": fit_pt,
+            "qr": _qr_svg(verify_url), "mark": _mark(), "font": font, "fit_pt": fit_pt,
             "verify_page": verify_url.split("?", 1)[0]}
 
 
