@@ -19,6 +19,15 @@ The QR is printed 40 mm wide with its quiet zone: a verify URL of today (about 2
 at error correction M) gets modules of about 0.58 mm, over two pixels of a 100 dpi scan, which the tests read back
 blurred as a scanner's optics blur it. Level M stays (15 % of the symbol may be lost to a stamp, a fold or a stain):
 level L would enlarge the modules by only 7 % (version 10 in place of 11). The URL's format (API.md) is unchanged.
+
+PDF/A-3b is WeasyPrint's ``pdf_variant="pdf/a-3b"``. veraPDF is not installed here (nor packaged for this system),
+so no full ISO 19005-3 validation runs. What ``tests/e2e/test_certificate_pdf.py`` checks: the XMP identification
+(``pdfaid:part`` 3, ``pdfaid:conformance`` B) and the title naming the certificate; every font embedded (pdffonts,
+and a font file in every font descriptor); the header's binary comment, the trailer's ID (the certificate number),
+no encryption and nothing after ``%%EOF``; the output intent (GTS_PDFA1) with its RGB ICC profile; the catalog's
+metadata stream; no JavaScript or launch action. What it does not check: the XMP against its schemas, the
+information dictionary's agreement with the XMP, every colour and operator in the content streams, the embedded
+fonts' glyph widths against the PDF's, their Unicode mappings.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """The certificate document (R-CERT-1, R-CERT-3, R-MARK-1, §13): rendered through the API and the command line, read
-back with poppler (text and its boxes, fonts, the page as an image) and zxing-cpp (the QR code)."""
+back with poppler (text and its boxes, fonts, the page as an image), zxing-cpp (the QR code) and a small reader of
+the file's objects (the PDF/A structures poppler does not show)."""
 
 from __future__ import annotations
 
 import re
 import subprocess
+import zlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -210,6 +212,31 @@ def test_r_mark_1_the_mark_is_scaled_proportionally_and_keeps_its_colours(client
     assert other < total * 0.12, (other, total, counts)
 
 
+def pdf_objects(data: bytes) -> dict[int, tuple[bytes, bytes | None]]:
+    """Every object of the file by number: its dictionary (or value) and, for a stream, its data, inflated.
+
+    Enough for WeasyPrint's files: objects in file order, direct stream lengths, Flate the only filter, the rest
+    packed in object streams."""
+    found: dict[int, tuple[bytes, bytes | None]] = {}
+    head, tail = re.compile(rb"(\d+) 0 obj\b"), re.compile(rb"\bstream\r?\n|\bendobj\b")
+    at = 0
+    while (start := head.search(data, at)) and (end := tail.search(data, start.end())):
+        body, stream, at = data[start.end():end.start()].strip(), None, end.end()
+        if end.group().startswith(b"stream"):
+            [length] = [int(n) for n in re.findall(rb"/Length (\d+)", body)]
+            stream, at = data[at:at + length], at + length
+            stream = zlib.decompress(stream) if b"/FlateDecode" in body else stream
+        found[int(start.group(1))] = (body, stream)
+    for body, stream in list(found.values()):
+        if b"/Type /ObjStm" in body and stream is not None:
+            [first] = [int(n) for n in re.findall(rb"/First (\d+)", body)]
+            numbers = [int(n) for n in stream[:first].split()]
+            offsets = [*numbers[1::2], len(stream) - first]
+            for i, number in enumerate(numbers[::2]):
+                found[number] = (stream[first + offsets[i]:first + offsets[i + 1]].strip(), None)
+    return found
+
+
 def _near(pixel: Any, colour: tuple[int, int, int]) -> bool:
     return all(abs(int(p) - c) < 8 for p, c in zip(pixel, colour, strict=True))
 
@@ -242,6 +269,39 @@ def test_section_13_the_pdf_is_pdf_a_with_every_font_embedded(client: TestClient
     for line in fonts:
         assert re.search(r"\byes\s+(?:yes|no)\s+(?:yes|no)\s+\d+\s+\d+\s*$", line), f"not embedded: {line}"
     assert any("WenQuanYi" in line or "Noto" in line for line in fonts)  # the Chinese font travels with the file
+
+
+def test_section_13_the_pdf_a_3b_file_has_its_identifier_output_intent_and_metadata_stream(
+        client: TestClient, callers: Callers, demo_number: str, tmp_path: Path) -> None:
+    """What veraPDF's PDF/A-3b profile checks first, without veraPDF (not available offline): ISO 19005-3 6.1.2
+    header, 6.1.3 trailer, 6.2.3 output intent, 6.2.11.4 embedded fonts, 6.6.1 no JavaScript or launch actions,
+    6.6.2.1 metadata stream. The XMP's identification and pdffonts' view are checked above."""
+    data = fetch(client, callers, demo_number, tmp_path).read_bytes()
+    objects = pdf_objects(data)
+
+    header, comment = data.split(b"\n", 2)[:2]
+    assert re.fullmatch(rb"%PDF-1\.[4-7]", header) and comment[:1] == b"%" and all(b > 127 for b in comment[1:5])
+    assert data.rstrip(b"\r\n").endswith(b"%%EOF")  # nothing after the end-of-file marker
+    [trailer] = [body for body, _ in objects.values() if b"/Type /XRef" in body] or [
+        data[data.rindex(b"trailer"):]]
+    assert re.search(rb"/ID \[\(" + re.escape(demo_number.encode()) + rb"\) \(", trailer), trailer  # names it
+    assert not any(b"/Encrypt" in body for body, _ in objects.values())
+
+    [catalog] = [body for body, _ in objects.values() if b"/Type /Catalog" in body]
+    assert b"/S /GTS_PDFA1" in catalog, catalog
+    [profile_ref] = re.findall(rb"/DestOutputProfile (\d+) 0 R", catalog)
+    profile_body, profile = objects[int(profile_ref)]
+    assert b"/N 3" in profile_body and profile is not None
+    assert profile[36:40] == b"acsp" and profile[16:20] == b"RGB "  # an ICC profile of an RGB space (sRGB)
+    [metadata_ref] = re.findall(rb"/Metadata (\d+) 0 R", catalog)
+    metadata_body, xmp = objects[int(metadata_ref)]
+    assert b"/Type /Metadata" in metadata_body and b"/Subtype /XML" in metadata_body and xmp is not None
+    assert re.search(rb"pdfaid:part(?:>|=\")3", xmp) and re.search(rb"pdfaid:conformance(?:>|=\")B", xmp), xmp
+
+    descriptors = [body for body, _ in objects.values() if b"/Type /FontDescriptor" in body]
+    assert descriptors and all(re.search(rb"/FontFile[23]? \d+ 0 R", body) for body in descriptors), descriptors
+    for body, _ in objects.values():
+        assert not re.search(rb"/(?:JavaScript|JS|Launch)\b", body), body
 
 
 def test_r_chg_1_a_changed_certificate_shows_the_new_name_and_its_version(
