@@ -69,7 +69,7 @@ STEPS = {
     # a case
     "a document for the application checklist": "接收申请文件", "supplement request": "要求补充资料",
     "acceptance decision": "受理决定", "certification agreement": "签订认证协议", "audit programme": "策划审核方案",
-    "team appointment": "委派审核组", "stage 1": "第一阶段审核", "stage 2": "第二阶段审核",
+    "team appointment": "审核组委派", "stage 1": "第一阶段审核", "stage 2": "第二阶段审核",
     "the transfer's on-site audit": "认证转换的现场审核", "nonconformity closure": "关闭不符合项",
     "audit report": "提交审核报告", "certification decision": "认证决定", "data review": "数据评审",
     "recording the scope's sectors": "记录认证范围的专业领域",

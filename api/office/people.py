@@ -155,7 +155,7 @@ def _person_id(pid: str) -> UUID:
     try:
         return UUID(pid)
     except ValueError:
-        raise PageNotFound(f"no person {pid}") from None
+        raise PageNotFound(f"未找到人员 {pid} / no person {pid}") from None
 
 
 def client_names(request: Request, person: PersonView) -> dict[str, str]:
