@@ -116,7 +116,7 @@ def test_r_rec_5_chinese_first_means_chinese_before_the_english(text: str, ok: b
 
 def test_r_rec_5_the_scan_reads_a_refusal_that_is_english_only(tmp_path: Path) -> None:
     source = tmp_path / "made.py"
-    source.write_text('raise RuleViolation("R-X-1", "§1", f"level {level} is named twice")\n'
+    source.write_text('raise RuleViolation("R-GHG-1", "§6.1", f"level {level} is named twice")\n'
                       'raise NotFound(f"未找到证书 {n} / no certificate {n}")\n'
                       'raise InvalidInput("f", f"{labels.zh(T, c)}重复 / {c} twice")\n', encoding="utf-8")
     assert [(name, chinese_first(text)) for _, name, text in messages(source)] == [
