@@ -97,7 +97,9 @@ class ReadOnly:
             await self.app(scope, receive, send)
             return
         response = problems.problem(
-            405, "read-only", "Read-only replica",
+            405, "read-only", problems.title("read-only"),
+            "本服务器读取登记系统数据库的只读副本，不接受写入（REGISTRY_READ_ONLY），请发往主服务器的 API，"
+            "未作任何记录 / "
             "this server reads a replica of the registry's database and takes no writes (REGISTRY_READ_ONLY): "
             "send them to the primary's API; nothing was written", method=scope["method"])
         response.headers["Allow"] = "GET, HEAD"

@@ -61,7 +61,8 @@ class CatchingUp:
         try:
             await asyncio.wait_for(future, self.timeout)
         except TimeoutError:
-            raise NotCaughtUp(f"the public views have not reached log position {position} within "
+            raise NotCaughtUp(f"公开视图在 {self.timeout:g} 秒内未更新到日志位置 {position} / "
+                              f"the public views have not reached log position {position} within "
                               f"{self.timeout:g} s") from None
         finally:
             self._waiting.pop(future, None)

@@ -61,13 +61,15 @@ class CJKFontMissing(RuntimeError):
 def cjk_font() -> str:
     """The first installed font of ``CJK_FONTS``, by fontconfig's list of fonts covering Chinese."""
     if shutil.which("fc-list") is None:
-        raise CJKFontMissing(f"fontconfig's fc-list is missing, so no Chinese font can be found; {INSTALL}")
+        raise CJKFontMissing(f"未安装 fontconfig 的 fc-list，找不到中文字体：{INSTALL} / "
+                             f"fontconfig's fc-list is missing, so no Chinese font can be found; {INSTALL}")
     listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False).stdout
     families = {name.strip() for line in listed.splitlines() for name in line.split(",")}
     for font in CJK_FONTS:
         if font in families:
             return font
-    raise CJKFontMissing(f"no Chinese font is installed ({', '.join(CJK_FONTS)}): the certificate would print boxes "
+    raise CJKFontMissing(f"未安装中文字体（{'、'.join(CJK_FONTS)}），证书的中文将无法显示：{INSTALL} / "
+                         f"no Chinese font is installed ({', '.join(CJK_FONTS)}): the certificate would print boxes "
                          f"in place of its Chinese text; {INSTALL}")
 
 

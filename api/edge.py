@@ -147,7 +147,8 @@ class Edge:
         token = _bearer(authorization)
         # Only where a route claims a role: a method no route takes stays the router's 405 (or 404).
         if staff and token is None and self.role_of(scope["app"], scope) is not None:
-            await problems.problem(401, "unauthenticated", "Unauthenticated", NO_TOKEN)(scope, receive, send)
+            refused = problems.problem(401, "unauthenticated", problems.title("unauthenticated"), NO_TOKEN)
+            await refused(scope, receive, send)
             return
         length = kind = None
         chunked = False
@@ -191,10 +192,10 @@ class Edge:
         if upload:
             detail = (f"文件过大：每份文件至多 {self.upload_limit} 字节 / a document may have at most "
                       f"{self.upload_limit} bytes; nothing was read past that, nothing was written")
-            return problems.problem(413, "too-large", "Payload too large", detail, max_bytes=self.upload_limit)
+            return problems.problem(413, "too-large", problems.title("too-large"), detail, max_bytes=self.upload_limit)
         detail = (f"请求体过大：至多 {self.body_cap} 字节 / the request body may have at most {self.body_cap} "
                   "bytes; nothing was read past that, nothing was written")
-        return problems.problem(413, "too-large", "Payload too large", detail, max_bytes=self.body_cap)
+        return problems.problem(413, "too-large", problems.title("too-large"), detail, max_bytes=self.body_cap)
 
     async def counted(self, scope: Scope, receive: Receive, send: Send, cap: int, upload: bool) -> None:
         """A body of no declared length (chunked), handed to the app while it stays within ``cap``; past that the

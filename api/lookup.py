@@ -56,7 +56,7 @@ async def certificate(app: Starlette, number: str) -> Response:
     certificate_number(number)  # a length test and str.isprintable() for a usual number (text.fault)
     row = await app.state.reader.get(number)
     if row is None:
-        raise NotFound(f"no certificate {number}")
+        raise NotFound(f"未找到证书 {number} / no certificate {number}")
     return Response(as_served(row, app.state.registry.clock.today()), media_type="application/json",
                     headers=NOSNIFF)
 
@@ -74,7 +74,7 @@ async def qr_image(app: Starlette, number: str, fmt: str, if_none_match: str | N
     certificate_number(number)
     row = await app.state.reader.get(number)
     if row is None:
-        raise NotFound(f"no certificate {number}")
+        raise NotFound(f"未找到证书 {number} / no certificate {number}")
     image = qr.images.image(stored_verify_url(row[0]), fmt)
     headers = {"Cache-Control": CACHE_CONTROL, "ETag": image.etag, **NOSNIFF}
     if if_none_match is not None:

@@ -160,7 +160,8 @@ class LogView(View):
             last, stored = self._right_edge(curs)
             edge = RightEdge(stored.size, stored.hashes)  # a copy: the stored edge stays as it is until commit
             if positions[0] <= last or any(a >= b for a, b in itertools.pairwise(positions)):
-                raise LogError(f"log positions {positions[0]}…{positions[-1]} do not follow the last leaf's ({last}) "
+                raise LogError(f"日志位置 {positions[0]}…{positions[-1]} 未按顺序接在最后一个叶（{last}）之后 / "
+                               f"log positions {positions[0]}…{positions[-1]} do not follow the last leaf's ({last}) "
                                "in order")
             leaves = list(zip(range(edge.size, edge.size + len(positions)), positions, strict=True))
             nodes = edge.extend(list(hashes))
@@ -231,7 +232,8 @@ class LogView(View):
         assert row is not None
         have = int(row[0]) + 1 if row[0] is not None else 0
         if not 0 <= size <= have:
-            raise LogError(f"the tree has {have} leaves; there is no tree of {size}")
+            raise LogError(f"树有 {have} 个叶，不存在 {size} 个叶的树 / "
+                           f"the tree has {have} leaves; there is no tree of {size}")
         return None if row[1] is None else int(row[1])
 
     def root(self, size: int) -> bytes:
@@ -249,9 +251,11 @@ class LogView(View):
         with self.reading() as curs:
             index = self._check_size(size, curs, position)
             if index is None:
-                raise NotInTree(f"no event at log position {position} is in the tree (yet)")
+                raise NotInTree(f"日志位置 {position} 的事件（尚）不在树中 / "
+                                f"no event at log position {position} is in the tree (yet)")
             if index >= size:
-                raise NotInTree(f"the event at log position {position} is leaf {index}, not in a tree of {size}")
+                raise NotInTree(f"日志位置 {position} 的事件是第 {index} 个叶，不在 {size} 个叶的树中 / "
+                                f"the event at log position {position} is leaf {index}, not in a tree of {size}")
             proof: tuple[int, bytes, list[bytes], bytes] = self._compute(curs, lambda perfect: (
                 index, perfect(index, index + 1),
                 inclusion_path(lambda s, e: range_hash(perfect, s, e), index, size), range_hash(perfect, 0, size)))
@@ -263,7 +267,8 @@ class LogView(View):
     def prove_consistency(self, first: int, second: int) -> tuple[list[bytes], bytes, bytes]:
         """The consistency proof from ``first`` to ``second`` and both roots: two queries in one transaction."""
         if not 0 < first <= second:
-            raise LogError(f"a consistency proof goes from a tree of 1 or more leaves to one as large or larger, "
+            raise LogError(f"一致性证明须从至少 1 个叶的树到不小于它的树，不能从 {first} 到 {second} / "
+                           f"a consistency proof goes from a tree of 1 or more leaves to one as large or larger, "
                            f"not from {first} to {second}")
         with self.reading() as curs:
             self._check_size(second, curs)

@@ -172,7 +172,8 @@ class Registry(Parties, CaseSteps, Deciding, CertificateSteps, SurveillanceSecti
         try:
             recordings = self.save(*aggregates, **extra)
         except IntegrityError:
-            raise ConcurrentChange("another command changed the same record first; nothing was written") from None
+            raise ConcurrentChange("另一操作已先修改同一记录，未作任何记录 / "
+                                   "another command changed the same record first; nothing was written") from None
         for credential in credentials:
             self._digests[credential.token_id] = credential.digest
         position = recordings[-1].notification.id if recordings else self.recorder.max_notification_id() or 0

@@ -84,7 +84,8 @@ class CalendarSteps(Section):
                 return raised
             except ConcurrentChange:
                 continue  # another scheduler wrote first: look again, and find nothing left, or what it left
-        raise ConcurrentChange("the working calendar kept changing; the duty runs again on the next tick")
+        raise ConcurrentChange("工作日安排一直在变更，该事项将在下次定时运行时再次执行 / "
+                               "the working calendar kept changing; the duty runs again on the next tick")
 
     def calendar_years(self) -> list[CalendarYearView]:
         """Every year from the package's first to the next one (and any recorded beyond), with its source."""

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from registry import planning, rules, staffing, text
+from registry import labels, planning, rules, staffing, text
 from registry.case_scope import CaseScope
 from registry.errors import InvalidInput, NotPermitted, OutOfOrder, RuleViolation
 from registry.history import plain
@@ -133,7 +133,8 @@ class Case(CaseScope):
         text.check_count("members", members)
         text.check_count("experts", experts)
         if self.stage in (Stage.ACCEPTED, Stage.CONTRACTED):
-            raise OutOfOrder("the audit programme comes before the team (R-PREP-1)")
+            raise OutOfOrder("须先策划审核方案，再委派审核组（R-PREP-1） / "
+                             "the audit programme comes before the team (R-PREP-1)")
         self._require(Stage.PLANNED, Stage.TEAM_APPOINTED, Stage.STAGE1_DONE, step="team appointment")
         self._dated("on", on, today, "the programme", self.programme_on)
         rules.check_team(leader, members, experts, on, "team appointment")
@@ -147,9 +148,10 @@ class Case(CaseScope):
         """Only a team member records the audit; the team is checked again on each audit's date (R-TEAM-2)."""
         assigned = self.team
         if assigned is None:
-            raise OutOfOrder(f"{what} needs an appointed audit team")
+            raise OutOfOrder(f"{labels.step(what)}须先委派审核组 / {what} needs an appointed audit team")
         if auditor.person not in assigned.everyone:
-            raise NotPermitted(f"only a member of the case's audit team records the {what}")
+            raise NotPermitted(f"只有本案审核组的成员才能记录{labels.step(what)} / "
+                               f"only a member of the case's audit team records the {what}")
         by_id = {p.id: p for p in team}
         rules.check_team(by_id[assigned.leader], [by_id[m] for m in assigned.members],
                          [by_id[e] for e in assigned.experts], on, what)
@@ -170,12 +172,14 @@ class Case(CaseScope):
         text.check("document_review_rationale", document_review_rationale, text.PROSE)
         text.check_records("verified_years", verified_years, verifier=text.NAME)
         if self.kind is CaseKind.TRANSFER:
-            raise OutOfOrder("a transfer has no stage 1; an on-site audit is recorded as stage 2")
+            raise OutOfOrder("认证转换没有第一阶段审核，现场审核记录为第二阶段审核 / "
+                             "a transfer has no stage 1; an on-site audit is recorded as stage 2")
         if self.stage is Stage.ACCEPTED:
-            raise RuleViolation("R-ACC-3", "§8.2",
+            raise RuleViolation("R-ACC-3", "§8.2", "审核工作开始前须签订认证协议并缴纳认证费用 / "
                                 "the certification agreement is signed and the fee paid before audit work starts")
         if self.stage is Stage.CONTRACTED:
-            raise RuleViolation("R-PREP-1", "§8.3.1", "an audit programme exists before stage 1")
+            raise RuleViolation("R-PREP-1", "§8.3.1", "第一阶段审核前须有审核方案 / "
+                                "an audit programme exists before stage 1")
         self._require(Stage.TEAM_APPOINTED, step="stage 1")
         self._dated("conducted_on", conducted_on, today, "the team appointment", self.team_on)
         self._check_team_on(team, actor, conducted_on, "stage 1")
@@ -206,12 +210,14 @@ class Case(CaseScope):
         rules.check_not_future("conducted_on", conducted_on, today)
         if self.stage1_on is not None and conducted_on < self.stage1_on:
             raise RuleViolation("R-S2-1", "§8.4.1 (2)",
+                                f"第二阶段审核须在第一阶段审核（{self.stage1_on.isoformat()}）之后 / "
                                 f"stage 2 comes after stage 1 ({self.stage1_on.isoformat()})")
         self._dated("conducted_on", conducted_on, today, "the team appointment", self.team_on)
         rules.check_stage2_on_site(on_site)
         refs = [nc.ref for nc in nonconformities]
         if len(set(refs)) != len(refs) or any(not r.strip() for r in refs):
-            raise InvalidInput("nonconformities", "each nonconformity has its own, non-empty ref")
+            raise InvalidInput("nonconformities", "每个不符合项须有各自的、非空的编号 / "
+                                                 "each nonconformity has its own, non-empty ref")
         self._check_team_on(team, actor, conducted_on, "stage 2")
         self.check_programme_approved(conducted_on)
         spent = planning.check_actual_person_days(person_days, "stage 2")
@@ -225,14 +231,16 @@ class Case(CaseScope):
         text.check("evidence", evidence, text.PROSE)
         self._require(Stage.STAGE2_DONE, Stage.REPORTED, step="nonconformity closure")
         if self.team is None or actor.person not in self.team.everyone:
-            raise NotPermitted("only a member of the case's audit team records a closure")
+            raise NotPermitted("只有本案审核组的成员才能关闭不符合项 / "
+                               "only a member of the case's audit team records a closure")
         if ref not in self.nonconformities:
-            raise InvalidInput("ref", f"stage 2 recorded no nonconformity {ref!r}")
+            raise InvalidInput("ref", f"第二阶段审核没有不符合项 {ref!r} / stage 2 recorded no nonconformity {ref!r}")
         if ref in self.closed:
-            raise OutOfOrder(f"nonconformity {ref} was closed on {self.closed[ref].isoformat()}")
+            raise OutOfOrder(f"不符合项 {ref} 已于 {self.closed[ref].isoformat()} 关闭 / "
+                             f"nonconformity {ref} was closed on {self.closed[ref].isoformat()}")
         self._dated("closed_on", closed_on, today, "stage 2", self.stage2_on)
         if not evidence.strip():
-            raise InvalidInput("evidence", "a closure records its evidence")
+            raise InvalidInput("evidence", "关闭不符合项须记录证据 / a closure records its evidence")
         self._record(self.NonconformityClosed, ref=ref, evidence=evidence, actor=actor, effective_on=closed_on,
                      now=now)
 
@@ -252,7 +260,8 @@ class Case(CaseScope):
             text.check(name, value, text.PROSE)
         self._require(Stage.STAGE2_DONE, Stage.REPORTED, step="audit report")
         if self.team is None or actor.person not in self.team.everyone:
-            raise NotPermitted("only a member of the case's audit team submits its report")
+            raise NotPermitted("只有本案审核组的成员才能提交审核报告 / "
+                               "only a member of the case's audit team submits its report")
         self._dated("submitted_on", submitted_on, today, "stage 2", self.stage2_on)
         renewal = self.kind is CaseKind.RENEWAL
         if recertification and not renewal:
@@ -282,7 +291,8 @@ class Case(CaseScope):
         audited = self.kind is not CaseKind.TRANSFER or self.stage2_on is not None
         if audited:
             if self.stage is Stage.STAGE2_DONE:
-                raise RuleViolation("R-REP-1", "§8.5.1", "the audit report comes before the decision")
+                raise RuleViolation("R-REP-1", "§8.5.1", "须先提交审核报告，再作认证决定 / "
+                                    "the audit report comes before the decision")
             self._require(Stage.REPORTED, step="certification decision")
         else:
             self._require(Stage.CONTRACTED, Stage.PLANNED, Stage.TEAM_APPOINTED, step="certification decision")
@@ -296,9 +306,13 @@ class Case(CaseScope):
         if self.report_gaps:
             # "A report missing any of these does not allow a decision": neither a grant nor a refusal.
             gap = self.report_gaps[0]
-            raise RuleViolation(gap["rule"], gap["clause"], f"the report is incomplete: {gap['detail']}")
+            zh, en = labels.halves(gap["detail"])  # a gap recorded before R-REC-5 was kept has no Chinese half
+            raise RuleViolation(gap["rule"], gap["clause"],
+                                f"审核报告不完整{'：' + zh if zh else ''} / the report is incomplete: {en}")
         if self.transfer is not None and decided_on > self.transfer.valid_until:
             raise RuleViolation("R-TRF-1", "§12",
+                                f"证书 {self.transfer.certificate_number} 已于 {self.transfer.valid_until.isoformat()} "
+                                "到期：转换仅限于现行有效的认证证书 / "
                                 f"certificate {self.transfer.certificate_number} ran out on "
                                 f"{self.transfer.valid_until.isoformat()}: only a currently valid certificate is "
                                 "transferred")
@@ -309,9 +323,12 @@ class Case(CaseScope):
             open_majors = self.open_majors(decided_on)
             if open_majors:
                 raise RuleViolation("R-DEC-1", "§8.5.2",
+                                    f"严重不符合项未关闭：{'、'.join(open_majors)} / "
                                     f"major nonconformities not closed: {', '.join(open_majors)}")
             if unmet:
                 raise RuleViolation("R-DEC-1", "§8.5.2",
+                                    f"认证决定的条件未满足，只能不予认证："
+                                    f"{labels.zh_list(labels.DECISION_CONDITIONS, unmet)} / "
                                     f"conditions not met, so only a refusal is possible: {', '.join(unmet)}")
         return unmet
 
@@ -325,7 +342,7 @@ class Case(CaseScope):
     def refuse(self, decided_on: date, conditions: dict[str, bool | None], reasons: str, unmet: Sequence[str], *,
                actor: Actor, now: datetime) -> None:
         if not text.check("reasons", reasons, text.PROSE).strip() and not unmet:
-            raise InvalidInput("reasons", "a refusal gives its reasons")
+            raise InvalidInput("reasons", "不予认证须写明理由 / a refusal gives its reasons")
         self._record(self.Refused, conditions=dict(conditions), reasons=reasons, unmet=tuple(unmet), actor=actor,
                      effective_on=decided_on, now=now)
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Self
 from uuid import UUID, uuid4
 
-from registry import rules, text
+from registry import labels, rules, text
 from registry.base import RegistryAggregate
 from registry.certificate_duties import SchedulerDuties
 from registry.certificate_status import StatusChanges
@@ -342,10 +342,11 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
         self._within_validity("requested_on", requested_on, today)
         rules.check_not_future("changed_on", changed_on, today)
         if not changes.named():
-            raise InvalidInput("changes", "a change request names what changed")
+            raise InvalidInput("changes", "变更申请须写明变更的内容 / a change request names what changed")
         blank = [f for f in changes.named() if not str(getattr(changes, f)).strip()]
         if blank:
-            raise InvalidInput("changes", f"a change names the new value: {', '.join(blank)} is blank")
+            raise InvalidInput("changes", f"变更须写明新的内容：{labels.zh_list(labels.CHANGE_FIELDS, blank)}为空 / "
+                                          f"a change names the new value: {', '.join(blank)} is blank")
         request_id = uuid4()
         due = rules.change_request_due(changed_on)
         self._record(self.ChangeRequested, request_id=request_id, changed_on=changed_on, changes=changes,
@@ -357,10 +358,12 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
         """R-CHG-1: the body changes the certificate within 30 days of the request; the number stays."""
         self._require("change", Status.VALID, Status.SUSPENDED)
         if request_id not in self.change_requests:
-            raise InvalidInput("request_id", f"certificate {self.number} has no change request {request_id}")
+            raise InvalidInput("request_id", f"证书 {self.number} 没有变更申请 {request_id} / "
+                                            f"certificate {self.number} has no change request {request_id}")
         changes, requested_on, done = self.change_requests[request_id]
         if done is not None:
-            raise OutOfOrder(f"change request {request_id} was carried out on {done.isoformat()}")
+            raise OutOfOrder(f"变更申请 {request_id} 已于 {done.isoformat()} 完成变更 / "
+                             f"change request {request_id} was carried out on {done.isoformat()}")
         self._within_validity("changed_on", changed_on, today)
         rules.check_not_before("changed_on", changed_on, "the request", requested_on)
         organization = replace(self.organization, name=changes.name or self.organization.name,
@@ -377,10 +380,13 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
         """R-RECERT-1: a recertification decision before expiry issues the next certificate."""
         if self.status not in (Status.VALID, Status.SUSPENDED) or decided_on > self.valid_until:
             raise RuleViolation("R-RECERT-1", "§9.2",
+                                f"证书 {self.number} 的状态为{labels.zh(labels.STATUSES, self.status.value)}"
+                                f"（有效期至 {self.valid_until.isoformat()}）：再认证决定须在有效期届满之前作出 / "
                                 f"certificate {self.number} is {self.status.value} (valid until "
                                 f"{self.valid_until.isoformat()}): a recertification decision comes before expiry")
         if self.renewed_by is not None:
-            raise OutOfOrder(f"certificate {self.number} was renewed already by {self.renewed_by}")
+            raise OutOfOrder(f"证书 {self.number} 已由证书 {self.renewed_by} 接续 / "
+                             f"certificate {self.number} was renewed already by {self.renewed_by}")
         if self.status is Status.SUSPENDED:
             raise RuleViolation("R-RECERT-2", "§9.2.2",
                                 f"证书 {self.number} 处于暂停状态，恢复后方可再认证 / certificate {self.number} is "

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
-from registry import rules
+from registry import labels, rules
 from registry.calendar import add_months
 from registry.errors import OutOfOrder
 from registry.values import Status
@@ -103,9 +103,13 @@ class CertificateState:
 
     def _require(self, step: str, *statuses: Status) -> None:
         if self.status not in statuses:
+            now = labels.zh(labels.STATUSES, self.status.value)
             if self.status.terminal:
-                raise OutOfOrder(f"certificate {self.number} is {self.status.value}: it accepts no {step}")
-            raise OutOfOrder(f"certificate {self.number} is {self.status.value}: {step} needs it "
+                raise OutOfOrder(f"证书 {self.number} 已{now}，不能再进行{labels.step(step)} / "
+                                 f"certificate {self.number} is {self.status.value}: it accepts no {step}")
+            raise OutOfOrder(f"证书 {self.number} 的状态为{now}，{labels.step(step)}须在证书"
+                             f"{'或'.join(labels.zh(labels.STATUSES, s.value) for s in statuses)}时进行 / "
+                             f"certificate {self.number} is {self.status.value}: {step} needs it "
                              + " or ".join(s.value for s in statuses))
 
     def _within_validity(self, field: str, d: date, today: date) -> None:
@@ -113,7 +117,9 @@ class CertificateState:
         rules.check_not_before(field, d, "the issue date", self.issued_on)
         if d > self.valid_until:
             # Past its last day the certificate has expired (R-EXP-1), whether or not the expiry is recorded yet.
-            raise OutOfOrder(f"certificate {self.number} ran out on {self.valid_until.isoformat()}; "
+            raise OutOfOrder(f"证书 {self.number} 已于 {self.valid_until.isoformat()} 有效期届满，"
+                             f"{d.isoformat()} 只能记录其过期和注销 / "
+                             f"certificate {self.number} ran out on {self.valid_until.isoformat()}; "
                              f"on {d.isoformat()} it accepts only its expiry and cancellation")
 
     def surveillance_due_as_of(self, d: date) -> date:

@@ -30,7 +30,8 @@ class StatusChanges(CertificateState):
         self._require("ground for suspension or withdrawal", Status.VALID, Status.SUSPENDED)
         self._within_validity("known_on", known_on, today)
         if ground not in MEASURE_GROUNDS:
-            raise InvalidInput("ground", "surveillance_overdue is the scheduler's own ground (R-SURV-4)")
+            raise InvalidInput("ground", "“监督审核逾期”由系统按期记录，不能手工录入（R-SURV-4） / "
+                                        "surveillance_overdue is the scheduler's own ground (R-SURV-4)")
         if not source.strip():
             raise RuleViolation("R-SUS-3", "§11.3", "须写明理由的来源（谁报告、在何处获知）/ the ground's source is "
                                 "recorded: who reported it, or where the body learned of it")
@@ -44,7 +45,8 @@ class StatusChanges(CertificateState):
         rules.check_not_before("on", on, "known_on", known_on)
         rules.check_not_before("on", on, "the status change", self.status_since)
         if ground not in MEASURE_GROUNDS:
-            raise InvalidInput("ground", "surveillance_overdue is the scheduler's own ground (R-SURV-4)")
+            raise InvalidInput("ground", "“监督审核逾期”由系统按期记录，不能手工录入（R-SURV-4） / "
+                                        "surveillance_overdue is the scheduler's own ground (R-SURV-4)")
         recorded = min((g["known_on"] for g in self.open_grounds().values()), default=None)
         if recorded is not None and known_on > recorded:
             # R-SUS-3: the 7 days run from the ground recorded first; a later date would hide a late measure.
@@ -68,20 +70,25 @@ class StatusChanges(CertificateState):
         """R-SUS-2 and R-SURV-4: a suspended certificate is reinstated once its cause is corrected."""
         text.check("evidence", evidence, text.PROSE)
         if self.status is Status.WITHDRAWN:
-            raise RuleViolation("R-SUS-2", "§11.3", f"certificate {self.number} was withdrawn; it is never "
-                                "reinstated")
+            raise RuleViolation("R-SUS-2", "§11.3", f"证书 {self.number} 已撤销，撤销的证书不可恢复 / "
+                                f"certificate {self.number} was withdrawn; it is never reinstated")
         self._require("reinstatement", Status.SUSPENDED)
         rules.check_not_future("on", on, today)
         rules.check_not_before("on", on, "the suspension", self.status_since)
         if not evidence.strip():
-            raise RuleViolation("R-SUS-2", "§11.3", "reinstatement records the evidence that the cause is corrected")
+            raise RuleViolation("R-SUS-2", "§11.3", "恢复证书须记录暂停原因已纠正的证据 / "
+                                "reinstatement records the evidence that the cause is corrected")
         if self.overdue_on(on):
             raise RuleViolation("R-SURV-4", "§11.1",
+                                f"{on.isoformat()} 时监督审核已逾期（应于 "
+                                f"{self.surveillance_due_as_of(on).isoformat()} 前进行，此后未进行审核）："
+                                "须先进行监督审核，证书方可恢复有效 / "
                                 f"on {on.isoformat()} surveillance was overdue (due by "
                                 f"{self.surveillance_due_as_of(on).isoformat()}, no audit held since): the certificate "
                                 "cannot be valid again before the audit is held")
         if on > self.valid_until:
-            raise OutOfOrder(f"certificate {self.number} ran out on {self.valid_until.isoformat()}")
+            raise OutOfOrder(f"证书 {self.number} 已于 {self.valid_until.isoformat()} 有效期届满 / "
+                             f"certificate {self.number} ran out on {self.valid_until.isoformat()}")
         overdue = self.overdue_majors(on)
         if overdue:
             # R-SURV-5, R-SUS-1 (4): a major nonconformity left open past its due date is a ground that still stands.
@@ -111,6 +118,7 @@ class StatusChanges(CertificateState):
         if ground is CancellationGround.EXPIRED:
             if self.expired_on is None:
                 raise RuleViolation("R-CAN-1", "§11.4 (1)",
+                                    f"证书 {self.number} 尚未过期，有效期至 {self.valid_until.isoformat()} / "
                                     f"certificate {self.number} has not expired; it runs until "
                                     f"{self.valid_until.isoformat()}")
             trigger = self.expired_on
@@ -123,7 +131,8 @@ class StatusChanges(CertificateState):
             trigger = trigger_on
             rules.check_not_before("on", on, "the ground's date", trigger)
         if ground is not CancellationGround.EXPIRED and not detail.strip():
-            raise InvalidInput("detail", "a cancellation on this ground records its detail")
+            raise InvalidInput("detail", "依此事由注销须写明具体情况 / "
+                                        "a cancellation on this ground records its detail")
         due = rules.cancellation_due(trigger)
         self._record(self.Cancelled, ground=ground, detail=detail, trigger_on=trigger, due_by=due, late=on > due,
                      actor=actor, effective_on=on, now=now)

@@ -67,7 +67,8 @@ class CertificateSteps(Section):
         try:
             rid = request_id if isinstance(request_id, UUID) else UUID(str(request_id))
         except ValueError:
-            raise InvalidInput("request_id", f"{request_id!r} is not a change request id") from None
+            raise InvalidInput("request_id", f"{request_id!r} 不是变更申请编号 / "
+                                            f"{request_id!r} is not a change request id") from None
         now = self.clock.now()
         cert.change(rid, changed_on, today=self._today(), actor=actor, now=now)
         org = self.organization_by_uscc(cert.organization.uscc)
@@ -130,7 +131,8 @@ class CertificateSteps(Section):
                 return self._commit(cert, duties=done)
             except ConcurrentChange:
                 continue
-        raise ConcurrentChange(f"certificate {number} kept changing while its duties were run")
+        raise ConcurrentChange(f"执行到期事项期间证书 {number} 一直在变更 / "
+                               f"certificate {number} kept changing while its duties were run")
 
     def expire_if_due(self, number: str) -> Written | None:
         """R-EXP-1 alone: records the expiry on the day after the last day of validity, and no cancellation.
@@ -155,4 +157,5 @@ def _days(value: Decimal | float | str) -> Decimal:
     try:
         return value if isinstance(value, Decimal) else Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise InvalidInput("person_days", f"{value!r} is not a number of person-days") from None
+        raise InvalidInput("person_days", f"{value!r} 不是有效的人日数 / "
+                                          f"{value!r} is not a number of person-days") from None

@@ -15,7 +15,7 @@ from enum import Enum
 from fractions import Fraction
 from typing import Any
 
-from registry import text
+from registry import labels, text
 from registry.errors import InvalidInput, RuleViolation
 from registry.values import Level
 
@@ -151,9 +151,9 @@ def calibration_lapsed(calibration: Calibration | None, audit_on: date) -> bool:
     return calibration is not None and calibration.valid_until < audit_on
 
 
-def _required(field: str, value: str, kind: text.Kind, rule: str, clause: str, what: str) -> None:
+def _required(field: str, value: str, kind: text.Kind, rule: str, clause: str, zh: str) -> None:
     if not text.check(field, value, kind).strip():
-        raise RuleViolation(rule, clause, f"{what} / {field} is recorded ({rule})")
+        raise RuleViolation(rule, clause, f"{zh} / {field} is recorded ({rule})")
 
 
 def check_review_fields(prefix: str, fields: ReviewFields, measured: bool, rule: str, clause: str) -> None:
@@ -212,7 +212,8 @@ def check_activity_datum(datum: ActivityDatum) -> None:
     check_review_fields("", datum.review, datum.data_class is not DataClass.ESTIMATED, "R-GHG-2", "§7.2")
     if datum.data_class is not DataClass.CONTINUOUS and not datum.lower_class_reason.strip():
         raise RuleViolation("R-GHG-2", "§7.2",
-                            f"{datum.data_class.value} 类数据须说明为何未采用更高类别（连续测量） / an "
+                            f"{labels.zh(labels.DATA_CLASSES, datum.data_class.value)}类数据须说明为何未采用更高类别"
+                            "（连续测量） / an "
                             f"{datum.data_class.value} datum carries the reason a higher class (continuous "
                             "measurement) was not used (lower_class_reason)")
     _check_emissions(datum.emissions_tco2e)
@@ -229,7 +230,8 @@ def check_emission_factor(factor: EmissionFactor, default: tuple[Decimal, str] |
         raise InvalidInput("value", "排放因子须为非负数 / a factor is a non-negative number")
     if factor.tier is not FactorTier.MEASURED_OR_MASS_BALANCE and not factor.lower_tier_reason.strip():
         raise RuleViolation("R-GHG-3", "§7.3",
-                            f"{factor.tier.value} 层级的因子须说明为何未采用更高层级 / a {factor.tier.value} factor "
+                            f"{labels.zh(labels.FACTOR_TIERS, factor.tier.value)}层级的因子须说明为何未采用更高层级 / "
+                            f"a {factor.tier.value} factor "
                             "carries the reason a higher tier was not used (lower_tier_reason)")
     if factor.tier is FactorTier.MEASURED_OR_MASS_BALANCE:
         if factor.measurement is None:

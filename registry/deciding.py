@@ -35,7 +35,8 @@ class Deciding(Section):
         for attempt in range(DECISION_ATTEMPTS):
             case = self.case_by_id(case_id)
             if case.version != first.version:
-                raise ConcurrentChange(f"case {case_id} was changed by another command; nothing was written")
+                raise ConcurrentChange(f"认证案例 {case_id} 已被另一操作修改，未作任何记录 / "
+                                       f"case {case_id} was changed by another command; nothing was written")
             try:
                 return self._decide(case, decided_on, grant, conditions, reasons, actor, idempotency=idempotency)
             except ConcurrentChange:
@@ -43,7 +44,9 @@ class Deciding(Section):
                 # after a random pause, so that deciders who collided do not collide again in step.
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
                 continue
-        raise ConcurrentChange("no free certificate number after several attempts (concurrent decisions, or a number "
+        raise ConcurrentChange("多次尝试后仍无可用的证书编号（同时作出的认证决定，或编号规则会重复已颁发的编号），"
+                               "未作任何记录 / "
+                               "no free certificate number after several attempts (concurrent decisions, or a number "
                                "pattern that repeats numbers already issued); nothing was written")
 
     def _decide(self, case: Case, decided_on: date, grant: bool, conditions: dict[str, bool | None], reasons: str,
@@ -63,7 +66,8 @@ class Deciding(Section):
                                    now=now)
         if self._exists(certificate_id(number)):
             # Another decision took this number after we read the sequence: retry with the next one.
-            raise ConcurrentChange(f"certificate number {number} was just issued to another decision")
+            raise ConcurrentChange(f"证书编号 {number} 刚由另一认证决定使用 / "
+                                   f"certificate number {number} was just issued to another decision")
         transfer = case.transfer
         cert = Certificate.issue(
             number=number, case_id=case.id,

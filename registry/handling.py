@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from registry import calendar_steps, reference_steps, review_steps
+from registry import calendar_steps, labels, reference_steps, review_steps
 from registry.commands import (
     AddSector,
     AddUser,
@@ -114,7 +114,9 @@ def authorize(registry: Registry, token: str | None, role: Role | None = None,
     else:
         user = registry.authenticate(token)
     if role is not None and role.value not in user.roles:
-        raise RoleNotAllowed(f"this endpoint needs the {role.value} role; {user.name} holds {', '.join(user.roles)}")
+        raise RoleNotAllowed(f"此操作须具有{labels.zh(labels.ROLES, role.value)}角色，{user.name} 的角色为"
+                             f"{labels.zh_list(labels.ROLES, user.roles)} / "
+                             f"this endpoint needs the {role.value} role; {user.name} holds {', '.join(user.roles)}")
     return user
 
 

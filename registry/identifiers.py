@@ -29,18 +29,21 @@ def validate_uscc(code: str) -> str:
     normalised = code.strip().upper() if isinstance(code, str) else ""
     if len(normalised) != 18:
         raise RuleViolation(
-            "R-ID-1", "GB 32100-2015", f"a USCC has 18 characters; {code!r} has {len(normalised)}"
+            "R-ID-1", "GB 32100-2015", f"统一社会信用代码为 18 位，{code!r} 为 {len(normalised)} 位 / "
+                                       f"a USCC has 18 characters; {code!r} has {len(normalised)}"
         )
     bad = sorted({c for c in normalised if c not in _VALUE})
     if bad:
         raise RuleViolation(
-            "R-ID-1", "GB 32100-2015", f"USCC {code!r} has characters outside the code's set: {''.join(bad)}"
+            "R-ID-1", "GB 32100-2015", f"统一社会信用代码 {code!r} 含有代码字符集以外的字符：{''.join(bad)} / "
+                                       f"USCC {code!r} has characters outside the code's set: {''.join(bad)}"
         )
     expected = uscc_check_character(normalised[:17])
     if normalised[17] != expected:
         raise RuleViolation(
             "R-ID-1",
             "GB 32100-2015",
+            f"统一社会信用代码 {code!r} 的校验码不正确：应为 {expected!r}，实为 {normalised[17]!r} / "
             f"USCC {code!r} fails its check character: expected {expected!r}, found {normalised[17]!r}",
         )
     return normalised

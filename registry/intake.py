@@ -14,7 +14,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID, uuid4
 
-from registry import planning, rules, staffing, text
+from registry import labels, planning, rules, staffing, text
 from registry.base import RegistryAggregate
 from registry.calendar import Workdays
 from registry.errors import InvalidInput, OutOfOrder, RuleViolation
@@ -274,20 +274,25 @@ class CaseIntake(RegistryAggregate):
                                 renewal_of, transfer)
         rules.check_not_future("applied_on", applied_on, today)
         if cems_operating_since > applied_on:
-            raise InvalidInput("cems_operating_since", "the CEMS cannot start running after the application")
+            raise InvalidInput("cems_operating_since", "碳排放管理体系的运行不能始于申请之后 / "
+                                                      "the CEMS cannot start running after the application")
         if not scope.strip():
-            raise InvalidInput("scope", "the scope of certification is required")
+            raise InvalidInput("scope", "须填写认证范围 / the scope of certification is required")
         rules.check_levels(levels)
         if kind is CaseKind.RENEWAL and not renewal_of:
-            raise InvalidInput("renewal_of", "a renewal names the certificate it renews")
+            raise InvalidInput("renewal_of", "再认证申请须写明所再认证的证书 / "
+                                             "a renewal names the certificate it renews")
         if kind is not CaseKind.RENEWAL and renewal_of:
-            raise InvalidInput("renewal_of", "only a renewal names a certificate it renews")
+            raise InvalidInput("renewal_of", "只有再认证申请才写明所再认证的证书 / "
+                                            "only a renewal names a certificate it renews")
         if kind is CaseKind.TRANSFER:
             if transfer is None:
-                raise InvalidInput("transfer", "a transfer gives the certificate transferred and its reason")
+                raise InvalidInput("transfer", "认证转换须写明拟转换的证书及转换原因 / "
+                                              "a transfer gives the certificate transferred and its reason")
             rules.check_transfer(transfer, applied_on, today)
         elif transfer is not None:
-            raise InvalidInput("transfer", "only a transfer case carries transfer details")
+            raise InvalidInput("transfer", "只有认证转换案例才有转换信息 / "
+                                           "only a transfer case carries transfer details")
 
         months, _ = rules.required_cems_months(applied_on, emission_control, other_certifications)
         found = [
@@ -299,6 +304,7 @@ class CaseIntake(RegistryAggregate):
             found.append(rules.renewal_window_gap(applied_on, renewal_valid_until))
             if not renewal_status_valid:
                 found.append(rules.Gap("R-RECERT-1", "§11.1",
+                                       f"证书 {renewal_of} 不是有效状态，不能再认证 / "
                                        f"certificate {renewal_of} is not valid and cannot be renewed"))
         gaps = tuple(g.as_dict() for g in found if g is not None)
         return cls._create(
@@ -312,9 +318,13 @@ class CaseIntake(RegistryAggregate):
 
     def _require(self, *stages: Stage, step: str) -> None:
         if self.stage not in stages:
+            now = labels.zh(labels.STAGES, self.stage.value)
             if self.stage in TERMINAL:
-                raise OutOfOrder(f"case is {self.stage.value}: it accepts no {step}")
-            raise OutOfOrder(f"{step} is not possible at stage {self.stage.value} "
+                raise OutOfOrder(f"案例已结束（{now}），不能再进行{labels.step(step)} / "
+                                 f"case is {self.stage.value}: it accepts no {step}")
+            raise OutOfOrder(f"案例处于“{now}”阶段，不能进行{labels.step(step)}"
+                             f"（可进行的阶段：{labels.zh_list(labels.STAGES, (s.value for s in stages))}） / "
+                             f"{step} is not possible at stage {self.stage.value} "
                              f"(possible at: {', '.join(s.value for s in stages)})")
 
     def _dated(self, field: str, d: date, today: date, after_field: str, after: date | None) -> None:
@@ -376,10 +386,13 @@ class CaseIntake(RegistryAggregate):
         self._require(Stage.APPLIED, step="supplement request")
         self._dated("requested_on", requested_on, today, "applied_on", self.applied_on)
         if not missing:
-            raise RuleViolation("R-ACC-2", "§8.2", "a supplement request names the missing documents")
+            raise RuleViolation("R-ACC-2", "§8.2", "补充资料要求须写明缺少的文件 / "
+                                "a supplement request names the missing documents")
         already = [k.value for k in missing if k in self.documents]
         if already:
-            raise RuleViolation("R-ACC-2", "§8.2", f"already received, not missing: {', '.join(already)}")
+            raise RuleViolation("R-ACC-2", "§8.2",
+                                f"以下文件已收到，并未缺少：{labels.zh_list(labels.DOCUMENT_KINDS, already)} / "
+                                f"already received, not missing: {', '.join(already)}")
         self._record(self.SupplementRequested, missing=tuple(missing), note=note, actor=actor,
                      effective_on=requested_on, now=now)
 
@@ -396,16 +409,21 @@ class CaseIntake(RegistryAggregate):
         if accepted:
             rules.check_review(review.all_confirmed)
             for gap in self.gaps:
-                raise RuleViolation(gap["rule"], gap["clause"], gap["detail"])
+                zh, en = labels.halves(gap["detail"])  # a gap recorded before R-REC-5 was kept has no Chinese half
+                raise RuleViolation(gap["rule"], gap["clause"], f"{zh or '申请尚不满足受理条件'} / {en}")
             if self.missing_documents:
-                raise RuleViolation("R-APP-4", "§8.1", "the application's documents are incomplete; missing: "
-                                    + ", ".join(k.value for k in self.missing_documents))
+                missing = [k.value for k in self.missing_documents]
+                raise RuleViolation("R-APP-4", "§8.1",
+                                    f"申请文件不齐全，缺少：{labels.zh_list(labels.DOCUMENT_KINDS, missing)} / "
+                                    f"the application's documents are incomplete; missing: {', '.join(missing)}")
             if self.documents_complete_on and decided_on < self.documents_complete_on:
                 raise RuleViolation("R-APP-4", "§8.1",
+                                    f"{decided_on.isoformat()} 时申请文件尚不齐全，最后一份文件于 "
+                                    f"{self.documents_complete_on.isoformat()} 收到 / "
                                     f"on {decided_on.isoformat()} the documents were incomplete: the last arrived on "
                                     f"{self.documents_complete_on.isoformat()}")
         elif not reasons.strip():
-            raise InvalidInput("reasons", "a not-accept notice gives its reasons")
+            raise InvalidInput("reasons", "不予受理通知须写明理由 / a not-accept notice gives its reasons")
         late = self.notice_due_by is not None and decided_on > self.notice_due_by
         self._record(self.Accepted if accepted else self.NotAccepted, review=review, reasons=reasons,
                      notice_due_by=self.notice_due_by, notice_late=late, actor=actor, effective_on=decided_on,
@@ -433,12 +451,14 @@ class CaseIntake(RegistryAggregate):
         text.check_count("cycle", cycle)
         text.check("justification", justification, text.PROSE)
         if self.stage in (Stage.ACCEPTED,):
-            raise RuleViolation("R-ACC-3", "§8.2",
+            raise RuleViolation("R-ACC-3", "§8.2", "审核工作开始前须签订认证协议并缴纳认证费用 / "
                                 "the certification agreement is signed and the fee paid before audit work starts")
         self._require(Stage.CONTRACTED, Stage.PLANNED, Stage.TEAM_APPOINTED, step="audit programme")
         rules.check_not_future("planned_on", planned_on, today)
         if self.agreement_on is not None and planned_on < self.agreement_on:
             raise RuleViolation("R-ACC-3", "§8.2",
+                                f"审核工作须在签订认证协议并缴费（{self.agreement_on.isoformat()}）之后开始，"
+                                f"审核方案日期为 {planned_on.isoformat()} / "
                                 f"audit work starts after the agreement is signed and the fee paid "
                                 f"({self.agreement_on.isoformat()}); the programme is dated {planned_on.isoformat()}")
         rules.check_audit_time(person_days, integrated_with, cems_standalone_person_days,
@@ -457,13 +477,14 @@ class CaseIntake(RegistryAggregate):
         4 person-days and its justification, before the audit proceeds."""
         text.check("note", note, text.PROSE)
         if self.programme_on is None:
-            raise OutOfOrder("there is no audit programme to approve yet (R-PREP-1)")
+            raise OutOfOrder("尚无待批准的审核方案（R-PREP-1） / there is no audit programme to approve yet (R-PREP-1)")
         if not self.programme_needs_approval:
             raise RuleViolation("R-PREP-2", "§8.3.3",
                                 "审核方案不少于 4 人日，无需批准 / the programme plans at least 4 person-days: "
                                 "there is nothing to approve")
         if self.programme_approved_on is not None:
-            raise OutOfOrder(f"the programme was approved on {self.programme_approved_on.isoformat()}")
+            raise OutOfOrder(f"审核方案已于 {self.programme_approved_on.isoformat()} 获批准 / "
+                             f"the programme was approved on {self.programme_approved_on.isoformat()}")
         self._dated("approved_on", approved_on, today, "the programme", self.programme_on)
         staffing.check_staff(approver, approved_on, "programme approval")
         self._record(self.ProgrammeApproved, note=note, actor=actor, effective_on=approved_on, now=now)

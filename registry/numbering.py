@@ -23,10 +23,11 @@ _FIELDS = {"body_code", "year", "seq"}
 def check_pattern(pattern: str) -> None:
     names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
     if "seq" not in names:
-        raise InvalidInput("number_pattern", "a certificate number pattern needs {seq}")
+        raise InvalidInput("number_pattern", "证书编号规则须含有 {seq} / a certificate number pattern needs {seq}")
     unknown = names - _FIELDS
     if unknown:
-        raise InvalidInput("number_pattern", f"unknown fields in the number pattern: {', '.join(sorted(unknown))}")
+        raise InvalidInput("number_pattern", f"编号规则含有未知字段：{', '.join(sorted(unknown))} / "
+                                             f"unknown fields in the number pattern: {', '.join(sorted(unknown))}")
 
 
 def sequence_key(pattern: str, body_code: str, year: int) -> str:

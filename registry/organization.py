@@ -131,7 +131,8 @@ class Organization(RegistryAggregate):
                                 "recorded from elsewhere names the body, the certificate and where the body learned "
                                 "of it")
         if f"{from_body.strip()} {number.strip()}" in self.withdrawn:
-            raise InvalidInput("number", f"{number} of {from_body} is recorded as withdrawn already")
+            raise InvalidInput("number", f"{from_body} 的证书 {number} 已记录为撤销 / "
+                                         f"{number} of {from_body} is recorded as withdrawn already")
         self._record(self.WithdrawalElsewhereRecorded, from_body=from_body.strip(), number=number.strip(),
                      source=source, actor=actor, effective_on=withdrawn_on, now=now)
 
@@ -139,9 +140,10 @@ class Organization(RegistryAggregate):
         """R-APP-5: a rectification record showing the cause of a withdrawal removed, dated after it."""
         if not self.withdrawn or self.rectified:
             raise RuleViolation("R-APP-5", "§12",
+                                "整改记录针对证书撤销，该组织没有待整改的撤销 / "
                                 "a rectification answers a withdrawal; this organisation has none outstanding")
         if not text.check("evidence", evidence, text.PROSE).strip():
-            raise InvalidInput("evidence", "a rectification carries its evidence")
+            raise InvalidInput("evidence", "整改记录须附证据 / a rectification carries its evidence")
         if self.withdrawn_on is not None and on < self.withdrawn_on:
             raise RuleViolation("R-APP-5", "§12",
                                 f"整改记录日期 {on.isoformat()} 早于撤销日期 {self.withdrawn_on.isoformat()}，不能表明"

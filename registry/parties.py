@@ -83,7 +83,7 @@ class Parties(Section):
                               idempotency: Idempotency | None = None) -> Written:
         org = Organization.register(uscc, name, address, actor=actor, now=self.clock.now())
         if self._exists(org.id):
-            raise AlreadyExists(f"organisation {org.uscc} is registered already")
+            raise AlreadyExists(f"组织 {org.uscc} 已登记 / organisation {org.uscc} is registered already")
         return self._commit(org, organization=org.id, uscc=org.uscc, idempotency=idempotency)
 
     def record_withdrawal_elsewhere(self, uscc: str, from_body: str, certificate_number: str, withdrawn_on: date,

@@ -9,6 +9,7 @@ from datetime import date
 from typing import cast
 from uuid import UUID
 
+from registry import labels
 from registry.base import RegistryAggregate
 from registry.entries import entry_of
 from registry.errors import NotFound
@@ -56,6 +57,7 @@ class Past(Section):
         events = [cast(RegistryAggregate.Event, e) for e in self.events.get(aggregate_id)]
         folded = fold_as_of(events, as_of)
         if folded is None:
-            raise NotFound(f"{what} did not exist yet on {as_of.isoformat()}")
+            raise NotFound(f"{as_of.isoformat()} 时{labels.record(what)}尚不存在 / "
+                           f"{what} did not exist yet on {as_of.isoformat()}")
         aggregate: A = folded
         return aggregate

@@ -109,16 +109,17 @@ class Person(RegistryAggregate):
     @classmethod
     def enrol(cls, name: str, *, actor: Actor, now: datetime) -> Person:
         if not text.check("name", name, text.NAME).strip():
-            raise InvalidInput("name", "a person has a name")
+            raise InvalidInput("name", "须填写人员姓名 / a person has a name")
         return cls._create(cls.Enrolled, id=uuid4(), name=name.strip(), actor=actor, effective_on=None,
                            timestamp=now)
 
     def record_registration(self, kind: RegistrationKind, number: str, valid_from: date, valid_until: date, *,
                             actor: Actor, now: datetime) -> None:
         if valid_until < valid_from:
-            raise InvalidInput("valid_until", "a registration cannot end before it begins")
+            raise InvalidInput("valid_until", "注册的有效期止不能早于有效期起 / "
+                                              "a registration cannot end before it begins")
         if not text.check("number", number, text.CODE).strip():
-            raise InvalidInput("number", "a registration has a number")
+            raise InvalidInput("number", "须填写注册号 / a registration has a number")
         self._record(self.RegistrationRecorded, kind=kind, number=number.strip(), valid_from=valid_from,
                      valid_until=valid_until, actor=actor, effective_on=valid_from, now=now)
 
@@ -185,4 +186,4 @@ def person_id(value: UUID | str) -> UUID:
     try:
         return value if isinstance(value, UUID) else UUID(str(value))
     except ValueError:
-        raise InvalidInput("person", f"{value!r} is not a person id") from None
+        raise InvalidInput("person", f"{value!r} 不是人员编号 / {value!r} is not a person id") from None

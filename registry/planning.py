@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
+from registry import labels
 from registry.errors import InvalidInput, RuleViolation
 from registry.values import CycleAudit, OffSiteGround, PlannedAudit, ProgrammeBasis, VerifiedYear
 
@@ -72,7 +73,8 @@ def check_actual_person_days(person_days: Decimal | None, what: str) -> Decimal:
     """R-PREP-2 (§8.3.3): the person-days actually spent are recorded after each audit, a positive number."""
     if person_days is None:
         raise RuleViolation("R-PREP-2", "§8.3.3",
-                            f"未记录{what}实际投入的审核人日 / the person-days actually spent on the {what} are not "
+                            f"未记录{labels.step(what)}实际投入的审核人日 / "
+                            f"the person-days actually spent on the {what} are not "
                             "recorded")
     if not person_days.is_finite() or person_days <= 0:
         raise InvalidInput("person_days", f"实际人日应为正数 / the person-days spent are a positive number, not "

@@ -65,7 +65,7 @@ class Reads(Past):
     def document(self, sha256: str) -> bytes:
         content = self.documents.get(sha256)
         if content is None:
-            raise NotFound(f"no document {sha256}")
+            raise NotFound(f"未找到文件 {sha256} / no document {sha256}")
         return content
 
     def case_document(self, case_id: UUID | str, sha256: str) -> CaseDocument:
@@ -74,6 +74,6 @@ class Reads(Past):
         case = self.case_by_id(case_id)
         received = receipt(self.events.get(case.id), sha256)
         if received is None:
-            raise NotFound(f"case {case.id} holds no document {sha256}")
+            raise NotFound(f"认证案例 {case.id} 没有文件 {sha256} / case {case.id} holds no document {sha256}")
         return CaseDocument(sha256, received.kind.value, received.content_type, received.filename,
                             self.document(sha256))

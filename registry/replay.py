@@ -21,6 +21,7 @@ class Replay(Section):
         except NotFound:
             return None
         if record.request_digest != key.request_digest:
-            raise IdempotencyKeyReused(f"Idempotency-Key {key.key!r} was used for another request")
+            raise IdempotencyKeyReused(f"幂等键 Idempotency-Key {key.key!r} 已用于另一请求 / "
+                                       f"Idempotency-Key {key.key!r} was used for another request")
         position = self.store.positioned_events(self.recorder, [rid])[0].id
         return Written(position=position, ids=record.ids)

@@ -164,7 +164,8 @@ class ReviewSteps(Section):
     def get_factor_table(self, table: str, version: str) -> dict[str, Any]:
         found = self._factor_table(table, version)
         if found is None:
-            raise NotFound(f"no reference table {table} version {version}")
+            raise NotFound(f"未找到排放因子参考表 {table} 版本 {version} / "
+                           f"no reference table {table} version {version}")
         return found.as_dict()
 
     def get_data_review(self, case_id: UUID | str) -> DataReviewView:
@@ -208,7 +209,8 @@ class ReviewSteps(Section):
         try:
             return self.person(actor.person)
         except NotFound:
-            raise NotPermitted(f"no person {actor.person} on record to review data as") from None
+            raise NotPermitted(f"未登记人员 {actor.person}，不能以其身份进行数据评审 / "
+                               f"no person {actor.person} on record to review data as") from None
 
     def get_surveillance_review(self, number: str) -> SurveillanceDataReview:
         cert = self.certificate_by_number(number)

@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
-from registry import data_review
+from registry import data_review, labels
 from registry.data_review import ActivityDatum, EmissionFactor, QualityProfile
 from registry.errors import InvalidInput
 from registry.values import Level
@@ -42,7 +42,8 @@ def resolve_level(levels: Sequence[Level], level: Level | None) -> Level:
         raise InvalidInput("level", "范围有多个层级，须写明所评审的层级 / the scope has several levels: name the "
                                     f"one reviewed ({', '.join(lv.value for lv in levels)})")
     if level not in levels:
-        raise InvalidInput("level", f"范围不含层级 {level.value} / the scope has no level {level.value}")
+        raise InvalidInput("level", f"范围不含{labels.zh(labels.LEVELS, level.value)} / "
+                                    f"the scope has no level {level.value}")
     return level
 
 

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from registry import text
+from registry import labels, text
 from registry.base import RegistryAggregate
 from registry.calendar import Workdays
 from registry.case import Case
@@ -82,9 +82,9 @@ class Section:
             aggregate: Any = self.repository.get(aggregate_id,  # type: ignore[call-arg]
                                                  snapshotted=cls in self.snapshotting_intervals)
         except AggregateNotFoundError:
-            raise NotFound(f"no {what}") from None
+            raise NotFound(f"未找到{labels.record(what)} / no {what}") from None
         if not isinstance(aggregate, cls):
-            raise NotFound(f"no {what}")
+            raise NotFound(f"未找到{labels.record(what)} / no {what}")
         return aggregate
 
     def _found(self, cls: type[A], aggregate_id: UUID, what: str) -> A | None:
@@ -111,7 +111,7 @@ class Section:
         try:
             cid = case_id if isinstance(case_id, UUID) else UUID(str(case_id))
         except ValueError:
-            raise NotFound(f"no case {case_id}") from None
+            raise NotFound(f"未找到认证案例 {case_id} / no case {case_id}") from None
         return self._get(Case, cid, f"case {case_id}")
 
     def certificate_by_number(self, number: str) -> Certificate:
@@ -166,5 +166,6 @@ class Section:
     def _acting_person(self, actor: Actor) -> Person:
         """The person taking a step that only a person may take (a review, a decision)."""
         if actor.person is None:
-            raise InvalidInput("actor", f"a {actor.role.value} step is performed by a person")
+            raise InvalidInput("actor", f"{labels.zh(labels.ROLES, actor.role.value)}的步骤须由人员执行 / "
+                                        f"a {actor.role.value} step is performed by a person")
         return self.person(actor.person)

@@ -119,11 +119,14 @@ class SurveillanceSteps(SurveillanceReview):
         self._require("surveillance audit", Status.VALID, Status.SUSPENDED)
         self._within_validity("conducted_on", conducted_on, today)
         if conducted_on > self.valid_until:
-            raise InvalidInput("conducted_on", "a surveillance audit falls within the certificate's validity")
+            raise InvalidInput("conducted_on", "监督审核须在证书有效期内进行 / "
+                                              "a surveillance audit falls within the certificate's validity")
         if self.audits and conducted_on < self.audits[-1][0]:
-            raise InvalidInput("conducted_on", "surveillance audits are recorded in date order")
+            raise InvalidInput("conducted_on", "监督审核须按日期顺序记录 / "
+                                              "surveillance audits are recorded in date order")
         if additional and not reason.strip():
             raise RuleViolation("R-SURV-2", "§9.1.1 (2)",
+                                "增加的监督审核须记录其所因的重大变化或重大事故 / "
                                 "an additional surveillance audit records the major change or incident behind it")
         if recertification_case is None:
             check_surveillance_substance(on_site, content, nonconformities, person_days, conducted_on)
@@ -137,7 +140,8 @@ class SurveillanceSteps(SurveillanceReview):
             # R-SURV-3: surveillance audits use the R-TEAM rules (a recertification's team was checked already).
             rules.check_team(leader, members, (), conducted_on, "surveillance audit")
             if actor.person not in [p.id for p in team]:
-                raise NotPermitted("only a member of the surveillance team records its audit")
+                raise NotPermitted("只有监督审核组的成员才能记录该次监督审核 / "
+                                   "only a member of the surveillance team records its audit")
             for person in team:
                 rules.check_separate(person, "audit", self.organization.uscc, conducted_on)
             profile = self.check_surveillance_data_reviewed(conducted_on)  # R-GHG-2, R-GHG-4
@@ -231,7 +235,8 @@ class SurveillanceSteps(SurveillanceReview):
             raise InvalidInput("ref", f"本证书的监督审核没有不符合项 {ref!r} / no surveillance audit of this "
                                       f"certificate recorded nonconformity {ref!r}")
         if nc["closed_on"] is not None:
-            raise OutOfOrder(f"nonconformity {ref} was closed on {nc['closed_on'].isoformat()}")
+            raise OutOfOrder(f"不符合项 {ref} 已于 {nc['closed_on'].isoformat()} 关闭 / "
+                             f"nonconformity {ref} was closed on {nc['closed_on'].isoformat()}")
         if actor.person not in nc["team"]:
             raise NotPermitted("只有该次监督审核的审核组成员可以关闭不符合项 / only a member of the surveillance "
                                "audit's team records a closure")

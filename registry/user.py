@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID, uuid5
 
-from registry import text
+from registry import labels, text
 from registry.base import RegistryAggregate
 from registry.errors import AlreadyExists, InvalidInput, RegistryError
 from registry.identifiers import NAMESPACE
@@ -81,9 +81,11 @@ class Credential:
 
 def _check_roles(roles: tuple[Role, ...]) -> tuple[Role, ...]:
     if not roles:
-        raise InvalidInput("role", "a user holds at least one role")
+        raise InvalidInput("role", "用户至少有一个角色 / a user holds at least one role")
     if any(r not in STAFF_ROLES for r in roles):
-        raise InvalidInput("role", f"roles are: {', '.join(r.value for r in STAFF_ROLES)}")
+        named = "、".join(f"{r.value}（{labels.zh(labels.ROLES, r.value)}）" for r in STAFF_ROLES)
+        raise InvalidInput("role", f"角色为：{named} / "
+                                   f"roles are: {', '.join(r.value for r in STAFF_ROLES)}")
     return tuple(dict.fromkeys(roles))
 
 
@@ -184,7 +186,7 @@ class User(RegistryAggregate):
     @classmethod
     def add(cls, name: str, roles: tuple[Role, ...], person: UUID, *, actor: Actor, now: datetime) -> User:
         if not text.check("name", name, text.NAME).strip():
-            raise InvalidInput("name", "a user has a name")
+            raise InvalidInput("name", "须填写用户名 / a user has a name")
         return cls._create(cls.Added, id=user_id(name), name=name.strip(), roles=_check_roles(roles),
                            person=person, actor=actor, effective_on=None, timestamp=now)
 
@@ -219,7 +221,7 @@ class User(RegistryAggregate):
 
     def revoke_token(self, *, actor: Actor, now: datetime) -> None:
         if not self.active:
-            raise InvalidInput("token", f"{self.name} holds no token")
+            raise InvalidInput("token", f"{self.name} 没有令牌 / {self.name} holds no token")
         self._record(self.TokenRevoked, actor=actor, effective_on=None, now=now)
 
     def set_password(self, credential: Credential, *, actor: Actor, now: datetime) -> None:

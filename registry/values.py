@@ -26,7 +26,8 @@ def parse_enum(enum: type[E], value: Any, field_name: str) -> E:
         return enum(value)
     except ValueError:
         allowed = ", ".join(str(m.value) for m in enum)
-        raise InvalidInput(field_name, f"{value!r} is not one of: {allowed}") from None
+        raise InvalidInput(field_name, f"{value!r} 不是可选值之一：{allowed} / "
+                                       f"{value!r} is not one of: {allowed}") from None
 
 
 class Role(Enum):
@@ -47,7 +48,8 @@ class Actor:
 
     def __post_init__(self) -> None:
         if self.person is None and self.role is not Role.SYSTEM:
-            raise InvalidInput("actor", "every step but the registry's own is performed by a person")
+            raise InvalidInput("actor", "除系统自身的步骤外，每一步骤都须由人员执行 / "
+                                        "every step but the registry's own is performed by a person")
 
 
 class CaseKind(Enum):

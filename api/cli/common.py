@@ -35,7 +35,7 @@ def keys_file(path: str, use: str) -> Keys:
     try:
         keys = published_keys(json.loads(Path(path).read_text(encoding="utf-8")), use)
     except (OSError, ValueError) as e:
-        raise CannotCheck(f"cannot read the keys in {path}: {e}") from None
+        raise CannotCheck(f"无法读取 {path} 中的密钥 / cannot read the keys in {path}: {e}") from None
     if not keys:
-        raise CannotCheck(f"{path} lists no Ed25519 key for use {use}")
+        raise CannotCheck(f"{path} 没有用于 {use} 的 Ed25519 密钥 / {path} lists no Ed25519 key for use {use}")
     return keys

@@ -15,7 +15,9 @@ from api.signing import KeyFileError, PublishedKey, key_id, signers
 
 def _no_replica(settings: Settings, what: str) -> None:
     if settings.read_only:
-        raise KeyFileError(f"`registry keys {what}`: a read-only replica (REGISTRY_READ_ONLY) never makes a key; "
+        raise KeyFileError(f"`registry keys {what}`：只读副本（REGISTRY_READ_ONLY）从不生成密钥，"
+                           "请在保存主服务器密钥之处生成和轮换 / "
+                           f"`registry keys {what}`: a read-only replica (REGISTRY_READ_ONLY) never makes a key; "
                            "make and rotate keys where the primary's are kept")
 
 
@@ -40,11 +42,15 @@ def keys_init(_: argparse.Namespace) -> int:
             made = keys.make(path, datetime.now(UTC))
         except keys.KeyExists:
             kept += 1
-            print(f"registry: refused: {path} ({use}) already holds a key; it is never overwritten and was kept as "
+            print(f"registry: 拒绝：{path}（{use}）已有密钥，从不覆盖，原样保留"
+                  "（`registry keys rotate` 可替换密钥并继续公布其公钥） / "
+                  f"refused: {path} ({use}) already holds a key; it is never overwritten and was kept as "
                   "it is (`registry keys rotate` replaces a key and keeps its public half published)",
                   file=sys.stderr)
             continue
-        print(f"made the {use} key in {path} (mode 0600), key id {key_id(made.public_key())}; its public half is "
+        made_id = key_id(made.public_key())
+        print(f"已在 {path} 生成 {use} 密钥（权限 0600），密钥编号 {made_id}，公钥在 {keys.keyring_path(path)} / "
+              f"made the {use} key in {path} (mode 0600), key id {made_id}; its public half is "
               f"in {keys.keyring_path(path)}")
     return 1 if kept else 0
 
@@ -57,9 +63,12 @@ def keys_rotate(args: argparse.Namespace) -> int:
     _no_replica(settings, "rotate")
     use, path = next((u, p) for u, p in _key_files(settings).items() if args.use in u.split(" and "))
     rotated = keys.rotate(path)
-    print(f"the {use} key in {path} is now key {rotated.current.key_id} (valid from {rotated.current.valid_from})")
-    print(f"key {rotated.retired.key_id} is retired (valid until {rotated.retired.valid_until}); it stays published "
-          f"to check what it signed, in {keys.keyring_path(path)}")
+    current, retired = rotated.current, rotated.retired
+    print(f"{path} 的 {use} 密钥现为 {current.key_id}（自 {current.valid_from} 起有效） / "
+          f"the {use} key in {path} is now key {current.key_id} (valid from {current.valid_from})")
+    print(f"密钥 {retired.key_id} 已停用（有效至 {retired.valid_until}），仍公布在 {keys.keyring_path(path)}，"
+          f"用以核验其签署的内容 / key {retired.key_id} is retired (valid until {retired.valid_until}); it stays "
+          f"published to check what it signed, in {keys.keyring_path(path)}")
     return 0
 
 

@@ -29,10 +29,12 @@ def log_export(args: argparse.Namespace) -> int:
         except Flaw as e:
             print(f"registry: {e}", file=sys.stderr)
             return 1
-    print(f"exported {done.entries} entries and {done.checkpoints} checkpoints to {done.path}")
-    print(f"root     {done.root_hash}")
+    print(f"已导出 {done.entries} 条记录和 {done.checkpoints} 个检查点到 {done.path} / "
+          f"exported {done.entries} entries and {done.checkpoints} checkpoints to {done.path}")
+    print(f"根哈希 root  {done.root_hash}")
     if not done.reproduced:
-        print("registry: R-REC-4: the log as stored does not reproduce its latest signed checkpoint; "
+        print("registry: R-REC-4: 所存日志不能重现最新签署的检查点，`registry log verify "
+              f"{done.path}` 指出第一处缺陷 / the log as stored does not reproduce its latest signed checkpoint; "
               f"`registry log verify {done.path}` names the first flaw", file=sys.stderr)
         return 1
     return 0
@@ -53,19 +55,23 @@ def log_verify(args: argparse.Namespace) -> int:
             for path in args.keys or ():
                 trusted.update(keys_file(path, "checkpoint"))
     except (OSError, ValueError, CannotCheck) as e:
-        print(f"registry: cannot check: {e}", file=sys.stderr)
+        print(f"registry: 无法检查 / cannot check: {e}", file=sys.stderr)
         return 2
     try:
         verified = verify(data, kept, trusted)
     except Flaw as e:
-        print(f"FLAW {args.file}: {e}", file=sys.stderr)
+        print(f"发现缺陷 FLAW {args.file}: {e}", file=sys.stderr)
         return 1
     latest = verified.latest
-    print(f"OK {args.file}: {verified.entries} entries; every leaf and root recomputed; {verified.checkpoints} "
+    print(f"验证通过：{verified.entries} 条记录，每个叶和根均已重新计算；{verified.checkpoints} 个检查点，签名均有效 / "
+          f"OK {args.file}: {verified.entries} entries; every leaf and root recomputed; {verified.checkpoints} "
           f"checkpoints, every signature holds")
-    print(f"latest   {latest['size']} leaves, root {latest['root_hash']}, signed {latest['timestamp']} by key "
-          f"{latest['key_id']} ({latest['origin']})")
+    print(f"最新检查点：{latest['size']} 个叶，根 {latest['root_hash']}，{latest['timestamp']} 由密钥 "
+          f"{latest['key_id']}（{latest['origin']}）签署 / latest: {latest['size']} leaves, root "
+          f"{latest['root_hash']}, signed {latest['timestamp']} by key {latest['key_id']} ({latest['origin']})")
     if verified.kept is not None:
-        print(f"kept     consistent with the checkpoint of {verified.kept['size']} leaves signed "
+        print(f"所保留的检查点：与 {verified.kept['timestamp']} 签署的 {verified.kept['size']} 个叶的检查点一致，"
+              "此后未被改动 / "
+              f"kept: consistent with the checkpoint of {verified.kept['size']} leaves signed "
               f"{verified.kept['timestamp']}: nothing in it was altered since")
     return 0

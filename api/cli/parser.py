@@ -147,7 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.run in WRITERS and get_settings().read_only:
             name = " ".join(v for k, v in vars(args).items() if k.endswith("command") and isinstance(v, str))
-            raise InvalidInput("REGISTRY_READ_ONLY", f"`registry {name}` writes to the registry's database, and a "
+            raise InvalidInput("REGISTRY_READ_ONLY", f"`registry {name}` 写入登记系统的数据库，只读副本不接受写入，"
+                               "请在主服务器上运行 / "
+                               f"`registry {name}` writes to the registry's database, and a "
                                "read-only replica takes no writes: run it against the primary")
         code: int = args.run(args)
     except (RegistryError, KeyFileError) as e:

@@ -21,7 +21,9 @@ def demo(_: argparse.Namespace) -> int:
     with open_parts() as parts:
         app = parts.registry
         entries = load_demo(app)
-        print(f"Registry at {settings.database_url}: {app.recorder.max_notification_id() or 0} events in the log")
+        events = app.recorder.max_notification_id() or 0
+        print(f"登记系统 {settings.database_url}：日志中有 {events} 个事件 / "
+              f"Registry at {settings.database_url}: {events} events in the log")
         print(f"{'certificate':<22} {'status':<14} organisation (USCC)")
         for e in entries:
             print(f"{e.number or '—':<22} {e.status:<14} {e.name} ({e.uscc})")
@@ -56,7 +58,8 @@ def serve(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     if settings.read_only and args.demo:
-        raise InvalidInput("--demo", "a read-only replica (REGISTRY_READ_ONLY) cannot load the demo set: load it on "
+        raise InvalidInput("--demo", "只读副本（REGISTRY_READ_ONLY）不能载入演示数据，请在主服务器上载入 / "
+                                     "a read-only replica (REGISTRY_READ_ONLY) cannot load the demo set: load it on "
                                      "the primary")
     check_read_only(settings)
     host, port = args.host or settings.host, args.port or settings.port
@@ -85,7 +88,9 @@ def tick(args: argparse.Namespace) -> int:
     clock = AsOfClock(date.fromisoformat(args.as_of)) if args.as_of else None
     with open_parts(clock) as parts:
         report = run_tick(parts.registry, parts.views, settings.notice_lead_days)
-    print(f"duties as of {report.as_of}: {report.candidates} certificates looked at; recorded "
+    recorded = sum(report.recorded.values())
+    print(f"截至 {report.as_of} 执行到期事项：查看证书 {report.candidates} 张，记录 {recorded} 项 / "
+          f"duties as of {report.as_of}: {report.candidates} certificates looked at; recorded "
           + (", ".join(f"{n} {name}" for name, n in sorted(report.recorded.items())) or "nothing"))
     for number in report.certificates:
         print(f"  {number}")

@@ -9,6 +9,7 @@ import getpass
 import sys
 
 from api.cli.common import open_parts
+from registry import labels
 from registry.passwords import check_password
 
 
@@ -27,7 +28,9 @@ def user_add(args: argparse.Namespace) -> int:
         written, token = parts.registry.add_user(args.name, args.role, args.person)
         if password is not None:
             parts.registry.set_password(args.name, password)
-        print(f"user {args.name} ({', '.join(args.role)}), person {written.ids['person']}"
+        print(f"已添加用户 {args.name}（{labels.zh_list(labels.ROLES, args.role)}），人员 {written.ids['person']}"
+              + ("，已设置办公室口令" if password is not None else "")
+              + f" / user {args.name} ({', '.join(args.role)}), person {written.ids['person']}"
               + (", office password set" if password is not None else ""))
         print(token)
     return 0
@@ -38,7 +41,8 @@ def user_password(args: argparse.Namespace) -> int:
     password = read_password()
     with open_parts() as parts:
         parts.registry.set_password(args.name, password)
-        print(f"a new office password for {args.name}; the old one no longer works")
+        print(f"已为 {args.name} 设置新的办公室口令，原口令即时失效 / "
+              f"a new office password for {args.name}; the old one no longer works")
     return 0
 
 
@@ -46,7 +50,7 @@ def user_token(args: argparse.Namespace) -> int:
     """A new token for the user, printed alone on the last line; the old one stops working at once."""
     with open_parts() as parts:
         _, token = parts.registry.rotate_token(args.name)
-        print(f"a new token for {args.name}; the old one no longer works")
+        print(f"已为 {args.name} 签发新令牌，原令牌即时失效 / a new token for {args.name}; the old one no longer works")
         print(token)
     return 0
 
@@ -68,5 +72,5 @@ def user_revoke(args: argparse.Namespace) -> int:
     """Revokes the user's token: it stops working at once (`user add` gives the name access again)."""
     with open_parts() as parts:
         parts.registry.revoke_user(args.name)
-        print(f"the token of {args.name} is revoked")
+        print(f"{args.name} 的令牌已撤销 / the token of {args.name} is revoked")
     return 0

@@ -100,7 +100,7 @@ def case_page(registry: Registry, case_id: str, today: date, with_candidates: bo
     try:
         events = registry.record_events(UUID(case_id))  # read once: the case below is folded from them
     except ValueError:
-        raise NotFound(f"no case {case_id}") from None
+        raise NotFound(f"未找到认证案例 {case_id} / no case {case_id}") from None
     view = registry.get_case(case_id)
     try:
         organization_name = registry.get_organization(view.organization_uscc).name

@@ -223,7 +223,7 @@ def _certificate(request: Request, number: str) -> CertificateView:
     try:
         return as_issued(request, number, registry.get_certificate)
     except InvalidInput:
-        raise NotFound(f"no certificate {number}") from None
+        raise NotFound(f"未找到证书 {number} / no certificate {number}") from None
 
 
 def _page_data(request: Request, number: str, signed: Signed) -> dict[str, Any]:

@@ -28,23 +28,17 @@ from starlette.datastructures import FormData, UploadFile
 from api.office.names import ROLES
 from api.office.sessions import Session, Sessions, SessionTable
 from api.pages import templates
-from api.problems import answer_of
+from api.problems import TITLES, answer_of
 from registry.application import Registry
 from registry.commands import Command
 from registry.errors import (
-    AlreadyExists,
-    ConcurrentChange,
     InvalidInput,
     NotFound,
-    NotPermitted,
-    OutOfOrder,
     RegistryError,
     RuleViolation,
-    SeparationOfDuties,
 )
-from registry.handling import Caller, Handled, RoleNotAllowed, SignedIn
+from registry.handling import Caller, Handled, SignedIn
 from registry.rule_titles import rule_title
-from registry.user import Unauthenticated
 from registry.views import UserView
 
 T = TypeVar("T")
@@ -209,23 +203,8 @@ class Refusal:
         clause = error.clause if isinstance(error, RuleViolation) else None
         title = rule_title(rule) if rule else None
         field = error.field if isinstance(error, InvalidInput) else None
-        status = answer_of(error)[0]  # as the API answers it
-        match error:
-            case SeparationOfDuties():
-                return cls(status, ("职责分离", "Separation of duties"), error.detail, rule, clause, title)
-            case OutOfOrder():
-                return cls(status, ("步骤顺序不符", "Step out of order"), error.detail, rule, clause, title)
-            case RuleViolation():
-                return cls(status, ("不符合规则", "Refused by a rule"), error.detail, rule, clause, title)
-            case InvalidInput():
-                return cls(status, ("填写有误", "Invalid field"), error.detail, field=field)
-            case Unauthenticated() | RoleNotAllowed() | NotPermitted():
-                return cls(status, ("无权执行此步骤", "Not allowed"), error.detail)
-            case NotFound():
-                return cls(status, ("未找到", "Not found"), error.detail)
-            case ConcurrentChange() | AlreadyExists():
-                return cls(status, ("与现有记录冲突", "Conflict"), error.detail)
-        return cls(status, ("未能执行", "Not done"), error.detail)
+        status, slug, _ = answer_of(error)  # as the API answers it, and named as its problem's title
+        return cls(status, TITLES[slug], error.detail, rule, clause, title, field)
 
 
 async def attempt(request: Request, signed: Signed, build: Callable[[], Command]) -> Handled | Refusal:

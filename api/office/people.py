@@ -75,7 +75,7 @@ def _organization_data(request: Request, uscc: str) -> dict[str, Any]:
     try:
         org = registry.get_organization(uscc)
     except (InvalidInput, RuleViolation):  # a USCC no organisation can have (R-ID-1)
-        raise NotFound(f"no organisation with USCC {uscc}") from None
+        raise NotFound(f"未找到统一社会信用代码为 {uscc} 的组织 / no organisation with USCC {uscc}") from None
     cases = []
     for cid in org.cases:
         try:
@@ -155,7 +155,7 @@ def _person_id(pid: str) -> UUID:
     try:
         return UUID(pid)
     except ValueError:
-        raise PageNotFound(f"no person {pid}") from None
+        raise PageNotFound(f"未找到人员 {pid} / no person {pid}") from None
 
 
 def client_names(request: Request, person: PersonView) -> dict[str, str]:

@@ -155,12 +155,13 @@ def _proof(request: Request, position: int, checkpoint: Checkpoint) -> dict[str,
     recorder = registry_of(request).recorder
     stored = list(recorder.select_notifications(position, 1, stop=position))
     if not stored or stored[0].id != position:
-        raise NotFound(f"no event is stored at log position {position}")
+        raise NotFound(f"日志位置 {position} 没有事件 / no event is stored at log position {position}")
     entry = entry_of(stored[0])
     signer: Signer = request.app.state.checkpoint_signer
     key = next((k for k in signer.published() if k.key_id == checkpoint.key_id), None)
     if key is None:
-        raise NotFound(f"the checkpoint's key {checkpoint.key_id} is not among the published checkpoint keys")
+        raise NotFound(f"检查点的密钥 {checkpoint.key_id} 不在公布的检查点密钥之中 / "
+                       f"the checkpoint's key {checkpoint.key_id} is not among the published checkpoint keys")
     return {"position": position,
             "entry": {"leaf_index": index, "position": position, "leaf_hash": leaf.hex(),
                       "entry": base64.b64encode(entry.encode()).decode("ascii"),

@@ -111,7 +111,7 @@ async def document(case_id: UUID, kind: Annotated[Code, Form()], received_on: An
     limit: int = w.request.app.state.settings.max_upload_bytes
     content = await file.read(limit + 1)
     if len(content) > limit:
-        raise PayloadTooLarge(f"a document may have at most {limit} bytes")
+        raise PayloadTooLarge(f"文件过大：每份文件至多 {limit} 字节 / a document may have at most {limit} bytes")
     # What the sender's software says of the file is recorded without its folder and refused characters, under a
     # document type (a browser will never be handed it as a page); the bytes and their SHA-256 are as sent.
     content_type, filename = document_content_type(file.content_type), document_file_name(file.filename)

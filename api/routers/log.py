@@ -45,7 +45,8 @@ def _log(request: Request) -> LogView:
 def _latest(request: Request) -> Checkpoint:
     checkpoint = _log(request).checkpoint()
     if checkpoint is None:
-        raise NotFound("no checkpoint has been signed yet: the log is empty, or its first checkpoint is seconds away")
+        raise NotFound("尚未签署任何检查点：日志为空，或第一个检查点即将签署 / "
+                       "no checkpoint has been signed yet: the log is empty, or its first checkpoint is seconds away")
     return checkpoint
 
 
@@ -70,7 +71,8 @@ def _kept_or_latest(request: Request, size: int | None) -> dict[str, Any]:
     if size is not None:
         kept = _log(request).checkpoint(size)
         if kept is None:
-            raise NotFound(f"no checkpoint of {size} leaves is kept (GET /api/v1/log/checkpoints lists them)")
+            raise NotFound(f"未保存 {size} 个叶的检查点（GET /api/v1/log/checkpoints 列出所保存的） / "
+                           f"no checkpoint of {size} leaves is kept (GET /api/v1/log/checkpoints lists them)")
         return kept.as_dict()
     return _latest(request).as_dict()
 
@@ -112,9 +114,11 @@ def entries(request: Request, _: Reader, start: Annotated[int, Query(ge=0, le=MA
     size = log.size()
     end = min(size, start + 100) if end is None else end
     if end < start or end - start > MAX_ENTRIES:
-        raise InvalidInput("end", f"end is at least start and at most {MAX_ENTRIES} after it")
+        raise InvalidInput("end", f"end 不小于 start，且至多比 start 大 {MAX_ENTRIES} / "
+                                  f"end is at least start and at most {MAX_ENTRIES} after it")
     if end > size:
-        raise InvalidInput("end", f"the tree has {size} leaves; leaf indexes run from 0 to {size - 1}")
+        raise InvalidInput("end", f"树有 {size} 个叶，叶序号为 0 至 {size - 1} / "
+                                  f"the tree has {size} leaves; leaf indexes run from 0 to {size - 1}")
     leaves = log.leaves(start, end)
     stored = []
     if leaves:

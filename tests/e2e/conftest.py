@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,42 @@ from registry.clock import FixedClock
 from scheduler.service import background as start_scheduler
 from tests.conftest import STAFF_SINCE
 from tests.e2e.office_users import office  # noqa: F401  (a fixture: the office's signed-in users, one per role)
+from tests.unit.test_r_rec_5 import EXEMPT
+
+CJK = re.compile("[\u3400-\u9fff]")
+# The English-only messages of the files another change of issue 24 is rewriting (tests/unit/test_r_rec_5.py).
+_EXEMPT = re.compile("|".join(".*".join(map(re.escape, start.split("{}"))) for _, start in EXEMPT))
+
+
+def chinese_first(response: Any) -> None:
+    """R-REC-5: a problem's ``title`` and ``detail`` say it in Chinese first, then the English after " / "."""
+    if response.headers.get("content-type", "").split(";")[0].strip() != "application/problem+json":
+        return
+    if response.request.method == "HEAD" or not response.content:
+        return
+    body = response.json()
+    for name in ("title", "detail"):
+        said = body.get(name)
+        first = CJK.search(said) if isinstance(said, str) else None
+        if first is None and name == "detail" and isinstance(said, str) and _EXEMPT.match(said):
+            continue
+        assert first is not None and (" / " not in said or first.start() < said.index(" / ")), (
+            f"R-REC-5: the {name} of {response.request.method} {response.request.url.path} "
+            f"({response.status_code}) is not Chinese first: {said!r}")
+
+
+@pytest.fixture(autouse=True)
+def problems_chinese_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every problem an e2e test provokes through a TestClient is checked as it is answered, in the test that
+    made the call (R-REC-5)."""
+    request = TestClient.request
+
+    def checked(self: TestClient, *args: Any, **kwargs: Any) -> Any:
+        response = request(self, *args, **kwargs)
+        chinese_first(response)
+        return response
+
+    monkeypatch.setattr(TestClient, "request", checked)
 
 
 @dataclass

@@ -42,7 +42,7 @@ def test_a_data_review_through_http_from_reference_table_to_certificate(client: 
                                          emissions_tco2e="250")
     refused = problem(client.post(f"{review_path}/activity-data", json=estimated, headers=callers.leader.headers),
                       422, "R-GHG-2", "§7.2")
-    assert refused["detail"].startswith("estimated 类数据")
+    assert refused["detail"].startswith("估算类数据")
     problem(client.post(f"{review_path}/activity-data", json=walk.activity_datum_body(),
                         headers=callers.outsider.headers), 403)
     written(client.post(f"{review_path}/activity-data", json={**estimated, "lower_class_reason": "应急发电机无计量表"},

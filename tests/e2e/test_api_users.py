@@ -92,7 +92,8 @@ def test_every_refused_token_gets_one_answer_whatever_was_wrong(client: TestClie
             response = client.request(method, path, json=body, headers=bearer(token))
             refused = problem(response, 401)
             answers[what, method, path, str(body)[:12]] = (refused["title"], refused["detail"], refused["type"])
-    assert set(answers.values()) == {("Unauthenticated", INVALID_TOKEN, "urn:cems-registry:problem:unauthenticated")}
+    assert set(answers.values()) == {("身份未验证 / Unauthenticated", INVALID_TOKEN,
+                                      "urn:cems-registry:problem:unauthenticated")}
     assert problem(client.get(USERS), 401)["detail"] == NO_TOKEN
     assert log_size(registry) == before
 

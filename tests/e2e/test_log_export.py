@@ -188,7 +188,7 @@ def flawed(result: tuple[int, str, str], line: int | None, *words: str) -> None:
     """Verification failed (exit 1) naming the flaw (``words``) and its line."""
     code, out, err = result
     assert code == 1, (code, out, err)
-    assert "FLAW" in err and not out.startswith("OK"), err
+    assert "FLAW" in err and "验证通过" not in out and "OK " not in out, err
     if line is not None:
         assert f": line {line}: " in err, (line, err)
     for word in words:
@@ -250,7 +250,7 @@ def test_r_rec_4_an_export_verifies_and_holds_every_event_and_kept_checkpoint(
 
     assert code == 0, err
     entries, checkpoints = final.entries, final.checkpoints
-    assert out.startswith(f"OK {final.path}: {len(entries)} entries")
+    assert out.startswith("验证通过") and f"OK {final.path}: {len(entries)} entries" in out
     assert f"{len(checkpoints)} checkpoints" in out and checkpoints[-1]["root_hash"] in out
     # one checkpoint per export so far, smallest first, the last covering every entry
     assert [c["size"] for c in checkpoints] == [len(logs.first.entries), len(logs.second.entries), len(entries)]

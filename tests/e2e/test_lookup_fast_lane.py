@@ -139,6 +139,6 @@ def test_the_fast_lane_awaits_an_async_exception_handler(client: TestClient, num
     missing = client.get(f"{PUBLIC}/CB-CEMS-2026-99999")
 
     assert missing.status_code == 404
-    assert missing.json() == {"awaited": "no certificate CB-CEMS-2026-99999"}
+    assert missing.json() == {"awaited": "未找到证书 CB-CEMS-2026-99999 / no certificate CB-CEMS-2026-99999"}
     assert missing.headers["x-content-type-options"] == "nosniff"
     assert client.get(f"{PUBLIC}/{number}").status_code == 200
