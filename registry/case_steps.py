@@ -64,7 +64,8 @@ class CaseSteps(Section):
         if case_kind is CaseKind.RENEWAL and renewal_of:
             old = self.certificate_by_number(renewal_of)
             if old.organization.uscc != org.uscc:
-                raise InvalidInput("renewal_of", f"certificate {renewal_of} belongs to another organisation")
+                raise InvalidInput("renewal_of", f"证书 {renewal_of} 属于另一组织 / certificate {renewal_of} "
+                                                 "belongs to another organisation")
             renewal_valid_until = old.valid_until
             renewal_status_valid = old.status.value in ("valid", "suspended")
         now = self.clock.now()
@@ -229,8 +230,8 @@ def _decimal(value: Decimal | float | str, field_name: str) -> Decimal:
     try:
         result = value if isinstance(value, Decimal) else Decimal(str(value))
     except ArithmeticError:
-        raise InvalidInput(field_name, f"{value!r} is not a number") from None
+        raise InvalidInput(field_name, f"{value!r} 不是数字 / {value!r} is not a number") from None
     if not result.is_finite() or result < 0:
-        raise InvalidInput(field_name, f"{value!r} is not a non-negative number")
+        raise InvalidInput(field_name, f"{value!r} 不是非负数 / {value!r} is not a non-negative number")
     return result
 

@@ -28,7 +28,8 @@ class Records:
             "organization": app.organization_by_uscc,
         }
         if kind not in finders:
-            raise InvalidInput("subject", f"{kind!r} is not one of: {', '.join(finders)}")
+            raise InvalidInput("subject", f"记录类别 {kind!r} 不在 {'、'.join(finders)} 之中 / {kind!r} is not one of: "
+                                          f"{', '.join(finders)}")
         subject: RegistryAggregate = finders[kind](key)
         return subject
 

@@ -30,19 +30,6 @@ MESSAGES = {
     "problem": 3,  # api.problems.problem(status, slug, title, detail): the detail (the title is read below)
 }
 
-# Messages in files another change of issue 24 is rewriting at the same time (registry/base.py, records.py,
-# case_steps.py, documents.py): each is listed by its file and the start of its English, and goes once that change
-# gives it its Chinese.
-EXEMPT = {
-    ("registry/base.py", "this record has versions 1 to"),
-    ("registry/base.py", "a correction says what was wrong"),
-    ("registry/base.py", "where the signed original is held"),
-    ("registry/records.py", "{} is not one of"),
-    ("registry/case_steps.py", "certificate {} belongs to another organisation"),
-    ("registry/case_steps.py", "{} is not a number"),
-    ("registry/case_steps.py", "{} is not a non-negative number"),
-    ("registry/documents.py", "the file is empty"),
-}
 
 CJK = re.compile("[\u3400-\u9fff]")
 CHINESE = "中"  # what an interpolation of a Chinese name (``{zh}``, ``{labels.zh(...)}``) stands for
@@ -99,7 +86,7 @@ def test_r_rec_5_every_refusal_gap_and_problem_written_in_the_code_is_chinese_fi
     for path in SCANNED:
         where = path.relative_to(ROOT).as_posix()
         for line, name, text in messages(path):
-            if not chinese_first(text) and not any(where == f and text.startswith(s) for f, s in EXEMPT):
+            if not chinese_first(text):
                 english.append(f"{where}:{line} {name}: {text[:100]!r}")
     assert not english, "R-REC-5: Chinese first, then ' / ' and the English:\n" + "\n".join(english)
 
