@@ -44,6 +44,15 @@ class Records:
         event: RegistryAggregate.Event = app.mapper.to_domain_event(found[0])
         return event
 
+    def event_position(self, kind: str, key: str, version: int) -> int:
+        """The log position of the record's event ``version`` (a form names the event so; R-REC-6 by position)."""
+        app: Any = self
+        subject = self._subject(kind, key)
+        for stored in app.store.positioned_events(app.recorder, [subject.id]):
+            if stored.originator_version == version:
+                return int(stored.id)
+        raise InvalidInput("corrects", f"本记录没有第 {version} 版 / this record has no version {version}")
+
     def record_correction(self, kind: str, key: str, corrects: int, detail: str, on: date, *,
                           changes: Mapping[str, str] | None = None, actor: Actor,
                           idempotency: Idempotency | None = None) -> Written:

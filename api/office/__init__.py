@@ -20,6 +20,7 @@ from api.office import (
     frame,
     lists,
     people,
+    records,
     reference,
     regulator,
     routes,
@@ -27,7 +28,7 @@ from api.office import (
     work,
 )
 
-MODULES = (routes, work, lists, data_review, case_steps, cases, certificates, people, regulator, admin,
+MODULES = (routes, work, lists, data_review, case_steps, cases, records, certificates, people, regulator, admin,
            sectors, calendar, reference)
 
 

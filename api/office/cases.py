@@ -23,11 +23,13 @@ from fastapi.responses import HTMLResponse, Response
 from api.downloads import attachment
 from api.office import names
 from api.office.frame import Form, Office, Refusal, Signed, page, read, registry_of
+from api.office.keeping import keeping, record_line
 from projections.deadlines import apply_changes, case_changes
 from registry.application import Registry
 from registry.case import Case
 from registry.case_scope import BEFORE_THE_TEAM
 from registry.errors import NotFound, RegistryError
+from registry.history import plain
 from registry.review_steps import DataReviewView
 from registry.values import DocumentKind
 from registry.views import CaseView
@@ -78,6 +80,7 @@ class CasePage:
     open_refs: tuple[str, ...] = field(default=())
     review: DataReviewView | None = None  # the greenhouse-gas data review (R-GHG-2..4; api.office.data_review)
     sector_options: tuple[tuple[str, str], ...] = ()  # the body's sectors (name, code), while intake may record them
+    own: tuple[tuple[int, str, str, dict[str, Any]], ...] = ()  # each event: version, type, role, data (R-REC-3, -6)
 
     @property
     def names_by_id(self) -> dict[str, str]:
@@ -113,6 +116,7 @@ def case_page(registry: Registry, case_id: str, today: date, with_candidates: bo
     facts: dict[str, Any] = {}
     history = []
     changes = []
+    own = []
     for event in events:
         kind = type(event).__name__
         reached.add(kind)
@@ -121,6 +125,11 @@ def case_page(registry: Registry, case_id: str, today: date, with_candidates: bo
         _name_of(registry, people, person)
         effective = getattr(event, "effective_on", None)
         detail = sectors_line(event.sectors, event.replaced) if isinstance(event, Case.SectorsRecorded) else ""
+        role = getattr(getattr(actor, "role", None), "value", "")
+        if isinstance(event, Case.CorrectionRecorded | Case.PaperOriginalFiled) or event.correctable:
+            data = {k: plain(v) for k, v in vars(event).items()}
+            own.append((event.originator_version, kind, role, data))
+            detail = record_line(kind, data) or detail
         history.append({"type": kind, "names": names.name(names.EVENTS, kind), "on": effective,
                         "recorded_at": getattr(event, "timestamp", None), "person": person,
                         "role": getattr(getattr(actor, "role", None), "value", ""), "detail": detail})
@@ -173,7 +182,8 @@ def case_page(registry: Registry, case_id: str, today: date, with_candidates: bo
         _name_of(registry, people, UUID(item["reviewed_by"]) if item.get("reviewed_by") else None)
     sectors = registry.sectors() if with_sectors and view.team is None and view.stage in SECTORS_RECORDED_AT else {}
     return CasePage(view, organization_name, receipts, people, _steps(view, reached), stage1, facts, deadlines,
-                    tuple(reversed(history)), tuple(candidates), open_refs, review, tuple(sectors.items()))
+                    tuple(reversed(history)), tuple(candidates), open_refs, review, tuple(sectors.items()),
+                    tuple(own))
 
 
 def sectors_line(sectors: Sequence[str], replaced: Sequence[str]) -> str:
@@ -223,6 +233,7 @@ async def case_response(request: Request, signed: Signed, case_id: str, status: 
         lists = {name: [line.strip() for value in form.all(name) for line in value.splitlines() if line.strip()]
                  for name in ("missing", "members", "experts", "sectors")}
     return page(request, signed, "case", status, p=shown, c=shown.case, refusal=refusal, failed=failed,
+                p_records=keeping("case", shown.own, signed, names.EVENTS),  # R-REC-3, R-REC-6
                 values=form.values() if form is not None else {}, lists=lists,
                 done=request.query_params.get("done"), **options(request))
 

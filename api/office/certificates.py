@@ -46,6 +46,7 @@ from api.office.frame import (
     read,
     registry_of,
 )
+from api.office.keeping import keeping, record_line
 from api.office.names import (
     CANCELLATION_GROUNDS,
     CASE_KINDS,
@@ -110,7 +111,7 @@ def day_of(e: HistoryEntry) -> date:
 
 def detail_of(e: HistoryEntry, names: Names) -> str:
     """The facts of an event worth a line on the timeline, in Chinese with the codes' English."""
-    d = e.data
+    d = e.shown  # R-REC-6: each field as corrected
     match e.type:
         case "Suspended" | "Withdrawn":
             zh, en = GROUNDS.get(d.get("ground", ""), (d.get("ground", ""), ""))
@@ -148,9 +149,8 @@ def detail_of(e: HistoryEntry, names: Names) -> str:
             return str(d.get("reasons", ""))
         case "DocumentReceived":
             return str(d.get("filename", ""))
-        case "CorrectionRecorded":
-            return f"更正第 {d.get('corrects_version')} 版 Corrects version {d.get('corrects_version')}：" \
-                   f"{d.get('detail', '')}"
+        case "CorrectionRecorded" | "PaperOriginalFiled":
+            return record_line(e.type, d)
         case "RenewedBy":
             return f"新证书 Successor：{d.get('successor', '')}"
         case "SurveillanceProgrammeSet":
@@ -246,7 +246,10 @@ def _page_data(request: Request, number: str, signed: Signed) -> dict[str, Any]:
         except NotFound:
             cases.append({"id": cid, "kind": ("案例", "Case"), "stage": ("", ""), "applied_on": None})
     today = registry.clock.today()
+    own = [(e.version, e.type, str(e.actor.get("role", "")), {**e.data, "on": e.effective_on}) for e in history
+           if e.record == "certificate" and e.record_id == view.id]
     return {"cert": view, "events": timeline(history, names), "requests": change_requests(history, view.id),
+            "records": keeping("certificate", own, signed, EVENTS),  # R-REC-3, R-REC-6
             "cases": cases,
             "auditors": auditors(registry, today) if signed.holds("auditor") else [],
             "reviews": profiles(registry, view.case_ids),  # R-GHG-4
