@@ -83,7 +83,7 @@ def _advances(font: str) -> dict[int, float] | None:
     """Each character's advance in ``font`` (em), from the file fontconfig picks for it; None when that cannot be
     read (then every character counts as 1 em, as wide as any CJK or Latin glyph)."""
     # WeasyPrint's own dependency (it subsets the fonts it embeds with it); it ships no type information.
-    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+    from fontTools.ttLib import TTFont
 
     found = subprocess.run(["fc-match", "-f", "%{file}|%{index}", font], capture_output=True, text=True,
                            check=False).stdout

@@ -23,8 +23,10 @@ from registry.intake import CaseIntake, Stage
 from registry.person import Person
 from registry.recertification import recertification_gaps
 from registry.values import (
+    NOBODY,
     Actor,
     CaseKind,
+    Functions,
     Nonconformity,
     OffSiteGround,
     PerformanceIndicator,
@@ -285,8 +287,10 @@ class Case(CaseScope):
     # The decision (§8.5, §4.2)
 
     def check_decision(self, decided_on: date, grant: bool, conditions: dict[str, bool | None],
-                       decision_maker: Person, *, today: date) -> list[str]:
-        """R-DEC-1, R-REP-1, R-SOD-1: everything a decision needs; returns the unmet §8.5.2 conditions."""
+                       decision_maker: Person, *, today: date, cycle: Functions = NOBODY) -> list[str]:
+        """R-DEC-1, R-REP-1, R-SOD-1: everything a decision needs; returns the unmet §8.5.2 conditions. ``cycle``:
+        who performed each function for the client in the cycle a renewal closes (R-SOD-1 per client: nobody who
+        reviewed its intake or audited it in that cycle, its surveillance included, decides on its renewal)."""
         text.check_mapping("conditions", conditions, text.CODE, None)
         audited = self.kind is not CaseKind.TRANSFER or self.stage2_on is not None
         if audited:
@@ -299,8 +303,8 @@ class Case(CaseScope):
         after = self.report_on or self.agreement_on
         self._dated("decided_on", decided_on, today, "the report" if self.report_on else "the agreement", after)
         # Everyone ever appointed to the team performed the audit function, even if later replaced.
-        rules.check_separate(decision_maker, "decision", self.organization_uscc, decided_on, intake=self.intake,
-                             audit=self.auditors_ever)
+        rules.check_separate(decision_maker, "decision", self.organization_uscc, decided_on,
+                             intake=self.intake | cycle.intake, audit=self.auditors_ever | cycle.audit)
         rules.check_decision_maker_record(decision_maker, decided_on)
         staffing.check_staff(decision_maker, decided_on, "decision")
         if self.report_gaps:

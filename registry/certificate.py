@@ -81,6 +81,7 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
             cert.suspension_ground = None
             cert.audits = []
             cert.regular_audits = []
+            cert.surveillance_auditors = set()  # R-SOD-1: everyone on its surveillance teams
             cert.certificate_version = 1
             cert.change_requests = {}
             cert.expired_on = None
@@ -116,6 +117,7 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
             if self.recertification_case is None:
                 cert._take_review(self.dated)
             cert.audits.append((self.dated, self.outcome))
+            cert.surveillance_auditors.update(self.team.everyone)
             # R-SURV-1: an additional audit leaves the regular clock where it was (one recorded before that reading
             # moved it, and its stored due date says so: it counts as it did then).
             if not self.additional or self.next_due_by != cert.next_due_by:

@@ -56,6 +56,7 @@ class CertificateState:
         suspension_ground: SuspensionGround | None
         audits: list[tuple[date, SurveillanceOutcome]]
         regular_audits: list[date]  # R-SURV-1: the audits the regular clock runs from (not the additional ones)
+        surveillance_auditors: set[UUID]  # R-SOD-1: everyone on its surveillance teams
         certificate_version: int
         change_requests: dict[UUID, tuple[Changes, date, date | None]]
         expired_on: date | None

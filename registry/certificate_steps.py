@@ -49,7 +49,8 @@ class CertificateSteps(Section):
                                        parse_enum(SurveillanceOutcome, outcome, "outcome"), additional, reason,
                                        today=self._today(), actor=actor, now=self.clock.now(), on_site=on_site,
                                        content=content, nonconformities=nonconformities,
-                                       person_days=None if person_days is None else _days(person_days))
+                                       person_days=None if person_days is None else _days(person_days),
+                                       cycle=self.cycle_functions(cert))
         return self._commit(cert, quality_profile=shares(cert.audit_reviews[-1].quality_profile),
                             idempotency=idempotency)
 

@@ -21,7 +21,7 @@ from registry.identifiers import certificate_id, number_sequence_id
 from registry.numbering import NumberSequence, sequence_key
 from registry.reference import approval_on
 from registry.section import SYSTEM, Section
-from registry.values import Actor, Written
+from registry.values import NOBODY, Actor, Written
 from registry.values import Organization as OrganizationDetails
 
 DECISION_ATTEMPTS = 20  # a grant's tries at the next certificate number while concurrent decisions take them
@@ -52,12 +52,14 @@ class Deciding(Section):
     def _decide(self, case: Case, decided_on: date, grant: bool, conditions: dict[str, bool | None], reasons: str,
                 actor: Actor, idempotency: Idempotency | None) -> Written:
         now, today = self.clock.now(), self._today()
-        unmet = case.check_decision(decided_on, grant, conditions, self._acting_person(actor), today=today)
+        old = self.certificate_by_number(case.renewal_of) if case.renewal_of else None
+        cycle = self.cycle_functions(old) if old is not None else NOBODY  # R-SOD-1 across the cycle renewed
+        unmet = case.check_decision(decided_on, grant, conditions, self._acting_person(actor), today=today,
+                                    cycle=cycle)
         if not grant:
             case.refuse(decided_on, conditions, reasons, unmet, actor=actor, now=now)
             return self._commit(case, idempotency=idempotency)
         approval = approval_on(decided_on, self.approvals())  # R-BODY-1
-        old = self.certificate_by_number(case.renewal_of) if case.renewal_of else None
         if old is not None:
             old.check_renewable(decided_on)
         org = self.organization_by_uscc(case.organization_uscc)

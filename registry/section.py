@@ -30,7 +30,7 @@ from registry.person import Person, person_id
 from registry.reference import APPROVAL_LIST_ID, BASIS_LIST_ID, AcceptedBasis, Approval, ApprovalList, BasisList
 from registry.reference import accepted_bases as _accepted_bases
 from registry.sectors import SECTOR_LIST_ID, SectorList
-from registry.values import Actor, Role
+from registry.values import Actor, Functions, Role
 from registry.working_calendar import WORKING_CALENDAR_ID, WorkingCalendar
 
 if TYPE_CHECKING:
@@ -159,6 +159,20 @@ class Section:
         """The body's CNCA approvals (R-BODY-1), each as last recorded, in the order first recorded."""
         found = self.approval_list()
         return tuple(found.recorded.values()) if found is not None else ()
+
+    def cycle_functions(self, cert: Certificate) -> Functions:
+        """R-SOD-1: who performed each function for the client in the certificate's cycle: the intake reviews,
+        audits and decisions of the cases behind it, and its surveillance teams."""
+        intake: set[UUID] = set()
+        audit: set[UUID] = set(cert.surveillance_auditors)
+        decision: set[UUID] = set()
+        for case_id in cert.case_ids:
+            case = self.case_by_id(case_id)
+            intake |= {p for p in case.intake if p is not None}
+            audit |= case.auditors_ever
+            if case.decision_maker is not None:
+                decision.add(case.decision_maker)
+        return Functions(frozenset(intake), frozenset(audit), frozenset(decision))
 
     def _people(self, ids: Iterable[UUID]) -> list[Person]:
         return [self.person(i) for i in ids]

@@ -20,8 +20,10 @@ from registry.calendar import add_months
 from registry.errors import InvalidInput, NotPermitted, OutOfOrder, RuleViolation
 from registry.surveillance_review import SurveillanceReview
 from registry.values import (
+    NOBODY,
     SURVEILLANCE_CONTENT,
     Actor,
+    Functions,
     IncidentKind,
     Nonconformity,
     Severity,
@@ -105,13 +107,14 @@ class SurveillanceSteps(SurveillanceReview):
                                   recertification_case: UUID | None = None, on_site: bool = True,
                                   content: Mapping[str, str] | None = None,
                                   nonconformities: Sequence[Nonconformity] = (),
-                                  person_days: Decimal | None = None) -> None:
+                                  person_days: Decimal | None = None, cycle: Functions = NOBODY) -> None:
         """R-SURV-1..3, R-SURV-5: a surveillance audit by a qualified team, on site, covering the five items of
         §9.1.3, resets the next due date to the programme's frequency on; R-SURV-6: it is the additional audit of
         every incident reported by then; R-GHG-2, R-GHG-4: it takes the data reviewed for it, at least one
         activity-data item, with its quality profile (registry.surveillance_review). A recertification audit
         (stage 2 of a renewal case) counts as one; its substance and data review are the renewal case's
-        (R-RECERT-2)."""
+        (R-RECERT-2). R-SOD-1: no one on the team reviewed the client's intake or decided on it in this cycle
+        (``cycle``: who performed each function in it)."""
         text.check_count("members", members)
         text.check("reason", reason, text.PROSE)
         text.check_mapping("content", content or {}, text.CODE, text.PROSE)
@@ -143,7 +146,8 @@ class SurveillanceSteps(SurveillanceReview):
                 raise NotPermitted("只有监督审核组的成员才能记录该次监督审核 / "
                                    "only a member of the surveillance team records its audit")
             for person in team:
-                rules.check_separate(person, "audit", self.organization.uscc, conducted_on)
+                rules.check_separate(person, "audit", self.organization.uscc, conducted_on, intake=cycle.intake,
+                                     decision=cycle.decision)
             profile = self.check_surveillance_data_reviewed(conducted_on)  # R-GHG-2, R-GHG-4
         else:
             profile = None

@@ -312,6 +312,19 @@ class Changes:
 
 
 @dataclass(frozen=True)
+class Functions:
+    """R-SOD-1: who performed each certification function for one client in a certification cycle: the intake
+    reviews, the audits (every team, the surveillance teams among them) and the decisions."""
+
+    intake: frozenset[UUID] = frozenset()
+    audit: frozenset[UUID] = frozenset()
+    decision: frozenset[UUID] = frozenset()
+
+
+NOBODY = Functions()  # a cycle in which no function was performed yet (a first certification's)
+
+
+@dataclass(frozen=True)
 class Team:
     leader: UUID
     members: tuple[UUID, ...] = ()
