@@ -235,6 +235,16 @@ class Deadlines(View):
         kept, _ = apply_changes({row[0]: Row(*row) for row in curs.fetchall()}, changes)
         curs.insert_rows(table, COLUMNS, list(kept.values()))
 
+    def overdue_nonconformities(self, today: date) -> list[str]:
+        """The certificates with a surveillance nonconformity open past its due date (R-SURV-5): a superset of those
+        whose scheduler duty records the ground a major one gives (each certificate decides). A range of the
+        state-and-due index, past deadlines of every rule read and filtered by key."""
+        with self.cursor() as curs:
+            curs.execute(f"SELECT key FROM {self.table('deadlines')} WHERE state = 'open' AND due_on < %s "
+                         "AND rule = 'R-SURV-5'", (today.isoformat(),))
+            keys = [row[0] for row in curs.fetchall()]
+        return sorted({key.rpartition(":nc:")[0] for key in keys if ":nc:" in key})
+
     def listed(self, state: str | None, today: date, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
         """One page of the deadlines in ``state`` (any, if none), by due date; ``overdue`` decided as of ``today``."""
         where, params = "", list[str]()

@@ -229,12 +229,17 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
         source: str
         detail: str
         due_by: date
+        # R-SURV-5 with R-SUS-1 (4): the major surveillance nonconformity left open whose ground the scheduler
+        # recorded (issue 24; none for a ground the body records)
+        nonconformity: str | None = None
 
         correctable = {"source": text.PROSE, "detail": text.PROSE}
 
         def apply(self, cert: Certificate) -> None:
             cert.grounds[self.ground_id] = {"ground": self.ground, "known_on": self.dated, "source": self.source,
                                             "due_by": self.due_by, "settled_on": None}
+            if self.nonconformity is not None:
+                cert.surveillance_ncs[self.nonconformity]["grounded"] = True
 
     class Suspended(RegistryAggregate.Event):
         known_on: date

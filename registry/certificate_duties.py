@@ -1,18 +1,20 @@
 """The scheduler's duties on a certificate (SPEC.md, Scheduler duties): the surveillance notice (R-SURV-1), the
-renewal window (R-RECERT-1), the suspension for a missed surveillance audit (R-SURV-4), the expiry (R-EXP-1) and
-the cancellation that follows it (R-CAN-1). ``run_duties`` records every duty due by a day, in date order and none
-twice, so the scheduler may run late, twice, or catch up after days away; the events it records are
-``Certificate``'s own (registry.certificate).
+renewal window (R-RECERT-1), the suspension for a missed surveillance audit (R-SURV-4), the ground a major
+surveillance nonconformity left open past its due date gives (R-SURV-5 with R-SUS-1 (4), recorded as R-SUS-3
+says), the expiry (R-EXP-1) and the cancellation that follows it (R-CAN-1). ``run_duties`` records every duty due
+by a day, in date order and none twice, so the scheduler may run late, twice, or catch up after days away; the
+events it records are ``Certificate``'s own (registry.certificate).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from uuid import uuid4
 
 from registry import rules
 from registry.calendar import add_days
 from registry.certificate_state import CertificateState
-from registry.values import Actor, CancellationGround, Status, SuspensionGround
+from registry.values import Actor, CancellationGround, Severity, Status, SuspensionGround
 
 
 class SchedulerDuties(CertificateState):
@@ -32,6 +34,8 @@ class SchedulerDuties(CertificateState):
                              effective_on=on, now=now)
             elif name == "surveillance_overdue":
                 self.suspend_for_overdue_surveillance(on, actor=actor, now=now)
+            elif name == "nonconformity_overdue":
+                self._ground_overdue_nonconformity(on, today, actor=actor, now=now)
             elif name == "expiry":
                 self._record(self.Expired, actor=actor, effective_on=on, now=now)
             else:  # the cancellation the expiry brings, on its due day (R-CAN-1), unless the body recorded it before
@@ -57,10 +61,34 @@ class SchedulerDuties(CertificateState):
             notice_on = add_days(self.next_due_by, -lead_days)
             if self.noticed_due_by != self.next_due_by and notice_on <= today:
                 due.append((max(notice_on, self.status_since), "surveillance_notice"))
+        overdue = self._overdue_nonconformity(today)
+        if overdue is not None:
+            due.append((add_days(overdue[1], 1), "nonconformity_overdue"))
         window_opens = rules.renewal_window_opens(self.valid_until)
         if not self.renewal_window_opened and self.renewed_by is None and window_opens <= today:
             due.append((window_opens, "renewal_window"))
         return min(due) if due else None
+
+    def _overdue_nonconformity(self, today: date) -> tuple[str, date] | None:
+        """The major surveillance nonconformity left open past its due date first, with that date, that no ground
+        was recorded for yet (R-SURV-5)."""
+        overdue = [(nc["due_by"], ref) for ref, nc in self.surveillance_ncs.items()
+                   if nc["severity"] is Severity.MAJOR and nc["closed_on"] is None and not nc.get("grounded")
+                   and nc["due_by"] < today]
+        return (min(overdue)[1], min(overdue)[0]) if overdue else None
+
+    def _ground_overdue_nonconformity(self, on: date, today: date, *, actor: Actor, now: datetime) -> None:
+        """R-SURV-5 with R-SUS-1 (4): a major nonconformity not closed by its due date is a ground for suspension
+        or withdrawal, known the day after; recorded as R-SUS-3 records every ground, so R-SUS-1's 7 days run from
+        it, tracked. The body decides the measure."""
+        found = self._overdue_nonconformity(today)
+        assert found is not None
+        ref, due_by = found
+        self._record(self.GroundRecorded, ground_id=uuid4(), ground=SuspensionGround.UNCORRECTED_NONCONFORMITY,
+                     source=f"登记系统：监督审核严重不符合项 {ref} 未在 {due_by.isoformat()} 前关闭 / the registry: "
+                            f"major surveillance nonconformity {ref} not closed by {due_by.isoformat()}",
+                     detail=str(self.surveillance_ncs[ref]["description"]), due_by=rules.measure_due(on),
+                     nonconformity=ref, actor=actor, effective_on=on, now=now)
 
     def suspend_for_overdue_surveillance(self, today: date, *, actor: Actor, now: datetime) -> bool:
         """R-SURV-4: a surveillance audit not held by its due date suspends the certificate on the next day."""

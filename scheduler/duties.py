@@ -28,7 +28,8 @@ class TickReport:
 
 
 def tick(registry: Registry, views: Views, notice_lead_days: int = DEFAULT_NOTICE_LEAD_DAYS) -> TickReport:
-    """Runs every duty once, as of the registry's today (R-SURV-1/4, R-RECERT-1, R-EXP-1, R-CAN-1, R-CAL-1)."""
+    """Runs every duty once, as of the registry's today (R-SURV-1/4, R-SURV-5, R-RECERT-1, R-EXP-1, R-CAN-1,
+    R-CAL-1)."""
     views.bring_up_to_date()
     raised = registry.await_calendar_years()
     today = registry.clock.today()
@@ -36,6 +37,8 @@ def tick(registry: Registry, views: Views, notice_lead_days: int = DEFAULT_NOTIC
     # (month ends clamp); anything past its date.
     numbers = views.schedule.scheduler_candidates(today, add_days(today, notice_lead_days),
                                                 add_days(add_months(today, 6), 3))
+    # R-SURV-5 with R-SUS-1 (4): a major surveillance nonconformity left open past its due date.
+    numbers = sorted({*numbers, *views.deadlines.overdue_nonconformities(today)})
     recorded: Counter[str] = Counter()
     touched = []
     for number in numbers:

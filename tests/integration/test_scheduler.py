@@ -13,6 +13,7 @@ from demo.scenario import SURVEILLANCE, Walk, review_surveillance
 from projections.runner import open_views
 from registry.application import Registry
 from registry.clock import FixedClock
+from registry.values import Nonconformity, Severity
 from scheduler.duties import tick
 
 
@@ -162,3 +163,19 @@ def test_two_tick_processes_at_once_record_each_event_once(app: Registry, walk: 
     for number in numbers:
         assert types(app, number)[1:] == ["SurveillanceNoticeRaised", "Suspended", "RenewalWindowOpened",
                                           "Expired", "Cancelled"]
+
+
+def test_r_surv_5_r_sus_1_a_major_nonconformity_left_open_is_a_ground_the_day_after_its_due_date(
+        app: Registry, walk: Walk, clock: FixedClock) -> None:
+    number = certified(walk)
+    clock.set(date(2026, 9, 1))
+    review_surveillance(app, walk.staff, number, date(2026, 9, 1))
+    app.record_surveillance_audit(number, date(2026, 9, 1), walk.staff.leader, [walk.staff.member],
+                                  nonconformities=[Nonconformity("S-1", Severity.MAJOR, "计量器具未校准",
+                                                                 date(2026, 10, 1))],
+                                  **SURVEILLANCE, actor=walk.staff.leader_actor)
+
+    assert run(app, clock, date(2026, 10, 1)) == {}
+    assert run(app, clock, date(2026, 10, 2)) == {"nonconformity_overdue": 1}
+    assert types(app, number)[-1] == "GroundRecorded"
+    assert run(app, clock, date(2026, 10, 3)) == {}  # recorded once; the measure is the body's

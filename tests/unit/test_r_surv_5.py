@@ -256,3 +256,37 @@ def test_r_surv_5_a_minor_nonconformity_overdue_does_not_bar_reinstatement(app: 
     app.suspend(number, date(2026, 10, 5), date(2026, 10, 2), "major_defect", "体系重大缺陷", actor=staff.decision)
     app.reinstate(number, date(2026, 10, 10), "缺陷已纠正", actor=staff.decision)
     assert app.get_certificate(number).status == "valid"
+
+
+# R-SURV-5 with R-SUS-1 (4): a major nonconformity left open past its due date is a ground, recorded by the scheduler
+
+
+def grounds(app: Registry, number: str) -> list[Any]:
+    return [e for e in app.events.get(certificate_id(number)) if type(e).__name__ == "GroundRecorded"]
+
+
+def test_r_surv_5_r_sus_1_a_major_nonconformity_open_past_its_due_date_is_a_ground_the_scheduler_records(
+        app: Registry, staff: Staff, walk: Walk) -> None:
+    # given a major and a minor nonconformity due by 2026-10-01, and one major due by today (2026-11-24)
+    number = certified(walk)
+    survey(app, staff, number, date(2026, 9, 1),
+           nonconformities=[nc(), nc("S-2", Severity.MINOR), nc("S-3", due_by=date(2026, 11, 24))])
+    # when the duties run today, then the major one overdue gives a ground, known the day after its due date
+    assert app.run_duties(number) is not None
+    [ground] = grounds(app, number)
+    assert (ground.ground.value, ground.effective_on, ground.nonconformity) == ("uncorrected_nonconformity",
+                                                                              date(2026, 10, 2), "S-1")
+    assert ground.due_by == date(2026, 10, 9) and "S-1" in ground.source  # R-SUS-1's 7 days, tracked
+    assert deadlines(app, number)[f"{number}:ground:{ground.ground_id}"][2] == "open"
+    # and nothing for the minor one, nor for the one due today, nor twice
+    assert app.run_duties(number) is None
+    assert len(grounds(app, number)) == 1
+
+
+def test_r_surv_5_a_major_nonconformity_closed_by_its_due_date_gives_no_ground(app: Registry, staff: Staff,
+                                                                              walk: Walk) -> None:
+    number = certified(walk)
+    survey(app, staff, number, date(2026, 9, 1), nonconformities=[nc()])
+    app.close_surveillance_nonconformity(number, "S-1", date(2026, 10, 1), "校准证书", actor=staff.leader_actor)
+    app.run_duties(number)
+    assert grounds(app, number) == []
