@@ -195,6 +195,8 @@ class AuditDataReviewOut(ReviewedItemsOut):
     """The data one surveillance audit took into its record, with its quality profile."""
 
     conducted_on: date
+    findings: dict[str, str] | None = Field(default=None, description="§7.1: the reviewer's findings the audit took "
+                                                                       "(representativeness, completeness, accuracy)")
 
 
 class SurveillanceDataReviewOut(BaseModel):
@@ -205,3 +207,5 @@ class SurveillanceDataReviewOut(BaseModel):
     levels: list[str]
     pending: ReviewedItemsOut
     audits: list[AuditDataReviewOut]
+    pending_findings: dict[str, str] | None = Field(default=None, description="§7.1: the findings recorded for the "
+                                                                               "coming surveillance audit")

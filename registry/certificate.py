@@ -23,7 +23,7 @@ from registry import labels, rules, text
 from registry.base import RegistryAggregate
 from registry.certificate_duties import SchedulerDuties
 from registry.certificate_status import StatusChanges
-from registry.data_review import ActivityDatum, EmissionFactor
+from registry.data_review import ActivityDatum, EmissionFactor, ReviewFindings
 from registry.errors import InvalidInput, OutOfOrder, RuleViolation
 from registry.identifiers import certificate_id
 from registry.reviewed import Reviewed
@@ -151,6 +151,15 @@ class Certificate(SurveillanceSteps, StatusChanges, SchedulerDuties, RegistryAgg
         def apply(self, cert: Certificate) -> None:
             cert.pending_factors = (*cert.pending_factors, Reviewed(self.factor, self.dated, self.actor.person,
                                                                     self.calibration_lapsed, self.guideline_value))
+
+    class SurveillanceReviewFindingsRecorded(RegistryAggregate.Event):
+        """§7.1 (R-GHG-2): the reviewer's findings on the coming surveillance audit's data, on the effective date
+        (issue 23); recorded again before the audit, the later findings stand."""
+
+        findings: ReviewFindings
+
+        def apply(self, cert: Certificate) -> None:
+            cert.pending_findings = (self.findings, self.dated)
 
     class SurveillanceProgrammeSet(RegistryAggregate.Event):
         """R-SURV-5: the surveillance programme's frequency and what it follows; the due date that follows."""

@@ -63,5 +63,12 @@ class ReviewSurveillanceFactor(OnCertificate):
     reviewed_on: date | None = None
 
 
+@dataclass(frozen=True)
+class RecordSurveillanceFindings(OnCertificate):
+    role = Role.AUDITOR
+    findings: ReviewFindings
+    reviewed_on: date | None = None
+
+
 REVIEW_COMMANDS = (ReviewActivityDatum, ReviewEmissionFactor, RecordReviewFindings, PublishFactorTable,
-                   ReviewSurveillanceDatum, ReviewSurveillanceFactor)
+                   ReviewSurveillanceDatum, ReviewSurveillanceFactor, RecordSurveillanceFindings)

@@ -22,6 +22,7 @@ from registry.person import Person
 from registry.review_commands import (
     PublishFactorTable,
     RecordReviewFindings,
+    RecordSurveillanceFindings,
     ReviewActivityDatum,
     ReviewEmissionFactor,
     ReviewSurveillanceDatum,
@@ -86,6 +87,7 @@ class AuditDataReview(ReviewedItems):
     """The data review one surveillance audit took into its record (R-GHG-2, R-GHG-4)."""
 
     conducted_on: date | None = None
+    findings: dict[str, str] | None = None  # §7.1
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class SurveillanceDataReview:
     levels: tuple[str, ...]
     pending: ReviewedItems
     audits: tuple[AuditDataReview, ...]
+    pending_findings: dict[str, str] | None = None  # §7.1, recorded for the coming audit
 
 
 def _item(r: Reviewed) -> dict[str, Any]:
@@ -203,6 +206,15 @@ class ReviewSteps(Section):
                                         today=today, actor=actor, now=self.clock.now())
         return self._commit(cert, idempotency=idempotency)
 
+    def record_surveillance_findings(self, number: str, findings: ReviewFindings, reviewed_on: date | None = None,
+                                     *, actor: Actor, idempotency: Idempotency | None = None) -> Written:
+        """§7.1: the reviewer's findings on the certificate's coming surveillance audit's data."""
+        cert = self.certificate_by_number(number)
+        today = self._today()
+        cert.record_surveillance_findings(findings, reviewed_on or today, self._reviewer(actor), today=today,
+                                          actor=actor, now=self.clock.now())
+        return self._commit(cert, idempotency=idempotency)
+
     def _reviewer(self, actor: Actor) -> Person | None:
         if actor.person is None:
             return None
@@ -218,7 +230,10 @@ class ReviewSteps(Section):
             number=cert.number, levels=tuple(sl.level.value for sl in cert.levels),
             pending=reviewed_items(cert.pending_activity, cert.pending_factors),
             audits=tuple(AuditDataReview(**vars(reviewed_items(a.activity_data, a.emission_factors)),
-                                         conducted_on=a.conducted_on) for a in cert.audit_reviews))
+                                         conducted_on=a.conducted_on,
+                                         findings=plain(a.findings) if a.findings else None)
+                         for a in cert.audit_reviews),
+            pending_findings=plain(cert.pending_findings[0]) if cert.pending_findings else None)
 
 
 def _calibration_until(r: Reviewed) -> date | None:
@@ -239,6 +254,9 @@ def perform(registry: ReviewSteps, command: object, actor: Actor, key: Idempoten
                                                    idempotency=key)
         case ReviewSurveillanceDatum() as c:
             return registry.review_surveillance_datum(c.number, c.datum, c.reviewed_on, actor=actor, idempotency=key)
+        case RecordSurveillanceFindings() as c:
+            return registry.record_surveillance_findings(c.number, c.findings, c.reviewed_on, actor=actor,
+                                                         idempotency=key)
         case ReviewSurveillanceFactor() as c:
             return registry.review_surveillance_factor(c.number, c.factor, c.reviewed_on, actor=actor,
                                                        idempotency=key)

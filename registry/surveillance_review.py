@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from registry import rules, staffing
 from registry.certificate_state import CertificateState
-from registry.data_review import ActivityDatum, EmissionFactor, QualityProfile
+from registry.data_review import ActivityDatum, EmissionFactor, QualityProfile, ReviewFindings, check_findings
 from registry.errors import NotPermitted, RuleViolation
 from registry.reviewed import Reviewed, as_recorded, datum_reviewed, factor_reviewed, profile_of
 from registry.values import Actor, Level, Status
@@ -47,6 +47,7 @@ class AuditReview:
     conducted_on: date
     activity_data: tuple[Reviewed, ...]
     emission_factors: tuple[Reviewed, ...]
+    findings: ReviewFindings | None = None  # §7.1, when the reviewer recorded them (an audit before issue 24: none)
 
     @property
     def quality_profile(self) -> QualityProfile:
@@ -61,12 +62,15 @@ class SurveillanceReview(CertificateState):
         pending_activity: tuple[Reviewed, ...]
         pending_factors: tuple[Reviewed, ...]
         audit_reviews: tuple[AuditReview, ...]
+        pending_findings: tuple[ReviewFindings, date] | None
         SurveillanceActivityDatumReviewed: ClassVar[type[RegistryAggregate.Event]]
+        SurveillanceReviewFindingsRecorded: ClassVar[type[RegistryAggregate.Event]]
         SurveillanceEmissionFactorReviewed: ClassVar[type[RegistryAggregate.Event]]
     else:
         pending_activity = ()
         pending_factors = ()
         audit_reviews = ()
+        pending_findings = None
 
     def _check_reviewer(self, reviewer: Person | None, reviewed_on: date, today: date) -> None:
         self._require(WHAT, Status.VALID, Status.SUSPENDED)
@@ -101,10 +105,25 @@ class SurveillanceReview(CertificateState):
                      **factor_reviewed(factor, default, self._levels(), reviewed_on), actor=actor,
                      effective_on=reviewed_on, now=now)
 
+    def record_surveillance_findings(self, findings: ReviewFindings, reviewed_on: date, reviewer: Person | None, *,
+                                     today: date, actor: Actor, now: datetime) -> None:
+        """§7.1: the reviewer's findings on the coming surveillance audit's data: representativeness, completeness
+        (cut-off) and accuracy, each recorded; the audit takes them into its record with its items."""
+        check_findings(findings)
+        self._check_reviewer(reviewer, reviewed_on, today)
+        self._record(self.SurveillanceReviewFindingsRecorded, findings=findings, actor=actor,
+                     effective_on=reviewed_on, now=now)
+
+    def _findings_by(self, conducted_on: date) -> ReviewFindings | None:
+        pending = self.pending_findings
+        return pending[0] if pending is not None and pending[1] <= conducted_on else None
+
     def review_for(self, conducted_on: date) -> AuditReview:
-        """The items a surveillance audit held on ``conducted_on`` takes: those pending, reviewed by then."""
+        """The items a surveillance audit held on ``conducted_on`` takes: those pending, reviewed by then, and the
+        findings recorded by then."""
         return AuditReview(conducted_on, tuple(r for r in self.pending_activity if r.reviewed_on <= conducted_on),
-                           tuple(r for r in self.pending_factors if r.reviewed_on <= conducted_on))
+                           tuple(r for r in self.pending_factors if r.reviewed_on <= conducted_on),
+                           self._findings_by(conducted_on))
 
     def check_surveillance_data_reviewed(self, conducted_on: date) -> dict[str, dict[str, str]]:
         """R-GHG-2 (§7.2, §9.1.3): a surveillance audit is never recorded on unreviewed data: at least one
@@ -125,3 +144,5 @@ class SurveillanceReview(CertificateState):
         self.audit_reviews = (*self.audit_reviews, review)
         self.pending_activity = tuple(r for r in self.pending_activity if r.reviewed_on > conducted_on)
         self.pending_factors = tuple(r for r in self.pending_factors if r.reviewed_on > conducted_on)
+        if review.findings is not None:
+            self.pending_findings = None

@@ -31,6 +31,7 @@ from api.office.data_review import (
     review_detail,
     surveillance_datum,
     surveillance_factor,
+    surveillance_findings,
     surveillance_profiles,
 )
 from api.office.frame import (
@@ -314,6 +315,8 @@ FORMS: dict[str, Step] = {
                                "data-review/activity-data"),
     "surveillance_factor": Step(surveillance_factor, "已记录监督审核的排放因子 / Emission factor recorded",
                                 "auditor", "data-review/emission-factors"),
+    "surveillance_findings": Step(surveillance_findings, "已记录监督审核数据评审结论 / Findings recorded", "auditor",
+                                  "data-review/findings"),  # §7.1
     "surveillance-programme": Step(surveillance_forms.programme,
                                    "已记录监督审核方案 / Surveillance programme recorded", "auditor"),
     "incidents": Step(surveillance_forms.incident,

@@ -44,6 +44,7 @@ from registry.history import HistoryEntry
 from registry.review_commands import (
     PublishFactorTable,
     RecordReviewFindings,
+    RecordSurveillanceFindings,
     ReviewActivityDatum,
     ReviewEmissionFactor,
     ReviewSurveillanceDatum,
@@ -117,6 +118,15 @@ def surveillance_factor(number: str, form: Form) -> ReviewSurveillanceFactor:
     return ReviewSurveillanceFactor(number, factor_of(form), form.optional_day("reviewed_on"))
 
 
+def surveillance_findings(number: str, form: Form) -> RecordSurveillanceFindings:
+    """The certificate page's form: the §7.1 findings on the coming surveillance audit's data."""
+    return RecordSurveillanceFindings(number, findings_of(form), form.optional_day("reviewed_on"))
+
+
+def findings_of(form: Form) -> ReviewFindings:
+    return ReviewFindings(form.text("representativeness"), form.text("completeness"), form.text("accuracy"))
+
+
 def factor_of(form: Form) -> EmissionFactor:
     """An emission factor as the forms (a case's, a certificate's) send it."""
     tier = parse_enum(FactorTier, form.text("tier"), "tier")
@@ -135,8 +145,7 @@ def factor_of(form: Form) -> EmissionFactor:
 
 
 def review_findings(case_id: str, form: Form) -> RecordReviewFindings:
-    return RecordReviewFindings(case_id, ReviewFindings(form.text("representativeness"), form.text("completeness"),
-                                                        form.text("accuracy")), form.optional_day("reviewed_on"))
+    return RecordReviewFindings(case_id, findings_of(form), form.optional_day("reviewed_on"))
 
 
 def factor_table(form: Form) -> PublishFactorTable:
@@ -236,8 +245,10 @@ def surveillance_profiles(registry: Registry, number: str) -> dict[str, Any]:
     the scope's levels, for the forms."""
     review = registry.get_surveillance_review(number)
     names: dict[str, str] = {}
-    return {"levels": review.levels, "pending": _shown(registry, review.pending, names),
-            "audits": [{"conducted_on": a.conducted_on, **_shown(registry, a, names)} for a in review.audits]}
+    return {"levels": review.levels, "pending": {**_shown(registry, review.pending, names),
+                                                 "findings": review.pending_findings},
+            "audits": [{"conducted_on": a.conducted_on, **_shown(registry, a, names), "findings": a.findings}
+                       for a in review.audits]}
 
 
 def profile_line(profile: dict[str, dict[str, Any]] | None) -> str:
@@ -272,7 +283,7 @@ def review_detail(e: HistoryEntry) -> str:
             default = "；缺省值 Default" if factor.get("is_default") else ""
             return (f"{factor.get('item', '')} = {factor.get('value', '')} {factor.get('unit', '')} · "
                     f"{tier[0]} {tier[1]} · {factor.get('emissions_tco2e', '')} tCO2e{default}")
-        case "ReviewFindingsRecorded":
+        case "ReviewFindingsRecorded" | "SurveillanceReviewFindingsRecorded":
             found = d.get("findings") or {}
             return f"代表性 Representativeness：{found.get('representativeness', '')}"
         case "FactorTablePublished":

@@ -306,6 +306,7 @@ EVENTS.update({
     # A surveillance audit's data review, on the certificate (registry.surveillance_review)
     "SurveillanceActivityDatumReviewed": ("监督审核数据评审：活动数据", "Surveillance data review: activity datum"),
     "SurveillanceEmissionFactorReviewed": ("监督审核数据评审：排放因子", "Surveillance data review: emission factor"),
+    "SurveillanceReviewFindingsRecorded": ("监督审核数据评审结论", "Surveillance data review findings"),
     # The working calendar (R-CAL-1, issue 24)
     "NoticeDueRecomputed": ("按录入的工作日安排重算受理通知期限", "Acceptance notice due date counted again on the "
                                                                   "year's arrangement"),

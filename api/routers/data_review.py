@@ -23,6 +23,7 @@ from api.schemas import Code, Name, Written
 from registry.review_commands import (
     PublishFactorTable,
     RecordReviewFindings,
+    RecordSurveillanceFindings,
     ReviewActivityDatum,
     ReviewEmissionFactor,
     ReviewSurveillanceDatum,
@@ -77,6 +78,14 @@ async def surveillance_datum(number: str, body: ActivityDatumCreate, w: Auditor)
                      "reference table)")
 async def surveillance_factor(number: str, body: EmissionFactorCreate, w: Auditor) -> dict[str, Any]:
     return await w.run(ReviewSurveillanceFactor(number, body.factor(), body.reviewed_on), body)
+
+
+@router.post("/api/v1/certificates/{number}/data-review/findings", response_model=Written, openapi_extra=MAY_AUDIT,
+             tags=["certificates · 证书"],
+             summary="The reviewer's §7.1 findings on the coming surveillance audit's data: representativeness, "
+                     "completeness (cut-off), accuracy; the audit takes them into its record")
+async def surveillance_findings(number: str, body: FindingsCreate, w: Auditor) -> dict[str, Any]:
+    return await w.run(RecordSurveillanceFindings(number, body.findings(), body.reviewed_on), body)
 
 
 @router.get("/api/v1/certificates/{number}/data-review", response_model=SurveillanceDataReviewOut,

@@ -101,3 +101,26 @@ def test_a_surveillance_audits_data_review_through_http(client: TestClient, regi
                                                    "by_tier": {"national": "1"}}
     reviewer = next(e for e in events if e["type"] == "SurveillanceActivityDatumReviewed")
     assert reviewer["actor"] == {"person": str(callers.leader.person), "role": "auditor"}
+
+
+def test_the_findings_on_a_surveillance_audits_data_through_http(client: TestClient, registry: Registry,
+                                                                 callers: Callers) -> None:
+    """§7.1: the reviewer's findings for the coming audit, refused without one of the three, then taken by it."""
+    walk = HttpWalk(client, callers).to_certificate()
+    base = f"{API}/certificates/{walk.certificate}"
+    findings = {"representativeness": "计量覆盖全部排放源", "completeness": "边界完整", "accuracy": "抽查一致",
+                "reviewed_on": "2026-09-01"}
+    unwritten(registry, client.post(f"{base}/data-review/findings", json={**findings, "completeness": ""},
+                                    headers=callers.leader.headers), 422, "R-GHG-2", "§7.1")
+    unwritten(registry, client.post(f"{base}/data-review/findings", json=findings, headers=callers.intake.headers),
+              403)
+    written(client.post(f"{base}/data-review/findings", json=findings, headers=callers.leader.headers))
+    pending = client.get(f"{base}/data-review", headers=callers.regulator.headers).json()["pending_findings"]
+    assert pending == {k: v for k, v in findings.items() if k != "reviewed_on"}
+
+    walk.review_surveillance(date(2026, 9, 1))
+    audit = {"conducted_on": "2026-09-01", "team": {"leader": str(callers.leader.person), "members": []},
+             "outcome": "maintained", **SURVEILLANCE}
+    written(client.post(f"{base}/surveillance-audits", json=audit, headers=callers.leader.headers), 201)
+    review = client.get(f"{base}/data-review", headers=callers.regulator.headers).json()
+    assert review["pending_findings"] is None and review["audits"][-1]["findings"]["accuracy"] == "抽查一致"

@@ -79,3 +79,27 @@ def test_the_certificate_page_reviews_a_surveillance_audits_data_and_shows_its_p
     assert attribute(reviews(history), "data-audit-review") == ["2026-07-20"]
     assert "电网排放因子 = 0.5703 tCO2/MWh · 国家排放因子 National · 800 tCO2e" in history
     assert "排放因子 国家排放因子 National 100.0%" in history
+
+
+FINDINGS = {"representativeness": "计量覆盖全部排放源", "completeness": "边界完整，截止至审核前月末",
+            "accuracy": "抽查与结算单一致", "reviewed_on": "2026-07-20"}
+
+
+def test_the_findings_on_a_surveillance_audits_data_are_recorded_on_the_page_and_taken_by_the_audit(
+        office: Office) -> None:
+    walk = certified(office)
+    url = f"/office/certificates/{walk.number}"
+    assert 'data-form="surveillance_findings"' in office.leader.get(url).text
+    # §7.1: each of the three recorded, or refused beside the form with nothing written
+    before = written(office.registry)
+    refused = office.leader.post(f"{url}/data-review/findings", {**FINDINGS, "accuracy": " "})
+    assert refused.status_code == 422 and attribute(refusal_of(refused.text), "data-rule") == ["R-GHG-2"]
+    assert written(office.registry) == before
+    assert office.leader.post(f"{url}/data-review/findings", FINDINGS).status_code == 303
+    assert "计量覆盖全部排放源" in reviews(office.leader.get(url).text)  # pending, for the coming audit
+
+    assert office.leader.post(f"{url}/data-review/activity-data", DATUM).status_code == 303
+    assert office.leader.post(f"{url}/surveillance-audits", audit_form(office, "2026-07-20")).status_code == 303
+    office.caught_up()
+    shown = reviews(office.regulator.get(url).text)
+    assert "抽查与结算单一致" in shown[shown.index('data-audit-review="2026-07-20"'):]  # the audit took them

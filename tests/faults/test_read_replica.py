@@ -133,5 +133,7 @@ def test_a_read_only_replica_runs_no_command_that_writes(tmp_path: Path, command
            "REGISTRY_DATABASE_URL": f"sqlite:///{tmp_path / 'registry.db'}"}
     done = subprocess.run([REGISTRY, *command], env=env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2, done.stderr
-    assert f"REGISTRY_READ_ONLY: `registry {' '.join(command[:2])}` writes" in done.stderr
+    said = done.stderr
+    assert f"REGISTRY_READ_ONLY: `registry {' '.join(command[:2])}` 写入" in said  # Chinese first (R-REC-5)
+    assert f"`registry {' '.join(command[:2])}` writes to the registry's database" in said
     assert not (tmp_path / "registry.db").exists()

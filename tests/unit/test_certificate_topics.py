@@ -36,6 +36,7 @@ TOPICS = {
     # Added by issue 23 (R-GHG-2, R-GHG-3: the surveillance data review).
     "SurveillanceActivityDatumReviewed": "registry.certificate:Certificate.SurveillanceActivityDatumReviewed",
     "SurveillanceEmissionFactorReviewed": "registry.certificate:Certificate.SurveillanceEmissionFactorReviewed",
+    "SurveillanceReviewFindingsRecorded": "registry.certificate:Certificate.SurveillanceReviewFindingsRecorded",
     # Added by issue 24 (R-SUS-3).
     "GroundRecorded": "registry.certificate:Certificate.GroundRecorded",
 }

@@ -21,7 +21,7 @@ import pytest
 from demo.scenario import SURVEILLANCE, Staff, Walk, demo_datum, demo_factor, review_surveillance
 from registry.application import Registry
 from registry.clock import FixedClock
-from registry.data_review import DataClass, FactorEntry, Guideline
+from registry.data_review import DataClass, FactorEntry, Guideline, ReviewFindings
 from registry.errors import InvalidInput, NotPermitted, OutOfOrder, RuleViolation, SeparationOfDuties
 from registry.values import Actor, Level, Role
 from tests.factories import certified, enrol_auditor, refused
@@ -234,3 +234,40 @@ def test_r_ghg_4_the_pending_profile_is_the_fold_of_the_items_not_yet_taken(
     assert app.get_surveillance_review(number).pending.quality_profile == {"by_class": {}, "by_tier": {}}
     review_surveillance(app, staff, number, AUDIT_ON)
     assert app.get_surveillance_review(number).pending.quality_profile["by_class"] == {"continuous": 1.0}
+
+
+# §7.1: the reviewer's findings on each surveillance audit's data
+
+
+FINDINGS = ReviewFindings("计量覆盖全部排放源", "边界完整，截止至审核前月末", "抽查与结算单一致")
+
+
+def test_r_ghg_2_the_findings_for_the_coming_audit_are_recorded_and_the_audit_takes_them(
+        app: Registry, staff: Staff, walk: Walk) -> None:
+    number = certified(walk)
+    app.review_surveillance_datum(number, datum(), AUDIT_ON, actor=staff.leader_actor)
+    app.record_surveillance_findings(number, FINDINGS, AUDIT_ON, actor=staff.leader_actor)
+    assert app.get_surveillance_review(number).pending_findings == {
+        "representativeness": "计量覆盖全部排放源", "completeness": "边界完整，截止至审核前月末",
+        "accuracy": "抽查与结算单一致"}
+    survey(app, staff, number, AUDIT_ON)
+    review = app.get_surveillance_review(number)
+    assert review.pending_findings is None
+    taken = review.audits[-1].findings
+    assert taken is not None and taken["accuracy"] == "抽查与结算单一致"
+
+
+def test_r_ghg_2_findings_missing_one_of_the_three_are_refused(app: Registry, staff: Staff, walk: Walk) -> None:
+    number = certified(walk)
+    with refused(app, RuleViolation, "R-GHG-2", "§7.1"):
+        app.record_surveillance_findings(number, ReviewFindings("计量覆盖全部排放源", " ", "抽查一致"), AUDIT_ON,
+                                         actor=staff.leader_actor)
+
+
+def test_r_ghg_2_findings_are_recorded_only_by_an_auditor_who_may_audit_the_client(
+        app: Registry, staff: Staff, walk: Walk) -> None:
+    number = certified(walk)
+    adviser = enrol_auditor(app, staff, "咨询过该客户的审核员")
+    app.record_service(adviser, walk.uscc, "consulting", date(2026, 4, 1), actor=staff.admin)
+    with refused(app, SeparationOfDuties, "R-SOD-1", "§4.2"):
+        app.record_surveillance_findings(number, FINDINGS, AUDIT_ON, actor=Actor(adviser, Role.AUDITOR))
