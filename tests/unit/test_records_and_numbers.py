@@ -323,6 +323,8 @@ def build_history(app: Registry, clock: FixedClock) -> dict[str, Any]:
     review_surveillance(app, staff, number, date(2026, 9, 1))
     app.review_surveillance_factor(number, demo_factor(Level.ORGANIZATION), date(2026, 9, 1),
                                    actor=staff.leader_actor)
+    app.record_surveillance_findings(number, ReviewFindings("覆盖全部排放源", "边界完整", "抽查一致"), date(2026, 9, 1),
+                                     actor=staff.leader_actor)  # §7.1
     app.record_surveillance_audit(number, date(2026, 9, 1), staff.leader, [staff.member],
                                   SurveillanceOutcome.NONCONFORMITIES, False, "", **SURVEILLANCE,
                                   nonconformities=[Nonconformity("S-1", Severity.MAJOR, "计量器具未校准",
