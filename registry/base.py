@@ -56,7 +56,7 @@ class RegistryAggregate(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             if self.changes:
-                aggregate.take_correction(self.corrects_event, dict(self.changes))
+                aggregate.take_correction(self.corrects_event, self.corrects_version, dict(self.changes))
 
     class PaperOriginalFiled(Event):
         """R-REC-3: the scan of a signed paper original, by hash, and where the original is held."""
@@ -103,9 +103,10 @@ class RegistryAggregate(Aggregate):
         """A record whose state a correction changes refuses one it can no longer take (the case: its scope once
         a certificate is granted on it)."""
 
-    def take_correction(self, event_name: str, changes: dict[str, str]) -> None:
-        """A correction's new values, where the record's state holds them (the case's application text); the others
-        are shown by the history (``registry.history.corrected``)."""
+    def take_correction(self, event_name: str, version: int, changes: dict[str, str]) -> None:
+        """A correction's new values for the record's event ``version``, where the record's state holds them (the
+        case's application text, a person's qualification); the others are shown by the history
+        (``registry.history.corrected``)."""
 
     def file_paper_original(self, sha256: str, description: str, held_at: str, content_type: str, *, on: date,
                             actor: Actor, now: datetime) -> None:

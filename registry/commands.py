@@ -475,7 +475,7 @@ class Correct(Command):
     the role of the step it corrects (``step_role``, which the registry checks against the corrected event)."""
 
     role = Role.ADMIN  # the class's role is not the one acted in: ``acting_role``
-    kind: str  # case or certificate
+    kind: str  # case, certificate, person or organization
     key: str
     corrects: int
     changes: Mapping[str, str]

@@ -343,7 +343,7 @@ class CaseIntake(RegistryAggregate):
             raise RuleViolation("R-REC-6", "§13", "证书已按此范围颁发，范围须经变更程序改变 / a certificate was "
                                                   "granted on this scope: it changes by the change procedure")
 
-    def take_correction(self, event_name: str, changes: dict[str, str]) -> None:
+    def take_correction(self, event_name: str, version: int, changes: dict[str, str]) -> None:
         if event_name == "Applied" and "scope" in changes:
             self.scope = changes["scope"]
 

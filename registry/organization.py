@@ -64,12 +64,14 @@ class Organization(RegistryAggregate):
         from_body: str
         number: str
         source: str
+        correctable = {"source": text.PROSE}  # R-REC-6
 
         def apply(self, org: Organization) -> None:
             org._withdrawn(f"{self.from_body} {self.number}", self.dated)
 
     class Rectified(RegistryAggregate.Event):
         evidence: str
+        correctable = {"evidence": text.PROSE}  # R-REC-6
 
         def apply(self, org: Organization) -> None:
             org.rectified = True

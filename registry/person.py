@@ -5,6 +5,7 @@ These are the recorded facts from which R-TEAM-2 and R-SOD-1 are decided.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -36,6 +37,16 @@ class Qualification:
     subject: str
     detail: str
     on: date
+    version: int = 0  # the person's event that recorded it, which a correction names (R-REC-6)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A violation on record (§5.1, R-TEAM-2), as described, the correction's words once corrected (R-REC-6)."""
+
+    on: date
+    description: str
+    version: int
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,7 @@ class Person(RegistryAggregate):
             person.name = self.name
             person.registrations = []
             person.violations = []
+            person.violation_records = []
             person.evaluations = []
             person.services = []
             person.qualifications = []
@@ -69,9 +81,11 @@ class Person(RegistryAggregate):
 
     class ViolationRecorded(RegistryAggregate.Event):
         description: str
+        correctable = {"description": text.PROSE}  # R-REC-6
 
         def apply(self, person: Person) -> None:
             person.violations.append(self.dated)
+            person.violation_records.append(Violation(self.dated, self.description, self.originator_version))
 
     class EvaluationRecorded(RegistryAggregate.Event):
         sectors: tuple[str, ...]
@@ -93,14 +107,17 @@ class Person(RegistryAggregate):
         kind: QualificationKind
         subject: str
         detail: str
+        correctable = {"detail": text.PROSE}  # R-REC-6
 
         def apply(self, person: Person) -> None:
-            person.qualifications.append(Qualification(self.kind, self.subject, self.detail, self.dated))
+            person.qualifications.append(Qualification(self.kind, self.subject, self.detail, self.dated,
+                                                       self.originator_version))
 
     if TYPE_CHECKING:  # the library would make annotated aggregates dataclasses with these as __init__ fields
         name: str
         registrations: list[Registration]
         violations: list[date]
+        violation_records: list[Violation]  # the same, with what they were (issue 24)
         evaluations: list[date]
         services: list[Service]
         qualifications: list[Qualification]
@@ -152,6 +169,15 @@ class Person(RegistryAggregate):
             raise InvalidInput("subject", "请填写学历专业或工作经历 / the education or work experience is named")
         self._record(self.QualificationRecorded, kind=kind, subject=subject, detail=detail.strip(), actor=actor,
                      effective_on=on, now=now)
+
+    def take_correction(self, event_name: str, version: int, changes: dict[str, str]) -> None:
+        """R-REC-6: a qualification's corrected detail is what the person's record says of it from then on."""
+        if event_name == "QualificationRecorded" and "detail" in changes:
+            self.qualifications = [dataclasses.replace(q, detail=changes["detail"]) if q.version == version else q
+                                   for q in self.qualifications]
+        if event_name == "ViolationRecorded" and "description" in changes:
+            self.violation_records = [dataclasses.replace(v, description=changes["description"])
+                                      if v.version == version else v for v in self.violation_records]
 
     # Facts, as of a date.
 

@@ -54,6 +54,9 @@ class PersonView:
     # R-STAFF-1, R-TEAM-3 (issue 23): education, work experience and training; each evaluation's sectors
     qualifications: tuple[dict[str, Any], ...] = ()
     evaluated_sectors: tuple[dict[str, Any], ...] = ()
+    # issue 24: each violation with its description (as corrected, R-REC-6) and the version of the person's record
+    # that recorded it; ``violations`` keeps their dates alone, as before
+    violation_records: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def of(cls, p: Person) -> PersonView:
@@ -66,6 +69,8 @@ class PersonView:
             qualifications=tuple({"kind": q.kind.value, "subject": q.subject, "on": q.on, "detail": q.detail}
                                  for q in p.qualifications),
             evaluated_sectors=tuple({"on": d, "sectors": list(sectors)} for d, sectors in p.evaluated_sectors),
+            violation_records=tuple({"on": v.on, "description": v.description, "version": v.version}
+                                    for v in p.violation_records),
         )
 
 

@@ -1,7 +1,7 @@
-"""What a case's or a certificate's page shows of the records it keeps besides its steps (§13), for
-``office/_records.html``: the fields of its events the user may correct (R-REC-6: those the event's class declares
-correctable, of the steps the user's roles took) and the scans of its paper originals (R-REC-3). The forms' routes
-are ``api.office.records``."""
+"""What a record's page (a case's, a certificate's, a person's, an organisation's) shows of the records it keeps
+besides its steps (§13), for ``office/_records.html``: the fields of its events the user may correct (R-REC-6: those
+the event's class declares correctable, of the steps the user's roles took) and, on a case's or a certificate's,
+the scans of its paper originals (R-REC-3). The forms' routes are ``api.office.records``."""
 
 from __future__ import annotations
 
@@ -12,8 +12,13 @@ from api.office.frame import Signed
 from registry.base import RegistryAggregate
 from registry.case import Case
 from registry.certificate import Certificate
+from registry.history import plain
+from registry.organization import Organization
+from registry.person import Person
 
-RECORDS: dict[str, type[RegistryAggregate]] = {"case": Case, "certificate": Certificate}
+RECORDS: dict[str, type[RegistryAggregate]] = {"case": Case, "certificate": Certificate, "person": Person,
+                                               "organization": Organization}
+FILED_ON = ("case", "certificate")  # the records a paper original is filed on
 FIELDS = {  # the correctable fields as a person names them
     "detail": ("说明", "Detail"), "source": ("来源", "Source"), "evidence": ("证据", "Evidence"),
     "description": ("情况", "Description"), "scope": ("申请的认证范围", "Scope applied for"),
@@ -46,7 +51,28 @@ def keeping(record: str, events: Iterable[tuple[int, str, str, dict[str, Any]]],
             now = str(data.get(field_name, ""))
             choices.append((f"{version}:{field_name}", f"第 {version} 版 {zh} · {fzh}（现为：{now[:40]}） / "
                                                          f"version {version} {en} · {fen}"))
-    return {"choices": choices, "originals": originals}
+    return {"choices": choices, "originals": originals, "files": record in FILED_ON}
+
+
+def own_events(events: Iterable[Any]) -> list[tuple[int, str, str, dict[str, Any]]]:
+    """A record's events as ``keeping`` reads them: version, type, the role that took it, its data as recorded."""
+    return [(e.originator_version, type(e).__name__, getattr(getattr(e.actor, "role", None), "value", ""),
+             {k: plain(v) for k, v in vars(e).items()}) for e in events]
+
+
+def as_corrected(own: Iterable[tuple[int, str, str, dict[str, Any]]], kind: str) -> list[dict[str, Any]]:
+    """The data of the record's events of type ``kind``, oldest first, each field as its corrections left it
+    (R-REC-6), with the event's ``version`` and, where corrected, ``corrected``: how many times."""
+    shown: dict[int, dict[str, Any]] = {}
+    for version, event_kind, _, data in own:
+        if event_kind == kind:
+            shown[version] = {**data, "version": version, "corrected": 0}
+        elif event_kind == "CorrectionRecorded" and data.get("changes"):
+            target = shown.get(int(data["corrects_version"]))
+            if target is not None:
+                target.update(data["changes"])
+                target["corrected"] += 1
+    return list(shown.values())
 
 
 

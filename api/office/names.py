@@ -229,6 +229,10 @@ EVENTS: dict[str, tuple[str, str]] = {
     "SurveillanceNonconformityClosed": ("监督审核不符合项关闭", "Surveillance nonconformity closed"),
     # People and programme substance (issue 23: R-STAFF-1, R-TEAM-3, R-PREP-2)
     "QualificationRecorded": ("记录学历、工作经历或培训", "Qualification recorded"),
+    "Enrolled": ("登记人员", "Person enrolled"),
+    "RegistrationRecorded": ("记录注册资格", "Registration recorded"),
+    "ViolationRecorded": ("记录违规", "Violation recorded"),
+    "ServiceRecorded": ("记录培训或咨询", "Training or consulting recorded"),
     "EvaluationRecorded": ("记录能力评价", "Competence evaluation recorded"),
     "SectorAdded": ("专业领域列入清单", "Sector added to the list"),
     "SectorsRecorded": ("记录认证范围所属专业领域", "Sectors of the scope recorded"),

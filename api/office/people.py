@@ -25,8 +25,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.office.certificates import case_row
 from api.office.frame import Form, Office, PageNotFound, Refusal, Signed, attempt, done, page, posted, read, registry_of
+from api.office.keeping import as_corrected, keeping, own_events
 from api.office.lists import LABELS, directory, page_number
 from api.office.names import (
+    EVENTS,
     NOT_COMPETENT,
     QUALIFICATION_KINDS,
     REGISTRATION_KINDS,
@@ -90,15 +92,19 @@ def _organization_data(request: Request, uscc: str) -> dict[str, Any]:
             continue
         certificates.append({"number": cert.number, "status": cert.status, "since": cert.status_since,
                              "valid_until": cert.valid_until, "scope": cert.scope})
-    return {"org": org, "cases": cases, "certificates": certificates}
+    own = own_events(registry.events.get(org.id))  # R-REC-6: what its events said, as corrected
+    return {"org": org, "cases": cases, "certificates": certificates, "own": own,
+            "rectifications": as_corrected(own, "Rectified"),
+            "elsewhere": as_corrected(own, "WithdrawalElsewhereRecorded")}
 
 
 async def _organization(request: Request, signed: Signed, uscc: str, status: int = 200,
                         refusal: Refusal | None = None, values: dict[str, str] | None = None,
                         failed: str = "") -> HTMLResponse:
     data = await read(request, _organization_data, request, uscc)
+    records = keeping("organization", data.pop("own"), signed, EVENTS)
     return page(request, signed, "organization", status, statuses=STATUSES, refusal=refusal, values=values or {},
-                failed=failed, done=request.query_params.get("done"), **data)
+                failed=failed, done=request.query_params.get("done"), records=records, **data)
 
 
 def _new_organization(request: Request, signed: Signed, status: int = 200, refusal: Refusal | None = None,
@@ -177,14 +183,17 @@ def _person_data(request: Request, pid: UUID, on: date) -> dict[str, Any]:
     registry = registry_of(request)
     person = registry.get_person(pid)
     return {"person": person, "clients": client_names(request, person),
-            "competence": registry.audit_competence(pid, on)}
+            "competence": registry.audit_competence(pid, on),
+            "own": own_events(registry.events.get(person.id))}  # R-REC-6: what its events said
 
 
 async def _person(request: Request, signed: Signed, pid: UUID, status: int = 200, refusal: Refusal | None = None,
                   failed: str = "", values: dict[str, str] | None = None) -> HTMLResponse:
     on, unreadable = _on(request, registry_of(request).clock.today())
     data = await read(request, _person_data, request, pid, on)
-    return page(request, signed, "person", status, on=on, unreadable_on=unreadable, reason_zh=NOT_COMPETENT,
+    records = keeping("person", data.pop("own"), signed, EVENTS)  # R-REC-6
+    return page(request, signed, "person", status, records=records, on=on, unreadable_on=unreadable,
+                reason_zh=NOT_COMPETENT,
                 registration_kinds=REGISTRATION_KINDS, service_kinds=SERVICE_KINDS,
                 registration_options=_options(REGISTRATION_KINDS), service_options=_options(SERVICE_KINDS),
                 qualification_kinds=QUALIFICATION_KINDS, training_subjects=TRAINING_SUBJECTS,

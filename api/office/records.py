@@ -1,5 +1,6 @@
-"""The records a case's or a certificate's page keeps besides its steps (§13): a correction of what one of its
-events said (R-REC-6), offered to the role that took the step, and the scans of signed paper originals (R-REC-3),
+"""The records a record's page keeps besides its steps (§13): a correction of what one of its events said (R-REC-6),
+offered to the role that took the step (on a case's, a certificate's, a person's or an organisation's page), and the
+scans of signed paper originals (R-REC-3),
 filed by intake and downloaded by anyone who reads the page. The page includes ``office/_records.html``; the
 commands are the API's (``Correct``, ``FilePaperOriginal``), refused beside their forms."""
 
@@ -16,6 +17,7 @@ from api.downloads import attachment
 from api.office.case_steps import _after
 from api.office.certificates import _show
 from api.office.frame import Form, Office, Refusal, Signed, attempt, done, posted, read, registry_of
+from api.office.people import _organization, _person, _person_id
 from registry.commands import Correct, FilePaperOriginal
 from registry.errors import InvalidInput, RegistryError
 from registry.handling import Handled
@@ -68,6 +70,25 @@ async def case_correction(case_id: UUID, request: Request, signed: Office) -> Re
     form = Form(await posted(request, signed))
     outcome = await _correct(request, signed, "case", str(case_id), form)
     return await _after(request, signed, str(case_id), "corrections", form, outcome, CORRECTED)
+
+
+@router.post("/people/{person_id}/corrections")
+async def person_correction(person_id: str, request: Request, signed: Office) -> Response:
+    pid = _person_id(person_id)
+    form = Form(await posted(request, signed))
+    outcome = await _correct(request, signed, "person", str(pid), form)
+    if isinstance(outcome, Refusal):
+        return await _person(request, signed, pid, outcome.status, outcome, "corrections", form.values())
+    return done(f"/office/people/{pid}", CORRECTED)
+
+
+@router.post("/organizations/{uscc}/corrections")
+async def organization_correction(uscc: str, request: Request, signed: Office) -> Response:
+    form = Form(await posted(request, signed))
+    outcome = await _correct(request, signed, "organization", uscc, form)
+    if isinstance(outcome, Refusal):
+        return await _organization(request, signed, uscc, outcome.status, outcome, form.values(), "corrections")
+    return done(f"/office/organizations/{quote(uscc, safe='')}", CORRECTED)
 
 
 @router.post("/certificates/{number}/paper-originals")

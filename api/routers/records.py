@@ -1,6 +1,6 @@
 """The records a case or a certificate keeps besides its steps (§13): corrections of what an event said (R-REC-6),
-made in the role of the corrected step, and the scans of signed paper originals (R-REC-3), in a non-editable format
-(R-REC-5). Both are new events; nothing recorded is edited."""
+made in the role of the corrected step (on a person's or an organisation's record too), and the scans of signed
+paper originals (R-REC-3), in a non-editable format (R-REC-5). Both are new events; nothing recorded is edited."""
 
 from __future__ import annotations
 
@@ -51,6 +51,24 @@ async def correct_case(case_id: UUID, body: CorrectionCreate, writers: StepWrite
 async def correct_certificate(number: str, body: CorrectionCreate, writers: StepWriters,
                               _: Reader) -> dict[str, Any]:
     return await _correct("certificate", number, body, writers)
+
+
+@router.post("/api/v1/people/{person_id}/corrections", status_code=201, response_model=Written,
+             openapi_extra=CORRECTION,
+             summary="Correct what an event of a person's record said (a violation's description, a qualification's "
+                     "detail): a new event naming it; the person's view shows the corrected value (R-REC-6)")
+async def correct_person(person_id: UUID, body: CorrectionCreate, writers: StepWriters,
+                         _: Reader) -> dict[str, Any]:
+    return await _correct("person", str(person_id), body, writers)
+
+
+@router.post("/api/v1/organizations/{uscc}/corrections", status_code=201, response_model=Written,
+             openapi_extra=CORRECTION,
+             summary="Correct what an event of an organisation's record said (a rectification's evidence, the source "
+                     "of a withdrawal by another body): a new event naming it (R-REC-6)")
+async def correct_organization(uscc: str, body: CorrectionCreate, writers: StepWriters,
+                               _: Reader) -> dict[str, Any]:
+    return await _correct("organization", uscc, body, writers)
 
 
 async def _file(kind: str, key: str, description: str, held_at: str, on: Any, file: UploadFile,

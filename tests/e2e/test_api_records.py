@@ -77,3 +77,34 @@ def test_r_rec_3_a_paper_originals_scan_is_filed_and_downloaded_and_an_editable_
     assert [(e["data"]["held_at"], e["data"]["sha256"]) for e in filed] == [("档案室A区3号柜", sha256)]
     assert client.get(f"{API}/cases/{walk.case}/paper-originals/{sha256}",
                       headers=callers.regulator.headers).status_code == 404  # filed on the certificate, not the case
+
+
+def test_r_rec_6_a_persons_violation_is_corrected_by_the_admin_and_the_person_shows_the_corrected_words(
+        client: TestClient, callers: Callers) -> None:
+    person = written(client.post(f"{API}/people", json={"name": "王审核"}, headers=callers.admin.headers), 201)["id"]
+    violation = written(client.post(f"{API}/people/{person}/violations", headers=callers.admin.headers,
+                                    json={"on": "2026-03-02", "description": "未签署公正性声明"}), 201)["position"]
+    url = f"{API}/people/{person}/corrections"
+    body = {"corrects": violation, "changes": {"description": "未按期签署公正性声明（处理决定第3号）"},
+            "reason": "据处理决定书补正"}
+    problem(client.post(url, json=body, headers=callers.intake.headers), 403)  # the admin recorded it
+    problem(client.post(url, json={**body, "changes": {"on": "2026-03-03"}}, headers=callers.admin.headers), 422,
+            "R-REC-6", "§13")
+    written(client.post(url, json=body, headers=callers.admin.headers), 201)
+    shown = client.get(f"{API}/people/{person}", headers=callers.regulator.headers).json()
+    assert [(v["on"], v["description"]) for v in shown["violation_records"]] == [
+        ("2026-03-02", "未按期签署公正性声明（处理决定第3号）")]
+    assert shown["violations"] == ["2026-03-02"]
+
+
+def test_r_rec_6_an_organisations_withdrawal_source_is_corrected_in_its_history(client: TestClient,
+                                                                              callers: Callers) -> None:
+    walk = HttpWalk(client, callers).organization()
+    recorded = written(client.post(f"{API}/organizations/{walk.uscc}/withdrawals", headers=callers.decision.headers,
+                                   json={"from_body": "某认证机构", "certificate_number": "CEMS-2025-0042",
+                                         "withdrawn_on": "2026-10-01", "source": "公告"}), 201)["position"]
+    written(client.post(f"{API}/organizations/{walk.uscc}/corrections", headers=callers.decision.headers, json={
+        "corrects": recorded, "changes": {"source": "该机构官网 2026-10-02 公告"}, "reason": "来源记得太简略"}), 201)
+    entry = next(e for e in walk.organization_history() if e["position"] == recorded)
+    assert entry["data"]["source"] == "公告"
+    assert [c["value"] for c in entry["corrections"]] == ["该机构官网 2026-10-02 公告"]

@@ -79,3 +79,41 @@ def test_r_rec_6_intake_corrects_the_scope_applied_for_on_the_case_page(office: 
     assert answer.status_code == 303, answer.text
     assert office.registry.get_case(walk.case).scope == "锂电池的设计和生产所涉及的碳排放管理活动"
     assert "锂电池的设计和生产所涉及的碳排放管理活动" in office.regulator.get(url).text
+
+
+def test_r_rec_6_the_admin_corrects_a_violations_description_on_the_person_page(office: Office) -> None:
+    member = office.staff.member
+    office.registry.record_violation(member, date(2026, 3, 2), "未签署公正性声明", actor=office.staff.admin)
+    version = office.registry.person(member).version
+    url = f"/office/people/{member}"
+    assert f'value="{version}:description"' in office.admin.get(url).text
+    assert "未签署公正性声明" in text_of(office.regulator.get(url).text)  # the page shows what a violation was
+
+    before = written(office.registry)
+    refused = office.admin.post(f"{url}/corrections", {"target": f"{version}:on", "value": "2026-03-03",
+                                                      "reason": "日期记错"})
+    assert refused.status_code == 422 and "R-REC-6" in refusal_of(refused.text)
+    assert written(office.registry) == before and "日期记错" in refused.text  # nothing written, what was typed kept
+
+    answer = office.admin.post(f"{url}/corrections", {"target": f"{version}:description",
+                                                      "value": "未按期签署公正性声明（处理决定第3号）",
+                                                      "reason": "据处理决定书补正"})
+    assert answer.status_code == 303, answer.text
+    shown = text_of(office.regulator.get(url).text)
+    assert "未按期签署公正性声明（处理决定第3号）" in shown and "未签署公正性声明" not in shown
+
+
+def test_r_rec_6_the_decision_maker_corrects_a_rectifications_evidence_on_the_organisation_page(
+        office: Office) -> None:
+    walk = Walk(office.registry, office.staff, date(2026, 9, 1)).organization()
+    office.registry.record_withdrawal_elsewhere(walk.uscc, "某认证机构", "CEMS-2025-0042", date(2026, 10, 1), "公告",
+                                                actor=office.staff.decision)
+    office.registry.record_rectification(walk.uscc, date(2026, 11, 2), "整改报告", actor=office.staff.decision)
+    version = office.registry.organization_by_uscc(walk.uscc).version
+    url = f"/office/organizations/{walk.uscc}"
+    assert f'value="{version}:evidence"' in office.decision.get(url).text
+    assert f'value="{version}:evidence"' not in office.intake.get(url).text
+    answer = office.decision.post(f"{url}/corrections", {"target": f"{version}:evidence", "value": "整改报告及验收记录",
+                                                         "reason": "漏记验收记录"})
+    assert answer.status_code == 303, answer.text
+    assert "整改报告及验收记录" in text_of(office.regulator.get(url).text)

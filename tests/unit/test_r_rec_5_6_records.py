@@ -142,3 +142,46 @@ def test_r_rec_6_the_scope_applied_for_is_corrected_in_the_case_until_a_certific
     assert app.get_case(walk.case).scope == "新能源电池的设计和生产所涉及的碳排放管理活动（更正）"
     assert app.get_certificate(walk.number or "").scope == app.get_case(walk.case).scope
     assert certificate_id(walk.number or "") is not None
+
+
+def test_r_rec_6_a_persons_violation_and_qualification_are_corrected_and_the_view_shows_the_corrected_words(
+        app: Registry, staff: Staff) -> None:
+    violation = app.record_violation(staff.member, date(2026, 3, 2), "未按规定签署公正性声明",
+                                     actor=staff.admin).position
+    qualification = app.record_qualification(staff.member, "education", "环境工程", date(2015, 7, 1), "某大学本科",
+                                             actor=staff.admin).position
+    app.record_correction("person", str(staff.member), violation, "据处理决定书补正", TODAY,
+                          changes={"description": "未按规定签署公正性声明（2026年第3号处理决定）"}, actor=staff.admin)
+    app.record_correction("person", str(staff.member), qualification, "学校名称记错", TODAY,
+                          changes={"detail": "另一大学本科"}, actor=staff.admin)
+
+    person = app.get_person(staff.member)
+    assert [v["description"] for v in person.violation_records] == ["未按规定签署公正性声明（2026年第3号处理决定）"]
+    assert person.violations == (date(2026, 3, 2),)  # what the violation decides stands as recorded
+    assert [q["detail"] for q in person.qualifications if q["subject"] == "环境工程"] == ["另一大学本科"]
+    recorded = [e for e in app.events.get(staff.member) if type(e).__name__ == "ViolationRecorded"]
+    assert recorded[0].description == "未按规定签署公正性声明"  # nothing edited
+
+
+def test_r_rec_6_a_persons_name_is_not_corrected_it_has_no_correctable_field(app: Registry, staff: Staff) -> None:
+    enrolled = position_of(app, staff.member, 1)
+    with refused(app, RuleViolation, "R-REC-6", "§13") as caught:
+        app.record_correction("person", str(staff.member), enrolled, "姓名", TODAY, changes={"name": "另一姓名"},
+                              actor=staff.admin)
+    assert "无 none" in caught.value.detail
+
+
+def test_r_rec_6_an_organisations_rectification_evidence_is_corrected_in_its_history(app: Registry, staff: Staff,
+                                                                                   walk: Walk) -> None:
+    walk.organization()
+    app.record_withdrawal_elsewhere(walk.uscc, "某认证机构", "CEMS-2025-0042", date(2026, 10, 1), "该机构官网公告",
+                                    actor=staff.decision)
+    rectified = app.record_rectification(walk.uscc, date(2026, 11, 2), "整改报告", actor=staff.decision).position
+    with refused(app, NotPermitted):  # the step was the decision maker's
+        app.record_correction("organization", walk.uscc, rectified, "补正", TODAY,
+                              changes={"evidence": "整改报告及验收记录"}, actor=staff.intake)
+    app.record_correction("organization", walk.uscc, rectified, "漏记验收记录", TODAY,
+                          changes={"evidence": "整改报告及验收记录"}, actor=staff.decision)
+    entry = entry_at(app.organization_history(walk.uscc), rectified)
+    assert entry.data["evidence"] == "整改报告"
+    assert [(c["was"], c["value"]) for c in entry.corrections] == [("整改报告", "整改报告及验收记录")]
