@@ -43,6 +43,7 @@ from registry.reads import Reads
 from registry.records import Records
 from registry.reference_steps import ReferenceSteps
 from registry.replay import Replay
+from registry.reporting_steps import ReportingSteps
 from registry.repository import Collected, RegistryRepository
 from registry.review_steps import ReviewSteps
 from registry.section import SYSTEM
@@ -70,7 +71,7 @@ class RegistryConfig:
 
 
 class Registry(Parties, CaseSteps, Deciding, CertificateSteps, SurveillanceSection, ReviewSteps, CalendarSteps,
-               ReferenceSteps, Access, Replay, Reads, Records, Application[UUID]):
+               ReferenceSteps, ReportingSteps, Access, Replay, Reads, Records, Application[UUID]):
     """The certificate registry. ``config`` chooses the store and the issuer; ``clock`` gives today."""
 
     name = "Registry"
