@@ -24,6 +24,7 @@ from registry.reporting_steps import SubmitNationalReport
 from registry.views import UserView
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reporting · 报送"])
+_XLSX: dict[int | str, dict[str, Any]] = {200: {"content": {CONTENT_TYPE: {}}, "description": "the workbook (.xlsx)"}}
 
 
 def _reporter(registry: RegistryDep, credentials: Bearer) -> UserView:
@@ -42,7 +43,7 @@ def national_xlsx(registry: Registry, month: str) -> bytes:
 
 @router.get("/national/{month}.xlsx", openapi_extra=role_doc("admin", "regulator"),
             summary="The month's report to the national certification information platform, .xlsx (R-RPT-1)",
-            response_class=Response,
+            response_class=Response, responses=_XLSX,
             description="当月在日志中记录的审核方案、证书变化与审核结果，按日志顺序；同一月份每次生成的文件逐字节相同；"
                         "月份结束后记录的事项列入下月报告（补报）。 / The audit plans, certificate changes and audit "
                         "results recorded in the month, in log order; the same month always gives the same bytes; "
@@ -90,6 +91,7 @@ def directory_file(registry: Registry, request: Request) -> str:
 
 
 @router.get("/directory-upload.xlsx", openapi_extra=role_doc("admin", "regulator"), response_class=FileResponse,
+            responses=_XLSX,
             summary="The directory in the bulk-upload shape of international certificate directories (R-RPT-2)",
             description="每张证书一行：编号、状态、组织名称与统一社会信用代码、地址、范围、标准、颁发与到期日期、发证机构"
                         "（列见 docs/directory-upload.md）。 / One row per certificate: number, status, organisation "

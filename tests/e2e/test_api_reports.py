@@ -50,6 +50,8 @@ def test_r_rpt_1_the_month_s_report_is_the_same_bytes_twice_and_its_submission_c
     written(client.post(f"{API}/reports/national/2026-10/submission",
                         json={"submitted_on": "2026-11-05", "reference": "平台回执 PLATFORM-1"},
                         headers=callers.admin.headers))
+    problem(client.post(f"{API}/reports/national/2026-10/submission", json={"submitted_on": "2026-11-05",
+                        "reference": "AGAIN"}, headers=callers.admin.headers), 409)
 
     client.get(f"{API}/public/certificates", params={"after": registry.recorder.max_notification_id()})
     deadlines = client.get(f"{API}/deadlines", headers=callers.regulator.headers).json()["items"]

@@ -30,6 +30,8 @@ def test_r_rpt_1_an_admin_downloads_a_month_s_report_and_marks_it_sent_in_the_of
     assert 'data-month="2026-10" data-state="open"' in page and "2026-11-10" in page
     assert 'data-month="2026-11" data-state="running"' in page
     assert 'data-form="national-report-submission"' not in page  # only an admin marks a month as sent
+    work = admin.get("/office/").text  # the month's deadline is on the work page, as the calendar's is
+    assert 'data-deadline="national-report:2026-10" data-rule="R-RPT-1" data-state="open"' in work
     download = regulator.get("/office/reports/national/2026-10.xlsx")
     assert download.status_code == 200
     rows = list(load_workbook(io.BytesIO(download.content), read_only=True)["证书 Certificates"].iter_rows(
