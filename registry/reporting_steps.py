@@ -5,6 +5,7 @@ has ended, and each month's state. A section of ``Registry`` (registry.section).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, cast
@@ -32,6 +33,11 @@ from registry.section import SYSTEM, Section
 from registry.values import Actor, Role, Written
 
 READ = 1000  # events read from the log at a time
+# An event's recorded_at as the transcoder stores it, first in its state: read without decoding the event, so a
+# month's report decodes only the month's events (and the issues and changes before it, for the organisations).
+STORED_TIMESTAMP = re.compile(rb'^\{"timestamp":\{"_type_":"datetime_iso","_data_":"([^"]+)"\}')
+# The events that give a certificate its number and organisation: read from before the month too.
+NAMING = frozenset({Certificate.Issued.__qualname__, Certificate.Changed.__qualname__})
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,8 @@ class ReportingSteps(Section):
             if not batch:
                 break
             for notification in batch:
-                if notification.topic.rpartition(":")[2] not in TOPIC_ENDINGS:
+                name = notification.topic.rpartition(":")[2]
+                if name not in TOPIC_ENDINGS or _passed_over(notification.state, name, month):
                     continue
                 event = cast(RegistryAggregate.Event, self.mapper.to_domain_event(notification))
                 if not reported(event):
@@ -128,6 +135,16 @@ class ReportingSteps(Section):
                     rows.append(row)
             start = batch[-1].id + 1
         return NationalReport(month, tuple(rows))
+
+
+def _passed_over(state: bytes, name: str, month: str) -> bool:
+    """Whether a stored event can be left undecoded: recorded in another month, and not an issue or change before
+    it. (A state not stored as expected is decoded: never wrongly passed over.)"""
+    found = STORED_TIMESTAMP.match(state)
+    if found is None:
+        return False
+    stored = recorded_month(datetime.fromisoformat(found.group(1).decode()))
+    return stored != month and not (stored < month and name in NAMING)
 
 
 class _Reader:

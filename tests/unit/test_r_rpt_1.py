@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from api.spreadsheets import write_national_report
 from demo.scenario import Staff, Walk
 from projections.keeping import open_views
+from registry import reporting_steps
 from registry.application import Registry
 from registry.base import RegistryAggregate
 from registry.clock import FixedClock
@@ -154,3 +155,16 @@ def test_r_rpt_1_a_late_submission_misses_the_deadline(app: Registry, staff: Sta
     app.submit_national_report("2026-10", date(2026, 11, 12), "LATE-1", actor=staff.admin)
     (month,) = [m for m in app.national_report_months() if m.month == "2026-10"]
     assert month.state == "missed"
+
+
+def test_r_rpt_1_events_passed_over_undecoded_give_the_report_every_event_decoded_gives(
+        app: Registry, staff: Staff, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    a_season(app, staff, clock)
+    clock.set(date(2026, 11, 24))
+    fast = [app.national_report(month) for month in ("2026-09", "2026-10", "2026-11")]
+    # the fast path is taken: every stored event's recorded_at is read from its state
+    assert all(reporting_steps.STORED_TIMESTAMP.match(n.state) for n in app.recorder.select_notifications(1, 10_000))
+
+    monkeypatch.setattr(reporting_steps, "_passed_over", lambda *_: False)
+
+    assert [app.national_report(month) for month in ("2026-09", "2026-10", "2026-11")] == fast
