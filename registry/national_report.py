@@ -10,7 +10,7 @@ earlier month than the report's (recorded after that month's report closed) is a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from registry.base import RegistryAggregate
@@ -83,8 +83,8 @@ CHANGES_BY_CODE = {code: words for _sheet, code, words in CHANGES.values()}
 
 @dataclass(frozen=True)
 class NationalReport:
-    """A month's report: its rows in log order, and the log position it was read to (the same for every run once the
-    month is over: nothing recorded later is recorded in it)."""
+    """A month's report: its rows in log order (the same rows for every run once the month is over: nothing recorded
+    later is recorded in it)."""
 
     month: str
     rows: tuple[ReportRow, ...]
@@ -137,6 +137,3 @@ def _detail(event: Any) -> str:
                     + f"; 下次截止 / next due {event.next_due_by.isoformat()}")
     return ""
 
-
-def recorded_at_text(at: datetime) -> str:
-    return at.astimezone(SHANGHAI).replace(tzinfo=None).isoformat(timespec="seconds")

@@ -10,7 +10,7 @@ report, as a late entry.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
 
@@ -57,13 +57,6 @@ def month_of(day: date) -> str:
 def due_by(month: str) -> date:
     """R-RPT-1: a month's report is due by the 10th of the next month."""
     return first_day(next_month(month)).replace(day=DUE_DAY)
-
-
-def recorded_bounds(month: str) -> tuple[datetime, datetime]:
-    """The UTC instants a month's events were recorded between (from, before): its days in Asia/Shanghai."""
-    start = datetime.combine(first_day(month), time(0), SHANGHAI).astimezone(UTC)
-    end = datetime.combine(first_day(next_month(month)), time(0), SHANGHAI).astimezone(UTC)
-    return start, end
 
 
 def recorded_month(recorded_at: datetime) -> str:
