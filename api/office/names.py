@@ -74,6 +74,7 @@ RECORDS: dict[str, tuple[str, str]] = {
     "organization": ("组织", "Organisation"),
     "emissionfactortable": ("排放因子参考表", "Emission-factor reference table"),
     "workingcalendar": ("工作日安排", "Working calendar"),
+    "nationalreporting": ("全国认证信息平台报送记录", "National reporting"),
 }
 
 # A certificate's statuses (registry.values.Status): the public pages' words.
