@@ -32,9 +32,12 @@ def report_national(args: argparse.Namespace) -> int:
 
 
 def report_directory(args: argparse.Namespace) -> int:
-    """Writes the directory upload to FILE (.xlsx), from the public view as it stands."""
+    """Writes the directory upload to FILE (.xlsx), from the public view brought up to the log's head first (on a
+    read replica, as the primary's projections left it)."""
     with open_parts() as parts:
         views = parts.views
+        if not parts.settings.read_only:
+            views.bring_up_to_date()
         try:
             with Path(args.file).open("wb") as out:
                 write_directory_upload(out, views.public, parts.registry.clock.today(),
