@@ -7,6 +7,8 @@ submission is recorded."""
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from datetime import date
 from typing import Any
 
@@ -168,3 +170,16 @@ def test_r_rpt_1_events_passed_over_undecoded_give_the_report_every_event_decode
     monkeypatch.setattr(reporting_steps, "_passed_over", lambda *_: False)
 
     assert [app.national_report(month) for month in ("2026-09", "2026-10", "2026-11")] == fast
+
+
+def test_r_rpt_1_the_report_carries_the_month_s_close_for_every_time_openpyxl_would_stamp_now(
+        app: Registry, staff: Staff, clock: FixedClock) -> None:
+    """A tripwire for what api.spreadsheets rewrites: openpyxl stamps the save time in docProps/core.xml's modified
+    and every zip entry's date; two reports made in the same second would agree even if the rewrite missed them."""
+    a_season(app, staff, clock)
+
+    with zipfile.ZipFile(io.BytesIO(xlsx(app, "2026-10"))) as book:
+        assert {info.date_time for info in book.infolist()} == {(2026, 11, 1, 0, 0, 0)}
+        core = book.read("docProps/core.xml").decode()
+    assert re.search(r"<dcterms:modified[^>]*>2026-11-01T00:00:00Z</dcterms:modified>", core), core
+    assert re.search(r"<dcterms:created[^>]*>2026-11-01T00:00:00Z</dcterms:created>", core), core
