@@ -12,13 +12,14 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import IO, Any
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
 
 from api.public_reads import published
+from registry.clock import SHANGHAI
 from registry.national_report import HEADERS, SHEET_TITLES, SHEETS, NationalReport
 from registry.national_reporting import first_day, next_month
 
@@ -73,9 +74,14 @@ def _fixed(source: IO[bytes], target: IO[bytes], stamp: datetime) -> None:
 # R-RPT-1: the month's report
 
 
+def day_start(day: date) -> datetime:
+    """The instant ``day`` began in Asia/Shanghai, in UTC without its zone: as the format's times are written."""
+    return datetime.combine(day, time(0), SHANGHAI).astimezone(UTC).replace(tzinfo=None)
+
+
 def report_stamp(month: str) -> datetime:
-    """A month's report's document time: the instant the month closed (the first of the next, 00:00)."""
-    return datetime.combine(first_day(next_month(month)), time(0))
+    """A month's report's document time: the instant the month closed (the 1st of the next, 00:00 in Shanghai)."""
+    return day_start(first_day(next_month(month)))
 
 
 def write_national_report(target: IO[bytes], report: NationalReport, issuer: str) -> None:
@@ -130,5 +136,5 @@ def write_directory_upload(target: IO[bytes], public: Any, today: date, issuer: 
     """R-RPT-2: the whole directory in the bulk-upload shape (``docs/directory-upload.md``), one row per
     certificate, streamed."""
     sheet = Sheet("Certificates", [name for _, name in DIRECTORY_COLUMNS], directory_rows(public, today))
-    write_workbook(target, [sheet], stamp=datetime.combine(today, time(0)), creator=issuer,
+    write_workbook(target, [sheet], stamp=day_start(today), creator=issuer,
                    title=f"证书目录 / certificate directory, {today.isoformat()}")

@@ -175,11 +175,12 @@ def test_r_rpt_1_events_passed_over_undecoded_give_the_report_every_event_decode
 def test_r_rpt_1_the_report_carries_the_month_s_close_for_every_time_openpyxl_would_stamp_now(
         app: Registry, staff: Staff, clock: FixedClock) -> None:
     """A tripwire for what api.spreadsheets rewrites: openpyxl stamps the save time in docProps/core.xml's modified
-    and every zip entry's date; two reports made in the same second would agree even if the rewrite missed them."""
+    and every zip entry's date; two reports made in the same second would agree even if the rewrite missed them.
+    October closed at 2026-11-01 00:00 in Shanghai, 2026-10-31 16:00 UTC."""
     a_season(app, staff, clock)
 
     with zipfile.ZipFile(io.BytesIO(xlsx(app, "2026-10"))) as book:
-        assert {info.date_time for info in book.infolist()} == {(2026, 11, 1, 0, 0, 0)}
+        assert {info.date_time for info in book.infolist()} == {(2026, 10, 31, 16, 0, 0)}
         core = book.read("docProps/core.xml").decode()
-    assert re.search(r"<dcterms:modified[^>]*>2026-11-01T00:00:00Z</dcterms:modified>", core), core
-    assert re.search(r"<dcterms:created[^>]*>2026-11-01T00:00:00Z</dcterms:created>", core), core
+    assert re.search(r"<dcterms:modified[^>]*>2026-10-31T16:00:00Z</dcterms:modified>", core), core
+    assert re.search(r"<dcterms:created[^>]*>2026-10-31T16:00:00Z</dcterms:created>", core), core
