@@ -34,9 +34,9 @@ from registry.values import Actor, Role, Written
 
 READ = 1000  # events read from the log at a time
 # An event's recorded_at as the transcoder stores it, first in its state: read without decoding the event, so a
-# month's report decodes only the month's events (and the issues and changes before it, for the organisations).
+# month's report decodes only the month's events.
 STORED_TIMESTAMP = re.compile(rb'^\{"timestamp":\{"_type_":"datetime_iso","_data_":"([^"]+)"\}')
-# The events that give a certificate its number and organisation: read from before the month too.
+# The events that give a certificate its number and organisation, read from the records of the month's certificates.
 NAMING = frozenset({Certificate.Issued.__qualname__, Certificate.Changed.__qualname__})
 
 
@@ -114,10 +114,13 @@ class ReportingSteps(Section):
     def national_report(self, month: str) -> NationalReport:
         """R-RPT-1: ``month``'s report, read from the log: every reported event recorded in the month (Asia/Shanghai),
         in log order, each with the organisation it concerned then. Events recorded later are in a later month's
-        report, so the same month always reads the same rows."""
+        report, so the same month always reads the same rows.
+
+        The log is read once, the month's reported events alone decoded; then the records they are of are read for
+        the organisation each named when its event was recorded (a certificate's issue and changes, a case's
+        organisation's name): what is held is the month's, not the whole log's."""
         month = parse_month(month)
-        reader = _Reader(self)
-        rows: list[ReportRow] = []
+        found: list[tuple[int, RegistryAggregate.Event]] = []
         start = 1
         while True:
             batch = list(self.recorder.select_notifications(start, READ))
@@ -125,58 +128,54 @@ class ReportingSteps(Section):
                 break
             for notification in batch:
                 name = notification.topic.rpartition(":")[2]
-                if name not in TOPIC_ENDINGS or _passed_over(notification.state, name, month):
+                if name not in TOPIC_ENDINGS or _passed_over(notification.state, month):
                     continue
                 event = cast(RegistryAggregate.Event, self.mapper.to_domain_event(notification))
-                if not reported(event):
-                    continue
-                row = reader.row(event, notification.id, month)
-                if row is not None:
-                    rows.append(row)
+                if reported(event) and recorded_month(event.recorded_at) == month:
+                    found.append((notification.id, event))
             start = batch[-1].id + 1
-        return NationalReport(month, tuple(rows))
+        reader = _Reader(self, [event for _, event in found])
+        return NationalReport(month, tuple(reader.row(event, position, month) for position, event in found))
 
 
-def _passed_over(state: bytes, name: str, month: str) -> bool:
-    """Whether a stored event can be left undecoded: recorded in another month, and not an issue or change before
-    it. (A state not stored as expected is decoded: never wrongly passed over.)"""
+def _passed_over(state: bytes, month: str) -> bool:
+    """Whether a stored event can be left undecoded: recorded in another month. (A state not stored as expected is
+    decoded: never wrongly passed over.)"""
     found = STORED_TIMESTAMP.match(state)
-    if found is None:
-        return False
-    stored = recorded_month(datetime.fromisoformat(found.group(1).decode()))
-    return stored != month and not (stored < month and name in NAMING)
+    return found is not None and recorded_month(datetime.fromisoformat(found.group(1).decode())) != month
 
 
 class _Reader:
-    """The organisation each reported event concerned when it was recorded: a certificate's from its own record as
-    it stood (kept up to date from the issues and changes read), a case's organisation's name as it stood at the
-    event's position."""
+    """The organisation each of a month's reported events concerned when it was recorded: a certificate's from its
+    issue and changes up to the event (its record's events, read for the certificates of the month), a case's
+    organisation's name as it stood at the event's position."""
 
-    def __init__(self, registry: ReportingSteps) -> None:
+    def __init__(self, registry: ReportingSteps, events: list[RegistryAggregate.Event]) -> None:
         self.registry = registry
-        self.certificates: dict[UUID, tuple[str, Any, date]] = {}  # id → number, organisation, valid until
+        # certificate → (position, number, organisation, valid until) of its issue and each change, in log order
+        self.certificates: dict[UUID, list[tuple[int, str, Any, date]]] = {}
+        certificates = list(dict.fromkeys(e.originator_id for e in events if isinstance(e, Certificate.Event)))
+        for first in range(0, len(certificates), READ):
+            for notification in registry.store.positioned_events(registry.recorder,
+                                                                 certificates[first:first + READ]):
+                if notification.topic.rpartition(":")[2] in NAMING:
+                    self._named(notification.id, registry.mapper.to_domain_event(notification))
         self.cases: dict[UUID, str] = {}  # case → its organisation's USCC
         self.names: dict[str, list[tuple[int, str]]] = {}  # USCC → (position, name), in log order
 
-    def row(self, event: RegistryAggregate.Event, position: int, month: str) -> ReportRow | None:
-        in_month = recorded_month(event.recorded_at) == month
+    def _named(self, position: int, event: Any) -> None:
+        naming = self.certificates.setdefault(event.originator_id, [])
+        if isinstance(event, Certificate.Issued):
+            naming.append((position, event.number, event.organization, event.valid_until))
+        elif isinstance(event, Certificate.Changed) and naming:
+            _, number, _, valid_until = naming[-1]
+            naming.append((position, number, event.organization, valid_until))
+
+    def row(self, event: RegistryAggregate.Event, position: int, month: str) -> ReportRow:
         if isinstance(event, Certificate.Event):
-            if isinstance(event, Certificate.Issued):
-                self.certificates[event.originator_id] = (event.number, event.organization, event.valid_until)
-            elif event.originator_id not in self.certificates and in_month:
-                before: Certificate = self.registry.repository.get(event.originator_id,
-                                                                   version=event.originator_version - 1)
-                self.certificates[event.originator_id] = (before.number, before.organization, before.valid_until)
-            if isinstance(event, Certificate.Changed) and event.originator_id in self.certificates:
-                number, _, valid_until = self.certificates[event.originator_id]
-                self.certificates[event.originator_id] = (number, event.organization, valid_until)
-            if not in_month:
-                return None
-            number, org, valid_until = self.certificates[event.originator_id]
+            _, number, org, valid_until = [n for n in self.certificates[event.originator_id] if n[0] <= position][-1]
             return row_of(event, position, month, number=number, case_id="", organization=org.name, uscc=org.uscc,
                           valid_until=valid_until)
-        if not in_month:
-            return None
         uscc = self.cases.get(event.originator_id)
         if uscc is None:
             case: Case = self.registry.case_by_id(event.originator_id)

@@ -25,6 +25,7 @@ from registry.clock import FixedClock
 from registry.errors import InvalidInput, RuleViolation
 from registry.national_report import CHANGES, HEADERS, SHEET_TITLES, SHEETS
 from registry.national_reporting import recorded_month
+from registry.values import Changes
 from tests.factories import certified, refused
 
 ISSUER = "示例认证有限公司 Example Certification Co., Ltd."
@@ -184,3 +185,24 @@ def test_r_rpt_1_the_report_carries_the_month_s_close_for_every_time_openpyxl_wo
         core = book.read("docProps/core.xml").decode()
     assert re.search(r"<dcterms:modified[^>]*>2026-10-31T16:00:00Z</dcterms:modified>", core), core
     assert re.search(r"<dcterms:created[^>]*>2026-10-31T16:00:00Z</dcterms:created>", core), core
+
+
+def test_r_rpt_1_each_row_names_the_organisation_as_the_certificate_named_it_when_the_event_was_recorded(
+        app: Registry, staff: Staff, clock: FixedClock) -> None:
+    clock.set(date(2026, 9, 10))
+    number = certified(Walk(app, staff, date(2026, 8, 3)), decided_on=date(2026, 9, 2))
+    before = app.get_certificate(number).organization["name"]
+    clock.set(date(2026, 10, 12))
+    rid = app.request_change(number, date(2026, 10, 9), date(2026, 10, 1), Changes(name="华东新能源有限公司"),
+                             actor=staff.admin).ids["request"]
+    app.suspend(number, date(2026, 10, 12), date(2026, 10, 11), "major_defect", "重大缺陷", actor=staff.admin)
+    clock.set(date(2026, 10, 20))
+    app.change_certificate(number, rid, date(2026, 10, 20), actor=staff.admin)
+    app.reinstate(number, date(2026, 10, 20), "整改验证报告", actor=staff.admin)
+    clock.set(date(2026, 11, 24))
+
+    september, october = app.national_report("2026-09"), app.national_report("2026-10")
+
+    assert [(r.change, r.organization) for r in september.sheet("certificates")] == [("issued", before)]
+    assert [(r.change, r.organization) for r in october.sheet("certificates")] == [
+        ("suspended", before), ("changed", "华东新能源有限公司"), ("reinstated", "华东新能源有限公司")]
