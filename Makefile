@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_START := pg_ctlcluster --skip-systemctl-redirect 15 main start
 
-.PHONY: run test setup postgres bench bench-tick bench-log bench-scale bench-office browser pdf docs-assets
+.PHONY: run test setup postgres bench bench-tick bench-log bench-scale bench-office bench-report browser pdf docs-assets
 
 # Rebuilt when either file changes: the floors in pyproject.toml, the exact versions in constraints.txt.
 $(BIN)/registry: pyproject.toml constraints.txt
@@ -94,6 +94,11 @@ bench-scale: setup postgres
 bench-office: setup postgres
 	@command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python bench/office_pages.py --database office1m
+
+# The national report (issue 25, R-RPT-1) of a month of 100,000 events, beside the raw read of the same log (a SQLite
+# file; --database-url for a PostgreSQL database made beforehand).
+bench-report: setup
+	$(BIN)/python bench/national_report.py --events 100000
 
 test: setup postgres browser pdf
 	$(BIN)/ruff check registry store projections api scheduler demo tests bench

@@ -32,6 +32,7 @@ from api.routers import (
     public_certificates,
     records,
     reference,
+    reports,
     sectors,
     surveillance,
     users,
@@ -180,7 +181,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     # the back office writes through most (a certification is some twenty requests to cases and certificates).
     for module in (public_certificates, public, cases, certificates, surveillance, organizations, people, pages,
                    deadlines, log_routes, users, data_review, sectors, calendar,
-                   reference, records):
+                   reference, records, reports):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     office.install(app)
     front.install(app)

@@ -22,9 +22,11 @@ from projections.certificate_views import CertificateViews
 from projections.deadlines import (
     DEADLINE_CALENDAR_EVENTS,
     DEADLINE_CASE_EVENTS,
+    DEADLINE_REPORTING_EVENTS,
     calendar_changes,
     case_changes,
     certificate_changes,
+    reporting_changes,
 )
 from projections.office_changes import EVENTS as DIRECTORY_EVENTS
 from projections.office_changes import NEEDS_APPROVAL, STEPS, organization_changes, person_changes, step_changes
@@ -33,6 +35,7 @@ from projections.public_certificates import public_document
 from registry.application import Registry
 from registry.case import Case
 from registry.certificate import Certificate
+from registry.national_reporting import NationalReporting
 from registry.organization import Organization
 from registry.person import Person
 from registry.views import CertificateView
@@ -76,6 +79,8 @@ class CertificateProjection(Projection[Any]):
             return True
         if cls == WorkingCalendar.__name__:
             return name in DEADLINE_CALENDAR_EVENTS
+        if cls == NationalReporting.__name__:
+            return name in DEADLINE_REPORTING_EVENTS
         if cls != Case.__name__ or name not in DEADLINE_CASE_EVENTS:
             return False
         return not (name == "DocumentReceived" and b'"completes_checklist":false' in state)
@@ -88,6 +93,7 @@ class CertificateProjection(Projection[Any]):
         topics = [f"%:{Certificate.__name__}.%",
                   *(f"%:{Case.__name__}.{name}" for name in sorted(DEADLINE_CASE_EVENTS)),
                   *(f"%:{WorkingCalendar.__name__}.{name}" for name in sorted(DEADLINE_CALENDAR_EVENTS)),
+                  *(f"%:{NationalReporting.__name__}.{name}" for name in sorted(DEADLINE_REPORTING_EVENTS)),
                   *(f"%:{cls}.{name}" for cls, names in sorted(DIRECTORY_EVENTS.items())
                     for name in sorted(names - (DEADLINE_CASE_EVENTS if cls == Case.__name__ else set())))]
         unless = (f"%:{Case.__name__}.DocumentReceived", b'"completes_checklist":false')
@@ -137,6 +143,8 @@ class CertificateProjection(Projection[Any]):
                     self.view.skip(tracking)
             case WorkingCalendar.Event():
                 self.view.save_deadlines(calendar_changes(domain_event), tracking)
+            case NationalReporting.Event():
+                self.view.save_deadlines(reporting_changes(domain_event), tracking)
             case Organization.Registered():
                 self.view.save_deadlines([], tracking, organization_changes(domain_event, domain_event.uscc))
             case Organization.DetailsChanged():

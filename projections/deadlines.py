@@ -20,6 +20,7 @@ from registry import rules
 from registry.calendar import fallback_note
 from registry.case import Case
 from registry.certificate import Certificate
+from registry.national_reporting import NationalReporting
 from registry.values import SuspensionGround
 from registry.working_calendar import WorkingCalendar
 from store import Cursor
@@ -175,6 +176,11 @@ DEADLINE_CALENDAR_EVENTS = frozenset(cls.__name__ for cls in (WorkingCalendar.Ye
                                                                WorkingCalendar.YearRecorded))
 
 
+# And the national report's (R-RPT-1): a month raised once it ended, and its submission.
+DEADLINE_REPORTING_EVENTS = frozenset(cls.__name__ for cls in (NationalReporting.NationalReportAwaited,
+                                                                NationalReporting.NationalReportSubmitted))
+
+
 def case_changes(event: Case.Event) -> list[Change]:
     """What a case's event opens and settles: the acceptance notice (R-ACC-2), from the document that completes the
     checklist to the acceptance decision; counted again when a year it was counted Monday–Friday for is recorded
@@ -207,6 +213,24 @@ def calendar_changes(event: WorkingCalendar.Event) -> list[Change]:
         case WorkingCalendar.YearRecorded():
             return [Settle(f"calendar:{event.year}", event.dated)]
     return []
+
+
+def reporting_changes(event: NationalReporting.Event) -> list[Change]:
+    """R-RPT-1: a month's report, raised once the month ended, is due by the 10th of the next; recording its
+    submission closes it (and settles it at once for a month never raised)."""
+    match event:
+        case NationalReporting.NationalReportAwaited():
+            return [Deadline(f"national-report:{event.month}", "R-RPT-1", _report_subject(event.month),
+                             event.due_by, "open")]
+        case NationalReporting.NationalReportSubmitted():
+            return [_settled(f"national-report:{event.month}", "R-RPT-1", _report_subject(event.month),
+                             event.due_by, event.dated, event.late)]
+    return []
+
+
+def _report_subject(month: str) -> str:
+    return (f"{month} 全国认证信息平台月度报告待报送 / the {month} report to the national certification information "
+            "platform to be submitted")
 
 
 class Deadlines(View):

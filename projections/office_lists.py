@@ -197,12 +197,14 @@ class OfficeLists(View):
 
     def _subjects(self, curs: Cursor, rows: Sequence[tuple[Any, ...]], today: str) -> list[dict[str, Any]]:
         """Deadline rows with what each is of: a case (``case:<id>:…``), the working calendar's year
-        (``calendar:<year>``, R-CAL-1) or a certificate (``<number>:…``), and its organisation's name and USCC, read
+        (``calendar:<year>``, R-CAL-1), the month's national report (``national-report:<YYYY-MM>``, R-RPT-1) or a
+        certificate (``<number>:…``), and its organisation's name and USCC, read
         for the whole page in two queries."""
         items = []
         for key, rule, subject, due_on, state, done_on in rows:
             head, _, rest = key.partition(":")
-            of = (head, rest.partition(":")[0]) if head in ("case", "calendar") else ("certificate", head)
+            own = ("case", "calendar", "national-report")
+            of = (head, rest.partition(":")[0]) if head in own else ("certificate", head)
             items.append({"key": key, "rule": rule, "subject": subject, "due_on": due_on, "done_on": done_on,
                           "state": "overdue" if state == "open" and due_on < today else state, "kind": of[0],
                           "ref": of[1], "name": "", "uscc": ""})

@@ -118,6 +118,14 @@ class PublicCertificates(View):
             row = curs.fetchone()
         return json.loads(row[0]) if row else None
 
+    def documents_after(self, after: str, limit: int) -> list[str]:
+        """Up to ``limit`` stored documents (as JSON text) of the numbers after ``after``, in number order: the whole
+        directory read a page at a time by its primary key (R-RPT-2's upload), so no read holds more than a page."""
+        with self.cursor() as curs:
+            curs.execute(f"SELECT document FROM {self.table('public_certificates')} WHERE number > %s "
+                         "ORDER BY number LIMIT %s", (after, limit))
+            return [row[0] for row in curs.fetchall()]
+
     def certificate_row(self, number: str) -> tuple[str, str, str, str] | None:
         """The stored document as served, with the columns that say whether a lapse has changed it since; the
         number is matched ignoring case (``named``)."""

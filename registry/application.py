@@ -22,7 +22,7 @@ from eventsourcing.application import Application, Repository
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError
 from eventsourcing.utils import resolve_topic
 
-from registry import handling, transcodings
+from registry import handling, labels, transcodings
 from registry.access import Access
 from registry.base import RegistryAggregate
 from registry.calendar_steps import CalendarSteps
@@ -43,6 +43,7 @@ from registry.reads import Reads
 from registry.records import Records
 from registry.reference_steps import ReferenceSteps
 from registry.replay import Replay
+from registry.reporting_steps import ReportingSteps
 from registry.repository import Collected, RegistryRepository
 from registry.review_steps import ReviewSteps
 from registry.section import SYSTEM
@@ -70,7 +71,7 @@ class RegistryConfig:
 
 
 class Registry(Parties, CaseSteps, Deciding, CertificateSteps, SurveillanceSection, ReviewSteps, CalendarSteps,
-               ReferenceSteps, Access, Replay, Reads, Records, Application[UUID]):
+               ReferenceSteps, ReportingSteps, Access, Replay, Reads, Records, Application[UUID]):
     """The certificate registry. ``config`` chooses the store and the issuer; ``clock`` gives today."""
 
     name = "Registry"
@@ -200,3 +201,13 @@ class Registry(Parties, CaseSteps, Deciding, CertificateSteps, SurveillanceSecti
         """The user a token (or the office's session, ``signed_in``) lets in, holding ``role``: the one decision on
         who may act (``handling.authorize``)."""
         return handling.authorize(self, token, role, signed_in)
+
+    def authorize_reporter(self, token: str | None, signed_in: handling.SignedIn | None = None) -> UserView:
+        """The user a token (or the office's session) lets in, when an admin or a regulator: who reads the reports
+        (R-RPT-1, R-RPT-2)."""
+        user = handling.authorize(self, token, None, signed_in)
+        if not {Role.ADMIN.value, Role.REGULATOR.value} & set(user.roles):
+            raise handling.RoleNotAllowed(f"报送与导出须具有管理员或监管人员角色，{user.name} 的角色为"
+                                          f"{labels.zh_list(labels.ROLES, user.roles)} / the reports need the admin "
+                                          f"or regulator role; {user.name} holds {', '.join(user.roles)}")
+        return user

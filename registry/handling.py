@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from registry import calendar_steps, labels, reference_steps, review_steps
+from registry import calendar_steps, labels, reference_steps, reporting_steps, review_steps
 from registry.commands import (
     AddSector,
     AddUser,
@@ -300,6 +300,10 @@ def perform(registry: Registry, command: Command, actor: Actor, key: Idempotency
     recorded = calendar_steps.perform(registry, command, actor, key)
     if recorded is not None:
         return Handled(recorded)
+    # The monthly national report's submission (R-RPT-1): registry.reporting_steps
+    submitted = reporting_steps.perform(registry, command, actor, key)
+    if submitted is not None:
+        return Handled(submitted)
     # The reference data of R-BASIS-1 and R-BODY-1: registry.reference_steps
     referenced = reference_steps.perform(registry, command, actor, key)
     if referenced is not None:

@@ -93,7 +93,7 @@ STEPS = {
 RECORDS = {
     "user": "用户", "number sequence": "证书编号序列", "idempotency record": "幂等键记录",
     "sector list": "专业领域清单", "working calendar": "工作日安排", "basis list": "认证依据清单",
-    "approval list": "批准书清单",
+    "approval list": "批准书清单", "national reporting": "全国认证信息平台报送记录",
 }
 _KEYED = (("organisation with USCC ", "统一社会信用代码为 {} 的组织"), ("certificate ", "证书 {}"),
           ("case ", "认证案例 {}"), ("person ", "人员 {}"), ("user ", "用户 {}"), ("table ", "排放因子参考表 {}"))

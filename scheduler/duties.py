@@ -25,13 +25,15 @@ class TickReport:
     recorded: dict[str, int] = field(default_factory=dict)
     certificates: tuple[str, ...] = ()
     calendar_years_raised: tuple[int, ...] = ()  # R-CAL-1: years with no arrangement, raised as a deadline
+    report_months_raised: tuple[str, ...] = ()  # R-RPT-1: months ended, their national report raised as a deadline
 
 
 def tick(registry: Registry, views: Views, notice_lead_days: int = DEFAULT_NOTICE_LEAD_DAYS) -> TickReport:
     """Runs every duty once, as of the registry's today (R-SURV-1/4, R-SURV-5, R-RECERT-1, R-EXP-1, R-CAN-1,
-    R-CAL-1)."""
+    R-CAL-1, R-RPT-1)."""
     views.bring_up_to_date()
     raised = registry.await_calendar_years()
+    months = registry.await_national_reports()
     today = registry.clock.today()
     # A superset by indexed columns: notices within the lead; the renewal window, 6 months and a few days ahead
     # (month ends clamp); anything past its date.
@@ -46,4 +48,5 @@ def tick(registry: Registry, views: Views, notice_lead_days: int = DEFAULT_NOTIC
         if written is not None:
             recorded.update(written.ids["duties"])
             touched.append(number)
-    return TickReport(today.isoformat(), len(numbers), dict(recorded), tuple(touched), tuple(raised))
+    return TickReport(today.isoformat(), len(numbers), dict(recorded), tuple(touched), tuple(raised),
+                      tuple(months))

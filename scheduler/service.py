@@ -34,6 +34,9 @@ def _tick(registry: Registry, views: Views, notice_lead_days: int) -> None:
     for year in report.calendar_years_raised:
         log.warning("%s 年工作日安排尚未录入 / the %s working-day arrangement is not recorded yet (R-CAL-1)",
                     year, year)
+    for month in report.report_months_raised:
+        log.info("%s 全国认证信息平台月度报告待报送（10 日前） / the %s national report is due by the 10th (R-RPT-1)",
+                 month, month)
 
 
 def schedule(scheduler: BaseScheduler, registry: Registry, views: Views, notice_lead_days: int) -> BaseScheduler:

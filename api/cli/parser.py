@@ -15,6 +15,7 @@ from api.cli.keys import keys_init, keys_list, keys_rotate
 from api.cli.log import log_export, log_verify
 from api.cli.projections import projections_rebuild, projections_retry, projections_run
 from api.cli.qr import qr_verify
+from api.cli.reports import add_commands as report_commands
 from api.cli.serve import demo, scheduler_service, serve, tick
 from api.cli.users import user_add, user_list, user_password, user_revoke, user_token
 from api.settings import get_settings
@@ -132,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys_cmd.add_parser("list", help="print the published keys, as /api/v1/public/keys answers them (JSON)"
                         ).set_defaults(run=keys_list)
     calendar_commands(commands)
+    report_commands(commands)
     return parser
 
 

@@ -97,6 +97,9 @@ def tick(args: argparse.Namespace) -> int:
     for year in report.calendar_years_raised:
         print(f"{year} 年工作日安排尚未录入，已列为待办期限 / the {year} working-day arrangement is not recorded yet: "
               "raised as a deadline (R-CAL-1)")
+    for month in report.report_months_raised:
+        print(f"{month} 全国认证信息平台月度报告待报送，已列为待办期限 / the {month} national report is due by the "
+              "10th: raised as a deadline (R-RPT-1)")
     return 0
 
 

@@ -23,13 +23,14 @@ from api.office import (
     records,
     reference,
     regulator,
+    reports,
     routes,
     sectors,
     work,
 )
 
 MODULES = (routes, work, lists, data_review, case_steps, cases, records, certificates, people, regulator, admin,
-           sectors, calendar, reference)
+           sectors, calendar, reference, reports)
 
 
 def install(app: FastAPI) -> None:

@@ -74,6 +74,7 @@ RECORDS: dict[str, tuple[str, str]] = {
     "organization": ("组织", "Organisation"),
     "emissionfactortable": ("排放因子参考表", "Emission-factor reference table"),
     "workingcalendar": ("工作日安排", "Working calendar"),
+    "nationalreporting": ("全国认证信息平台报送记录", "National reporting"),
 }
 
 # A certificate's statuses (registry.values.Status): the public pages' words.
@@ -316,6 +317,8 @@ EVENTS.update({
                                                                   "year's arrangement"),
     "YearRecorded": ("录入年度工作日安排", "Year's working-day arrangement recorded"),
     "YearAwaited": ("年度工作日安排待录入", "Year's working-day arrangement awaited"),
+    "NationalReportAwaited": ("月度报告待报送全国认证信息平台", "Monthly national report awaited"),
+    "NationalReportSubmitted": ("月度报告已报送全国认证信息平台", "Monthly national report submitted"),
     "FallbackDueNoted": ("期限按周一至周五推算，待该年录入",
                          "Due date counted Monday–Friday until the year is recorded"),
 })

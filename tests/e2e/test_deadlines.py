@@ -37,13 +37,15 @@ def test_deadlines_are_open_overdue_met_and_missed_by_rule(client: TestClient, r
     everything = {(d["rule"], d["state"]) for d in deadlines(client, callers)}
     assert ("R-ACC-2", "met") in everything  # the acceptance notice came on day 2 of 3 working days
     assert ("R-CHG-1", "missed") in everything and ("R-SUS-1", "met") in everything
-    assert [d["rule"] for d in deadlines(client, callers, "overdue")] == ["R-CHG-1"]  # due 2026-10-21
+    # R-CHG-1 due 2026-10-21; R-RPT-1: the scheduler raised October's national report at start-up, due 2026-11-10
+    assert [d["rule"] for d in deadlines(client, callers, "overdue")] == ["R-CHG-1", "R-RPT-1"]
     open_now = deadlines(client, callers, "open")
     # R-CAL-1: the app's scheduler ran at start-up on 2026-11-24, when nobody had recorded 2027 yet
     assert [(d["rule"], d["due_on"]) for d in open_now] == [("R-CAL-1", "2026-12-31"), ("R-SURV-1", "2027-03-31")]
 
     clock.set(date(2027, 4, 1))
-    assert {d["rule"] for d in deadlines(client, callers, "overdue")} == {"R-CAL-1", "R-CHG-1", "R-SURV-1"}
+    assert {d["rule"] for d in deadlines(client, callers, "overdue")} == {"R-CAL-1", "R-CHG-1", "R-RPT-1",
+                                                                          "R-SURV-1"}
 
 
 def test_deadlines_need_a_staff_or_regulator_token(client: TestClient) -> None:

@@ -396,6 +396,9 @@ def build_history(app: Registry, clock: FixedClock) -> dict[str, Any]:
     Walk(app, staff, date(2026, 12, 22)).organization().apply().documents(on=date(2026, 12, 29))
     app.await_calendar_years()
     app.record_calendar_year(2027, [date(2027, 1, 1)], [], "测试数据，非正式通知 / TEST DATA", actor=staff.admin)
+    # The national report (R-RPT-1): November raised once it ended, and its submission recorded.
+    app.await_national_reports()
+    app.submit_national_report("2026-11", date(2026, 12, 29), "测试报送编号 TEST-1", actor=staff.admin)
     clock.set(TODAY)
 
     # Users and an idempotent command (their keys are records too); a revoked name added again; a token as a
