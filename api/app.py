@@ -14,7 +14,7 @@ from typing import cast
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import front, lookup, office, pages, problems
+from api import front, lookup, office, pages, problems, public_site
 from api.bootstrap import bootstrap
 from api.catching_up import CatchingUp
 from api.deps import command_threads
@@ -29,6 +29,7 @@ from api.routers import (
     organizations,
     people,
     public,
+    public_bulk,
     public_certificates,
     records,
     reference,
@@ -178,10 +179,11 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
 
     # The router tries each router's routes in order: the public lookup first (the hot path), then the routers
     # the back office writes through most (a certification is some twenty requests to cases and certificates).
-    for module in (public_certificates, public, cases, certificates, surveillance, organizations, people, pages,
-                   deadlines, log_routes, users, data_review, sectors, calendar,
+    for module in (public_certificates, public, public_bulk, cases, certificates, surveillance, organizations,
+                   people, pages, deadlines, log_routes, users, data_review, sectors, calendar,
                    reference, records):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     office.install(app)
+    app.include_router(public_site.router)
     front.install(app)
     return app

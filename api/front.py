@@ -44,14 +44,14 @@ DOCS_HEADERS = {
 }
 
 
-def _page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     return HTMLResponse(templates.get_template(name).render(**context), status_code=status_code,
                         headers=PAGE_HEADERS)
 
 
 @router.get("/")
 def home(request: Request) -> HTMLResponse:
-    return _page("home.html", openapi_url=request.app.openapi_url)
+    return page("home.html", openapi_url=request.app.openapi_url)
 
 
 def number_problem(number: str) -> tuple[str, str] | None:
@@ -69,10 +69,10 @@ def verify_form(number: str | None = None) -> Response:
     """Without a number, the form; with one, on to that certificate's verify page (``/verify/{number}``)."""
     typed = (number or "").strip()
     if not typed:
-        return _page("verify_form.html", number="", problem=None)
+        return page("verify_form.html", number="", problem=None)
     problem = number_problem(typed)
     if problem is not None:
-        return _page("verify_form.html", 422, number=typed, problem=problem)
+        return page("verify_form.html", 422, number=typed, problem=problem)
     return RedirectResponse(f"/verify/{quote(typed, safe='')}", status_code=303)
 
 
