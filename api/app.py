@@ -19,6 +19,7 @@ from api.bootstrap import bootstrap
 from api.catching_up import CatchingUp
 from api.deps import command_threads
 from api.edge import Edge, document_limits
+from api.fair_use import FairUse
 from api.office.frame import too_large as office_too_large
 from api.routers import (
     calendar,
@@ -175,6 +176,9 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     # says nosniff itself, and is spared the edge's pass over its headers.
     app.add_middleware(Edge, settings=settings, pages=("/office/", office_too_large))
     app.add_middleware(lookup.FastLane)
+    if settings.rate_limit_per_second > 0:  # outside the fast lane, which it also limits
+        app.add_middleware(FairUse, per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst,
+                           loopback=settings.rate_limit_loopback)
     app.add_middleware(RequestId)
 
     # The router tries each router's routes in order: the public lookup first (the hot path), then the routers

@@ -53,6 +53,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "method-not-allowed": ("不支持该请求方法", "Method not allowed"),
     "read-only": ("只读副本", "Read-only replica"),
     "unavailable": ("服务暂不可用", "Service unavailable"),
+    "too-many-requests": ("请求过于频繁", "Too many requests"),
     "internal": ("内部错误", "Internal error"),
 }
 # What Starlette's own refusals (a route there is none of, a method a route does not take) are, in Chinese.
