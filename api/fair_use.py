@@ -18,6 +18,7 @@ test; one on them a dictionary look-up and a little arithmetic, never a lock (on
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import time
@@ -33,6 +34,7 @@ COSTS = {"/api/v1/public/certificates/lookup": 10, "/api/v1/public/directory.csv
 PRUNE_EVERY = 10_000  # requests between sweeps of the buckets that have refilled (they are forgotten)
 
 
+@functools.lru_cache(maxsize=4096)  # the addresses seen last: parsed once, not on every request
 def _loopback(host: str) -> bool | None:
     """Whether ``host`` is a loopback address; None when it is no IP address."""
     try:
