@@ -18,6 +18,7 @@ from api.app import create_app
 from api.settings import Settings
 from demo.scenario import Walk
 from registry.application import Registry
+from registry.values import Changes
 from tests.e2e.test_verify_page import attribute, certified, page, token_of
 
 CERTIFIED_ON, VALID_UNTIL = "2026-03-31", "2029-03-30"
@@ -117,6 +118,24 @@ def test_r_pub_1_the_verify_page_shows_each_status_change_with_its_date_and_grou
     assert "证书变化历史轨迹" in body
     assert "管理体系存在重大缺陷" in history and "有效期内受到执法监管部门处罚" in history  # the grounds
     assert "内部细节" not in body and "处罚决定书" not in body  # never the free-text detail
+
+
+def test_r_pub_1_a_change_and_a_cancellation_are_in_the_history_with_the_cancellation_s_ground(
+        client: TestClient, registry: Registry) -> None:
+    walk = certified(registry)
+    [number] = numbers(walk)
+    request = registry.request_change(number, date(2026, 9, 6), date(2026, 9, 5), Changes(address="新地址1号"),
+                                      actor=walk.staff.intake)
+    registry.change_certificate(number, request.ids["request"], date(2026, 9, 10), actor=walk.staff.admin)
+    registry.cancel(number, date(2026, 10, 1), "client_request", "客户申请", date(2026, 9, 28),
+                    actor=walk.staff.decision)
+
+    body = page(client, number).text
+    history = body[body.index('id="history"'):]
+
+    assert [e.split('"')[0] for e in history.split('data-event="')[1:]] == ["issued", "changed", "cancelled"]
+    assert history.index("2026-09-10") < history.index("2026-10-01")
+    assert "证书变更" in history and "获证组织申请注销" in history and "客户申请" not in history
 
 
 def test_r_pub_1_a_suspended_certificate_with_a_genuine_token_shows_no_green_tick(
