@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.pages import history_entries
 from api.settings import Settings
 from demo.scenario import Walk
 from registry.application import Registry
@@ -288,3 +289,25 @@ def test_r_pub_1_the_directory_lists_every_certificate_as_the_public_view_has_it
                       "basis", "issued_on", "valid_until", "issuer"]
     assert [(r[0], r[1], r[3]) for r in got[1:]] == [(r["number"], r["status"], r["organization"]["name"])
                                                       for r in rows]
+
+
+def test_r_pub_1_a_certificate_projected_before_the_history_table_shows_its_status_timeline() -> None:
+    doc = {"status": "suspended", "status_since": "2026-06-01", "suspension_ground": "major_defect",
+           "status_history": [{"since": "2026-03-31", "status": "valid"}, {"since": "2026-06-01",
+                                                                           "status": "suspended"}]}
+
+    shown = history_entries([], doc)
+
+    assert [(e["on"], e["status"], e["event_words"]) for e in shown] == [
+        ("2026-03-31", "valid", None), ("2026-06-01", "suspended", None)]
+
+
+def test_r_pub_1_a_lapse_the_scheduler_has_not_recorded_yet_ends_the_history() -> None:
+    doc = {"status": "suspended", "status_since": "2027-04-01", "suspension_ground": "surveillance_overdue"}
+    recorded = [{"on": "2026-03-31", "event": "issued", "status": "valid", "ground": None}]
+
+    shown = history_entries(recorded, doc)
+
+    assert [(e["on"], e["event"], e["status"]) for e in shown] == [
+        ("2026-03-31", "issued", "valid"), ("2027-04-01", "suspended", "suspended")]
+    assert shown[-1]["ground_words"] == ("监督审核逾期", "Surveillance audit overdue")
