@@ -3,9 +3,9 @@ a certificate number, an organisation's name or a USCC) and ``/lookup`` (a paste
 once, answered as a table or as a CSV download).
 
 Server-rendered, Chinese first and English beneath, no JavaScript, nothing from elsewhere (``front.PAGE_HEADERS``).
-A search is one indexed read of the public view, as the office's list of certificates reads it
-(``OfficeLists.certificates``): a number (ignoring case) or a USCC exactly, else the beginning of a name, a page at
-a time, counted to 1,000. A number that matches exactly goes straight to its page.
+A search is an indexed read of the public view (``OfficeLists.find_certificates``): a number (ignoring case) or a USCC
+exactly, else a fragment from anywhere in a name, by the name suffixes' index, a page at a time, counted to 1,000.
+A number that matches exactly goes straight to its page.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ async def search(request: Request, q: Annotated[str, Query(max_length=4 * MAX_TE
     problem = search_problem(typed)
     if problem is not None:
         return _page("search.html", 422, q=typed, problem=problem, listed=None, statuses=STATUSES, pages=[])
-    listed = await run_in_threadpool(request.app.state.views.public.certificates, None, typed, page)
+    listed = await run_in_threadpool(request.app.state.views.public.find_certificates, typed, page)
     if listed.page == 1 and listed.total == 1 and listed.rows[0]["number"].upper() == typed.upper():
         return RedirectResponse(f"/verify/{quote(listed.rows[0]['number'], safe='')}", status_code=303)
     pages = [(n, f"/search?{urlencode({'q': typed, 'page': n})}") for n in range(1, listed.pages + 1)]

@@ -61,6 +61,10 @@ class PublicCertificates(View):
         # Read by its primary key's prefix (number).
         "certificate_history": "number TEXT NOT NULL, position BIGINT NOT NULL, effective_on TEXT NOT NULL, "
                                "event TEXT NOT NULL, status TEXT NOT NULL, ground TEXT, PRIMARY KEY (number, position)",
+        # R-PUB-1: every suffix of each certificate's organisation name, so that a fragment from anywhere in a name
+        # is found as a range on this primary key (the suffixes that begin with it): portable SQL, where a LIKE
+        # '%…%' reads every row and the indexes that serve one differ per database (pg_trgm, FTS5).
+        "public_name_suffixes": "suffix TEXT NOT NULL, number TEXT NOT NULL, PRIMARY KEY (suffix, number)",
     }
     indexes: ClassVar[tuple[str, ...]] = (
         "public_certificates_uscc ON public_certificates (uscc)",
@@ -79,7 +83,8 @@ class PublicCertificates(View):
         ``status_changed`` (if its status changed) included. Its first statement writes (SQLite cannot upgrade a
         reading transaction while another connection writes)."""
         table, timeline = self.table("public_certificates"), self.table("certificate_status_timeline")
-        curs.execute(f"DELETE FROM {table} WHERE number = %s", (number,))
+        curs.execute(f"DELETE FROM {table} WHERE number = %s RETURNING number, name", (number,))
+        before = {str(n): str(name) for n, name in curs.fetchall()}
         if status_changed is not None:
             curs.execute(f"INSERT INTO {timeline} (number, position, effective_on, status) "
                          "VALUES (%s, %s, %s, %s)", (number, position, status_changed.isoformat(),
@@ -88,6 +93,7 @@ class PublicCertificates(View):
         history = [{"since": s, "status": st} for s, st in curs.fetchall()]
         curs.execute(f"INSERT INTO {table} ({', '.join(DOCUMENT_COLUMNS)}) "
                      "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", _row(number, document, position, history))
+        self._write_suffixes(curs, before, {number: document["organization"]["name"]})
 
     def write_documents(self, curs: Cursor, timeline: Sequence[tuple[str, int, str, str]],
                         documents: Mapping[str, tuple[dict[str, Any], int]]) -> None:
@@ -103,9 +109,25 @@ class PublicCertificates(View):
         history: dict[str, list[dict[str, str]]] = {}
         for number, since, status in curs.fetchall():
             history.setdefault(number, []).append({"since": since, "status": status})
-        curs.execute(f"DELETE FROM {table} WHERE number = ANY(%s)", (numbers,))
+        curs.execute(f"DELETE FROM {table} WHERE number = ANY(%s) RETURNING number, name", (numbers,))
+        before = {str(number): str(name) for number, name in curs.fetchall()}
         curs.insert_rows(table, DOCUMENT_COLUMNS, [_row(number, document, position, history.get(number, []))
                                                    for number, (document, position) in documents.items()])
+        self._write_suffixes(curs, before, {number: document["organization"]["name"]
+                                            for number, (document, _) in documents.items()})
+
+    def _write_suffixes(self, curs: Cursor, before: Mapping[str, str], names: Mapping[str, str]) -> None:
+        """The name suffixes of the certificates whose organisation name is new or changed (``before``: the names
+        their rows had): most events leave the name as it was, and write nothing here."""
+        changed = {number: name for number, name in names.items() if before.get(number) != name}
+        if not changed:
+            return
+        table = self.table("public_name_suffixes")
+        replaced = [number for number in changed if number in before]
+        if replaced:
+            curs.execute(f"DELETE FROM {table} WHERE number IN ({', '.join('%s' for _ in replaced)})", replaced)
+        curs.insert_rows(table, ("suffix", "number"), [(name[i:], number) for number, name in changed.items()
+                                                       for i in range(len(name))])
 
     def write_history(self, curs: Cursor, rows: Sequence[HistoryRow]) -> None:
         """Entries of the change history (``HISTORY_COLUMNS``), in the caller's transaction."""

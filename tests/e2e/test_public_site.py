@@ -55,6 +55,35 @@ def test_r_pub_1_a_name_s_beginning_finds_its_certificates_each_linking_to_its_p
     assert "<script" not in response.text
 
 
+def test_r_pub_1_a_fragment_from_the_middle_of_a_name_finds_it_on_either_store(
+        any_store_client: TestClient, store_registry: Registry) -> None:
+    client, registry = any_store_client, store_registry
+    power, heat = certified(registry, "京西示范电力有限公司"), certified(registry, "南方示范热力股份公司")
+    certified(registry, "宝山清洁能源有限公司")
+    client.get("/api/v1/public/certificates", params=caught_up(client))
+
+    both = client.get("/search", params={"q": "示范"}).text
+    one = client.get("/search", params={"q": "热力股份"}).text
+    none = client.get("/search", params={"q": "示范能源"}).text
+
+    assert attribute(both, "data-total") == "2"
+    assert both.index("南方示范热力") < both.index("京西示范电力")  # by what follows the fragment: 热 (U+70ED) < 电
+    assert f'href="/verify/{heat.number}"' in one and f'href="/verify/{power.number}"' not in one
+    assert attribute(none, "data-total") == "0"
+
+
+def test_r_pub_1_a_changed_name_is_found_by_its_new_words_only(client: TestClient, registry: Registry) -> None:
+    walk = certified(registry, "京西示范电力有限公司")
+    [number] = numbers(walk)
+    request = registry.request_change(number, date(2026, 9, 6), date(2026, 9, 5), Changes(name="燕山绿能电力有限公司"),
+                                      actor=walk.staff.intake)
+    registry.change_certificate(number, request.ids["request"], date(2026, 9, 10), actor=walk.staff.admin)
+    client.get("/api/v1/public/certificates", params=caught_up(client))
+
+    assert f'href="/verify/{number}"' in client.get("/search", params={"q": "绿能"}).text
+    assert attribute(client.get("/search", params={"q": "西示范"}).text, "data-total") == "0"
+
+
 def test_r_pub_1_a_number_typed_in_any_case_goes_straight_to_its_page(client: TestClient,
                                                                        registry: Registry) -> None:
     [number] = numbers(certified(registry))
