@@ -56,15 +56,16 @@ def sample(url: str) -> tuple[list[str], list[str], list[str]]:
 
 
 def searches(numbers: list[str], usccs: list[str], names: list[str]) -> list[str]:
-    """Searches as people type them: mostly a name's beginning, some numbers (lower case: ignoring case) and
+    """Searches as people type them: mostly a fragment of a name, some numbers (lower case: ignoring case) and
     USCCs. A number found exactly answers 303 to its page, which wrk counts as an answer."""
     chosen = random.Random(25)
     paths = []
     for _ in range(SAMPLE):
         kind = chosen.random()
-        if kind < 0.6:
+        if kind < 0.6:  # two to four characters from anywhere in a name
             name = chosen.choice(names)
-            paths.append(f"/search?q={quote(name[:chosen.randint(2, max(2, len(name) - 2))])}")
+            start = chosen.randint(0, max(0, len(name) - 2))
+            paths.append(f"/search?q={quote(name[start:start + chosen.randint(2, 4)])}")
         elif kind < 0.8:
             paths.append(f"/search?q={quote(chosen.choice(numbers).lower())}")
         else:

@@ -191,18 +191,24 @@ class OfficeLists(View):
             bounds = list(_prefix_range(search))
             count_sql = (f"SELECT COUNT(*) FROM (SELECT 1 FROM {suffixes} WHERE suffix >= %s AND suffix < %s "
                          f"ORDER BY suffix, number LIMIT {CAP + 1}) AS capped")
-            curs.execute(count_sql, bounds)
-            counted = curs.fetchone()
-            count = int(counted[0]) if counted else 0
-            if not count:
-                return self.certificates(None, search, page)
-            curs.execute(f"SELECT c.number, c.status, c.name, c.uscc, c.valid_until, c.next_due_by FROM {suffixes} s "
-                         f"JOIN {public} c ON c.number = s.number WHERE s.suffix >= %s AND s.suffix < %s "
-                         "ORDER BY s.suffix, s.number LIMIT %s OFFSET %s", [*bounds, PAGE_SIZE, (page - 1) * PAGE_SIZE])
+            # The count rides on the page's rows, as in _listed: one statement.
+            curs.execute(f"SELECT c.number, c.status, c.name, c.uscc, c.valid_until, c.next_due_by, ({count_sql}) "
+                         f"FROM {suffixes} s JOIN {public} c ON c.number = s.number "
+                         "WHERE s.suffix >= %s AND s.suffix < %s ORDER BY s.suffix, s.number LIMIT %s OFFSET %s",
+                         [*bounds, *bounds, PAGE_SIZE, (page - 1) * PAGE_SIZE])
+            found_rows = curs.fetchall()
+            if found_rows:
+                count = int(found_rows[0][-1])
+            elif page == 1:
+                return self.certificates(None, search, page)  # nothing: a name's beginning, as before the suffixes
+            else:
+                curs.execute(count_sql, bounds)
+                counted = curs.fetchone()
+                count = int(counted[0]) if counted else 0
             rows: list[tuple[Any, ...]] = []
-            for row in curs.fetchall():  # each certificate once, where it first comes
+            for row in found_rows:  # each certificate once, where it first comes
                 if all(row[0] != kept[0] for kept in rows):
-                    rows.append(row)
+                    rows.append(row[:-1])
         return _certificates(rows, min(count, CAP), count > CAP, page)
 
     def deadline_list(self, state: str | None, rule: str | None, today: date, page: int = 1) -> Listed:
