@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_START := pg_ctlcluster --skip-systemctl-redirect 15 main start
 
-.PHONY: run test setup postgres bench bench-tick bench-log bench-scale bench-office bench-report browser pdf docs-assets
+.PHONY: run test setup postgres bench bench-tick bench-log bench-scale bench-office bench-report bench-public browser pdf docs-assets
 
 # Rebuilt when either file changes: the floors in pyproject.toml, the exact versions in constraints.txt.
 $(BIN)/registry: pyproject.toml constraints.txt
@@ -99,6 +99,12 @@ bench-office: setup postgres
 # file; --database-url for a PostgreSQL database made beforehand).
 bench-report: setup
 	$(BIN)/python bench/national_report.py --events 100000
+
+# The public site (issue 25): /, /search, bulk lookup and the directory on bench-scale's data set (load it as for
+# bench-office; --skip-rebuild when its views are current).
+bench-public: setup postgres
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python bench/public_site.py --database office1m
 
 test: setup postgres browser pdf
 	$(BIN)/ruff check registry store projections api scheduler demo tests bench

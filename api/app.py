@@ -14,11 +14,12 @@ from typing import cast
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import front, lookup, office, pages, problems
+from api import front, lookup, office, pages, problems, public_site
 from api.bootstrap import bootstrap
 from api.catching_up import CatchingUp
 from api.deps import command_threads
 from api.edge import Edge, document_limits
+from api.fair_use import FairUse
 from api.office.frame import too_large as office_too_large
 from api.routers import (
     calendar,
@@ -29,6 +30,7 @@ from api.routers import (
     organizations,
     people,
     public,
+    public_bulk,
     public_certificates,
     records,
     reference,
@@ -175,14 +177,21 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     # says nosniff itself, and is spared the edge's pass over its headers.
     app.add_middleware(Edge, settings=settings, pages=("/office/", office_too_large))
     app.add_middleware(lookup.FastLane)
+    if settings.rate_limit_per_second > 0:  # outside the fast lane, which it also limits
+        app.add_middleware(FairUse, per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst,
+                           loopback=settings.rate_limit_loopback)
     app.add_middleware(RequestId)
 
-    # The router tries each router's routes in order: the public lookup first (the hot path), then the routers
-    # the back office writes through most (a certification is some twenty requests to cases and certificates).
-    for module in (public_certificates, public, cases, certificates, surveillance, organizations, people, pages,
-                   deadlines, log_routes, users, data_review, sectors, calendar,
+    # The router tries each router's routes in order: the public lookup first (the hot path), then the public's
+    # pages (matched last, / took seven times the trivial endpoint's time in matching the 180 routes before it),
+    # then the routers the back office writes through most (a certification is some twenty requests to cases and
+    # certificates).
+    app.include_router(public_certificates.router, responses=PROBLEM_RESPONSES)
+    front.install(app)
+    app.include_router(public_site.router)
+    for module in (public, public_bulk, cases, certificates, surveillance, organizations,
+                   people, pages, deadlines, log_routes, users, data_review, sectors, calendar,
                    reference, records, reports):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     office.install(app)
-    front.install(app)
     return app

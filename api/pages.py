@@ -21,6 +21,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.concurrency import run_in_threadpool
 
 from api.public_reads import as_served
 from api.routers.public_certificates import AFTER_RESPONSES, After, Number, wait_for
@@ -63,6 +64,23 @@ GROUNDS = {  # suspension grounds: §11.3 (1)–(4) and R-SURV-4
     "uncorrected_nonconformity": ("其他严重不符合未按期纠正", "Another serious nonconformity not corrected in time"),
     "surveillance_overdue": ("监督审核逾期", "Surveillance audit overdue"),
 }
+CANCELLATION_GROUNDS = {  # §11.4 (1)–(3)
+    "expired": ("证书有效期届满", "The certificate expired"),
+    "client_request": ("获证组织申请注销", "The certified organisation asked for it"),
+    "other": ("其他依法应予注销的情形", "Another ground for cancellation"),
+}
+EVENTS = {  # R-PUB-1: the entries of the change history (证书变化历史轨迹)
+    "issued": ("颁发证书", "Issued"),
+    "changed": ("证书变更", "Changed"),
+    "suspended": ("暂停", "Suspended"),
+    "reinstated": ("恢复", "Reinstated"),
+    "withdrawn": ("撤销", "Withdrawn"),
+    "cancelled": ("注销", "Cancelled"),
+    "expired": ("过期", "Expired"),
+}
+# No green tick for these (R-PUB-1): a genuine signature on a certificate that may not be relied on is said in the
+# status's own colour.
+NOT_VALID = frozenset({"suspended", "withdrawn", "cancelled", "expired"})
 LEVELS = {
     "organization": ("组织层面", "Organisation"),
     "product": ("产品层面", "Product"),
@@ -134,6 +152,27 @@ def _ground(code: str | None) -> tuple[str, str] | None:
     return GROUNDS.get(code, (code, code)) if code else None
 
 
+def history_entries(history: list[dict[str, Any]], doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The change history as the page shows it, oldest first: each entry's date, event and status words, and
+    its ground's words where it has a public one. A certificate written before the history table had its rows
+    (``certificate_history``) shows its status timeline instead."""
+    if not history:
+        history = [{"on": h["since"], "event": None, "status": h["status"], "ground": None}
+                   for h in doc.get("status_history") or []]
+    shown = []
+    for entry in history:
+        event, code = entry["event"], entry["ground"]
+        grounds = CANCELLATION_GROUNDS if event == "cancelled" else GROUNDS
+        shown.append({**entry, "event_words": EVENTS.get(event, (event, event)) if event else None,
+                      "ground_words": grounds.get(code, (code, code)) if code else None})
+    if shown and shown[-1]["status"] != doc["status"]:  # a lapse shown before the scheduler records it
+        code = doc.get("suspension_ground") if doc["status"] == "suspended" else None
+        shown.append({"on": doc["status_since"], "event": doc["status"], "status": doc["status"], "ground": code,
+                      "event_words": EVENTS.get(doc["status"], (doc["status"], doc["status"])),
+                      "ground_words": GROUNDS.get(code, (code, code)) if code else None})
+    return shown
+
+
 def _page(name: str, status_code: int, **context: Any) -> HTMLResponse:
     html = templates.get_template(name).render(**context)
     return HTMLResponse(html, status_code=status_code, headers=HEADERS)
@@ -157,10 +196,14 @@ async def verify(number: Number, request: Request, t: str | None = None, after: 
                      json_url=f"{base}/api/v1/public/certificates/{quote(number, safe='')}")
     doc: dict[str, Any] = json.loads(as_served(row, today))
     status = doc["status"]
+    # One read by the history table's primary key; a lapse the scheduler has not recorded yet (as_served) is not
+    # in it, and is shown as the live status above it.
+    history = await run_in_threadpool(request.app.state.views.public.history, doc["number"])
     return _page(
         "verify.html", 200, doc=doc, status=status,
         status_words=STATUSES.get(status, (status, status, "", "")),
-        statuses=STATUSES, grounds=GROUNDS, levels=LEVELS, methods=METHODS, outcomes=OUTCOMES,
+        statuses=STATUSES, grounds=GROUNDS, history=history_entries(history, doc),
+        not_valid=status in NOT_VALID, levels=LEVELS, methods=METHODS, outcomes=OUTCOMES,
         ground=_ground(doc.get("suspension_ground")) if status == "suspended" else None,
         token=check_token(signer, t, doc), today=today, keys_url=f"{base}/api/v1/public/keys",
         json_url=f"{base}/api/v1/public/certificates/{quote(doc['number'], safe='')}")

@@ -53,6 +53,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "method-not-allowed": ("不支持该请求方法", "Method not allowed"),
     "read-only": ("只读副本", "Read-only replica"),
     "unavailable": ("服务暂不可用", "Service unavailable"),
+    "too-many-requests": ("请求过于频繁", "Too many requests"),
     "internal": ("内部错误", "Internal error"),
 }
 # What Starlette's own refusals (a route there is none of, a method a route does not take) are, in Chinese.
@@ -167,9 +168,12 @@ def validation_error(request: Request, exc: Exception) -> JSONResponse:
 def _allowed(request: Request) -> str:
     """Every method some route takes at this path: Starlette's 405 names only the first route's."""
     path = request.scope["path"]
-    methods = {method for context in iter_route_contexts(request.app.routes)
-               if (regex := getattr(context, "path_regex", None)) is not None and regex.match(path)
-               for method in context.methods or ()}
+    matching = [context for context in iter_route_contexts(request.app.routes)
+                if (regex := getattr(context, "path_regex", None)) is not None and regex.match(path)]
+    # A path written out in full names its own resource: POST /api/v1/public/certificates/lookup is not also a GET
+    # of a certificate numbered "lookup" (which no number pattern makes), whatever the {number} route's pattern.
+    literal = [context for context in matching if context.path == path]
+    methods = {method for context in literal or matching for method in context.methods or ()}
     return ", ".join(sorted(methods))
 
 

@@ -762,6 +762,37 @@ class SearchResults(BaseModel):
     page_size: int
 
 
+LookupEntry = Annotated[str, Field(max_length=200)]
+
+
+class BulkLookup(BaseModel):
+    """Certificate numbers (any case) and USCCs to check at once: at most 1,000 in all (R-PUB-1)."""
+
+    model_config = example(numbers=["CB-CEMS-2026-00001", "CB-CEMS-2026-99999"], usccs=["91350100M000100Y43"])
+    numbers: list[LookupEntry] = Field(default_factory=list)
+    usccs: list[LookupEntry] = Field(default_factory=list)
+
+
+class LookupOrganization(BaseModel):
+    name: str
+    uscc: str
+
+
+class LookupItem(BaseModel):
+    """One entry asked and one certificate it found (a USCC may find several), or ``found: false``."""
+
+    query: str
+    found: bool
+    number: str | None
+    status: str | None
+    valid_until: date | None
+    organization: LookupOrganization | None
+
+
+class BulkLookupResults(BaseModel):
+    items: list[LookupItem]
+
+
 # Users (admin)
 
 StaffRole = Literal["intake", "auditor", "decision", "admin", "regulator"]

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     # Production: a missing key file stops the start instead of being made (`registry keys init` makes the keys,
     # once), and a key whose private half was published is refused.
     production: bool = False
+    # Fair use of the public site (R-PUB-1; api/fair_use.py): a token bucket per client address on the public paths,
+    # refilled at this many requests a second (0: no limit), holding up to the burst; loopback clients are limited
+    # only with rate_limit_loopback (the benchmarks, and a proxy on the same host, come from there).
+    rate_limit_per_second: float = Field(20.0, ge=0)
+    rate_limit_burst: int = Field(200, ge=1)
+    rate_limit_loopback: bool = False
     # The office's sessions end after this long without a request, and this long after sign-in, whichever is first.
     office_idle_minutes: float = Field(30, ge=0)
     office_absolute_hours: float = Field(12, ge=0)

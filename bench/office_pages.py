@@ -25,7 +25,6 @@ import random
 import re
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -35,11 +34,8 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from live import served, wrk  # noqa: E402  (this folder)
-from scale import CHECKPOINT_KEY, PG, SIGNING_KEY, TODAY  # noqa: E402
+from scale import CHECKPOINT_KEY, PG, SIGNING_KEY, TODAY, prepared  # noqa: E402
 
-from api.public_reads import signed_extras  # noqa: E402
-from api.signing import Signer  # noqa: E402
-from projections.runner import open_views  # noqa: E402
 from registry.application import Registry, RegistryConfig  # noqa: E402
 from registry.clock import FixedClock  # noqa: E402
 
@@ -120,20 +116,10 @@ def main() -> int:
     args = parser.parse_args()
     url = f"{PG}/{args.database}"
 
+    head, certificates = prepared(url, rebuild=not args.skip_rebuild)
     registry = Registry(RegistryConfig(database_url=url), FixedClock(TODAY))
-    if not args.skip_rebuild:
-        views = open_views(registry, signed_extras(Signer(SIGNING_KEY, "http://127.0.0.1:8000")))
-        started = time.perf_counter()
-        rebuilt = views.rebuild()
-        print(f"rebuilt the views: {rebuilt:,} events in {time.perf_counter() - started:.0f} s", flush=True)
     users(registry)
-    head = registry.recorder.max_notification_id() or 0
     registry.close()
-    with psycopg.connect(url, autocommit=True) as conn:
-        certificates = conn.execute("SELECT count(*) FROM public_certificates").fetchone()[0]  # type: ignore[index]
-        # What autovacuum does soon after a rebuild wherever it runs (it is off on these machines): statistics,
-        # and the visibility map that lets a capped count read an index alone.
-        conn.execute("VACUUM ANALYZE")
     cases, numbers, names = sample(url)
 
     base = f"http://127.0.0.1:{args.port}"

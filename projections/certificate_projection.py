@@ -31,7 +31,7 @@ from projections.deadlines import (
 from projections.office_changes import EVENTS as DIRECTORY_EVENTS
 from projections.office_changes import NEEDS_APPROVAL, STEPS, organization_changes, person_changes, step_changes
 from projections.office_changes import case_changes as case_directory
-from projections.public_certificates import public_document
+from projections.public_certificates import HistoryRow, public_document
 from registry.application import Registry
 from registry.case import Case
 from registry.certificate import Certificate
@@ -48,6 +48,19 @@ STORED_EFFECTIVE_ON = re.compile(rb'"effective_on":\{"_type_":"date","_data_":"(
 # The events that give a certificate a new status: each is an entry of its status timeline.
 STATUS_EVENTS = (Certificate.Issued, Certificate.Suspended, Certificate.Reinstated, Certificate.Withdrawn,
                  Certificate.Expired, Certificate.Cancelled)
+# R-PUB-1: the events of a certificate's public change history (证书变化历史轨迹): its statuses and its changes.
+HISTORY_EVENTS = (*STATUS_EVENTS, Certificate.Changed)
+
+
+def history_row(event: Certificate.Event, number: str, position: int, status: str) -> HistoryRow | None:
+    """The change-history entry of ``event``, if it is one of ``HISTORY_EVENTS``: its date, its name, the status
+    after it and its ground where the ground is public (a suspension's, withdrawal's or cancellation's code; never
+    the free-text detail, which may name people)."""
+    if not isinstance(event, HISTORY_EVENTS):
+        return None
+    ground = getattr(event, "ground", None)
+    code = None if ground is None else str(getattr(ground, "value", ground))
+    return (number, position, event.dated.isoformat(), type(event).__name__.lower(), status, code)
 
 
 class CertificateProjection(Projection[Any]):
@@ -164,7 +177,8 @@ class CertificateProjection(Projection[Any]):
             schedule = (cert.noticed_due_by.isoformat() if cert.noticed_due_by else None,
                         cert.renewal_window_opened or cert.renewed_by is not None)
             self.view.save(cert.number, cert.status.value, partial(self._render, cert), tracking.notification_id,
-                           changed, tracking, schedule, certificate_changes(event, cert))
+                           changed, tracking, schedule, certificate_changes(event, cert),
+                           history_row(event, cert.number, tracking.notification_id, cert.status.value))
         except BaseException:
             self._cache.pop(event.originator_id, None)  # never keep state the views did not record
             raise

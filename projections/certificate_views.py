@@ -21,7 +21,7 @@ from projections.deadlines import Change, Deadlines
 from projections.office_changes import Change as DirectoryChange
 from projections.office_directory import OfficeDirectory
 from projections.parked import Parking
-from projections.public_certificates import PublicCertificates
+from projections.public_certificates import HistoryRow, PublicCertificates
 from projections.schedule import Schedule
 from store import Cursor
 
@@ -40,7 +40,8 @@ class CertificateViews(PublicCertificates, Schedule, Deadlines, OfficeDirectory,
                         *Deadlines.replaced_indexes, *OfficeDirectory.replaced_indexes)
 
     def save(self, number: str, status: str, render: Render, position: int, status_changed: date | None,
-             tracking: Tracking, schedule: Scheduled = (None, False), deadlines: list[Change] | None = None) -> None:
+             tracking: Tracking, schedule: Scheduled = (None, False), deadlines: list[Change] | None = None,
+             history: HistoryRow | None = None) -> None:
         """A certificate's event: its public document ``render()`` makes, as served (its status history and any
         extras, ``verify_url``, included), its schedule row and its ``deadlines`` changes. Inside a batch, only each
         certificate's last document is written, so only that one is rendered, when the batch ends: ``render`` must
@@ -56,12 +57,15 @@ class CertificateViews(PublicCertificates, Schedule, Deadlines, OfficeDirectory,
                 deferred.documents[number] = (render, position, schedule)
                 if deadlines:
                     deferred.deadlines.append((deadlines, position))
+                if history is not None:
+                    deferred.history.append(history)
             return
         document = render()
         with self.tracked(tracking) as curs:
             self.write_document(curs, number, document, position, status_changed)  # writes first, as SQLite needs
             self.write_schedule(curs, self.schedule_row(number, document, *schedule))
             self.write_deadlines(curs, [(deadlines or [], position)])
+            self.write_history(curs, [history] if history is not None else [])
 
     def save_deadlines(self, changes: list[Change], tracking: Tracking,
                        directory: list[DirectoryChange] | None = None) -> None:
@@ -108,6 +112,7 @@ class CertificateViews(PublicCertificates, Schedule, Deadlines, OfficeDirectory,
                                     for number, (document, _, schedule) in documents.items()])
         self.write_deadlines(curs, deferred.deadlines)
         self.write_directory(curs, deferred.directory)
+        self.write_history(curs, deferred.history)
 
     def rows(self) -> list[tuple[Any, ...]]:
         """Every row of every table, in a stable order: to compare a live view with a rebuild."""
@@ -127,3 +132,4 @@ class _Deferred:
     documents: dict[str, tuple[Render, int, Scheduled]] = field(default_factory=dict)
     deadlines: list[tuple[list[Change], int]] = field(default_factory=list)
     directory: list[tuple[list[DirectoryChange], int]] = field(default_factory=list)
+    history: list[HistoryRow] = field(default_factory=list)

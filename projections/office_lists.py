@@ -173,6 +173,44 @@ class OfficeLists(View):
             return _certificates(*self._listed(curs, "number, status, name, uscc, valid_until, next_due_by",
                                                "public_certificates", where, params, order, page))
 
+    def find_certificates(self, search: str, page: int = 1) -> Listed:
+        """R-PUB-1, the public site's search: a certificate number (ignoring case) or a USCC exactly, else the
+        certificates whose organisation's name holds ``search`` anywhere, read as a range on the name suffixes'
+        primary key (``PublicCertificates``: ``public_name_suffixes``), in the order of what follows ``search`` in
+        the name; a page and its capped count read at most ``CAP`` + 1 index entries, however common the fragment.
+        A name holding it twice is listed once a page (and counted twice). Where the suffixes find nothing (a
+        database not rebuilt since they came), the beginning of a name, as ``certificates`` reads it."""
+        columns = "number, status, name, uscc, valid_until, next_due_by"
+        with self.cursor() as curs:
+            found = self._listed(curs, columns, "public_certificates", ["(upper(number) = upper(%s) OR uscc = %s)"],
+                                 [search, search.upper()], "number DESC", page)
+            if found[1]:
+                return _certificates(*found)
+            page = pages_allowed(page)
+            suffixes, public = self.table("public_name_suffixes"), self.table("public_certificates")
+            bounds = list(_prefix_range(search))
+            count_sql = (f"SELECT COUNT(*) FROM (SELECT 1 FROM {suffixes} WHERE suffix >= %s AND suffix < %s "
+                         f"ORDER BY suffix, number LIMIT {CAP + 1}) AS capped")
+            # The count rides on the page's rows, as in _listed: one statement.
+            curs.execute(f"SELECT c.number, c.status, c.name, c.uscc, c.valid_until, c.next_due_by, ({count_sql}) "
+                         f"FROM {suffixes} s JOIN {public} c ON c.number = s.number "
+                         "WHERE s.suffix >= %s AND s.suffix < %s ORDER BY s.suffix, s.number LIMIT %s OFFSET %s",
+                         [*bounds, *bounds, PAGE_SIZE, (page - 1) * PAGE_SIZE])
+            found_rows = curs.fetchall()
+            if found_rows:
+                count = int(found_rows[0][-1])
+            elif page == 1:
+                return self.certificates(None, search, page)  # nothing: a name's beginning, as before the suffixes
+            else:
+                curs.execute(count_sql, bounds)
+                counted = curs.fetchone()
+                count = int(counted[0]) if counted else 0
+            rows: list[tuple[Any, ...]] = []
+            for row in found_rows:  # each certificate once, where it first comes
+                if all(row[0] != kept[0] for kept in rows):
+                    rows.append(row[:-1])
+        return _certificates(rows, min(count, CAP), count > CAP, page)
+
     def deadline_list(self, state: str | None, rule: str | None, today: date, page: int = 1) -> Listed:
         """The tracked deadlines (``deadlines``) by due date (missed ones latest first), ``overdue`` decided as of
         ``today``, each with the organisation it is of (``subjects``)."""

@@ -20,6 +20,8 @@ from store import Cursor
 
 DOCUMENT_COLUMNS = ("number", "uscc", "name", "status", "valid_until", "next_due_by", "position", "document")
 TIMELINE_COLUMNS = ("number", "position", "effective_on", "status")
+HISTORY_COLUMNS = ("number", "position", "effective_on", "event", "status", "ground")
+HistoryRow = tuple[str, int, str, str, str, str | None]  # HISTORY_COLUMNS
 
 
 def public_document(view: CertificateView) -> dict[str, Any]:
@@ -54,6 +56,15 @@ class PublicCertificates(View):
                                "position BIGINT NOT NULL, document TEXT NOT NULL",
         "certificate_status_timeline": "number TEXT NOT NULL, position BIGINT NOT NULL, effective_on TEXT NOT NULL, "
                                        "status TEXT NOT NULL, PRIMARY KEY (number, position)",
+        # R-PUB-1: the change history (证书变化历史轨迹) the verify page shows, each entry with its event and public
+        # ground; a table of its own, so that the documents as served (and their status_history) stay as they were.
+        # Read by its primary key's prefix (number).
+        "certificate_history": "number TEXT NOT NULL, position BIGINT NOT NULL, effective_on TEXT NOT NULL, "
+                               "event TEXT NOT NULL, status TEXT NOT NULL, ground TEXT, PRIMARY KEY (number, position)",
+        # R-PUB-1: every suffix of each certificate's organisation name, so that a fragment from anywhere in a name
+        # is found as a range on this primary key (the suffixes that begin with it): portable SQL, where a LIKE
+        # '%…%' reads every row and the indexes that serve one differ per database (pg_trgm, FTS5).
+        "public_name_suffixes": "suffix TEXT NOT NULL, number TEXT NOT NULL, PRIMARY KEY (suffix, number)",
     }
     indexes: ClassVar[tuple[str, ...]] = (
         "public_certificates_uscc ON public_certificates (uscc)",
@@ -72,7 +83,8 @@ class PublicCertificates(View):
         ``status_changed`` (if its status changed) included. Its first statement writes (SQLite cannot upgrade a
         reading transaction while another connection writes)."""
         table, timeline = self.table("public_certificates"), self.table("certificate_status_timeline")
-        curs.execute(f"DELETE FROM {table} WHERE number = %s", (number,))
+        curs.execute(f"DELETE FROM {table} WHERE number = %s RETURNING number, name", (number,))
+        before = {str(n): str(name) for n, name in curs.fetchall()}
         if status_changed is not None:
             curs.execute(f"INSERT INTO {timeline} (number, position, effective_on, status) "
                          "VALUES (%s, %s, %s, %s)", (number, position, status_changed.isoformat(),
@@ -81,6 +93,7 @@ class PublicCertificates(View):
         history = [{"since": s, "status": st} for s, st in curs.fetchall()]
         curs.execute(f"INSERT INTO {table} ({', '.join(DOCUMENT_COLUMNS)}) "
                      "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", _row(number, document, position, history))
+        self._write_suffixes(curs, before, {number: document["organization"]["name"]})
 
     def write_documents(self, curs: Cursor, timeline: Sequence[tuple[str, int, str, str]],
                         documents: Mapping[str, tuple[dict[str, Any], int]]) -> None:
@@ -96,9 +109,30 @@ class PublicCertificates(View):
         history: dict[str, list[dict[str, str]]] = {}
         for number, since, status in curs.fetchall():
             history.setdefault(number, []).append({"since": since, "status": status})
-        curs.execute(f"DELETE FROM {table} WHERE number = ANY(%s)", (numbers,))
+        curs.execute(f"DELETE FROM {table} WHERE number = ANY(%s) RETURNING number, name", (numbers,))
+        before = {str(number): str(name) for number, name in curs.fetchall()}
         curs.insert_rows(table, DOCUMENT_COLUMNS, [_row(number, document, position, history.get(number, []))
                                                    for number, (document, position) in documents.items()])
+        self._write_suffixes(curs, before, {number: document["organization"]["name"]
+                                            for number, (document, _) in documents.items()})
+
+    def _write_suffixes(self, curs: Cursor, before: Mapping[str, str], names: Mapping[str, str]) -> None:
+        """The name suffixes of the certificates whose organisation name is new or changed (``before``: the names
+        their rows had): most events leave the name as it was, and write nothing here."""
+        changed = {number: name for number, name in names.items() if before.get(number) != name}
+        if not changed:
+            return
+        table = self.table("public_name_suffixes")
+        replaced = [number for number in changed if number in before]
+        if replaced:
+            curs.execute(f"DELETE FROM {table} WHERE number IN ({', '.join('%s' for _ in replaced)})", replaced)
+        curs.insert_rows(table, ("suffix", "number"), [(name[i:], number) for number, name in changed.items()
+                                                       for i in range(len(name))])
+
+    def write_history(self, curs: Cursor, rows: Sequence[HistoryRow]) -> None:
+        """Entries of the change history (``HISTORY_COLUMNS``), in the caller's transaction."""
+        if rows:
+            curs.insert_rows(self.table("certificate_history"), HISTORY_COLUMNS, rows)
 
     def mark(self, curs: Cursor, number: str, since: str) -> None:
         """Says in certificate ``number``'s document, if it has one, that its status is being verified (its record
@@ -126,6 +160,17 @@ class PublicCertificates(View):
                          "ORDER BY number LIMIT %s", (after, limit))
             return [row[0] for row in curs.fetchall()]
 
+    def history(self, number: str) -> list[dict[str, Any]]:
+        """R-PUB-1: certificate ``number``'s (as issued) change history, oldest first: ``on``, ``event``
+        (issued, changed, suspended, reinstated, withdrawn, cancelled, expired), ``status`` after it and its public
+        ``ground`` (a code, or None). Empty for a certificate whose events came before this table: a rebuild
+        fills it."""
+        with self.cursor() as curs:
+            curs.execute(f"SELECT effective_on, event, status, ground FROM {self.table('certificate_history')} "
+                         "WHERE number = %s ORDER BY position", (number,))
+            return [{"on": on, "event": event, "status": status, "ground": ground}
+                    for on, event, status, ground in curs.fetchall()]
+
     def certificate_row(self, number: str) -> tuple[str, str, str, str] | None:
         """The stored document as served, with the columns that say whether a lapse has changed it since; the
         number is matched ignoring case (``named``)."""
@@ -142,6 +187,35 @@ class PublicCertificates(View):
                          (number,))
             row = named(number, curs.fetchall())
         return str(row[0]) if row else None
+
+    def by_numbers(self, numbers: Sequence[str]) -> list[tuple[str, str, str, str, str, str]]:
+        """The rows (number, status, valid_until, next_due_by, name, uscc) whose number equals one of ``numbers``
+        ignoring case, in one statement read by the ``upper(number)`` index (a bulk lookup: R-PUB-1)."""
+        return self._summaries("upper(number)", [n.upper() for n in numbers])
+
+    def by_usccs(self, usccs: Sequence[str]) -> list[tuple[str, str, str, str, str, str]]:
+        """The rows of the certificates of the organisations ``usccs`` (exactly), by number, in one statement read
+        by the ``uscc`` index."""
+        return self._summaries("uscc", usccs)
+
+    def _summaries(self, column: str, values: Sequence[str]) -> list[tuple[str, str, str, str, str, str]]:
+        if not values:
+            return []
+        wanted = sorted(set(values))
+        with self.cursor() as curs:
+            curs.execute(f"SELECT number, status, valid_until, next_due_by, name, uscc FROM "
+                         f"{self.table('public_certificates')} WHERE {column} IN ({', '.join('%s' for _ in wanted)}) "
+                         "ORDER BY number", wanted)
+            return [(str(a), str(b), str(c), str(d), str(e), str(f)) for a, b, c, d, e, f in curs.fetchall()]
+
+    def directory_page(self, after: str, limit: int) -> list[tuple[str, str]]:
+        """The next ``limit`` certificates after number ``after`` ("" for the first), by number: (number, document
+        as stored). A keyset page read by the primary key, so the directory is streamed page by page in constant
+        memory, however deep it goes (an OFFSET would read every row before it)."""
+        with self.cursor() as curs:
+            curs.execute(f"SELECT number, document FROM {self.table('public_certificates')} WHERE number > %s "
+                         "ORDER BY number LIMIT %s", (after, limit))
+            return [(str(n), str(d)) for n, d in curs.fetchall()]
 
     def search(self, uscc: str | None, name: str | None, status: str | None, offset: int,
                limit: int) -> tuple[list[dict[str, Any]], int]:

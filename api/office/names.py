@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from api.pages import GROUNDS, LEVELS, METHODS, OUTCOMES
+from api.pages import CANCELLATION_GROUNDS, GROUNDS, LEVELS, METHODS, OUTCOMES
 from api.pages import STATUSES as PUBLIC_STATUSES
 
 # The stages of a case, in their order (registry.intake.Stage); not accepted, granted and refused end a case.
@@ -80,11 +80,6 @@ RECORDS: dict[str, tuple[str, str]] = {
 # A certificate's statuses (registry.values.Status): the public pages' words.
 STATUSES: dict[str, tuple[str, str]] = {code: (zh, en) for code, (zh, en, _, _) in PUBLIC_STATUSES.items()}
 
-CANCELLATION_GROUNDS: dict[str, tuple[str, str]] = {  # §11.4 (1)–(3)
-    "expired": ("证书有效期届满", "The certificate expired"),
-    "client_request": ("获证组织申请注销", "The certified organisation asked for it"),
-    "other": ("其他依法应予注销的情形", "Another ground for cancellation"),
-}
 
 # What a change request may change (§11.2; registry.values.Changes).
 CHANGE_FIELDS: dict[str, tuple[str, str]] = {

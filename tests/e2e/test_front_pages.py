@@ -19,15 +19,15 @@ def links(html: str) -> set[str]:
     return set(re.findall(r'(?:href|src|action)="([^"]+)"', html))
 
 
-def test_the_root_is_a_chinese_first_page_leading_to_verify_and_the_docs(client: TestClient) -> None:
+def test_the_root_is_a_chinese_first_page_with_one_search_box_and_the_docs(client: TestClient) -> None:
     response = client.get("/")
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert '<html lang="zh-CN">' in response.text
-    assert {"/verify", "/docs", "/redoc", "/openapi.json"} <= links(response.text)
-    assert 'name="number"' in response.text
-    assert response.text.index("核验证书") < response.text.index("Verify a certificate")
+    assert {"/search", "/lookup", "/docs", "/redoc", "/openapi.json"} <= links(response.text)
+    assert response.text.count('name="q"') == 1  # R-PUB-1: one box, for a number, a name or a USCC
+    assert response.text.index("查询证书") < response.text.index("Find a certificate")
 
 
 def test_the_verify_form_without_a_number_is_a_page_with_the_form(client: TestClient) -> None:

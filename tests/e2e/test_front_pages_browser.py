@@ -79,13 +79,13 @@ def screenshot(page: Page, name: str) -> None:
     page.screenshot(path=str(Path(ARTIFACTS) / name))
 
 
-def test_the_start_page_s_form_opens_the_verify_page_of_the_number_typed(
+def test_the_start_page_s_search_opens_the_verify_page_of_the_number_typed(
         site: Site, offline: tuple[Page, list[str], list[str]]) -> None:
     page, refused, errors = offline
 
     page.goto(f"{site.base}/")
     screenshot(page, "front-home.png")
-    page.fill("input[name=number]", f" {site.number} ")
+    page.fill("input[name=q]", f" {site.number.lower()} ")  # matched ignoring case
     with page.expect_navigation():
         page.click("form.lookup button")
 

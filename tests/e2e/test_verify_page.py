@@ -243,7 +243,7 @@ def test_the_status_history_lists_each_change(client: TestClient, registry: Regi
     registry.reinstate(walk.number, date(2026, 7, 1), "已纠正", actor=walk.staff.decision)
 
     body = page(client, walk.number).text
-    history = body[body.index("状态记录"):]
+    history = body[body.index("证书变化历史轨迹"):]
 
     assert history.index("2026-03-31") < history.index("2026-06-01") < history.index("2026-07-01")
     assert "暂停 Suspended" in history and "有效 Valid" in history

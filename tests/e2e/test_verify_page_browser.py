@@ -191,7 +191,7 @@ def test_everything_shows_with_javascript_disabled(site: Site, browser: Browser)
         assert page.locator("[data-status]").get_attribute("data-status") == "valid"
         assert page.locator("[data-token]").get_attribute("data-token") == "mismatch"
         for shown in ("有效", "Valid", "证书签名不符", "宝山清洁能源有限公司", "统一社会信用代码", "认证范围",
-                      "颁证日期", "有效期至", "发证机构", "监督情况", "状态记录"):
+                      "颁证日期", "有效期至", "发证机构", "监督情况", "证书变化历史轨迹"):
             assert shown in main, shown
         assert page.locator("[data-status]").is_visible() and page.locator("[data-token]").is_visible()
     finally:
