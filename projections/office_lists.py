@@ -211,7 +211,8 @@ class OfficeLists(View):
                     rows.append(row[:-1])
         return _certificates(rows, min(count, CAP), count > CAP, page)
 
-    def deadline_list(self, state: str | None, rule: str | None, today: date, page: int = 1) -> Listed:
+    def deadline_list(self, state: str | None, rule: str | None, today: date, page: int = 1,
+                      page_size: int = PAGE_SIZE) -> Listed:
         """The tracked deadlines (``deadlines``) by due date (missed ones latest first), ``overdue`` decided as of
         ``today``, each with the organisation it is of (``subjects``)."""
         where, params = [], list[Any]()
@@ -229,9 +230,9 @@ class OfficeLists(View):
             params.append(rule)
         with self.cursor() as curs:
             rows, total, capped, page = self._listed(curs, "key, rule, subject, due_on, state, done_on",
-                                                     "deadlines", where, params, order, page)
+                                                     "deadlines", where, params, order, page, page_size)
             items = self._subjects(curs, rows, t)
-        return Listed(items, total, capped, page)
+        return Listed(items, total, capped, page, page_size)
 
     def _subjects(self, curs: Cursor, rows: Sequence[tuple[Any, ...]], today: str) -> list[dict[str, Any]]:
         """Deadline rows with what each is of: a case (``case:<id>:…``), the working calendar's year

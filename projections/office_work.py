@@ -75,8 +75,8 @@ class OfficeWork(OfficeLists):
     def deadlines_due(self, state: str, today: date, limit: int = 20) -> tuple[list[dict[str, Any]], int, bool]:
         """The first deadlines in ``state`` (open: the soonest due; overdue: the longest overdue; missed: the
         latest), by organisation name, with how many there are up to ``CAP``."""
-        listed = self.deadline_list(state, None, today)
-        return listed.rows[:limit], listed.total, listed.capped
+        listed = self.deadline_list(state, None, today, page_size=limit)
+        return listed.rows, listed.total, listed.capped
 
     def coming_up(self, today: date, days: int = 60, limit: int = 20) -> dict[str, tuple[list[dict[str, Any]], int,
                                                                                            bool]]:

@@ -28,6 +28,7 @@ from registry.views import UserView
 router = APIRouter(prefix="/office", include_in_schema=False)
 
 COMING_DAYS = 60
+ROWS = 10  # the first rows of each card; its count and its list link say how many more there are
 
 
 @dataclass
@@ -69,7 +70,7 @@ def work_of(d: OfficeDirectory, user: UserView, today: date) -> Work:
     for role, stages in WAITS_ON.items():
         if role not in user.roles:
             continue
-        for stage, (rows, total, capped) in d.waiting(stages).items():
+        for stage, (rows, total, capped) in d.waiting(stages, ROWS).items():
             work.queues.append(Queue(role, stage, NEXT_STEPS[stage], [_step(c) for c in rows], total, capped,
                                      f"/office/cases?stage={stage}"))
         if role == "auditor" and user.person is not None:
@@ -84,8 +85,8 @@ def work_of(d: OfficeDirectory, user: UserView, today: date) -> Work:
             if approvals:
                 work.queues.append(Queue(role, "approval", APPROVAL_STEP, approvals, len(approvals)))
     for state in ("overdue", "missed", "open"):
-        work.deadlines[state] = d.deadlines_due(state, today)
-    work.coming = d.coming_up(today, COMING_DAYS)
+        work.deadlines[state] = d.deadlines_due(state, today, ROWS)
+    work.coming = d.coming_up(today, COMING_DAYS, ROWS)
     return work
 
 
