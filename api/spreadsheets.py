@@ -123,13 +123,12 @@ def directory_rows(public: Any, today: date) -> Iterator[tuple[Any, ...]]:
     """Every published certificate's row, in number order, read a page at a time."""
     after = ""
     while True:
-        page = public.documents_after(after, PAGE)
-        for text in page:
-            document = json.loads(text)
-            yield directory_row(document, today)
-            after = document["number"]
+        page = public.directory_page(after, PAGE)
+        for _, text in page:
+            yield directory_row(json.loads(text), today)
         if len(page) < PAGE:
             return
+        after = page[-1][0]
 
 
 def write_directory_upload(target: IO[bytes], public: Any, today: date, issuer: str) -> None:

@@ -152,14 +152,6 @@ class PublicCertificates(View):
             row = curs.fetchone()
         return json.loads(row[0]) if row else None
 
-    def documents_after(self, after: str, limit: int) -> list[str]:
-        """Up to ``limit`` stored documents (as JSON text) of the numbers after ``after``, in number order: the whole
-        directory read a page at a time by its primary key (R-RPT-2's upload), so no read holds more than a page."""
-        with self.cursor() as curs:
-            curs.execute(f"SELECT document FROM {self.table('public_certificates')} WHERE number > %s "
-                         "ORDER BY number LIMIT %s", (after, limit))
-            return [row[0] for row in curs.fetchall()]
-
     def history(self, number: str) -> list[dict[str, Any]]:
         """R-PUB-1: certificate ``number``'s (as issued) change history, oldest first: ``on``, ``event``
         (issued, changed, suspended, reinstated, withdrawn, cancelled, expired), ``status`` after it and its public
@@ -210,8 +202,8 @@ class PublicCertificates(View):
 
     def directory_page(self, after: str, limit: int) -> list[tuple[str, str]]:
         """The next ``limit`` certificates after number ``after`` ("" for the first), by number: (number, document
-        as stored). A keyset page read by the primary key, so the directory is streamed page by page in constant
-        memory, however deep it goes (an OFFSET would read every row before it)."""
+        as stored). A keyset page read by the primary key, so the directory (R-PUB-1) and its upload (R-RPT-2) are
+        read page by page in constant memory, however deep they go (an OFFSET would read every row before it)."""
         with self.cursor() as curs:
             curs.execute(f"SELECT number, document FROM {self.table('public_certificates')} WHERE number > %s "
                          "ORDER BY number LIMIT %s", (after, limit))
