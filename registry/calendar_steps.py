@@ -17,7 +17,6 @@ import chinese_calendar
 from registry.calendar import PACKAGE_YEARS, Source
 from registry.case import Case
 from registry.commands import Command
-from registry.errors import ConcurrentChange
 from registry.idempotency import Idempotency
 from registry.section import SYSTEM, Section
 from registry.values import Actor, Role, Written
@@ -73,19 +72,11 @@ class CalendarSteps(Section):
     def await_calendar_years(self) -> list[int]:
         """The scheduler's duty (R-CAL-1): each year due with no arrangement (this one; the next from 1 November)
         raised once, as a deadline that recording the year closes. Answers the years raised now."""
-        for _attempt in range(3):
-            now = self.clock.now()
-            calendar = self.working_calendar() or WorkingCalendar.start(actor=SYSTEM, now=now)
-            raised = calendar.await_years(self._today(), actor=SYSTEM, now=now)
-            if not raised:
-                return []
-            try:
-                self._commit(calendar)
-                return raised
-            except ConcurrentChange:
-                continue  # another scheduler wrote first: look again, and find nothing left, or what it left
-        raise ConcurrentChange("工作日安排一直在变更，该事项将在下次定时运行时再次执行 / "
-                               "the working calendar kept changing; the duty runs again on the next tick")
+        return self._raise_once(
+            lambda now: self.working_calendar() or WorkingCalendar.start(actor=SYSTEM, now=now),
+            lambda calendar, now: calendar.await_years(self._today(), actor=SYSTEM, now=now),
+            "工作日安排一直在变更，该事项将在下次定时运行时再次执行 / "
+            "the working calendar kept changing; the duty runs again on the next tick")
 
     def calendar_years(self) -> list[CalendarYearView]:
         """Every year from the package's first to the next one (and any recorded beyond), with its source."""

@@ -15,7 +15,7 @@ from registry.base import RegistryAggregate
 from registry.case import Case
 from registry.certificate import Certificate
 from registry.commands import Command
-from registry.errors import ConcurrentChange, NotFound
+from registry.errors import NotFound
 from registry.idempotency import Idempotency
 from registry.identifiers import organization_id
 from registry.national_report import TOPIC_ENDINGS, NationalReport, ReportRow, reported, row_of
@@ -86,19 +86,11 @@ class ReportingSteps(Section):
     def await_national_reports(self) -> list[str]:
         """The scheduler's duty (R-RPT-1): the month just ended, raised once (unless submitted) as a deadline due by
         the 10th, which recording its submission closes. Answers the months raised now."""
-        for _attempt in range(3):
-            now = self.clock.now()
-            reporting = self.national_reporting() or NationalReporting.start(actor=SYSTEM, now=now)
-            raised = reporting.await_month(self._today(), actor=SYSTEM, now=now)
-            if not raised:
-                return []
-            try:
-                self._commit(reporting)
-                return raised
-            except ConcurrentChange:
-                continue  # another scheduler wrote first: look again
-        raise ConcurrentChange("全国认证信息平台报送记录一直在变更，该事项将在下次定时运行时再次执行 / "
-                               "the national reporting record kept changing; the duty runs again on the next tick")
+        return self._raise_once(
+            lambda now: self.national_reporting() or NationalReporting.start(actor=SYSTEM, now=now),
+            lambda reporting, now: reporting.await_month(self._today(), actor=SYSTEM, now=now),
+            "全国认证信息平台报送记录一直在变更，该事项将在下次定时运行时再次执行 / "
+            "the national reporting record kept changing; the duty runs again on the next tick")
 
     def national_report_months(self, count: int = 12) -> list[NationalReportMonth]:
         """The current month and the ``count`` before it, newest first, with any earlier month raised or submitted."""

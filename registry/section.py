@@ -11,8 +11,8 @@ checker alone: ``Registry`` defines it, once, for all of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from uuid import UUID
 
@@ -23,7 +23,7 @@ from registry.base import RegistryAggregate
 from registry.calendar import Workdays
 from registry.case import Case
 from registry.certificate import Certificate
-from registry.errors import InvalidInput, NotFound
+from registry.errors import ConcurrentChange, InvalidInput, NotFound
 from registry.identifiers import certificate_id, organization_id, validate_uscc
 from registry.organization import Organization
 from registry.person import Person, person_id
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from registry.values import Written
 
 A = TypeVar("A", bound=RegistryAggregate)
+T = TypeVar("T")
 
 # Who acts when no person does: the scheduler's duties, and the command line's user administration.
 SYSTEM = Actor(person=None, role=Role.SYSTEM)
@@ -76,6 +77,24 @@ class Section:
 
         def _commit_with_bytes(self, content: bytes, *aggregates: RegistryAggregate,
                                idempotency: Idempotency | None = None, **ids: Any) -> Written: ...
+
+    def _raise_once(self, load: Callable[[datetime], A], raise_due: Callable[[A, datetime], list[T]],
+                    kept_changing: str) -> list[T]:
+        """A scheduler duty on one of the body's own records (its working calendar, its national reporting): the
+        record as ``load`` finds it (or starts it) now, what ``raise_due`` raises on it, committed; looked at again
+        when another scheduler wrote first, and left to the next tick (``kept_changing``) after three tries."""
+        for _attempt in range(3):
+            now = self.clock.now()
+            record = load(now)
+            raised = raise_due(record, now)
+            if not raised:
+                return []
+            try:
+                self._commit(record)
+                return raised
+            except ConcurrentChange:
+                continue  # another scheduler wrote first: look again, and find nothing left, or what it left
+        raise ConcurrentChange(kept_changing)
 
     def _get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         try:
