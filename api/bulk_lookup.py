@@ -20,7 +20,7 @@ from typing import Any, cast
 
 from projections.public_certificates import named
 from registry.errors import InvalidInput
-from registry.identifiers import USCC_CHARSET
+from registry.identifiers import shaped_like_uscc
 from registry.views import lapse
 
 MAX_ENTRIES = 1000  # numbers and USCCs in one lookup, in all
@@ -43,10 +43,6 @@ def too_many(count: int) -> InvalidInput:
                                    f"{count:,} were sent")
 
 
-def is_uscc(entry: str) -> bool:
-    return len(entry) == 18 and all(c in USCC_CHARSET for c in entry.upper())
-
-
 def queries_of(numbers: Sequence[str], usccs: Sequence[str]) -> list[Query]:
     """The API's entries, numbers first then USCCs, each in the order given; refused above ``MAX_ENTRIES``."""
     if len(numbers) + len(usccs) > MAX_ENTRIES:
@@ -65,7 +61,7 @@ def queries_in(pasted: str, uploaded: str = "") -> list[Query]:
     entries = [e for e in entries if e.isascii() and e.isprintable()]
     if len(entries) > MAX_ENTRIES:
         raise too_many(len(entries))
-    return [Query("uscc" if is_uscc(e) else "number", e) for e in entries]
+    return [Query("uscc" if shaped_like_uscc(e) else "number", e) for e in entries]
 
 
 def lookup(public: Any, queries: Sequence[Query], today: date) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ from typing import Any
 
 from projections.office_changes import CaseRow
 from projections.views import View
-from registry.identifiers import USCC_CHARSET
+from registry.identifiers import shaped_like_uscc
 from store import Cursor
 
 CAP = 1000  # rows counted for a page, at most; more is shown as "1,000+"
@@ -37,10 +37,6 @@ def _prefix_range(prefix: str) -> tuple[str, str]:
     """The bounds of the names beginning with ``prefix``, in code point order (the module's docstring)."""
     last = prefix[-1]
     return prefix, prefix[:-1] + (chr(ord(last) + 1) if ord(last) < 0x10FFFF else last)
-
-
-def _is_uscc(text: str) -> bool:
-    return len(text) == 18 and all(c in USCC_CHARSET for c in text)
 
 
 @dataclass(frozen=True)
@@ -106,7 +102,7 @@ class OfficeLists(View):
             where.append("kind = %s")
             params.append(kind)
         if organization:
-            if _is_uscc(organization.upper()):
+            if shaped_like_uscc(organization):
                 where.append("uscc = %s")
                 params.append(organization.upper())
             else:
@@ -129,7 +125,7 @@ class OfficeLists(View):
         """The organisations by name; ``search``: a USCC exactly, or the beginning of a name."""
         where, params = [], list[Any]()
         if search:
-            if _is_uscc(search.upper()):
+            if shaped_like_uscc(search):
                 where.append("uscc = %s")
                 params.append(search.upper())
             else:

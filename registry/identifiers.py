@@ -14,6 +14,12 @@ _WEIGHTS = [pow(3, i, 31) for i in range(17)]  # 3^(i-1) mod 31 for i = 1..17
 NAMESPACE = UUID("6f1c1d8e-6a43-4a3e-9a8e-3c5b0c7e2a51")
 
 
+def shaped_like_uscc(text: str) -> bool:
+    """Whether ``text`` (any case) has a USCC's shape, 18 characters of its set: what a search box or a pasted list
+    takes for a USCC rather than a name or a certificate number (``validate_uscc`` checks one)."""
+    return len(text) == 18 and all(c in _VALUE for c in text.upper())
+
+
 def uscc_check_character(first17: str) -> str:
     total = sum(_VALUE[c] * w for c, w in zip(first17, _WEIGHTS, strict=True))
     check = 31 - total % 31
