@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import itertools
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
@@ -206,9 +205,7 @@ class LogView(View):
 
     # Reading
 
-    def reading(self) -> AbstractContextManager[Cursor]:
-        """A cursor for reads; every hash once written never changes, so reads need no snapshot of their own."""
-        return self.dialect.reading(self.datastore)
+    # Every hash once written never changes, so its reads need no snapshot of their own (``View.reading``).
 
     def size(self) -> int:
         with self.reading() as curs:

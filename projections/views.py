@@ -58,8 +58,24 @@ class View:
         if reads is not None:  # inside ``one_snapshot()``: its transaction
             yield reads
             return
-        with self.datastore.transaction(commit=commit) as curs:
+        if not commit:
+            with self.dialect.snapshot(self.datastore) as reading:
+                yield reading
+            return
+        with self.datastore.transaction(commit=True) as curs:
             yield self.dialect.cursor(curs)
+
+    @contextmanager
+    def reading(self) -> Iterator[Cursor]:
+        """A cursor for reads that need no snapshot beyond each statement's own (one statement, or rows that never
+        change once written): no transaction, so none of its two round trips; inside ``one_snapshot()``, its
+        transaction."""
+        reads = getattr(self._local(), "reads", None)
+        if reads is not None:
+            yield reads
+            return
+        with self.dialect.reading(self.datastore) as curs:
+            yield curs
 
     @contextmanager
     def one_snapshot(self) -> Iterator[None]:
@@ -69,8 +85,8 @@ class View:
         if getattr(local, "reads", None) is not None:
             yield
             return
-        with self.datastore.transaction(commit=False) as curs:
-            local.reads = self.dialect.cursor(curs)
+        with self.dialect.snapshot(self.datastore) as reading:
+            local.reads = reading
             try:
                 yield
             finally:

@@ -62,6 +62,10 @@ class Dialect(Protocol):
         """A cursor for reads of rows that never change once written (no snapshot needed)."""
         ...
 
+    def snapshot(self, datastore: Any) -> AbstractContextManager[Cursor]:
+        """A cursor whose reads all see one snapshot, in a transaction that cannot write."""
+        ...
+
     def cursor(self, curs: Any) -> Cursor: ...
 
     def table(self, datastore: Any, name: str) -> str:

@@ -63,10 +63,10 @@ class PostgresDocumentStore:
         return digest
 
     def get(self, sha256: str) -> bytes | None:
-        with self._datastore.transaction(commit=False) as curs:
+        with DIALECT.reading(self._datastore) as curs:
             curs.execute(f"SELECT content FROM {self._table} WHERE sha256 = %s", (sha256,))
             row = curs.fetchone()
-        return bytes(row["content"]) if row else None
+        return bytes(row[0]) if row else None
 
 
 def _notification(row: tuple[Any, ...]) -> Notification:
@@ -140,11 +140,11 @@ class PostgresStore:
     def positioned_events(self, recorder: Any, originator_ids: Sequence[Any]) -> list[Any]:
         if not originator_ids:
             return []
-        with recorder.datastore.transaction(commit=False) as curs:
+        with DIALECT.reading(recorder.datastore) as curs:  # one statement: no transaction around it
             curs.execute(f"SELECT notification_id, originator_id, originator_version, topic, state FROM "
                          f"{postgres_events(recorder)} WHERE originator_id = ANY(%s) ORDER BY notification_id",
                          (list(originator_ids),))
-            return [_notification(tuple(row.values())) for row in curs.fetchall()]
+            return [_notification(row) for row in curs.fetchall()]
 
     def select_log(self, recorder: Any, start: int, limit: int) -> list[Any]:
         """As the library's ``select_notifications`` reads them, but rows as tuples: the library has each made into

@@ -51,6 +51,19 @@ class Dialect:
             with conn.cursor() as curs:
                 yield Cursor(curs)
 
+    @contextmanager
+    def snapshot(self, datastore: Any) -> Iterator[Cursor]:
+        # BEGIN READ ONLY ... COMMIT, not the library's BEGIN ... ROLLBACK for a read: psycopg forgets a connection's
+        # prepared statements at every ROLLBACK and deallocates them all at its next query, so each read that rolled
+        # back cost its pooled connection a round trip and the planning of every statement it had prepared.
+        with datastore.get_connection() as conn:
+            conn.read_only = True
+            try:
+                with conn.transaction(), conn.cursor() as curs:
+                    yield Cursor(curs)
+            finally:
+                conn.read_only = False
+
     def cursor(self, curs: Any) -> Cursor:
         return Cursor(curs)
 

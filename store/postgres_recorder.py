@@ -19,6 +19,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 
 from store import CREDENTIALS, DOCUMENTS, USER_ADDED_TOPIC, USERS_INDEX
+from store.postgres_dialect import DIALECT
 
 
 def qualified(schema: str, table: str) -> str:
@@ -106,17 +107,17 @@ class PostgresRegistryRecorder(PostgresApplicationRecorder):
             return [row[INSERT_FUNCTION] for row in curs.fetchall()]
 
     def select_credential(self, token_id: UUID) -> str | None:
-        with self.datastore.transaction(commit=False) as curs:
+        with DIALECT.reading(self.datastore) as curs:  # one statement: no transaction around it
             curs.execute(f"SELECT digest FROM {self._credentials} WHERE token_id = %s", (token_id,))
             row = curs.fetchone()
-        return str(row["digest"]) if row else None
+        return str(row[0]) if row else None
 
     def select_user_ids(self) -> list[UUID]:
-        with self.datastore.transaction(commit=False) as curs:
+        with DIALECT.reading(self.datastore) as curs:
             # The topic written out, not a parameter: the planner then takes the partial index.
             curs.execute(f"SELECT originator_id FROM {self._events} WHERE topic = '{USER_ADDED_TOPIC}' "
                          "ORDER BY notification_id")
-            return [row["originator_id"] for row in curs.fetchall()]
+            return [row[0] for row in curs.fetchall()]
 
     def _pin_connections(self) -> None:
         """Makes ``one_connection`` work: while a thread holds a connection of its own, every read and write of

@@ -115,6 +115,8 @@ class Dialect:
         with datastore.transaction(commit=False) as curs:
             yield Cursor(curs)
 
+    snapshot = reading  # a transaction rolled back: nothing it might write is kept
+
     def cursor(self, curs: Any) -> Cursor:
         return Cursor(curs)
 

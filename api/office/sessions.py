@@ -86,7 +86,7 @@ class Sessions:
         if not session_id:
             return None
         at, key = int(now.timestamp()), _key(session_id)
-        with self.table.cursor() as curs:
+        with self.table.reading() as curs:
             curs.execute(f"SELECT user_name, password, csrf, created, seen FROM {self._sql} WHERE id = %s", (key,))
             row = curs.fetchone()
         if row is None:
