@@ -42,6 +42,7 @@ from api.routers import (
 from api.routers import (
     log as log_routes,
 )
+from api.routers.grouped import Grouped
 from api.schemas import PROBLEM_RESPONSES
 from api.settings import Settings, get_settings
 from api.signing import KeyFileError, signers
@@ -185,13 +186,13 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     # The router tries each router's routes in order: the public lookup first (the hot path), then the public's
     # pages (matched last, / took seven times the trivial endpoint's time in matching the 180 routes before it),
     # then the routers the back office writes through most (a certification is some twenty requests to cases and
-    # certificates).
+    # certificates), grouped under /api/ so that the office's pages, last, pass them over with one test.
     app.include_router(public_certificates.router, responses=PROBLEM_RESPONSES)
     front.install(app)
     app.include_router(public_site.router)
-    for module in (public, public_bulk, cases, certificates, surveillance, organizations,
-                   people, pages, deadlines, log_routes, users, data_review, sectors, calendar,
-                   reference, records, reports):
-        app.include_router(module.router, responses=PROBLEM_RESPONSES)
+    app.include_router(Grouped("/api/", (module.router for module in (
+        public, public_bulk, cases, certificates, surveillance, organizations, people, deadlines, log_routes, users,
+        data_review, sectors, calendar, reference, records, reports)), responses=PROBLEM_RESPONSES))
+    app.include_router(pages.router, responses=PROBLEM_RESPONSES)
     office.install(app)
     return app
