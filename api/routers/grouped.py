@@ -24,7 +24,8 @@ class Grouped(APIRouter):
         super().__init__()
         self.under = under
         for router in routers:
-            outside = [route.path for route in router.routes if not getattr(route, "path", "").startswith(under)]
+            paths = [str(getattr(route, "path", "")) for route in router.routes]
+            outside = [path for path in paths if not path.startswith(under)]
             if outside:
                 raise ValueError(f"routes outside {under}: {', '.join(outside)}")
             self.include_router(router, **include)
