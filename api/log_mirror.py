@@ -1,0 +1,80 @@
+"""``registry log mirror DIR`` (R-REC-4; https://c2sp.org/tlog-tiles): the log's latest checkpoint and every tile
+of its tree, as static files that any web server or object store serves as they are::
+
+    DIR/checkpoint                 the signed note (GET /log/checkpoint)
+    DIR/tile/<L>/<N>[.p/<W>]       the hash tiles of the checkpoint's tree (``api/tiles.py``)
+    DIR/tile/entries/<N>[.p/<W>]   with ``--entries`` only: the entry bundles (private facts: a regulator's mirror)
+
+Tiles are written before the checkpoint, each file whole (written aside, then renamed), so a mirror served while it
+is brought up to date never names a tile it lacks. A tile's bytes never change (a partial one's path names its
+width), so a tile already in the folder is kept and not read again: mirroring again after the log grew writes only
+the new tiles and the checkpoint.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from api.tiles import HASH_SIZE, WIDTH, Tile, bundle, entries, tiles_of
+
+TILES_PER_READ = 256  # tiles read in one query: 65,536 hashes (2 MB), or 65,536 entries
+
+
+@dataclass(frozen=True)
+class Mirrored:
+    """What a mirror holds: the checkpoint's tree size, the tiles written now and those kept from before."""
+
+    size: int
+    written: int
+    kept: int
+
+
+def mirror(log: Any, recorder: Any, folder: Path, note: str, size: int, with_entries: bool = False) -> Mirrored:
+    """Writes the tiles of the tree of ``size`` leaves (and with ``with_entries`` its entry bundles), then ``note``,
+    the signed checkpoint of that size, into ``folder``."""
+    written = kept = 0
+    for group in _reads(tiles_of(size, with_entries)):
+        missing = [tile for tile in group if not (folder / tile.path).exists()]
+        kept += len(group) - len(missing)
+        if not missing:
+            continue
+        level, start, _ = missing[0].nodes()
+        end = missing[-1].nodes()[2]
+        bundles = missing[0].level is None
+        items = entries(log, recorder, start, end) if bundles else log.hashes(level, start, end)
+        if len(items) != end - start:
+            raise RuntimeError(f"the log view holds {len(items)} of the {end - start} items of {missing[0].path}…: "
+                               "is it caught up with the checkpoint?")
+        for tile in missing:
+            first, last = tile.nodes()[1] - start, tile.nodes()[2] - start
+            _write(folder / tile.path, _tile_bytes(tile, items[first:last]))
+            written += 1
+    _write(folder / "checkpoint", note.encode("utf-8"))
+    return Mirrored(size, written, kept)
+
+
+def _reads(tiles: Iterator[Tile]) -> Iterator[list[Tile]]:
+    """The tiles in groups read with one query each: consecutive tiles of one level, at most ``TILES_PER_READ``."""
+    for _, same_level in itertools.groupby(tiles, key=lambda tile: tile.level):
+        while group := list(itertools.islice(same_level, TILES_PER_READ)):
+            yield group
+
+
+def _tile_bytes(tile: Tile, items: list[bytes]) -> bytes:
+    if tile.level is None:
+        return bundle(items)
+    data = b"".join(items)
+    assert len(data) == tile.width * HASH_SIZE and tile.width <= WIDTH
+    return data
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    aside = path.with_name(f".{path.name}.part")
+    aside.write_bytes(data)
+    os.replace(aside, path)
