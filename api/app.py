@@ -37,6 +37,7 @@ from api.routers import (
     reports,
     sectors,
     surveillance,
+    tlog,
     users,
 )
 from api.routers import (
@@ -191,7 +192,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.include_router(public_site.router)
     for module in (public, public_bulk, cases, certificates, surveillance, organizations,
                    people, pages, deadlines, log_routes, users, data_review, sectors, calendar,
-                   reference, records, reports):
+                   reference, records, reports, tlog):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     office.install(app)
     return app
