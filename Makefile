@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_START := pg_ctlcluster --skip-systemctl-redirect 15 main start
 
-.PHONY: run test setup postgres bench bench-tick bench-log bench-scale bench-office bench-report bench-public browser pdf docs-assets
+.PHONY: run test setup postgres go bench bench-tick bench-log bench-scale bench-office bench-report bench-public browser pdf docs-assets
 
 # Rebuilt when either file changes: the floors in pyproject.toml, the exact versions in constraints.txt.
 $(BIN)/registry: pyproject.toml constraints.txt
@@ -62,6 +62,11 @@ browser:
 	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the page tests"; apt-get install -y chromium || (apt-get update && apt-get install -y chromium); }
 	@fc-list :lang=zh | grep -q . || { echo "installing a Chinese font for the page screenshots"; apt-get install -y fonts-wqy-zenhei || (apt-get update && apt-get install -y fonts-wqy-zenhei); }
 
+# R-REC-4 is checked by a verifier nobody here wrote: Go's golang.org/x/mod/sumdb/note, unmodified, from Debian
+# (tests/third_party.py builds the glue in tests/golden/c2sp_verify offline against /usr/share/gocode).
+go:
+	@{ command -v go >/dev/null && test -d /usr/share/gocode/src/golang.org/x/mod/sumdb/note; } || { echo "installing Debian's Go and golang.org/x/mod for the log's third-party verifier"; apt-get install -y golang-go golang-golang-x-mod-dev || (apt-get update && apt-get install -y golang-go golang-golang-x-mod-dev); }
+
 # The certificate PDF (WeasyPrint) needs Pango and a Chinese font; its tests read the PDF back with poppler.
 pdf:
 	@{ ldconfig -p | grep -q libpangoft2-1.0 && ldconfig -p | grep -q libharfbuzz-subset; } || { echo "installing Pango and HarfBuzz-Subset for the certificate PDF"; apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 || (apt-get update && apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0); }
@@ -106,7 +111,7 @@ bench-public: setup postgres
 	@command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python bench/public_site.py --database office1m
 
-test: setup postgres browser pdf
+test: setup postgres browser pdf go
 	$(BIN)/ruff check registry store projections api scheduler demo tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -q

@@ -37,6 +37,7 @@ from api.routers import (
     reports,
     sectors,
     surveillance,
+    tlog,
     users,
 )
 from api.routers import (
@@ -194,5 +195,6 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         public, public_bulk, cases, certificates, surveillance, organizations, people, deadlines, log_routes, users,
         data_review, sectors, calendar, reference, records, reports)), responses=PROBLEM_RESPONSES))
     app.include_router(pages.router, responses=PROBLEM_RESPONSES)
+    app.include_router(tlog.router, responses=PROBLEM_RESPONSES)
     office.install(app)
     return app

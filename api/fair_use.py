@@ -6,7 +6,8 @@ Each client's bucket holds up to ``burst`` tokens and refills at ``per_second``;
 ``REGISTRY_RATE_LIMIT_PER_SECOND`` (0: off), ``REGISTRY_RATE_LIMIT_BURST`` and ``REGISTRY_RATE_LIMIT_LOOPBACK``.
 
 Who is limited: a client with an IP address, on ``PUBLIC_PREFIXES`` only (never the office, the staff and
-regulator API, nor the log). Loopback clients (127.0.0.0/8, ::1) are not limited unless
+regulator API, nor the log's API under /api/v1/log; the public /log/ of C2SP's formats is limited, as a witness
+or a monitor polls it well within the rate). Loopback clients (127.0.0.0/8, ::1) are not limited unless
 ``REGISTRY_RATE_LIMIT_LOOPBACK`` says so: the benchmarks and a reverse proxy on the same host come from there (behind
 a proxy, let uvicorn take the client's address from ``X-Forwarded-For``: ``FORWARDED_ALLOW_IPS``). Nor is a client
 with no IP address at all (an in-process ASGI client, a Unix socket without a proxy's headers): it is not on a
@@ -28,7 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import problems
 
-PUBLIC_PREFIXES = ("/api/v1/public/", "/verify", "/search", "/lookup")
+PUBLIC_PREFIXES = ("/api/v1/public/", "/verify", "/search", "/lookup", "/log/")
 COSTS = {"/api/v1/public/certificates/lookup": 10, "/api/v1/public/directory.csv": 100,
          "/api/v1/public/directory.jsonl": 100}
 PRUNE_EVERY = 10_000  # requests between sweeps of the buckets that have refilled (they are forgotten)

@@ -8,6 +8,8 @@ spaces, non-ASCII escaped) ending in "\\n", so a file has exactly one spelling a
     then, per kept  {"checkpoint": {as GET /api/v1/log/checkpoint serves it}}, smallest first; the last one
     checkpoint       covers every entry of the file
 
+(each checkpoint without ``signed_note``, which the API makes from its fields and the published key).
+
 ``registry log export`` writes it (``api/log_export.py``) and ``registry log verify`` checks it
 (``api/log_verify.py``). Altering, removing, adding or reordering an entry changes a leaf or the count and so a
 root that was signed; any other byte is covered by the canonical form or a signature.

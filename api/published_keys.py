@@ -8,7 +8,8 @@ does not. A regulator may save the list to a file and check offline against it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import base64
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from api.keys import ALGORITHM, key_id, parse_stamp, public_key_from_base64
+from api.signed_note import verifier
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,20 @@ class PublishedKey:
         return {"key_id": self.key_id, "algorithm": self.algorithm, "public_key": self.public_key, "use": self.use,
                 "valid_from": self.valid_from, "valid_until": self.valid_until}
 
+    def listed(self, origin: str) -> dict[str, Any]:
+        """The entry with, for a checkpoint key, its C2SP verifier key for the log of ``origin`` (the key name of
+        its checkpoints' signature lines: ``api/checkpoint_notes.py``), what Go's ``note.NewVerifier`` takes."""
+        vkey = verifier(origin, base64.b64decode(self.public_key)).vkey if self.use == "checkpoint" else None
+        return {**self.as_dict(), "note_verifier_key": vkey}
+
     def verifying(self) -> VerifyingKey:
         until = parse_stamp(self.valid_until) if self.valid_until else None
         return VerifyingKey(public_key_from_base64(self.public_key), until)
+
+
+def listing(keys: Iterable[PublishedKey], origin: str) -> dict[str, Any]:
+    """What ``/api/v1/public/keys`` answers (and ``registry keys list`` prints): each key once per use."""
+    return {"keys": [k.listed(origin) for k in dict.fromkeys(keys)]}
 
 
 def published_keys(document: Any, use: str) -> dict[str, VerifyingKey]:

@@ -603,6 +603,9 @@ class KeyPublic(BaseModel):
                                                "made before keys were recorded")
     valid_until: str | None = Field(description="when the key was retired (YYYY-MM-DDTHH:MM:SSZ); null while it is "
                                                 "current. A retired key still checks what it signed while current")
+    note_verifier_key: str | None = Field(description="for a checkpoint key: the C2SP verifier key "
+                                          "(<origin>+<hex key id>+<base64(0x01 ‖ key)>) that Go's sumdb/note "
+                                          "note.NewVerifier takes, to verify GET /log/checkpoint; null for a QR key")
 
 
 class KeysPublic(BaseModel):
@@ -623,7 +626,9 @@ class CheckpointOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "size": 1024, "root_hash": "2bd5a3b3c4f0…", "timestamp": "2026-11-24T02:00:01Z", "key_id": "9c1e44d07a3b2f18",
         "origin": "registry.example.cn/log", "note": "registry.example.cn/log\n1024\nK9Wjs8Tw…=\n",
-        "signature": "m3J0…==", "timestamp_signature": "Zk1v…=="}]})
+        "signature": "m3J0…==", "timestamp_signature": "Zk1v…==",
+        "signed_note": "registry.example.cn/log\n1024\nK9Wjs8Tw…=\n\n— registry.example.cn/log 3Wq…=\n"
+                       "— registry.example.cn/log Pz8…==\n"}]})
     size: int = Field(description="leaves in the tree")
     root_hash: str = Field(description="hex SHA-256: the RFC 9162 root of the tree of `size` leaves")
     timestamp: str = Field(description="ISO 8601 UTC, whole seconds")
@@ -633,6 +638,10 @@ class CheckpointOut(BaseModel):
     signature: str = Field(description="base64 Ed25519 over the UTF-8 bytes of `note`")
     timestamp_signature: str = Field(description="base64 Ed25519 over 'cosignature/v1\\ntime <Unix seconds>\\n' "
                                                  "followed by `note` (C2SP tlog-cosignature): the time, signed")
+    signed_note: str | None = Field(description="the checkpoint as a C2SP signed note, as GET /log/checkpoint serves "
+                                                "it: `note`, a blank line, the log's signature line (key name: the "
+                                                "origin) and its time's cosignature/v1 line; null when its key is no "
+                                                "longer published")
 
 
 class CheckpointsOut(BaseModel):

@@ -21,7 +21,9 @@ class Settings(BaseSettings):
     signing_key: str = "registry-signing.key"
     checkpoint_key: str = "registry-checkpoint.key"  # signs the log's checkpoints (R-REC-4); a key of its own
     checkpoint_interval: float = 1.0  # a checkpoint at most this many seconds after the log grows
-    log_origin: str = ""  # the checkpoints' origin line; by default the public base URL's host and path + "/log"
+    # The checkpoints' origin line and the key name of their C2SP signature lines; by default the public base URL's
+    # host and path + "/log".
+    log_origin: str = ""
     body_name: str = "示例认证有限公司 Example Certification Co., Ltd."
     body_address: str = "北京市朝阳区示例路1号 1 Example Road, Chaoyang, Beijing"
     body_code: str = "CB"

@@ -13,6 +13,7 @@ import pytest
 from demo.scenario import Staff, Walk, enrol_staff
 from registry.application import Registry, RegistryConfig
 from registry.clock import FixedClock
+from tests.third_party import go_verifier  # noqa: F401  (a fixture: Go's sumdb/note, for R-REC-4)
 
 PG = "postgresql://postgres@127.0.0.1:5432"
 PG_START = "pg_ctlcluster --skip-systemctl-redirect 15 main start"

@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from api.published_keys import listing
 from api.settings import Settings, get_settings
 from api.signing import KeyFileError, PublishedKey, key_id, signers
 
@@ -86,5 +87,5 @@ def keys_list(_: argparse.Namespace) -> int:
             print(f"registry: {', '.join(signer.uses)}: {e}", file=sys.stderr)
     if not listed:
         return 2
-    print(json.dumps({"keys": [k.as_dict() for k in dict.fromkeys(listed)]}, indent=2))
+    print(json.dumps(listing(listed, settings.origin), indent=2))
     return 0

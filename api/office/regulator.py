@@ -31,7 +31,7 @@ from api.office.data_review import profiles, review_detail, surveillance_profile
 from api.office.frame import HEADERS, Office, page, read, registry_of
 from api.office.names import EVENTS, RECORDS, ROLES, STATUSES, name
 from api.routers.certificates import as_issued
-from api.routers.log import covering
+from api.routers.log import covering, served
 from api.signing import Signer
 from projections.log import Checkpoint, LogView, NotInTree
 from registry.application import Registry
@@ -168,8 +168,8 @@ def _proof(request: Request, position: int, checkpoint: Checkpoint) -> dict[str,
                       "originator_id": str(entry.originator_id), "version": entry.version, "topic": entry.topic},
             "proof": {"leaf_index": index, "tree_size": checkpoint.size, "leaf_hash": leaf.hex(),
                       "audit_path": [p.hex() for p in path], "root_hash": root.hex()},
-            "checkpoint": checkpoint.as_dict(),
-            "key": key.as_dict(),
+            "checkpoint": served(request, [checkpoint])[0],
+            "key": key.listed(request.app.state.settings.origin),
             "leaked_key_ids": sorted(LEAKED)}
 
 

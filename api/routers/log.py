@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.catching_up import CatchingUp
+from api.checkpoint_notes import UnknownCheckpointKey, checkpoint_keys, signed_checkpoint
 from api.deps import Reader, role_doc
 from api.inputs import MAX_POSITION
 from api.problems import NotCaughtUp
@@ -42,7 +43,7 @@ def _log(request: Request) -> LogView:
     return view
 
 
-def _latest(request: Request) -> Checkpoint:
+def latest(request: Request) -> Checkpoint:
     checkpoint = _log(request).checkpoint()
     if checkpoint is None:
         raise NotFound("尚未签署任何检查点：日志为空，或第一个检查点即将签署 / "
@@ -50,8 +51,22 @@ def _latest(request: Request) -> Checkpoint:
     return checkpoint
 
 
+def served(request: Request, checkpoints: list[Checkpoint]) -> list[dict[str, Any]]:
+    """The checkpoints as the API answers them: as kept, with ``signed_note``, each as a C2SP signed note (null
+    when the key that signed it is no longer published)."""
+    keys = checkpoint_keys(request.app.state.checkpoint_signer)
+    out = []
+    for checkpoint in checkpoints:
+        try:
+            note: str | None = str(signed_checkpoint(checkpoint, keys))
+        except UnknownCheckpointKey:
+            note = None
+        out.append({**checkpoint.as_dict(), "signed_note": note})
+    return out
+
+
 def _size(request: Request, size: int | None) -> int:
-    return _latest(request).size if size is None else size
+    return latest(request).size if size is None else size
 
 
 @router.get("/checkpoint", response_model=CheckpointOut, openapi_extra=ROLES, responses={503: {
@@ -63,7 +78,7 @@ def _size(request: Request, size: int | None) -> int:
 async def checkpoint(request: Request, _: Reader, size: Annotated[int | None, Query(ge=1, le=MAX_POSITION)] = None,
                      after: Annotated[int | None, Query(ge=1, le=MAX_POSITION)] = None) -> dict[str, Any]:
     if size is None and after is not None:
-        return (await covering(request, after)).as_dict()
+        return (await run_in_threadpool(served, request, [await covering(request, after)]))[0]
     return await run_in_threadpool(_kept_or_latest, request, size)
 
 
@@ -73,8 +88,8 @@ def _kept_or_latest(request: Request, size: int | None) -> dict[str, Any]:
         if kept is None:
             raise NotFound(f"未保存 {size} 个叶的检查点（GET /api/v1/log/checkpoints 列出所保存的） / "
                            f"no checkpoint of {size} leaves is kept (GET /api/v1/log/checkpoints lists them)")
-        return kept.as_dict()
-    return _latest(request).as_dict()
+        return served(request, [kept])[0]
+    return served(request, [latest(request)])[0]
 
 
 async def covering(request: Request, position: int) -> Checkpoint:
@@ -101,7 +116,7 @@ async def covering(request: Request, position: int) -> Checkpoint:
 def checkpoints(request: Request, _: Reader, after_size: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     items = _log(request).checkpoints(after_size=after_size, limit=limit)
-    return {"items": [c.as_dict() for c in items]}
+    return {"items": served(request, items)}
 
 
 @router.get("/entries", response_model=LogEntries, openapi_extra=ROLES,

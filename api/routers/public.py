@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from api import lookup
+from api.published_keys import listing
 from api.routers.public_certificates import AFTER_RESPONSES, After, AfterHeader, Number, wait_for
 from api.schemas import KeysPublic
 from api.signing import Signer
@@ -30,7 +31,7 @@ def keys(request: Request) -> dict[str, Any]:
     published = [*_signer(request).published(), *request.app.state.checkpoint_signer.published()]
     # One key for both uses is listed once per use. Read from the key files and their keyrings on each request, so
     # a rotation made by another process is published at once.
-    return {"keys": [k.as_dict() for k in dict.fromkeys(published)]}
+    return listing(published, request.app.state.settings.origin)
 
 
 _IMAGE: dict[int | str, dict[str, Any]] = {

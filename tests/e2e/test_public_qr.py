@@ -77,13 +77,19 @@ def test_the_published_keys_name_each_key_by_its_id(client: TestClient) -> None:
     body: dict[str, Any] = response.json()
     assert [k["use"] for k in body["keys"]] == ["qr", "checkpoint"]
     for key in body["keys"]:
-        assert set(key) == {"key_id", "algorithm", "public_key", "use", "valid_from", "valid_until"}
+        # note_verifier_key added by #26: the checkpoint key as Go's sumdb/note takes it (tests/e2e/test_log_c2sp.py)
+        assert set(key) == {"key_id", "algorithm", "public_key", "use", "valid_from", "valid_until",
+                            "note_verifier_key"}
         assert key["valid_until"] is None  # no key has been rotated: each is current
         raw = base64.b64decode(key["public_key"], validate=True)
         assert len(raw) == 32 and key["algorithm"] == "Ed25519"
         assert key["key_id"] == hashlib.sha256(raw).hexdigest()[:16]
     qr_key, checkpoint_key = body["keys"]
     assert qr_key["key_id"] != checkpoint_key["key_id"]  # a key of its own for each use
+    assert qr_key["note_verifier_key"] is None
+    name, _, key = checkpoint_key["note_verifier_key"].split("+", 2)
+    assert name.endswith("/log")  # the origin: the key name of the checkpoints' signature lines
+    assert base64.b64decode(key) == b"\x01" + base64.b64decode(checkpoint_key["public_key"])
 
 
 def test_the_png_decodes_to_exactly_the_verify_url(client: TestClient, registry: Registry, number: str) -> None:
