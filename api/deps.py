@@ -74,8 +74,14 @@ def _admin_reader(registry: RegistryDep, credentials: Bearer) -> UserView:
     return registry.authorize(_token(credentials), Role.ADMIN)
 
 
+def _regulator(registry: RegistryDep, credentials: Bearer) -> UserView:
+    """Only a regulator may read (the log's entry bundles, whose entries hold private facts)."""
+    return registry.authorize(_token(credentials), Role.REGULATOR)
+
+
 Reader = Annotated[UserView, Depends(_reader)]
 AdminReader = Annotated[UserView, Depends(_admin_reader)]
+RegulatorReader = Annotated[UserView, Depends(_regulator)]
 
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", max_length=200,

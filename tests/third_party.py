@@ -1,4 +1,4 @@
-"""Verifiers nobody here wrote, for R-REC-4: Go's ``golang.org/x/mod/sumdb/note`` (and, later, ``sumdb/tlog``) as
+"""Verifiers nobody here wrote, for R-REC-4: Go's ``golang.org/x/mod/sumdb/note`` and ``sumdb/tlog`` as
 Debian's golang-golang-x-mod-dev installs them, unmodified, behind the glue in ``tests/golden/c2sp_verify``.
 
 The glue is built once per test session, offline: GOPATH mode on Debian's source tree (``/usr/share/gocode``), no
@@ -30,7 +30,8 @@ class Verdict:
 
 @dataclass(frozen=True)
 class GoVerifier:
-    """The built glue: ``note(signed_note, vkeys)`` answers what Go's ``note.Open`` says of the note."""
+    """The built glue: ``note(signed_note, vkeys)`` answers what Go's ``note.Open`` says of the note, ``tiles(folder,
+    vkeys)`` what ``sumdb/tlog`` says of a mirror's tiles."""
 
     binary: Path
 
@@ -40,6 +41,15 @@ class GoVerifier:
         if done.returncode not in (0, 1):
             raise RuntimeError(f"c2sp_verify could not check the note: {done.stderr.decode(errors='replace')}")
         return Verdict(done.returncode == 0, done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace"))
+
+    def tiles(self, folder: Path, *vkeys: str) -> Verdict:
+        """What Go's ``sumdb/tlog`` says of a mirror: its checkpoint opened with ``vkeys``, every leaf hash read from
+        its tiles and proven against the signed root, every entry of its bundles (if any) hashed to its leaf."""
+        done = subprocess.run([str(self.binary), "tiles", str(folder), *vkeys], capture_output=True, timeout=300,
+                              check=False, text=True)
+        if done.returncode not in (0, 1):
+            raise RuntimeError(f"c2sp_verify could not check the tiles: {done.stderr}")
+        return Verdict(done.returncode == 0, done.stdout, done.stderr)
 
 
 def build_go_verifier(directory: Path) -> GoVerifier:

@@ -75,3 +75,26 @@ def log_verify(args: argparse.Namespace) -> int:
               f"kept: consistent with the checkpoint of {verified.kept['size']} leaves signed "
               f"{verified.kept['timestamp']}: nothing in it was altered since")
     return 0
+
+
+def log_mirror(args: argparse.Namespace) -> int:
+    """Writes the latest checkpoint (a checkpoint of the whole log signed first if the latest does not cover it)
+    and its tree's C2SP tiles into a folder, as static files (``api/log_mirror.py``)."""
+    from api.checkpoint_notes import checkpoint_keys, signed_checkpoint
+    from api.log_mirror import mirror
+
+    settings = get_settings()
+    with open_parts() as parts:
+        views = parts.views
+        views.bring_up_to_date()
+        views.checkpoint()
+        latest = views.log.checkpoint()
+        if latest is None:
+            print("registry: 日志为空，尚无检查点 / the log is empty: no checkpoint to mirror", file=sys.stderr)
+            return 1
+        note = signed_checkpoint(latest, checkpoint_keys(loaded_signers(settings)[1]))
+        done = mirror(views.log, parts.registry.recorder, Path(args.dir), str(note), latest.size, args.entries)
+    print(f"已镜像 {done.size} 个叶的检查点：写入 {done.written} 个瓦片，保留已有的 {done.kept} 个，至 {args.dir} / "
+          f"mirrored the checkpoint of {done.size} leaves: {done.written} tiles written, {done.kept} kept from "
+          f"before, in {args.dir}")
+    return 0

@@ -12,7 +12,7 @@ from api.cli.calendar import add_commands as calendar_commands
 from api.cli.calendar import calendar_record
 from api.cli.documents import certificate_pdf, document_get
 from api.cli.keys import keys_init, keys_list, keys_rotate
-from api.cli.log import log_export, log_verify
+from api.cli.log import log_export, log_mirror, log_verify
 from api.cli.projections import projections_rebuild, projections_retry, projections_run
 from api.cli.qr import qr_verify
 from api.cli.reports import add_commands as report_commands
@@ -119,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
                             help="trust only the checkpoint keys in this file (what /api/v1/public/keys answered, "
                             "or `registry keys list`), each for what it signed while current; with --key, both")
     verify_cmd.set_defaults(run=log_verify)
+    mirror_cmd = log_cmd.add_parser(
+        "mirror", help="write the latest checkpoint and its C2SP tiles as static files",
+        description="Writes DIR/checkpoint (the C2SP signed note) and DIR/tile/<L>/<N>[.p/<W>], every hash tile of "
+        "its tree (c2sp.org/tlog-tiles), for any web server or object store to serve as they are. Tiles already in "
+        "DIR are kept (a tile never changes); the checkpoint is written last.")
+    mirror_cmd.add_argument("dir", metavar="DIR")
+    mirror_cmd.add_argument("--entries", action="store_true",
+                            help="also the entry bundles (tile/entries/…): private facts, for a regulator's mirror")
+    mirror_cmd.set_defaults(run=log_mirror)
     keys_cmd = commands.add_parser("keys", help="the signing keys (QR tokens, checkpoints)").add_subparsers(
         dest="keys_command", required=True)
     keys_cmd.add_parser("init", help="make the keys REGISTRY_SIGNING_KEY and REGISTRY_CHECKPOINT_KEY name (mode "

@@ -12,12 +12,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from api import tiles
 from api.checkpoint_notes import UnknownCheckpointKey, checkpoint_keys, signed_checkpoint
+from api.deps import RegulatorReader, role_doc
 from api.routers.log import latest
-from registry.errors import NotFound
+from registry.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/log", tags=["log · C2SP"])
 NOTE = "text/plain; charset=utf-8"
+TILE = "application/octet-stream"
+# A tile's bytes never change once it exists (a partial tile's path names its width), so a cache may keep it for good.
+IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"}
 
 
 def _latest_note(request: Request) -> str:
@@ -38,3 +43,45 @@ async def checkpoint(request: Request) -> Response:
     # A checkpoint is replaced by the next within seconds: a cache may keep it only while it asks again.
     return Response(note.encode("utf-8"), media_type=NOTE,
                     headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+
+
+def _tile(path: str, entries: bool) -> tiles.Tile:
+    try:
+        tile = tiles.parse(f"{tiles.ENTRIES}/{path}" if entries else path)
+    except tiles.TilePathError as e:
+        raise InvalidInput("path", f"R-REC-4：{e}（C2SP tlog-tiles：tile/<L>/<N>[.p/<W>]）") from None
+    if entries != (tile.level is None):
+        raise InvalidInput("path", "R-REC-4：条目包在 tile/entries/ 下 / entry bundles are under tile/entries/")
+    return tile
+
+
+def _absent(tile: tiles.Tile) -> NotFound:
+    return NotFound(f"树中尚无瓦片 {tile.path} / the tree has no tile {tile.path} (yet)")
+
+
+@router.get("/tile/entries/{path:path}", response_class=Response, openapi_extra=role_doc("regulator"),
+            responses={200: {"content": {TILE: {}}, "description": "the entries of level 0's tile N, each as a "
+                             "big-endian uint16 length and the entry's bytes (as /api/v1/log/entries encodes them)"}},
+            summary="An entry bundle of the log, C2SP tlog-tiles (regulators only: entries hold private facts)")
+async def entry_bundle(path: str, request: Request, regulator: RegulatorReader) -> Response:
+    tile = _tile(path, entries=True)
+    _, start, end = tile.nodes()
+    log, recorder = request.app.state.views.log, request.app.state.registry.recorder
+    found = await run_in_threadpool(tiles.entries, log, recorder, start, end)
+    if len(found) != tile.width:
+        raise _absent(tile)
+    return Response(tiles.bundle(found), media_type=TILE,
+                    headers={**IMMUTABLE, "Cache-Control": "private, max-age=31536000, immutable"})
+
+
+@router.get("/tile/{path:path}", response_class=Response,
+            responses={200: {"content": {TILE: {}}, "description": "256 (a partial tile: W) Merkle tree hashes of "
+                             "level 8·L, 32 bytes each"}},
+            summary="A hash tile of the log's Merkle tree, C2SP tlog-tiles: tile/<L>/<N>[.p/<W>] (public)")
+async def hash_tile(path: str, request: Request) -> Response:
+    tile = _tile(path, entries=False)
+    level, start, end = tile.nodes()
+    hashes = await run_in_threadpool(request.app.state.views.log.hashes, level, start, end)
+    if len(hashes) != tile.width:
+        raise _absent(tile)
+    return Response(b"".join(hashes), media_type=TILE, headers=IMMUTABLE)
