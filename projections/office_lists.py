@@ -177,7 +177,7 @@ class OfficeLists(View):
         A name holding it twice is listed once a page (and counted twice). Where the suffixes find nothing (a
         database not rebuilt since they came), the beginning of a name, as ``certificates`` reads it."""
         columns = "number, status, name, uscc, valid_until, next_due_by"
-        with self.cursor() as curs:
+        with self.reading() as curs:  # each statement its own snapshot: two round trips, not four
             found = self._listed(curs, columns, "public_certificates", ["(upper(number) = upper(%s) OR uscc = %s)"],
                                  [search, search.upper()], "number DESC", page)
             if found[1]:
