@@ -111,6 +111,13 @@ bench-public: setup postgres
 	@command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python bench/public_site.py --database office1m
 
+# The log's C2SP tiles (issue 26): registry log mirror of 1,000,000 leaves beside hashing them alone, then tiles
+# served beside the trivial endpoint on bench-scale's data set (load it as for bench-office; --skip-rebuild when
+# its views are current).
+bench-tiles: setup postgres
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python bench/log_tiles.py --leaves 1000000 --database office1m
+
 test: setup postgres browser pdf go
 	$(BIN)/ruff check registry store projections api scheduler demo tests bench
 	$(BIN)/mypy

@@ -14,7 +14,7 @@ from typing import cast
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import front, lookup, office, pages, problems, public_site
+from api import front, lookup, office, pages, problems, public_site, tiles
 from api.bootstrap import bootstrap
 from api.catching_up import CatchingUp
 from api.deps import command_threads
@@ -142,6 +142,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         app.state.scheduler = (background(parts.registry, parts.views, settings.notice_lead_days)
                                if settings.run_scheduler and writer else None)
         app.state.reader = parts.store.public_reader(parts.views.public, named)
+        app.state.tiles = tiles.Kept()  # the C2SP tiles served last (api/routers/tlog.py)
         app.state.catching_up = CatchingUp(parts.views, settings.after_timeout, writable=not settings.read_only)
         await app.state.reader.open()
         # Everything made at start-up lives as long as the process: keep it out of the collector's full scans,

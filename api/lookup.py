@@ -1,6 +1,7 @@
-"""The public lookup's fast lane: a plain GET of one certificate, or of its ``qr.svg`` / ``qr.png``, answered before
-the framework's inner layers (the edge, the exception middleware, routing, the route's dependency solving), which
-were a large part of a lookup's time in a worker. It is the hot path of the service.
+"""The public lookup's fast lane: a plain GET of one certificate, or of its ``qr.svg`` / ``qr.png`` (and of a C2SP
+hash tile the worker holds already, ``kept_tile``), answered before the framework's inner layers (the edge, the
+exception middleware, routing, the route's dependency solving), which were a large part of a lookup's time in a
+worker. It is the hot path of the service.
 
 One module owns the lane: which requests it answers (``plain``), how it reads them (``certificate``, ``qr_image``:
 a row of the public read model through ``app.state.reader``, served as ``api.public_reads.as_served`` renders it)
@@ -19,12 +20,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api import qr
+from api import qr, tiles
 from api.inputs import certificate_number
 from api.public_reads import as_served
 from registry.errors import NotFound
 
 PREFIX = "/api/v1/public/certificates/"
+TILES = "/log/tile/"
 IMAGES = {"qr.svg": "svg", "qr.png": "png"}  # what may follow a number in the path, and its image format
 CACHE_CONTROL = "public, max-age=86400"  # a QR image: fixed while its certificate's signed fields and key stay
 # Answered before the edge, which says it of every other answer (api.edge).
@@ -96,6 +98,21 @@ async def failure(app: Starlette, scope: Scope, receive: Receive, exc: Exception
     return response
 
 
+def kept_tile(scope: Scope) -> Response | None:
+    """A plain GET of a hash tile the worker has served before (``api.tiles.Kept``: a tile's bytes never change),
+    answered from memory; None sends the request on to its route (``api.routers.tlog``), which reads the tile and
+    keeps it, or refuses the path."""
+    path: str = scope.get("path", "")
+    if scope["type"] != "http" or scope["method"] != "GET" or not path.startswith(TILES) or scope["query_string"]:
+        return None
+    try:
+        tile = tiles.parse(path[len(TILES):])
+    except tiles.TilePathError:
+        return None
+    data = scope["app"].state.tiles.get(tile) if tile.level is not None else None
+    return None if data is None else Response(data, media_type=tiles.MEDIA_TYPE, headers=tiles.IMMUTABLE)
+
+
 class FastLane:
     """Plain ASGI middleware (Starlette's BaseHTTPMiddleware would cost each request a task and a queue): the
     requests ``plain`` picks are answered here; every other request goes on to the app."""
@@ -104,6 +121,10 @@ class FastLane:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        tile = kept_tile(scope)
+        if tile is not None:
+            await tile(scope, receive, send)
+            return
         asked = plain(scope)
         if asked is None:
             await self.app(scope, receive, send)

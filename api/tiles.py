@@ -14,6 +14,7 @@ big-endian uint16 length and its bytes; entries hold private facts, so bundles a
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,9 @@ HASH_SIZE = 32
 MAX_LEVEL = 63
 ENTRIES = "entries"
 MAX_ENTRY = 0xFFFF  # an entry bundle's length prefix is 16 bits
+MEDIA_TYPE = "application/octet-stream"
+# A tile's bytes never change once it exists (a partial tile's path names its width), so a cache may keep it for good.
+IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"}
 
 _GROUP = re.compile(r"x\d{3}")
 _LAST = re.compile(r"\d{3}")
@@ -132,3 +136,29 @@ def entries(log: Any, recorder: Any, start: int, end: int) -> list[bytes]:
         return []
     stored = recorder.select_notifications(leaves[0][1], len(leaves), stop=leaves[-1][1])
     return [entry_of(notification).encode() for _, notification in zip(leaves, stored, strict=True)]
+
+
+class Kept:
+    """The tiles served last, up to ``budget`` bytes, most recently served kept: a tile's bytes never change, so a
+    kept one is always right, and the tiles asked for most (the tree's right edge, which every new checkpoint's
+    verifier reads) are answered without a query. Used by one event loop: no lock."""
+
+    def __init__(self, budget: int = 32 * 1024 * 1024) -> None:
+        self.budget = budget
+        self._kept: OrderedDict[Tile, bytes] = OrderedDict()
+        self._size = 0
+
+    def get(self, tile: Tile) -> bytes | None:
+        data = self._kept.get(tile)
+        if data is not None:
+            self._kept.move_to_end(tile)
+        return data
+
+    def keep(self, tile: Tile, data: bytes) -> None:
+        if tile in self._kept or len(data) > self.budget:
+            return
+        self._kept[tile] = data
+        self._size += len(data)
+        while self._size > self.budget:
+            _, dropped = self._kept.popitem(last=False)
+            self._size -= len(dropped)

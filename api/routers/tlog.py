@@ -20,9 +20,7 @@ from registry.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/log", tags=["log · C2SP"])
 NOTE = "text/plain; charset=utf-8"
-TILE = "application/octet-stream"
-# A tile's bytes never change once it exists (a partial tile's path names its width), so a cache may keep it for good.
-IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"}
+TILE = tiles.MEDIA_TYPE
 
 
 def _latest_note(request: Request) -> str:
@@ -71,7 +69,7 @@ async def entry_bundle(path: str, request: Request, regulator: RegulatorReader) 
     if len(found) != tile.width:
         raise _absent(tile)
     return Response(tiles.bundle(found), media_type=TILE,
-                    headers={**IMMUTABLE, "Cache-Control": "private, max-age=31536000, immutable"})
+                    headers={**tiles.IMMUTABLE, "Cache-Control": "private, max-age=31536000, immutable"})
 
 
 @router.get("/tile/{path:path}", response_class=Response,
@@ -80,8 +78,13 @@ async def entry_bundle(path: str, request: Request, regulator: RegulatorReader) 
             summary="A hash tile of the log's Merkle tree, C2SP tlog-tiles: tile/<L>/<N>[.p/<W>] (public)")
 async def hash_tile(path: str, request: Request) -> Response:
     tile = _tile(path, entries=False)
-    level, start, end = tile.nodes()
-    hashes = await run_in_threadpool(request.app.state.views.log.hashes, level, start, end)
-    if len(hashes) != tile.width:
-        raise _absent(tile)
-    return Response(b"".join(hashes), media_type=TILE, headers=IMMUTABLE)
+    kept: tiles.Kept = request.app.state.tiles
+    data = kept.get(tile)
+    if data is None:
+        level, start, end = tile.nodes()
+        hashes = await run_in_threadpool(request.app.state.views.log.hashes, level, start, end)
+        if len(hashes) != tile.width:
+            raise _absent(tile)
+        data = b"".join(hashes)
+        kept.keep(tile, data)
+    return Response(data, media_type=TILE, headers=tiles.IMMUTABLE)

@@ -20,7 +20,7 @@ from api.cli.common import open_parts
 from api.log_mirror import mirror
 from api.settings import Settings
 from api.signed_note import verifier
-from api.tiles import tiles_of
+from api.tiles import Tile, tiles_of
 from registry.application import Registry
 from registry.values import Actor, Role
 from tests.third_party import GoVerifier
@@ -104,7 +104,10 @@ def test_r_rec_4_the_served_tiles_are_the_mirrors_bytes_and_cacheable_for_good(
         assert answer.content == (folder / tile.path).read_bytes()
         assert answer.headers["content-type"] == "application/octet-stream"
         assert "immutable" in answer.headers["cache-control"]
-    assert client.get("/log/tile/0/000").headers["cache-control"].startswith("public")
+    again = client.get("/log/tile/0/000")  # served now from the worker's memory, before the framework
+    assert again.content == (folder / "tile/0/000").read_bytes()
+    assert client.app.state.tiles.get(Tile(0, 0)) == again.content  # type: ignore[attr-defined]
+    assert again.headers["cache-control"].startswith("public") and again.headers["x-content-type-options"] == "nosniff"
 
 
 def test_r_rec_4_entry_bundles_are_for_regulators_and_a_tile_the_tree_lacks_or_misnamed_is_refused(

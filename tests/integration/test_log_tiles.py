@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from api.log_mirror import Mirrored, mirror
-from api.tiles import HASH_SIZE, WIDTH, Tile, TilePathError, bundle, index_path, parse, tiles_of
+from api.tiles import HASH_SIZE, WIDTH, Kept, Tile, TilePathError, bundle, index_path, parse, tiles_of
 from projections.log import LogView
 from store import open_store
 
@@ -136,3 +136,12 @@ def test_a_mirror_holds_every_tile_of_the_checkpoint_and_keeps_what_it_has_when_
     assert smaller.written == 2
     assert (tmp_path / "tile/0/255.p/255").stat().st_size == 255 * 32
     assert (tmp_path / "tile/1/000.p/255").stat().st_size == 255 * 32
+
+
+def test_the_tiles_kept_in_memory_stay_within_their_budget_the_most_recently_served_kept() -> None:
+    kept = Kept(budget=3 * 8192)
+    for n in range(3):
+        kept.keep(Tile(0, n), bytes(8192))
+    assert kept.get(Tile(0, 0)) is not None  # now the most recent
+    kept.keep(Tile(0, 3), bytes(8192))
+    assert kept.get(Tile(0, 1)) is None and kept.get(Tile(0, 0)) is not None and kept.get(Tile(0, 3)) is not None
