@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_START := pg_ctlcluster --skip-systemctl-redirect 15 main start
 
-.PHONY: run test setup postgres go bench bench-tick bench-log bench-scale bench-office bench-report bench-public browser pdf docs-assets
+.PHONY: run test setup postgres go bench bench-tick bench-log bench-scale bench-office bench-report bench-public bench-tiles browser pdf docs-assets
 
 # Rebuilt when either file changes: the floors in pyproject.toml, the exact versions in constraints.txt.
 $(BIN)/registry: pyproject.toml constraints.txt
