@@ -1,15 +1,17 @@
 """The directory (R-PUB-1; API.md, Public site and directory): every certificate's public summary as CSV or JSON
 Lines, streamed in constant memory.
 
-The rows are read in keyset pages of ``PAGE`` by number (``PublicCertificates.directory_page``, the primary key),
-each page in a transaction of its own on a worker thread, and written out before the next is read: the worker holds
-one page at a time, however many certificates there are. The order is stable (by number). Each page is a snapshot of
-its own: a certificate that changes during a long download is shown as its page found it. Statuses are as served
-(a lapse not yet recorded by the scheduler shows, as everywhere: ``api.public_reads.published``).
+The rows are read in keyset pages of ``PAGE`` by number (``PublicCertificates.directory_summaries``: the primary
+key, each document's fields picked out by the database), each page one statement on a worker thread, the next read while
+one is written out: the worker holds two pages at a time, however many certificates there are. The order is
+stable (by number). Each page is a snapshot of its own: a certificate that changes during a long download is shown as
+its page found it. Statuses are as served (a lapse not yet recorded by the scheduler shows, as everywhere:
+``registry.views.lapse``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -20,21 +22,23 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from api.bulk_lookup import cell
-from api.public_reads import published
+from registry.views import lapse
 
 PAGE = 2000  # rows per page read
 COLUMNS = ("number", "status", "status_since", "organization_name", "organization_uscc", "scope", "basis",
            "issued_on", "valid_until", "issuer")
 
 
-def summary(document: dict[str, Any], today: date) -> dict[str, Any]:
-    """A certificate's public summary, from its document as stored."""
-    doc = published(document, today)
-    basis = doc["basis"]
-    return {"number": doc["number"], "status": doc["status"], "status_since": doc["status_since"],
-            "organization": {"name": doc["organization"]["name"], "uscc": doc["organization"]["uscc"]},
-            "scope": doc["scope"], "basis": f"{basis['standard']} {basis['version']}".strip(),
-            "issued_on": doc["issued_on"], "valid_until": doc["valid_until"], "issuer": doc["issuer"]["name"]}
+def summary(row: tuple[Any, ...], today: date) -> dict[str, Any]:
+    """A certificate's public summary, from its fields as the public view picks them out
+    (``PublicCertificates.directory_summaries``): its status as served (a lapse not yet recorded shows)."""
+    number, status, since, name, uscc, scope, standard, version, issued_on, valid_until, next_due_by, issuer = row
+    shown = lapse(status, date.fromisoformat(valid_until), date.fromisoformat(next_due_by), today)
+    if shown is not None:
+        status, since = shown[0], shown[1].isoformat()
+    return {"number": number, "status": status, "status_since": since, "organization": {"name": name, "uscc": uscc},
+            "scope": scope, "basis": f"{standard} {version}".strip(), "issued_on": issued_on,
+            "valid_until": valid_until, "issuer": issuer}
 
 
 def _jsonl(item: dict[str, Any]) -> str:
@@ -64,12 +68,15 @@ async def stream(public: Any, today: date, fmt: str, page: int | None = None) ->
         yield _csv_head().encode()
     write: Callable[[list[dict[str, Any]]], str] = (
         _csv_rows if fmt == "csv" else lambda items: "".join(_jsonl(i) for i in items))
-    after = ""
-    while True:
-        rows: list[tuple[str, str]] = await run_in_threadpool(public.directory_page, after, page)
-        if not rows:
-            return
-        yield write([summary(json.loads(document), today) for _, document in rows]).encode()
-        after = rows[-1][0]
-        if len(rows) < page:
-            return
+    rows: list[tuple[Any, ...]] = await run_in_threadpool(public.directory_summaries, "", page)
+    while rows:
+        # The next page is read (by the database, on another core) while this one is written out.
+        more = asyncio.ensure_future(run_in_threadpool(public.directory_summaries, rows[-1][0], page)) \
+            if len(rows) == page else None
+        try:
+            yield write([summary(row, today) for row in rows]).encode()
+        except BaseException:
+            if more is not None:
+                more.cancel()  # the download ended (the client went away): the page read is not wanted
+            raise
+        rows = await more if more is not None else []

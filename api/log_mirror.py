@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from api.tiles import HASH_SIZE, WIDTH, Tile, bundle, entries, tiles_of
+from api.tiles import HASH_SIZE, Tile, bundle, entries, tiles_of
 
 TILES_PER_READ = 256  # tiles read in one query: 65,536 hashes (2 MB), or 65,536 entries
 
@@ -45,15 +45,20 @@ def mirror(log: Any, recorder: Any, folder: Path, note: str, size: int, with_ent
             continue
         level, start, _ = missing[0].nodes()
         end = missing[-1].nodes()[2]
-        bundles = missing[0].level is None
-        items = entries(log, recorder, start, end) if bundles else log.hashes(level, start, end)
-        if len(items) != end - start:
-            raise RuntimeError(f"the log view holds {len(items)} of the {end - start} items of {missing[0].path}…: "
-                               "is it caught up with the checkpoint?")
+        if missing[0].level is None:
+            found = entries(log, recorder, start, end)
+            complete = len(found) == end - start
+        else:
+            data = log.hashes(level, start, end)
+            complete = len(data) == (end - start) * HASH_SIZE
+        if not complete:
+            raise RuntimeError(f"the log view lacks some of {missing[0].path}…: is it caught up with the checkpoint?")
         for tile in missing:
-            first, last = tile.nodes()[1] - start, tile.nodes()[2] - start
-            _write(folder / tile.path, _tile_bytes(tile, items[first:last]))
-            written += 1
+            _, first, last = tile.nodes()
+            first, last = first - start, last - start  # within what was read
+            _write(folder / tile.path, bundle(found[first:last]) if tile.level is None
+                   else data[first * HASH_SIZE:last * HASH_SIZE])
+        written += len(missing)
     _write(folder / "checkpoint", note.encode("utf-8"))
     return Mirrored(size, written, kept)
 
@@ -63,14 +68,6 @@ def _reads(tiles: Iterator[Tile]) -> Iterator[list[Tile]]:
     for _, same_level in itertools.groupby(tiles, key=lambda tile: tile.level):
         while group := list(itertools.islice(same_level, TILES_PER_READ)):
             yield group
-
-
-def _tile_bytes(tile: Tile, items: list[bytes]) -> bytes:
-    if tile.level is None:
-        return bundle(items)
-    data = b"".join(items)
-    assert len(data) == tile.width * HASH_SIZE and tile.width <= WIDTH
-    return data
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -282,13 +282,18 @@ class LogView(View):
                          "WHERE l.leaf_index >= %s AND l.leaf_index < %s ORDER BY l.leaf_index", (start, end))
             return [(int(i), int(p), bytes(h)) for i, p, h in curs.fetchall()]
 
-    def hashes(self, level: int, start: int, end: int) -> list[bytes]:
-        """The stored hashes of the perfect subtrees of 2^``level`` leaves with indexes [start, end), in order, as
-        many as the tree has (a C2SP tile's hashes: ``api/tiles.py``)."""
+    def hashes(self, level: int, start: int, end: int) -> bytes:
+        """The stored hashes of the perfect subtrees of 2^``level`` leaves with indexes [start, end), concatenated in
+        order, as many as the tree has (a C2SP tile's bytes, or many tiles': ``api/tiles.py``)."""
+        where = f"FROM {self.table('log_nodes')} WHERE level = %s AND idx >= %s AND idx < %s"
+        together = self.dialect.bytes_agg("hash", "idx")
         with self.reading() as curs:
-            curs.execute(f"SELECT hash FROM {self.table('log_nodes')} WHERE level = %s AND idx >= %s AND idx < %s "
-                         "ORDER BY idx", (level, start, end))
-            return [bytes(row[0]) for row in curs.fetchall()]
+            if together is not None:
+                curs.execute(f"SELECT {together} {where}", (level, start, end))
+                row = curs.fetchone()
+                return bytes(row[0]) if row and row[0] is not None else b""
+            curs.execute(f"SELECT hash {where} ORDER BY idx", (level, start, end))
+            return b"".join(bytes(row[0]) for row in curs.fetchall())
 
     def checkpoint(self, size: int | None = None) -> Checkpoint | None:
         """The kept checkpoint of ``size`` leaves, or the latest."""

@@ -84,6 +84,19 @@ class Dialect(Protocol):
         """A condition that ``columns`` are one of ``pairs``, with its parameters."""
         ...
 
+    def bytes_agg(self, column: str, order: str) -> str | None:
+        """An aggregate of ``column``'s bytes concatenated in ``order``, where the store has one that keeps the order
+        (None: the caller joins the rows)."""
+        ...
+
+    def json_document(self, column: str) -> str:
+        """``column``, a JSON text, as the store's JSON value, parsed once per row (``json_text`` reads it)."""
+        ...
+
+    def json_text(self, value: str, *path: str) -> str:
+        """The text at ``path`` in a ``json_document`` value, or NULL."""
+        ...
+
     def append_only(self, datastore: Any, tables: Sequence[str]) -> None:
         """R-REC-2 at the database: triggers refusing UPDATE and DELETE (and TRUNCATE) on ``tables``."""
         ...

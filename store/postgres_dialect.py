@@ -82,6 +82,15 @@ class Dialect:
         return (f"({columns[0]}, {columns[1]}) IN (SELECT * FROM unnest(%s::integer[], %s::bigint[]))",
                 [[a for a, _ in pairs], [b for _, b in pairs]])
 
+    def bytes_agg(self, column: str, order: str) -> str | None:
+        return f"string_agg({column}, ''::bytea ORDER BY {order})"  # one value, not a row per item to decode
+
+    def json_document(self, column: str) -> str:
+        return f"{column}::jsonb"  # parsed once, each field then read from the binary form
+
+    def json_text(self, value: str, *path: str) -> str:
+        return f"({value} #>> '{{{','.join(path)}}}')"
+
     def append_only(self, datastore: Any, tables: Sequence[str]) -> None:
         """Privileges alone cannot do it: the library takes ``LOCK TABLE … IN EXCLUSIVE MODE`` on every insert,
         which needs UPDATE privilege (NOTES.md). Created only when missing: replacing them would lock the tables

@@ -133,6 +133,15 @@ class Dialect:
         values = ", ".join("(%s, %s)" for _ in pairs)
         return f"({columns[0]}, {columns[1]}) IN (VALUES {values})", [v for pair in pairs for v in pair]
 
+    def bytes_agg(self, column: str, order: str) -> str | None:
+        return None  # group_concat is text, in no promised order; rows in-process cost nothing to send
+
+    def json_document(self, column: str) -> str:
+        return column  # SQLite's JSON functions read JSON text as it is
+
+    def json_text(self, value: str, *path: str) -> str:
+        return f"json_extract({value}, '$.{'.'.join(path)}')"
+
     def append_only(self, datastore: Any, tables: Sequence[str]) -> None:
         with datastore.transaction(commit=True) as curs:
             for table in tables:

@@ -82,9 +82,9 @@ async def hash_tile(path: str, request: Request) -> Response:
     data = kept.get(tile)
     if data is None:
         level, start, end = tile.nodes()
-        hashes = await run_in_threadpool(request.app.state.views.log.hashes, level, start, end)
-        if len(hashes) != tile.width:
+        read: bytes = await run_in_threadpool(request.app.state.views.log.hashes, level, start, end)
+        if len(read) != tile.width * tiles.HASH_SIZE:
             raise _absent(tile)
-        data = b"".join(hashes)
-        kept.keep(tile, data)
+        kept.keep(tile, read)
+        data = read
     return Response(data, media_type=TILE, headers=tiles.IMMUTABLE)
