@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,30 +38,43 @@ class Mirrored:
 def mirror(log: Any, recorder: Any, folder: Path, note: str, size: int, with_entries: bool = False) -> Mirrored:
     """Writes the tiles of the tree of ``size`` leaves (and with ``with_entries`` its entry bundles), then ``note``,
     the signed checkpoint of that size, into ``folder``."""
-    written = kept = 0
+    todo: list[list[Tile]] = []
+    kept = 0
     for group in _reads(tiles_of(size, with_entries)):
         missing = [tile for tile in group if not (folder / tile.path).exists()]
         kept += len(group) - len(missing)
-        if not missing:
-            continue
-        level, start, _ = missing[0].nodes()
-        end = missing[-1].nodes()[2]
-        if missing[0].level is None:
-            found = entries(log, recorder, start, end)
-            complete = len(found) == end - start
-        else:
-            data = log.hashes(level, start, end)
-            complete = len(data) == (end - start) * HASH_SIZE
-        if not complete:
-            raise RuntimeError(f"the log view lacks some of {missing[0].path}…: is it caught up with the checkpoint?")
-        for tile in missing:
-            _, first, last = tile.nodes()
-            first, last = first - start, last - start  # within what was read
-            _write(folder / tile.path, bundle(found[first:last]) if tile.level is None
-                   else data[first * HASH_SIZE:last * HASH_SIZE])
-        written += len(missing)
+        if missing:
+            todo.append(missing)
+    # The database reads the next group while this one's files are written (each about half the time).
+    with ThreadPoolExecutor(max_workers=1) as ahead:
+        reading = ahead.submit(_read, log, recorder, todo[0]) if todo else None
+        for i, tiles in enumerate(todo):
+            assert reading is not None
+            read = reading.result()
+            reading = ahead.submit(_read, log, recorder, todo[i + 1]) if i + 1 < len(todo) else None
+            start = tiles[0].nodes()[1]
+            for tile in tiles:
+                _, first, last = tile.nodes()
+                first, last = first - start, last - start  # within what was read
+                _write(folder / tile.path, bundle(read[first:last]) if isinstance(read, list)
+                       else read[first * HASH_SIZE:last * HASH_SIZE])
     _write(folder / "checkpoint", note.encode("utf-8"))
-    return Mirrored(size, written, kept)
+    return Mirrored(size, sum(map(len, todo)), kept)
+
+
+def _read(log: Any, recorder: Any, tiles: list[Tile]) -> bytes | list[bytes]:
+    """What consecutive tiles of one level are made of, read at once: their hashes, or the entries of bundles."""
+    level, start, _ = tiles[0].nodes()
+    end = tiles[-1].nodes()[2]
+    if tiles[0].level is None:
+        found = entries(log, recorder, start, end)
+        complete = len(found) == end - start
+    else:
+        hashes = log.hashes(level, start, end)
+        complete = len(hashes) == (end - start) * HASH_SIZE
+    if not complete:
+        raise RuntimeError(f"the log view lacks some of {tiles[0].path}…: is it caught up with the checkpoint?")
+    return found if tiles[0].level is None else hashes
 
 
 def _reads(tiles: Iterator[Tile]) -> Iterator[list[Tile]]:
