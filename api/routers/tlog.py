@@ -12,8 +12,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.checkpoint_notes import UnknownCheckpointKey, checkpoint_keys, signed_checkpoint
-from api.routers.log import latest
+from api.checkpoint_notes import UnknownCheckpointKey
+from api.routers.log import latest, served_note
 from registry.errors import NotFound
 
 router = APIRouter(prefix="/log", tags=["log · C2SP"])
@@ -21,9 +21,8 @@ NOTE = "text/plain; charset=utf-8"
 
 
 def _latest_note(request: Request) -> str:
-    checkpoint = latest(request)
     try:
-        return str(signed_checkpoint(checkpoint, checkpoint_keys(request.app.state.checkpoint_signer)))
+        return str(served_note(request, latest(request)))
     except UnknownCheckpointKey as e:
         raise NotFound(str(e)) from None
 
