@@ -1,0 +1,89 @@
+"""C2SP transparency log proofs (https://c2sp.org/tlog-proof): the format only, as the spec writes it::
+
+    c2sp.org/tlog-proof@v1
+    extra <base64>                 optional, opaque and unauthenticated (we write none, and trust none we read)
+    index <leaf index, decimal, no leading zeroes>
+    <base64 of one SHA-256 hash>   the inclusion path, one hash a line, from the leaf's sibling up to the root's
+    …                              child (RFC 6962 §2.1.1); none for a tree of one leaf
+    <empty line>
+    <the checkpoint, a C2SP signed note, verbatim>
+
+A proof holds once its checkpoint opens under the log's key and the path leads from the record's leaf hash to the
+checkpoint's root: that is the reader's part (``api/proof_bundle.py``); this module only writes and reads the text.
+Base64 is standard and must be canonical, as in ``api/signed_note.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+HEADER = "c2sp.org/tlog-proof@v1"
+
+
+class MalformedProof(ValueError):
+    """Text that is not a tlog-proof."""
+
+
+@dataclass(frozen=True)
+class TlogProof:
+    index: int
+    path: tuple[bytes, ...]
+    checkpoint: str  # the signed note, verbatim
+    extra: bytes | None = None
+
+    @property
+    def text(self) -> str:
+        lines = [HEADER]
+        if self.extra is not None:
+            lines.append(f"extra {_b64(self.extra)}")
+        lines += [f"index {self.index}", *(_b64(h) for h in self.path)]
+        return "\n".join(lines) + "\n\n" + self.checkpoint
+
+
+def tlog_proof(index: int, path: Sequence[bytes], checkpoint: str) -> TlogProof:
+    if index < 0 or any(len(h) != 32 for h in path):
+        raise ValueError("a proof has a leaf index of 0 or more and a path of 32-byte hashes")
+    return TlogProof(index, tuple(path), checkpoint)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def canonical_b64(text: str, what: str) -> bytes:
+    """The bytes of ``text``, standard base64 in its one spelling (``MalformedProof`` naming ``what`` otherwise)."""
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise MalformedProof(f"{what} is not base64") from None
+    if _b64(data) != text:
+        raise MalformedProof(f"{what} is not canonical base64")
+    return data
+
+
+def parse_tlog_proof(text: str) -> TlogProof:
+    """The parts of a tlog-proof, checked for form only (``MalformedProof``): the checkpoint is not opened."""
+    head, blank, checkpoint = text.partition("\n\n")
+    if not blank:
+        raise MalformedProof("a proof's checkpoint follows an empty line")
+    lines = head.split("\n")
+    if lines[0] != HEADER:
+        raise MalformedProof(f"a proof's first line is {HEADER}")
+    at, extra = 1, None
+    if len(lines) > at and lines[at].startswith("extra "):
+        extra, at = canonical_b64(lines[at][len("extra "):], "the extra data"), at + 1
+    if len(lines) <= at or not lines[at].startswith("index "):
+        raise MalformedProof("a proof names its leaf index: 'index N'")
+    index = lines[at][len("index "):]
+    if not (index.isascii() and index.isdigit()) or (index != "0" and index.startswith("0")):
+        raise MalformedProof(f"a proof's index is a decimal number without leading zeroes: {index!r}")
+    path = []
+    for number, line in enumerate(lines[at + 1:], 1):
+        hash_ = canonical_b64(line, f"the path's hash {number}")
+        if len(hash_) != 32:
+            raise MalformedProof(f"the path's hash {number} is {len(hash_)} bytes, not 32 (SHA-256)")
+        path.append(hash_)
+    return TlogProof(int(index), tuple(path), checkpoint, extra)
