@@ -1,11 +1,12 @@
-// Command c2sp_verify is glue between the registry's tests and Go's golang.org/x/mod/sumdb/note, used unmodified
-// as Debian's golang-golang-x-mod-dev installs it: it opens a C2SP signed note with the verifier keys given, and
-// says whether the note holds. tests/e2e/test_c2sp_third_party.py builds and runs it (R-REC-4).
+// Command c2sp_verify is glue between the registry's tests and Go's golang.org/x/mod/sumdb/note and sumdb/tlog,
+// used unmodified as Debian's golang-golang-x-mod-dev installs them. tests/third_party.py builds it and the tests
+// of R-REC-4 run it. One subcommand a file:
 //
-//	c2sp_verify note VERIFIER_KEY... < SIGNED_NOTE
+//	c2sp_verify note VERIFIER_KEY... < SIGNED_NOTE              (main.go)
+//	c2sp_verify proof VERIFIER_KEY... < CERTIFICATE_PROOF       (proof.go)
 //
-// Exit status: 0 the note holds (each verified signature printed as "verified NAME KEYHASH", then the text);
-// 1 note.Open refused it (its error printed); 2 a usage or verifier key error.
+// Exit status: 0 it holds (what was verified printed); 1 refused (the error printed); 2 a usage, input or
+// verifier key error.
 package main
 
 import (
@@ -16,23 +17,27 @@ import (
 	"golang.org/x/mod/sumdb/note"
 )
 
+const usage = "usage: c2sp_verify note|proof VERIFIER_KEY... < INPUT"
+
 func main() {
-	if len(os.Args) < 3 || os.Args[1] != "note" {
-		fail(2, "usage: c2sp_verify note VERIFIER_KEY... < SIGNED_NOTE")
+	if len(os.Args) < 3 {
+		fail(2, usage)
 	}
-	var verifiers []note.Verifier
-	for _, vkey := range os.Args[2:] {
-		v, err := note.NewVerifier(vkey)
-		if err != nil {
-			fail(2, "verifier key %q: %v", vkey, err)
-		}
-		verifiers = append(verifiers, v)
+	verifiers, input := verifierList(os.Args[2:]), readStdin()
+	switch os.Args[1] {
+	case "note":
+		openNote(input, verifiers)
+	case "proof":
+		checkProofs(input, verifiers)
+	default:
+		fail(2, usage)
 	}
-	msg, err := io.ReadAll(os.Stdin)
-	if err != nil {
-		fail(2, "reading the note: %v", err)
-	}
-	n, err := note.Open(msg, note.VerifierList(verifiers...))
+}
+
+// openNote opens a C2SP signed note with note.Open: each verified signature printed as "verified NAME KEYHASH",
+// then the text.
+func openNote(msg []byte, verifiers note.Verifiers) {
+	n, err := note.Open(msg, verifiers)
 	if err != nil {
 		fail(1, "refused: %v", err)
 	}
@@ -40,6 +45,26 @@ func main() {
 		fmt.Printf("verified %s %08x\n", sig.Name, sig.Hash)
 	}
 	fmt.Print(n.Text)
+}
+
+func verifierList(vkeys []string) note.Verifiers {
+	var verifiers []note.Verifier
+	for _, vkey := range vkeys {
+		v, err := note.NewVerifier(vkey)
+		if err != nil {
+			fail(2, "verifier key %q: %v", vkey, err)
+		}
+		verifiers = append(verifiers, v)
+	}
+	return note.VerifierList(verifiers...)
+}
+
+func readStdin() []byte {
+	data, err := io.ReadAll(os.Stdin)
+	if err != nil {
+		fail(2, "reading standard input: %v", err)
+	}
+	return data
 }
 
 func fail(status int, format string, args ...any) {
