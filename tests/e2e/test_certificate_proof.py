@@ -2,7 +2,8 @@
 ``cems-certificate-proof/1``, ``api/proof_bundle.py``): every event of its history with a C2SP tlog-proof against
 the one latest checkpoint, verified with nothing but the log's verifier key by ``registry proof verify`` and by Go's
 ``sumdb/note`` and ``sumdb/tlog`` (``tests/third_party.py``), and refused when any entry byte, path hash or
-signature changes. An event the latest checkpoint does not cover yet is named in a 503, never left out.
+signature changes. An event the latest checkpoint does not cover yet is named in a 503, never left out. The office's
+history page offers the same file for download.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from registry.application import Registry
 from registry.entries import Entry
 from tests.conftest import STAFF_SINCE, TODAY
 from tests.e2e.http_walk import API, bearer
+from tests.e2e.office_users import Office
 from tests.third_party import GoVerifier
 
 ORIGIN = "registry.example.cn/log"
@@ -276,3 +278,30 @@ def test_r_rec_4_issue_26_events_no_checkpoint_covers_yet_are_named_in_a_503_nev
         path = tmp_path / "after.json"
         path.write_bytes(after.content)
         assert proof_verify(capsys, path, proving.vkey)[0] == 0
+
+
+def test_r_rec_4_issue_26_the_history_page_offers_the_same_proof_to_download(office: Office) -> None:
+    walk = Walk(office.registry, office.staff, date(2026, 3, 1)).to_certificate()
+    number = walk.number
+    assert number
+    _, token = office.registry.add_user("监管接口 proof", ["regulator"])
+    head = office.registry.recorder.max_notification_id()
+    assert office.client.get(f"{API}/log/checkpoint", params={"after": head}, headers=bearer(token)).status_code == 200
+
+    page = office.regulator.get(f"/office/certificates/{number}/history")
+
+    assert page.status_code == 200, page.text
+    link = (f'<a href="/office/certificates/{number}/proof" download="{number}.proof.json" data-proof-download>'
+            '下载离线证明<span class="en">Download the offline proof</span></a>')
+    assert link in page.text
+    assert '<h2 id="offline-proof">离线证明<span class="en">Offline proof</span></h2>' in page.text
+    downloaded = office.regulator.get(f"/office/certificates/{number}/proof")
+    assert downloaded.status_code == 200, downloaded.text
+    assert downloaded.headers["content-disposition"] == f'attachment; filename="{number}.proof.json"'
+    assert downloaded.headers["cache-control"] == "no-store"
+    served = office.client.get(f"{API}/certificates/{number}/proof", headers=bearer(token))
+    assert downloaded.content == served.content  # the same file, byte for byte
+    assert office.intake.get(f"/office/certificates/{number}/proof").content == served.content
+    assert office.regulator.get("/office/certificates/CB-NO-SUCH-1/proof").status_code == 404
+    office.client.cookies.clear()
+    assert office.client.get(f"/office/certificates/{number}/proof").status_code == 303  # to the sign-in form
