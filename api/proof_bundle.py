@@ -22,7 +22,6 @@ path lead to its root. The number is tied to the events by the certificate's id,
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -33,8 +32,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from api.checkpoint_notes import OpenedCheckpoint, open_checkpoint
 from api.keys import key_id, leaked
 from api.log_format import Flaw, canonical
-from api.signed_note import MalformedNote, NoteRefused, NoteVerifier
-from api.tlog_proof import MalformedProof, TlogProof, canonical_b64, parse_tlog_proof, tlog_proof
+from api.signed_note import MalformedNote, NoteRefused, NoteVerifier, b64, canonical_b64
+from api.tlog_proof import MalformedProof, TlogProof, parse_tlog_proof, tlog_proof
 from registry import merkle
 from registry.entries import Entry, MalformedEntry
 from registry.identifiers import certificate_id
@@ -62,7 +61,7 @@ class Verified:
 def write(number: str, checkpoint: str, events: Iterable[tuple[Entry, int, Sequence[bytes]]]) -> bytes:
     """The file of certificate ``number``: each event's entry, leaf index and inclusion path in the tree of the
     signed note ``checkpoint``."""
-    items = [{"entry": base64.b64encode(entry.encode()).decode("ascii"),
+    items = [{"entry": b64(entry.encode()),
               "tlog_proof": tlog_proof(index, path, checkpoint).text} for entry, index, path in events]
     return canonical({"certificate": number, "checkpoint": checkpoint, "events": items, "format": FORMAT}).encode()
 
@@ -114,7 +113,7 @@ def _event(n: int, item: Any, note: str, checkpoint: OpenedCheckpoint) -> Proved
             isinstance(v, str) for v in item.values()):
         raise Flaw(f"event {n}: an event is its entry and its tlog_proof, both text")
     try:
-        entry = Entry.decode(canonical_b64(item["entry"], "the entry"))
+        entry = Entry.decode(canonical_b64(item["entry"], f"event {n}: the entry", Flaw))
         proof = parse_tlog_proof(item["tlog_proof"])
     except (MalformedEntry, MalformedProof) as e:
         raise Flaw(f"event {n}: {e}") from None

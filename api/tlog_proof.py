@@ -10,15 +10,15 @@
 
 A proof holds once its checkpoint opens under the log's key and the path leads from the record's leaf hash to the
 checkpoint's root: that is the reader's part (``api/proof_bundle.py``); this module only writes and reads the text.
-Base64 is standard and must be canonical, as in ``api/signed_note.py``.
+Base64 is standard and must be canonical, read as ``api/signed_note.py`` reads it.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from api.signed_note import b64, canonical_b64
 
 HEADER = "c2sp.org/tlog-proof@v1"
 
@@ -38,8 +38,8 @@ class TlogProof:
     def text(self) -> str:
         lines = [HEADER]
         if self.extra is not None:
-            lines.append(f"extra {_b64(self.extra)}")
-        lines += [f"index {self.index}", *(_b64(h) for h in self.path)]
+            lines.append(f"extra {b64(self.extra)}")
+        lines += [f"index {self.index}", *(b64(h) for h in self.path)]
         return "\n".join(lines) + "\n\n" + self.checkpoint
 
 
@@ -47,21 +47,6 @@ def tlog_proof(index: int, path: Sequence[bytes], checkpoint: str) -> TlogProof:
     if index < 0 or any(len(h) != 32 for h in path):
         raise ValueError("a proof has a leaf index of 0 or more and a path of 32-byte hashes")
     return TlogProof(index, tuple(path), checkpoint)
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def canonical_b64(text: str, what: str) -> bytes:
-    """The bytes of ``text``, standard base64 in its one spelling (``MalformedProof`` naming ``what`` otherwise)."""
-    try:
-        data = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise MalformedProof(f"{what} is not base64") from None
-    if _b64(data) != text:
-        raise MalformedProof(f"{what} is not canonical base64")
-    return data
 
 
 def parse_tlog_proof(text: str) -> TlogProof:
@@ -74,7 +59,7 @@ def parse_tlog_proof(text: str) -> TlogProof:
         raise MalformedProof(f"a proof's first line is {HEADER}")
     at, extra = 1, None
     if len(lines) > at and lines[at].startswith("extra "):
-        extra, at = canonical_b64(lines[at][len("extra "):], "the extra data"), at + 1
+        extra, at = canonical_b64(lines[at][len("extra "):], "the extra data", MalformedProof), at + 1
     if len(lines) <= at or not lines[at].startswith("index "):
         raise MalformedProof("a proof names its leaf index: 'index N'")
     index = lines[at][len("index "):]
@@ -82,7 +67,7 @@ def parse_tlog_proof(text: str) -> TlogProof:
         raise MalformedProof(f"a proof's index is a decimal number without leading zeroes: {index!r}")
     path = []
     for number, line in enumerate(lines[at + 1:], 1):
-        hash_ = canonical_b64(line, f"the path's hash {number}")
+        hash_ = canonical_b64(line, f"the path's hash {number}", MalformedProof)
         if len(hash_) != 32:
             raise MalformedProof(f"the path's hash {number} is {len(hash_)} bytes, not 32 (SHA-256)")
         path.append(hash_)
