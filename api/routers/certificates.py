@@ -1,4 +1,4 @@
-"""Certificates: the staff view and history, surveillance, changes and status changes (§9, §11)."""
+"""Certificates: the staff view, history and offline proof, surveillance, changes and status changes (§9, §11)."""
 
 from __future__ import annotations
 
