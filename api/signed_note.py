@@ -71,17 +71,19 @@ def key_id(name: str, signature_type: int, public_key: bytes) -> bytes:
     return hashlib.sha256(check_name(name).encode("utf-8") + b"\n" + bytes([signature_type]) + public_key).digest()[:4]
 
 
-def _b64(data: bytes) -> str:
+def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _unb64(text: str, what: str) -> bytes:
+def canonical_b64(text: str, what: str, error: type[Exception] = MalformedNote) -> bytes:
+    """The bytes of ``text``, standard base64 in its one spelling; ``error`` naming ``what`` otherwise (C2SP texts:
+    notes here, tlog-proofs in ``api/tlog_proof.py``)."""
     try:
         data = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise MalformedNote(f"{what} is not base64") from None
-    if _b64(data) != text:
-        raise MalformedNote(f"{what} is not canonical base64")
+        raise error(f"{what} is not base64") from None
+    if b64(data) != text:
+        raise error(f"{what} is not canonical base64")
     return data
 
 
@@ -95,7 +97,7 @@ class Signature:
 
     @property
     def line(self) -> str:
-        return f"{SIGNATURE_PREFIX}{self.name} {_b64(self.key_id + self.payload)}\n"
+        return f"{SIGNATURE_PREFIX}{self.name} {b64(self.key_id + self.payload)}\n"
 
     @property
     def timestamp(self) -> int | None:
@@ -153,7 +155,7 @@ class NoteVerifier:
     @property
     def vkey(self) -> str:
         """The verifier key string, ``<name>+<hex key id>+<base64(type ‖ public key)>`` (Go's note.NewVerifier)."""
-        return f"{self.name}+{self.key_id.hex()}+{_b64(bytes([self.signature_type]) + self.public_key)}"
+        return f"{self.name}+{self.key_id.hex()}+{b64(bytes([self.signature_type]) + self.public_key)}"
 
     def signs(self, signature: Signature) -> bool:
         return signature.name == self.name and signature.key_id == self.key_id
@@ -188,7 +190,7 @@ def parse_verifier_key(vkey: str) -> NoteVerifier:
     if len(parts) != 3 or len(parts[1]) != 8:
         raise MalformedNote("a verifier key is <name>+<8 hex digits>+<base64 key>")
     name, hex_id, key = parts
-    data = _unb64(key, "the verifier key's key")
+    data = canonical_b64(key, "the verifier key's key")
     if len(data) != 33:
         raise MalformedNote("a verifier key holds a signature type and a 32-byte Ed25519 key")
     found = NoteVerifier(name, data[0], data[1:])
@@ -249,7 +251,7 @@ def parse(note: str | bytes) -> SignedNote:
             raise MalformedNote(f"a signature line begins with {SIGNATURE_PREFIX!r}: {line[:40]!r}")
         name, _, encoded = line[len(SIGNATURE_PREFIX):].partition(" ")
         check_name(name)
-        data = _unb64(encoded, f"the signature of {name}")
+        data = canonical_b64(encoded, f"the signature of {name}")
         if len(data) < 5:
             raise MalformedNote(f"the signature of {name} is shorter than a key id and a signature")
         signatures.append(Signature(name, data[:4], data[4:]))

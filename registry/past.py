@@ -11,7 +11,7 @@ from uuid import UUID
 
 from registry import labels
 from registry.base import RegistryAggregate
-from registry.entries import entry_of
+from registry.entries import Entry, entry_of
 from registry.errors import NotFound
 from registry.history import HistoryEntry, corrected, entry, fold_as_of
 from registry.identifiers import certificate_id
@@ -23,12 +23,20 @@ class Past(Section):
     def certificate_history(self, number: str) -> list[HistoryEntry]:
         """Every event of the certificate and of the cases behind it, oldest first; for a renewed certificate, the
         whole earlier cycle too, the certificate it renews and its cases, and so on back (R-RECERT-2)."""
+        return self._history(self._certificate_records(number))
+
+    def certificate_entries(self, number: str) -> list[Entry]:
+        """The log entries of the events ``certificate_history`` answers, oldest first: what the certificate's
+        offline proof proves in the log (R-REC-4)."""
+        return [entry_of(n) for n in self.store.positioned_events(self.recorder, self._certificate_records(number))]
+
+    def _certificate_records(self, number: str) -> list[UUID]:
         cert = self.certificate_by_number(number)
         ids = [cert.id, *cert.case_ids]
         while cert.renews is not None:
             cert = self.certificate_by_number(cert.renews)
             ids.extend(i for i in (cert.id, *cert.case_ids) if i not in ids)
-        return self._history(ids)
+        return ids
 
     def organization_history(self, uscc: str) -> list[HistoryEntry]:
         """Every event of the organisation, its cases and its certificates, oldest first."""

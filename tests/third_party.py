@@ -30,16 +30,23 @@ class Verdict:
 
 @dataclass(frozen=True)
 class GoVerifier:
-    """The built glue: ``note(signed_note, vkeys)`` answers what Go's ``note.Open`` says of the note, ``tiles(folder,
-    vkeys)`` what ``sumdb/tlog`` says of a mirror's tiles."""
+    """The built glue: ``note(signed_note, vkeys)`` answers what Go's ``note.Open`` says of the note, ``proof(file,
+    vkeys)`` what ``note.Open`` and ``tlog.CheckRecord`` say of each event of a certificate's offline proof,
+    ``tiles(folder, vkeys)`` what ``sumdb/tlog`` says of a mirror's tiles."""
 
     binary: Path
 
     def note(self, signed_note: bytes, *vkeys: str) -> Verdict:
-        done = subprocess.run([str(self.binary), "note", *vkeys], input=signed_note, capture_output=True,
-                              timeout=60, check=False)
+        return self._run("note", signed_note, vkeys)
+
+    def proof(self, certificate_proof: bytes, *vkeys: str) -> Verdict:
+        return self._run("proof", certificate_proof, vkeys)
+
+    def _run(self, command: str, given: bytes, vkeys: tuple[str, ...]) -> Verdict:
+        done = subprocess.run([str(self.binary), command, *vkeys], input=given, capture_output=True, timeout=60,
+                              check=False)
         if done.returncode not in (0, 1):
-            raise RuntimeError(f"c2sp_verify could not check the note: {done.stderr.decode(errors='replace')}")
+            raise RuntimeError(f"c2sp_verify could not check the {command}: {done.stderr.decode(errors='replace')}")
         return Verdict(done.returncode == 0, done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace"))
 
     def tiles(self, folder: Path, *vkeys: str) -> Verdict:

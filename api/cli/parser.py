@@ -14,6 +14,7 @@ from api.cli.documents import certificate_pdf, document_get
 from api.cli.keys import keys_init, keys_list, keys_rotate
 from api.cli.log import log_export, log_mirror, log_verify
 from api.cli.projections import projections_rebuild, projections_retry, projections_run
+from api.cli.proof import add_commands as proof_commands
 from api.cli.qr import qr_verify
 from api.cli.reports import add_commands as report_commands
 from api.cli.serve import demo, scheduler_service, serve, tick
@@ -143,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
                         ).set_defaults(run=keys_list)
     calendar_commands(commands)
     report_commands(commands)
+    proof_commands(commands)
     return parser
 
 

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.inputs import MAX_POSITION
@@ -28,9 +28,10 @@ from api.keys import LEAKED
 from api.office import names as office_names
 from api.office.cases import sectors_line
 from api.office.data_review import profiles, review_detail, surveillance_profiles
-from api.office.frame import HEADERS, Office, page, read, registry_of
+from api.office.frame import HEADERS, Office, PageNotFound, page, read, registry_of, render
 from api.office.names import EVENTS, RECORDS, ROLES, STATUSES, name
-from api.routers.certificates import as_issued
+from api.problems import NotCaughtUp
+from api.routers.certificates import as_issued, offline_proof
 from api.routers.log import covering, served
 from api.signing import Signer
 from projections.log import Checkpoint, LogView, NotInTree
@@ -144,6 +145,21 @@ async def certificate_history(request: Request, signed: Office, number: str) -> 
 async def organization_history(request: Request, signed: Office, uscc: str) -> HTMLResponse:
     """Every event of the organisation, its cases and its certificates, oldest first."""
     return page(request, signed, "history", **await read(request, _organization, request, uscc))
+
+
+@router.get("/certificates/{number}/proof")
+async def certificate_proof(request: Request, signed: Office, number: str) -> Response:
+    """The certificate's offline proof as a file, the bytes ``GET /api/v1/certificates/{number}/proof`` answers,
+    for a signed-in user (the history page's download link); a page when there is none to give."""
+    try:
+        answer = await offline_proof(request, number)
+    except (NotFound, InvalidInput) as e:
+        raise PageNotFound(e.detail) from None
+    except NotCaughtUp as e:
+        return render("forbidden", 503, code=503, message=e.detail)
+    for header, value in HEADERS.items():
+        answer.headers.setdefault(header, value)
+    return answer
 
 
 def _proof(request: Request, position: int, checkpoint: Checkpoint) -> dict[str, Any]:

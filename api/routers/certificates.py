@@ -1,4 +1,4 @@
-"""Certificates: the staff view and history, surveillance, changes and status changes (§9, §11)."""
+"""Certificates: the staff view, history and offline proof, surveillance, changes and status changes (§9, §11)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,15 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
+from api import proof_bundle
 from api.certificate_pdf import CJKFontMissing, render
+from api.checkpoint_notes import UnknownCheckpointKey
 from api.deps import Admin, Auditor, Decision, Intake, Reader, RegistryDep, issued_spelling, role_doc
 from api.inputs import AsOf, certificate_number
-from api.problems import NotInstalled
+from api.problems import NotCaughtUp, NotInstalled
+from api.routers.log import covering, served_note
 from api.schemas import (
     CancellationCreate,
     ChangeCreate,
@@ -19,10 +23,13 @@ from api.schemas import (
     GroundCreate,
     History,
     MeasureCreate,
+    Problem,
     ReinstatementCreate,
     SurveillanceCreate,
     Written,
 )
+from projections.log import Checkpoint, LogView
+from registry.application import Registry
 from registry.commands import (
     Cancel,
     ChangeCertificate,
@@ -33,6 +40,7 @@ from registry.commands import (
     Suspend,
     Withdraw,
 )
+from registry.entries import Entry
 from registry.errors import NotFound
 from registry.history import plain
 from registry.values import Changes, Nonconformity
@@ -82,6 +90,67 @@ def certificate_pdf(number: str, request: Request, registry: RegistryDep, _: Rea
             summary="Every event of the certificate and of the cases behind it, oldest first")
 def history(number: str, request: Request, registry: RegistryDep, _: Reader) -> dict[str, Any]:
     return {"events": [plain(e) for e in as_issued(request, number, registry.certificate_history)]}
+
+
+async def offline_proof(request: Request, number: str) -> Response:
+    """The certificate's offline proof (``api/proof_bundle.py``) as a file to keep: every event of its history
+    with its tlog-proof against the latest checkpoint, once one covers them all (waiting as ``?after=`` does;
+    ``NotCaughtUp``, naming the events not yet covered, after the timeout). The API's route and the office's link."""
+    registry: Registry = request.app.state.registry
+    number, entries = await run_in_threadpool(
+        as_issued, request, number, lambda n: (n, registry.certificate_entries(n)))
+    try:
+        checkpoint = await covering(request, entries[-1].position)
+    except NotCaughtUp:
+        raise NotCaughtUp(await run_in_threadpool(_not_covered, request, number, entries)) from None
+    content = await run_in_threadpool(_bundle, request, number, entries, checkpoint)
+    return Response(content, media_type=proof_bundle.MEDIA_TYPE, headers={
+        "Content-Disposition": f"attachment; filename=\"{quote(proof_bundle.filename(number), safe='')}\"",
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
+def _bundle(request: Request, number: str, entries: list[Entry], checkpoint: Checkpoint) -> bytes:
+    try:
+        note = str(served_note(request, checkpoint))
+    except UnknownCheckpointKey as e:
+        raise NotFound(str(e)) from None
+    log: LogView = request.app.state.views.log
+    proofs = (log.prove_inclusion(e.position, checkpoint.size) for e in entries)
+    return proof_bundle.write(number, note, ((e, index, path) for e, (index, _, path, _) in zip(
+        entries, proofs, strict=True)))
+
+
+def _not_covered(request: Request, number: str, entries: list[Entry]) -> str:
+    log: LogView = request.app.state.views.log
+    latest = log.checkpoint()
+    size = latest.size if latest is not None else 0
+    last = log.leaves(size - 1, size) if size else []
+    covered = last[0][1] if last else 0
+    waiting = ", ".join(str(e.position) for e in entries if e.position > covered)
+    return (f"证书 {number} 的 {len(entries)} 个事件中，日志位置 {waiting} 的事件尚未被已签署的检查点覆盖（最新检查点"
+            f"覆盖 {size} 个叶）；离线证明须覆盖全部事件，请稍后再试 / of the {len(entries)} events of certificate "
+            f"{number}, those at log positions {waiting} are not yet covered by a signed checkpoint (the latest "
+            f"covers {size} leaves); an offline proof covers every event: try again shortly")
+
+
+@router.get("/{number}/proof", response_class=Response, openapi_extra=role_doc("regulator", "any staff"),
+            responses={200: {"content": {proof_bundle.MEDIA_TYPE: {}}, "description": (
+                "format cems-certificate-proof/1: the certificate's number, the checkpoint as a C2SP signed note, "
+                "and per event its entry (base64) and its c2sp.org/tlog-proof@v1 text")},
+                503: {"model": Problem, "content": {"application/problem+json": {}}, "description": (
+                    "no checkpoint covers every event of the certificate within the timeout "
+                    "(REGISTRY_AFTER_TIMEOUT): the detail names the events' log positions")}},
+            summary="An offline proof of every event of the certificate against the latest checkpoint (C2SP "
+                    "tlog-proof, with its entries; R-REC-4)",
+            description="证书及其案例的每个事件（与 /history 相同）各附一份 C2SP tlog-proof，均针对同一个覆盖全部事件的"
+                        "最新检查点（C2SP 签名注记，与 GET /log/checkpoint 相同），并附事件的记录字节；"
+                        "`registry proof verify FILE --key VKEY` 仅凭检查点公钥离线核验。 / Every event of the "
+                        "certificate and its cases (as /history lists them), each with a C2SP tlog-proof against "
+                        "the one latest checkpoint that covers them all (a C2SP signed note, as GET /log/checkpoint "
+                        "serves it), with the event's entry bytes; `registry proof verify FILE --key VKEY` checks it "
+                        "offline with nothing but the checkpoint key's note_verifier_key.")
+async def proof(number: str, request: Request, _: Reader) -> Response:
+    return await offline_proof(request, number)
 
 
 @router.post("/{number}/surveillance-audits", status_code=201, response_model=Written, openapi_extra=role_doc(

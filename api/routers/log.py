@@ -27,6 +27,7 @@ from api.schemas import (
     LogEntries,
     Problem,
 )
+from api.signed_note import SignedNote
 from projections.log import Checkpoint, LogError, LogView, NotInTree
 from registry.entries import entry_of
 from registry.errors import InvalidInput, NotFound
@@ -51,14 +52,20 @@ def latest(request: Request) -> Checkpoint:
     return checkpoint
 
 
+def served_note(request: Request, checkpoint: Checkpoint) -> SignedNote:
+    """The checkpoint as a C2SP signed note, exactly as ``GET /log/checkpoint`` serves it: the one place a kept
+    checkpoint becomes its note, for that route, ``signed_note`` and the certificates' offline proofs alike.
+    ``UnknownCheckpointKey`` when the key that signed it is no longer published."""
+    return signed_checkpoint(checkpoint, checkpoint_keys(request.app.state.checkpoint_signer))
+
+
 def served(request: Request, checkpoints: list[Checkpoint]) -> list[dict[str, Any]]:
     """The checkpoints as the API answers them: as kept, with ``signed_note``, each as a C2SP signed note (null
     when the key that signed it is no longer published)."""
-    keys = checkpoint_keys(request.app.state.checkpoint_signer)
     out = []
     for checkpoint in checkpoints:
         try:
-            note: str | None = str(signed_checkpoint(checkpoint, keys))
+            note: str | None = str(served_note(request, checkpoint))
         except UnknownCheckpointKey:
             note = None
         out.append({**checkpoint.as_dict(), "signed_note": note})

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api import tiles
-from api.checkpoint_notes import UnknownCheckpointKey, checkpoint_keys, signed_checkpoint
+from api.checkpoint_notes import UnknownCheckpointKey
 from api.deps import RegulatorReader, role_doc
-from api.routers.log import latest
+from api.routers.log import latest, served_note
 from registry.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/log", tags=["log · C2SP"])
@@ -24,9 +24,8 @@ TILE = tiles.MEDIA_TYPE
 
 
 def _latest_note(request: Request) -> str:
-    checkpoint = latest(request)
     try:
-        return str(signed_checkpoint(checkpoint, checkpoint_keys(request.app.state.checkpoint_signer)))
+        return str(served_note(request, latest(request)))
     except UnknownCheckpointKey as e:
         raise NotFound(str(e)) from None
 

@@ -13,6 +13,7 @@ regulator's in-browser proof check has its own test (test_office_proof_browser.p
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -296,6 +297,13 @@ def test_four_users_walk_an_initial_certification_in_the_office(office: Office, 
         regulator = pages["监管员"]
         regulator.goto(f"{office.url}/office/organizations/{uscc}/history")
         looked_at(regulator, "history")
+        regulator.goto(f"{certificate_url}/history")
+        looked_at(regulator, "certificate-history")
+        with regulator.expect_download() as downloading:  # the offline proof (R-REC-4, #26)
+            regulator.get_by_role("link", name="下载离线证明").click()
+        proof = downloading.value
+        assert proof.suggested_filename == f"{certificate_url.rsplit('/', 1)[1]}.proof.json"
+        assert json.loads(Path(proof.path()).read_bytes())["format"] == "cems-certificate-proof/1"
 
         # A form posted without its CSRF token: 403, nothing recorded.
         before = head(office)

@@ -1,12 +1,13 @@
-// Command c2sp_verify is glue between the registry's tests and Go's golang.org/x/mod/sumdb/note, used unmodified
-// as Debian's golang-golang-x-mod-dev installs it: it opens a C2SP signed note with the verifier keys given, and
-// says whether the note holds. tests/e2e/test_c2sp_third_party.py builds and runs it (R-REC-4).
+// Command c2sp_verify is glue between the registry's tests and Go's golang.org/x/mod/sumdb/note and sumdb/tlog,
+// used unmodified as Debian's golang-golang-x-mod-dev installs them. tests/third_party.py builds it and the tests
+// of R-REC-4 run it. One subcommand a file:
 //
-//	c2sp_verify note VERIFIER_KEY... < SIGNED_NOTE
-//	c2sp_verify tiles DIR VERIFIER_KEY...          (tiles.go: a mirror's checkpoint and tiles, with sumdb/tlog)
+//	c2sp_verify note VERIFIER_KEY... < SIGNED_NOTE              (main.go)
+//	c2sp_verify proof VERIFIER_KEY... < CERTIFICATE_PROOF       (proof.go)
+//	c2sp_verify tiles DIR VERIFIER_KEY...                       (tiles.go: a mirror's checkpoint and tiles)
 //
-// Exit status: 0 the note holds (each verified signature printed as "verified NAME KEYHASH", then the text);
-// 1 note.Open refused it (its error printed); 2 a usage or verifier key error.
+// Exit status: 0 it holds (what was verified printed); 1 refused (the error printed); 2 a usage, input or
+// verifier key error.
 package main
 
 import (
@@ -17,19 +18,31 @@ import (
 	"golang.org/x/mod/sumdb/note"
 )
 
+const usage = "usage: c2sp_verify note|proof VERIFIER_KEY... < INPUT | c2sp_verify tiles DIR VERIFIER_KEY..."
+
 func main() {
 	if len(os.Args) >= 2 && os.Args[1] == "tiles" {
-		tilesMain(os.Args[2:])
+		tilesMain(os.Args[2:]) // its verifier keys follow DIR, and it reads files, not standard input
 		return
 	}
-	if len(os.Args) < 3 || os.Args[1] != "note" {
-		fail(2, "usage: c2sp_verify note VERIFIER_KEY... < SIGNED_NOTE | c2sp_verify tiles DIR VERIFIER_KEY...")
+	if len(os.Args) < 3 {
+		fail(2, usage)
 	}
-	msg, err := io.ReadAll(os.Stdin)
-	if err != nil {
-		fail(2, "reading the note: %v", err)
+	verifiers, input := verifierList(os.Args[2:]), readStdin()
+	switch os.Args[1] {
+	case "note":
+		openNote(input, verifiers)
+	case "proof":
+		checkProofs(input, verifiers)
+	default:
+		fail(2, usage)
 	}
-	n, err := note.Open(msg, verifierList(os.Args[2:]))
+}
+
+// openNote opens a C2SP signed note with note.Open: each verified signature printed as "verified NAME KEYHASH",
+// then the text.
+func openNote(msg []byte, verifiers note.Verifiers) {
+	n, err := note.Open(msg, verifiers)
 	if err != nil {
 		fail(1, "refused: %v", err)
 	}
@@ -49,6 +62,14 @@ func verifierList(vkeys []string) note.Verifiers {
 		verifiers = append(verifiers, v)
 	}
 	return note.VerifierList(verifiers...)
+}
+
+func readStdin() []byte {
+	data, err := io.ReadAll(os.Stdin)
+	if err != nil {
+		fail(2, "reading standard input: %v", err)
+	}
+	return data
 }
 
 func fail(status int, format string, args ...any) {
