@@ -23,7 +23,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx2 as httpx
 import psycopg
@@ -31,15 +30,12 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from live import served, wrk  # noqa: E402  (this folder)
-from merkle_log import best, demo_events, hashlib_alone, notifications  # noqa: E402
+from merkle_log import best, demo_events, hashlib_alone, kept_in_postgres, notifications  # noqa: E402
 from scale import CHECKPOINT_KEY, PG, SIGNING_KEY, prepared  # noqa: E402
 
 from api.log_mirror import mirror  # noqa: E402
 from api.tiles import tiles_of  # noqa: E402
-from projections.log import LogView  # noqa: E402
-from projections.runner import BATCH  # noqa: E402
 from registry.entries import entry_of  # noqa: E402
-from store import open_store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "bench" / "office.lua"  # a random path of the list on every request
@@ -51,14 +47,7 @@ def mirrored(leaves: int, database: str) -> None:
     events = notifications(leaves, pool)
     entries = [entry_of(e).encode() for e in events]
     base = best(3, lambda: hashlib_alone(entries))
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{database}"')
-        admin.execute(f'CREATE DATABASE "{database}"')
-    view: Any = open_store(f"{PG}/{database}").open_view(LogView, "log")
-    started = time.perf_counter()
-    for start in range(0, leaves, BATCH):
-        view.append(events[start:start + BATCH], "bench:log")
-    kept = time.perf_counter() - started
+    view, kept = kept_in_postgres(events, database)
     del events
     runs = []
     for _ in range(3):

@@ -82,6 +82,18 @@ def in_memory(entries: list[bytes]) -> merkle.Tree:
     return tree
 
 
+def kept_in_postgres(events: list[Notification], database: str) -> tuple[Any, float]:
+    """A log view kept from ``events`` in a new PostgreSQL database, in the runner's batches; and how long it took."""
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{database}"')
+        admin.execute(f'CREATE DATABASE "{database}"')
+    view: Any = open_store(f"{PG}/{database}").open_view(LogView, "log")
+    started = time.perf_counter()
+    for start in range(0, len(events), BATCH):
+        view.append(events[start:start + BATCH], "bench:log")
+    return view, time.perf_counter() - started
+
+
 def micros(samples: list[float]) -> str:
     samples = sorted(samples)
     return (f"median {statistics.median(samples) * 1e6:7.1f} µs   p99 {samples[int(len(samples) * 0.99)] * 1e6:7.1f} µs"
@@ -131,14 +143,7 @@ def main() -> int:
         [lambda f=f, s=subtree: merkle.consistency_path(s, f, n) for f in firsts])))  # type: ignore[misc]
     del subtree
 
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
-        admin.execute(f'CREATE DATABASE "{args.database}"')
-    view: Any = open_store(f"{PG}/{args.database}").open_view(LogView, "log")
-    started = time.perf_counter()
-    for start in range(0, n, BATCH):
-        view.append(events[start:start + BATCH], "bench:log")
-    kept = time.perf_counter() - started
+    view, kept = kept_in_postgres(events, args.database)
     print(f"\nlog view in PostgreSQL: {n:,} events appended in batches of {BATCH} in {kept:.1f} s, "
           f"{n / kept:,.0f} events/s ({kept / n * 1e6:.0f} µs per event, tracking included)")
     positions = [i + 1 for i in indexes]
