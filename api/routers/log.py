@@ -27,6 +27,7 @@ from api.schemas import (
     LogEntries,
     Problem,
 )
+from api.witnessing import Witnesses
 from projections.log import Checkpoint, LogError, LogView, NotInTree
 from registry.entries import entry_of
 from registry.errors import InvalidInput, NotFound
@@ -52,16 +53,22 @@ def latest(request: Request) -> Checkpoint:
 
 
 def served(request: Request, checkpoints: list[Checkpoint]) -> list[dict[str, Any]]:
-    """The checkpoints as the API answers them: as kept, with ``signed_note``, each as a C2SP signed note (null
-    when the key that signed it is no longer published)."""
+    """The checkpoints as the API answers them: as kept, with ``signed_note``, each as a C2SP signed note with the
+    witnesses' cosignatures (null when the key that signed it is no longer published), and whether the quorum of
+    the configured witnesses cosigned it."""
     keys = checkpoint_keys(request.app.state.checkpoint_signer)
+    witnesses: Witnesses = request.app.state.witnesses
+    cosigned = _log(request).cosignatures(c.size for c in checkpoints)
     out = []
     for checkpoint in checkpoints:
+        cosignatures = cosigned.get(checkpoint.size, [])
         try:
-            note: str | None = str(signed_checkpoint(checkpoint, keys))
+            note: str | None = str(signed_checkpoint(checkpoint, keys, cosignatures))
         except UnknownCheckpointKey:
             note = None
-        out.append({**checkpoint.as_dict(), "signed_note": note})
+        out.append({**checkpoint.as_dict(), "signed_note": note, "witnessed": witnesses.witnessed(cosignatures),
+                    "cosigners": witnesses.cosigners(cosignatures), "witnesses": len(witnesses.witnesses),
+                    "witness_quorum": witnesses.quorum})
     return out
 
 
