@@ -49,7 +49,7 @@ class Parts:
             return None
         signer = self.checkpoint_signer
         return Witnessing(witnesses, lambda c: str(signed_checkpoint(c, checkpoint_keys(signer))),
-                          self.settings.witness_timeout)
+                          self.settings.witness_timeout, self.settings.witness_retry)
 
     def close(self) -> None:
         if self.owned:

@@ -26,10 +26,12 @@ class Settings(BaseSettings):
     # host and path + "/log".
     log_origin: str = ""
     # Witnesses of the log (api/witnessing.py): entries "<vkey> <url>" separated by ";" or newlines; the quorum of
-    # cosignatures a checkpoint needs to be shown as witnessed (default: all of them); each request's timeout (s).
+    # cosignatures a checkpoint needs to be shown as witnessed (default: all of them); each request's timeout, and
+    # how long after a failure a witness is asked again (seconds).
     witnesses: str = ""
     witness_quorum: int | None = None
     witness_timeout: float = Field(5.0, gt=0)
+    witness_retry: float = Field(10.0, gt=0)
     body_name: str = "示例认证有限公司 Example Certification Co., Ltd."
     body_address: str = "北京市朝阳区示例路1号 1 Example Road, Chaoyang, Beijing"
     body_code: str = "CB"
