@@ -139,12 +139,10 @@ def read_keyring(path: Path) -> list[KeyRecord]:
 def _write_keyring(path: Path, records: list[KeyRecord]) -> None:
     """Replaces the keyring in one rename: a reader sees the old one or the new one, whole."""
     body = json.dumps({"format": KEYRING_FORMAT, "keys": [asdict(r) for r in records]}, indent=2) + "\n"
-    write_replacing(keyring_path(path), body.encode("utf-8"), 0o644)
+    _write_replacing(keyring_path(path), body.encode("utf-8"), 0o644)
 
 
-def write_replacing(target: Path, data: bytes, mode: int) -> None:
-    """Replaces ``target`` with ``data`` durably: written aside and fsynced, renamed over it, and the directory
-    fsynced, so after a crash at any moment the file is the old one or the new one, whole."""
+def _write_replacing(target: Path, data: bytes, mode: int) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)  # mode 0600 from the start
     try:
         with os.fdopen(fd, "wb") as f:
@@ -270,7 +268,7 @@ def rotate(path: Path, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
             new = Ed25519PrivateKey.generate()
             record = KeyRecord.of(new, stamp(now))
             _write_keyring(path, [record, *ring])  # published before it signs anything
-            write_replacing(path, _pem(new), 0o600)
+            _write_replacing(path, _pem(new), 0o600)
             retired_at = stamp(max(clock(), now), up=True)
             ring = [replace(r, valid_until=retired_at) if r.key_id == old_id else r for r in ring]
             _write_keyring(path, [record, *ring])

@@ -34,7 +34,7 @@ def witness_process(directory: Path, name: str, logs: list[str], port: int | Non
     """A witness named ``name`` keeping its key and state in ``directory``, trusting ``logs`` (ORIGIN=VKEY)."""
     port = port or free_port()
     command = [sys.executable, "-m", "api.cli", "witness", "serve", "--name", name, "--key",
-               str(directory / "witness.key"), "--state", str(directory / "state.json"), "--port", str(port)]
+               str(directory / "witness.key"), "--state", str(directory / "state.db"), "--port", str(port)]
     for spec in logs:
         command += ["--log", spec]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

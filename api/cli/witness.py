@@ -26,7 +26,7 @@ def add_commands(commands: Any) -> None:
     serve_cmd.add_argument("--log", metavar="ORIGIN=VKEY", action="append", required=True,
                            help="a log it witnesses: its origin and a checkpoint key's note_verifier_key (from "
                            "/api/v1/public/keys); once per key (a rotated key too); VKEY alone names its origin")
-    serve_cmd.add_argument("--state", metavar="FILE", default="witness-state.json",
+    serve_cmd.add_argument("--state", metavar="FILE", default="witness-state.db",
                            help="where it keeps the last checkpoint cosigned per log (default: %(default)s)")
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8081)

@@ -71,7 +71,7 @@ def keys() -> dict[str, bytes]:
 
 def witness(tmp_path: Path, name: str) -> tuple[Direct, WitnessConfig]:
     key = Ed25519PrivateKey.generate()
-    state = State(tmp_path / f"{name.replace('/', '_')}.json").open()
+    state = State(tmp_path / f"{name.replace('/', '_')}.db").open()
     w = Witness(name, key, {ORIGIN: [LOG]}, state)
     return Direct(w), WitnessConfig(w.verifier, f"http://{name}")
 

@@ -61,7 +61,7 @@ def body(old: int, size: int, salt: bytes = b"", key: Ed25519PrivateKey = LOG_KE
 
 @pytest.fixture
 def witness(tmp_path: Path) -> Iterator[Witness]:
-    state = State(tmp_path / "state.json").open()
+    state = State(tmp_path / "state.db").open()
     yield Witness(NAME, WITNESS_KEY, {ORIGIN: [LOG]}, state, clock=lambda: NOW)
     state.close()
 
@@ -149,13 +149,13 @@ def test_malformed_requests_are_refused_400(witness: Witness) -> None:
 
 
 def test_the_state_is_on_disk_before_the_answer_and_read_back_by_a_new_witness(tmp_path: Path) -> None:
-    state = State(tmp_path / "state.json").open()
+    state = State(tmp_path / "state.db").open()
     Witness(NAME, WITNESS_KEY, {ORIGIN: [LOG]}, state).add_checkpoint(body(0, 7))
     state.close()
-    again = State(tmp_path / "state.json").open()
+    again = State(tmp_path / "state.db").open()
     assert again.logs[ORIGIN].size == 7 and again.logs[ORIGIN].root == tree(7).root()
     with pytest.raises(RuntimeError, match="another witness"):
-        State(tmp_path / "state.json").open()  # one process per state file
+        State(tmp_path / "state.db").open()  # one process per state file
     again.close()
 
 
