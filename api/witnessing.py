@@ -94,7 +94,7 @@ def parse_witnesses(text: str, quorum: int | None) -> Witnesses:
     return Witnesses(tuple(witnesses), needed)
 
 
-class _Channel:
+class Channel:
     """One witness's HTTP connection, kept alive between requests (as the spec asks), opened again after a failure."""
 
     def __init__(self, witness: WitnessConfig, timeout: float) -> None:
@@ -155,7 +155,7 @@ class Witnessing:
             wake.set()
 
     def _follow(self, witness: WitnessConfig) -> None:
-        channel = _Channel(witness, self.timeout)
+        channel = Channel(witness, self.timeout)
         known: list[int | None] = [None]  # the size the witness cosigned last, once read or learned
         wake = self._wakes[witness.name]
         try:
