@@ -67,6 +67,16 @@ class Witnesses:
     def witnessed(self, cosignatures: Iterable[Cosignature]) -> bool:
         return self.quorum > 0 and len(self.cosigners(cosignatures)) >= self.quorum
 
+    def said(self, cosignatures: Iterable[Cosignature]) -> tuple[str, str]:
+        """What the office says of a checkpoint's witnessing, Chinese first, then English."""
+        count, total = len(self.cosigners(cosignatures)), len(self.witnesses)
+        if not total:
+            return "未配置见证人", "no witnesses are configured"
+        if count >= self.quorum:
+            return f"已见证：{total} 位见证人中 {count} 位副署", f"witnessed by {count} of {total}"
+        return (f"未达到见证法定数：{total} 位见证人中 {count} 位副署，需要 {self.quorum} 位",
+                f"not witnessed by the quorum: {count} of {total} cosigned, {self.quorum} needed")
+
 
 def parse_witnesses(text: str, quorum: int | None) -> Witnesses:
     """REGISTRY_WITNESSES and REGISTRY_WITNESS_QUORUM read (``ValueError`` naming what is wrong)."""
