@@ -1,5 +1,6 @@
-"""What the tests that run real witnesses share: `registry witness serve` in a subprocess of its own, its verifier
-key read from its first line, killed with SIGKILL or stopped on leaving."""
+"""What the witnesses' tests share: a log's signed checkpoints over synthetic trees and the `add-checkpoint` bodies
+that carry them, and `registry witness serve` in a subprocess of its own, its verifier key read from its first line,
+killed with SIGKILL or stopped on leaving."""
 
 from __future__ import annotations
 
@@ -10,11 +11,50 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from api.checkpoint_notes import log_verifiers, signed_checkpoint
+from api.keys import raw_public
+from api.signing import CurrentKey, key_id
+from api.witness import AddCheckpoint
+from projections.log import sign_checkpoint
+from registry.merkle import Tree, consistency_path, leaf_hash
 from tests.live import answers, free_port
+
+ORIGIN = "registry.example.cn/log"
+LOG_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+LOG, _ = log_verifiers(ORIGIN, LOG_KEY.public_key())
+
+
+class Fixed:
+    def __init__(self, key: Ed25519PrivateKey) -> None:
+        self.key = key
+
+    def current(self) -> CurrentKey:
+        return CurrentKey(self.key, key_id(self.key.public_key()))
+
+
+def tree(size: int, salt: bytes = b"") -> Tree:
+    t = Tree()
+    t.extend([leaf_hash(salt + i.to_bytes(8, "big")) for i in range(size)])
+    return t
+
+
+def note(size: int, salt: bytes = b"", key: Ed25519PrivateKey = LOG_KEY) -> str:
+    checkpoint = sign_checkpoint(Fixed(key), ORIGIN, size, tree(size, salt).root(), datetime(2026, 12, 1, tzinfo=UTC))
+    return str(signed_checkpoint(checkpoint, {checkpoint.key_id: raw_public(key.public_key())}))
+
+
+def body(old: int, size: int, salt: bytes = b"", key: Ed25519PrivateKey = LOG_KEY,
+         proof: list[bytes] | None = None) -> bytes:
+    if proof is None:
+        t = tree(size, salt)
+        proof = consistency_path(t.subtree, old, size) if 0 < old < size else []
+    return AddCheckpoint(old, tuple(proof), note(size, salt, key)).encode()
 
 
 @dataclass

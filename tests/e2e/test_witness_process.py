@@ -8,8 +8,7 @@ from pathlib import Path
 import httpx2 as httpx
 
 from api.signed_note import open_note, parse_verifier_key
-from tests.unit.test_witness import LOG, ORIGIN, body, note
-from tests.witnesses import witness_process
+from tests.witnesses import LOG, ORIGIN, body, note, witness_process
 
 NAME = "regulator.example.cn/witness"
 

@@ -22,7 +22,7 @@ from api.witnessing import WitnessConfig, WitnessError, Witnesses, Witnessing, p
 from projections.log import LogView
 from registry.merkle import leaf_hash
 from store import open_store
-from tests.unit.test_witness import LOG, LOG_KEY, ORIGIN, Fixed
+from tests.witnesses import LOG, LOG_KEY, ORIGIN, Fixed
 
 AT = datetime(2026, 12, 1, tzinfo=UTC)
 

@@ -8,55 +8,22 @@ from __future__ import annotations
 import hashlib
 import struct
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from starlette.testclient import TestClient
 
-from api.checkpoint_notes import log_verifiers, signed_checkpoint
 from api.keys import raw_public
 from api.signed_note import open_note, parse, parse_verifier_key
-from api.signing import CurrentKey, key_id
 from api.witness import AddCheckpoint, Refused, State, Witness, app, parse_log
-from projections.log import sign_checkpoint
-from registry.merkle import Tree, consistency_path, leaf_hash
+from registry.merkle import consistency_path
+from tests.witnesses import LOG, ORIGIN, body, note, tree
 
-ORIGIN = "registry.example.cn/log"
-LOG_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 OTHER_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33)))
 WITNESS_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(2, 34)))
 NAME = "regulator.example.cn/witness"
 NOW = 1_790_000_000
-LOG, _ = log_verifiers(ORIGIN, LOG_KEY.public_key())
-
-
-class Fixed:
-    def __init__(self, key: Ed25519PrivateKey) -> None:
-        self.key = key
-
-    def current(self) -> CurrentKey:
-        return CurrentKey(self.key, key_id(self.key.public_key()))
-
-
-def tree(size: int, salt: bytes = b"") -> Tree:
-    t = Tree()
-    t.extend([leaf_hash(salt + i.to_bytes(8, "big")) for i in range(size)])
-    return t
-
-
-def note(size: int, salt: bytes = b"", key: Ed25519PrivateKey = LOG_KEY) -> str:
-    checkpoint = sign_checkpoint(Fixed(key), ORIGIN, size, tree(size, salt).root(), datetime(2026, 12, 1, tzinfo=UTC))
-    return str(signed_checkpoint(checkpoint, {checkpoint.key_id: raw_public(key.public_key())}))
-
-
-def body(old: int, size: int, salt: bytes = b"", key: Ed25519PrivateKey = LOG_KEY,
-         proof: list[bytes] | None = None) -> bytes:
-    if proof is None:
-        t = tree(size, salt)
-        proof = consistency_path(t.subtree, old, size) if 0 < old < size else []
-    return AddCheckpoint(old, tuple(proof), note(size, salt, key)).encode()
 
 
 @pytest.fixture
