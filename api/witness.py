@@ -231,9 +231,11 @@ def app(witness: Witness) -> Starlette:
     """The witness's HTTP interface (tlog-witness): ``POST /add-checkpoint`` and ``GET /`` (its verifier key)."""
 
     async def add_checkpoint(request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return PlainTextResponse("request body too large\n", 413)
+        body = b""
+        async for chunk in request.stream():  # never more than MAX_BODY held, whatever the sender says it sends
+            body += chunk
+            if len(body) > MAX_BODY:
+                return PlainTextResponse("request body too large\n", 413)
         try:
             line = await run_in_threadpool(witness.add_checkpoint, body)
         except Refused as e:

@@ -36,6 +36,10 @@ class WitnessError(RuntimeError):
     """A witness did not cosign a checkpoint: it is down, refused it, or answered what does not verify."""
 
 
+class SplitView(WitnessError):
+    """A witness cosigned a tree this log does not hold (R-REC-4): another root at a size, or more leaves."""
+
+
 @dataclass(frozen=True)
 class WitnessConfig:
     """A witness the log sends its checkpoints to: its cosignature/v1 verifier key and its submission prefix."""
@@ -173,6 +177,8 @@ class Witnessing:
                 wake.clear()
                 try:
                     self.send(witness, channel, known)
+                except SplitView as e:
+                    log.critical("%s (asking again in %g s)", e, self.retry)
                 except Exception as e:
                     log.warning("witness %s has not cosigned the latest checkpoint (trying again in %g s): %s",
                                 witness.name, self.retry, e)
@@ -201,14 +207,20 @@ class Witnessing:
                 log_view.add_cosignature(cosignature)
                 known[0] = latest.size
                 return cosignature
+            if status == 409 and old == latest.size:  # the size it cosigned, refused: another root there
+                raise SplitView(f"R-REC-4: {witness.name} cosigned another tree of {old} leaves than this log "
+                                f"holds: a fork, or this log's history was changed ({text[:200].strip()})")
+            if status == 422:  # this log's proof from the size the witness cosigned does not lead to its root
+                raise SplitView(f"R-REC-4: {witness.name} cosigned a tree of {old} leaves that this log's tree of "
+                                f"{latest.size} does not extend: a fork, or this log's history was changed")
             if status != 409 or kind != SIZE_TYPE:
                 raise WitnessError(f"{witness.name} answered {status}: {text[:300].strip()}")
             learned = int(text.strip())
             if learned == old:  # the same size, refused: the witness cosigned another root there
-                raise WitnessError(f"R-REC-4: {witness.name} cosigned another tree of {old} leaves than this log "
+                raise SplitView(f"R-REC-4: {witness.name} cosigned another tree of {old} leaves than this log "
                                    "holds: a fork, or this log's history was changed")
             if learned > latest.size:
-                raise WitnessError(f"R-REC-4: {witness.name} cosigned a tree of {learned} leaves, more than this "
+                raise SplitView(f"R-REC-4: {witness.name} cosigned a tree of {learned} leaves, more than this "
                                    f"log's latest checkpoint ({latest.size}): the log lost events, or was restored")
             old = known[0] = learned
         raise WitnessError(f"{witness.name} kept answering 409")

@@ -18,7 +18,7 @@ from api.checkpoint_notes import signed_checkpoint
 from api.keys import raw_public
 from api.signed_note import SignedNote, open_note, parse, sign
 from api.witness import SIZE_TYPE, Refused, State, Witness
-from api.witnessing import WitnessConfig, WitnessError, Witnesses, Witnessing, parse_witnesses
+from api.witnessing import SplitView, WitnessConfig, Witnesses, Witnessing, parse_witnesses
 from projections.log import LogView
 from registry.merkle import leaf_hash
 from store import open_store
@@ -113,7 +113,7 @@ def test_r_rec_4_a_witness_that_cosigned_another_root_is_named_as_a_fork(log: Lo
     sending = Witnessing(Witnesses((config,), 1), lambda c: str(signed_checkpoint(c, keys())))
     sending._log = log
     grow(log, 4)
-    with pytest.raises(WitnessError, match="fork"):
+    with pytest.raises(SplitView, match="fork"):
         sending.send(config, direct, [None])
     assert log.cosignatures([4])[4] == []
 
@@ -140,3 +140,15 @@ def test_r_rec_2_a_kept_cosignature_is_never_updated_or_deleted(log: LogView, tm
         with pytest.raises(Exception, match="append-only|R-REC-2"), log.cursor(commit=True) as curs:
             curs.execute(statement.format(log.table("log_cosignatures")))
     assert len(log.cosignatures([3])[3]) == 1
+
+
+def test_r_rec_4_a_witness_that_cosigned_a_tree_this_log_does_not_extend_is_named_422(log: LogView,
+                                                                                    tmp_path: Path) -> None:
+    direct, config = witness(tmp_path, "w.example/w")
+    other = f"{ORIGIN}\n2\n{base64.b64encode(leaf_hash(b'another history')).decode()}\n"
+    direct.witness.add_checkpoint(b"old 0\n\n" + str(SignedNote(other, (sign(other, ORIGIN, LOG_KEY),))).encode())
+    sending = Witnessing(Witnesses((config,), 1), lambda c: str(signed_checkpoint(c, keys())))
+    sending._log = log
+    grow(log, 6)
+    with pytest.raises(SplitView, match="does not extend"):
+        sending.send(config, direct, [2])

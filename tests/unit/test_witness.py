@@ -139,3 +139,8 @@ def test_the_http_interface_answers_as_the_spec_says(witness: Witness) -> None:
 def test_a_log_is_configured_as_origin_equals_vkey_or_by_its_vkey_alone() -> None:
     assert parse_log(f"{ORIGIN}={LOG.vkey}") == (ORIGIN, LOG)
     assert parse_log(LOG.vkey) == (ORIGIN, LOG)
+
+
+def test_a_body_above_the_limit_is_refused_413_without_being_read_whole(witness: Witness) -> None:
+    client = TestClient(app(witness))
+    assert client.post("/add-checkpoint", content=b"old 0\n" + b"A" * (70 * 1024)).status_code == 413
