@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import http.client
+import shutil
 import statistics
 import sys
 import tempfile
@@ -70,6 +71,14 @@ def timed(work: Callable[[], Any]) -> float:
 
 
 def main() -> int:
+    work = Path(tempfile.mkdtemp(prefix="bench-witness-"))
+    try:
+        return run(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # its keys and the witness's state
+
+
+def run(work: Path) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--leaves", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=200)
@@ -77,7 +86,6 @@ def main() -> int:
     parser.add_argument("--sqlite", action="store_true", help="the log view in a SQLite file, not PostgreSQL")
     parser.add_argument("--database", default="bench_witness")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bench-witness-"))
     if args.sqlite:
         url = f"sqlite:///{work / 'log.db'}"
     else:
