@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_START := pg_ctlcluster --skip-systemctl-redirect 15 main start
 
-.PHONY: run test setup postgres go bench bench-tick bench-log bench-scale bench-office bench-report bench-public bench-tiles browser pdf docs-assets
+.PHONY: run test setup postgres go bench bench-tick bench-log bench-scale bench-office bench-report bench-public bench-tiles bench-witness browser pdf docs-assets
 
 # Rebuilt when either file changes: the floors in pyproject.toml, the exact versions in constraints.txt.
 $(BIN)/registry: pyproject.toml constraints.txt
@@ -117,6 +117,12 @@ bench-public: setup postgres
 bench-tiles: setup postgres
 	@command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python bench/log_tiles.py --leaves 1000000 --database office1m
+
+# A witness round trip (issue 26): add-checkpoint with its consistency proof and cosignature at 1,000,000 leaves, beside
+# a trivial request to the same witness (a PostgreSQL database of its own; LEAVES=N for a smaller log).
+LEAVES ?= 1000000
+bench-witness: setup postgres
+	$(BIN)/python bench/witness.py --leaves $(LEAVES)
 
 test: setup postgres browser pdf go
 	$(BIN)/ruff check registry store projections api scheduler demo tests bench

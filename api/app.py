@@ -165,6 +165,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
                   description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None,  # api.front serves them
                   telemetry=None if settings.opentelemetry else {"tracing": False, "metrics": False, "logs": False})
     app.state.settings = settings
+    app.state.witnesses = settings.witnessing  # a malformed REGISTRY_WITNESSES stops the start here
     # Each reads its key at start-up, and again whenever a rotation has replaced the key file.
     app.state.signer, app.state.checkpoint_signer = signers(settings.signing_key, settings.checkpoint_key,
                                                             settings.public_base_url, settings.missing_key)

@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
+from api.checkpoint_notes import checkpoint_keys, signed_checkpoint
 from api.passwords import Argon2idHasher
 from api.public_reads import signed_extras
 from api.settings import Settings
 from api.signing import Signer, signers
+from api.witnessing import Witnessing
 from projections.log import Checkpointing
 from projections.runner import Views, open_views
 from registry.application import Registry
@@ -37,8 +39,17 @@ class Parts:
             self.signer.load()  # a missing key (in production) or an unreadable one stops here, before any work
             self.checkpoint_signer.load()
             self._views = open_views(self.registry, signed_extras(self.signer), Checkpointing(
-                self.checkpoint_signer, self.settings.origin, self.settings.checkpoint_interval))
+                self.checkpoint_signer, self.settings.origin, self.settings.checkpoint_interval, self._witnessing()))
         return self._views
+
+    def _witnessing(self) -> Witnessing | None:
+        """What sends each new checkpoint to the witnesses, when any are configured."""
+        witnesses = self.settings.witnessing
+        if not witnesses.witnesses:
+            return None
+        signer = self.checkpoint_signer
+        return Witnessing(witnesses, lambda c: str(signed_checkpoint(c, checkpoint_keys(signer))),
+                          self.settings.witness_timeout, self.settings.witness_retry)
 
     def close(self) -> None:
         if self.owned:

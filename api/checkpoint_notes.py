@@ -20,6 +20,7 @@ under its own key. Witnesses' cosignature lines go after these two (``SignedNote
 from __future__ import annotations
 
 import base64
+import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -31,12 +32,14 @@ from api.signed_note import (
     NoteRefused,
     NoteVerifier,
     Opened,
+    Signature,
     SignedNote,
     open_note,
     signature_line,
     verifier,
 )
 from api.signing import Signer
+from projections.cosignatures import Cosignature
 from projections.log import Checkpoint
 from registry.entries import parse_note
 
@@ -55,8 +58,16 @@ def checkpoint_keys(signer: Signer) -> dict[str, bytes]:
     return {r.key_id: base64.b64decode(r.public_key) for r in signer.keyring()}
 
 
-def signed_checkpoint(checkpoint: Checkpoint, keys: Mapping[str, bytes]) -> SignedNote:
-    """The kept checkpoint as a C2SP signed note: its body, the log's signature line and its time's line."""
+def cosignature_lines(cosignatures: Iterable[Cosignature]) -> tuple[Signature, ...]:
+    """The cosignature/v1 lines of kept cosignatures, byte for byte as the witnesses made them."""
+    return tuple(Signature(c.witness, bytes.fromhex(c.key_id),
+                           struct.pack(">Q", c.timestamp) + base64.b64decode(c.signature)) for c in cosignatures)
+
+
+def signed_checkpoint(checkpoint: Checkpoint, keys: Mapping[str, bytes],
+                      cosignatures: Iterable[Cosignature] = ()) -> SignedNote:
+    """The kept checkpoint as a C2SP signed note: its body, the log's signature line and its time's line, then
+    the witnesses' ``cosignatures`` of it."""
     public = keys.get(checkpoint.key_id)
     if public is None:
         raise UnknownCheckpointKey(f"检查点的密钥 {checkpoint.key_id} 不在公布的检查点密钥之中 / the checkpoint's key "
@@ -64,7 +75,8 @@ def signed_checkpoint(checkpoint: Checkpoint, keys: Mapping[str, bytes]) -> Sign
     signs, times = log_verifiers(checkpoint.origin, public)
     return SignedNote(checkpoint.note, (
         signature_line(signs, base64.b64decode(checkpoint.signature)),
-        signature_line(times, base64.b64decode(checkpoint.timestamp_signature), checkpoint.unix_seconds)))
+        signature_line(times, base64.b64decode(checkpoint.timestamp_signature), checkpoint.unix_seconds),
+        *cosignature_lines(cosignatures)))
 
 
 @dataclass(frozen=True)

@@ -640,8 +640,13 @@ class CheckpointOut(BaseModel):
                                                  "followed by `note` (C2SP tlog-cosignature): the time, signed")
     signed_note: str | None = Field(description="the checkpoint as a C2SP signed note, as GET /log/checkpoint serves "
                                                 "it: `note`, a blank line, the log's signature line (key name: the "
-                                                "origin) and its time's cosignature/v1 line; null when its key is no "
-                                                "longer published")
+                                                "origin) and its time's cosignature/v1 line, then the witnesses' "
+                                                "cosignature/v1 lines; null when its key is no longer published")
+    witnessed: bool = Field(False, description="whether the quorum of the configured witnesses (REGISTRY_WITNESSES, "
+                                               "REGISTRY_WITNESS_QUORUM) cosigned it; false when none is configured")
+    cosigners: list[str] = Field(default_factory=list, description="the configured witnesses that cosigned it")
+    witnesses: int = Field(0, description="how many witnesses are configured")
+    witness_quorum: int = Field(0, description="how many of them must cosign a checkpoint for it to be witnessed")
 
 
 class CheckpointsOut(BaseModel):

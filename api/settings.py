@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.witnessing import Witnesses, parse_witnesses
 from registry.application import RegistryConfig
 from registry.numbering import DEFAULT_PATTERN
 from registry.values import Issuer
@@ -24,6 +25,13 @@ class Settings(BaseSettings):
     # The checkpoints' origin line and the key name of their C2SP signature lines; by default the public base URL's
     # host and path + "/log".
     log_origin: str = ""
+    # Witnesses of the log (api/witnessing.py): entries "<vkey> <url>" separated by ";" or newlines; the quorum of
+    # cosignatures a checkpoint needs to be shown as witnessed (default: all of them); each request's timeout, and
+    # how long after a failure a witness is asked again (seconds).
+    witnesses: str = ""
+    witness_quorum: int | None = None
+    witness_timeout: float = Field(5.0, gt=0)
+    witness_retry: float = Field(10.0, gt=0)
     body_name: str = "示例认证有限公司 Example Certification Co., Ltd."
     body_address: str = "北京市朝阳区示例路1号 1 Example Road, Chaoyang, Beijing"
     body_code: str = "CB"
@@ -64,6 +72,11 @@ class Settings(BaseSettings):
             return self.log_origin
         parts = urlsplit(self.public_base_url)
         return f"{parts.netloc}{parts.path.rstrip('/')}/log"
+
+    @property
+    def witnessing(self) -> Witnesses:
+        """The configured witnesses and their quorum (``ValueError`` naming a malformed entry)."""
+        return parse_witnesses(self.witnesses, self.witness_quorum)
 
     @property
     def missing_key(self) -> str | None:

@@ -8,6 +8,7 @@ view's, so a crash loses or doubles nothing. Any root or proof reads O(log n) st
 
 Checkpoints are kept in a table of their own that a rebuild does not empty and no one may update or delete
 (R-REC-2): a rebuilt tree must reproduce every root ever signed, and ``verify_checkpoints`` says whether it does.
+The witnesses' cosignatures of them are kept the same way beside them (``projections.cosignatures``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any, ClassVar, Protocol
 
 from eventsourcing.persistence import Tracking
 
-from projections.views import View
+from projections.cosignatures import Cosignatures
 from registry.entries import checkpoint_note, entry_of, timestamp_message
 from registry.merkle import (
     RightEdge,
@@ -84,13 +85,25 @@ class Checkpoint:
         return asdict(self)
 
 
+class Witnessing(Protocol):
+    """What sends the signed checkpoints to witnesses, in the background (``api.witnessing``): started and stopped
+    with the signing, told of each new checkpoint; it never holds the signing or the views up."""
+
+    def start(self, log: LogView) -> None: ...
+
+    def signed(self, checkpoint: Checkpoint) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class Checkpointing:
-    """Who signs the log's checkpoints, under which origin, and how often at most (seconds)."""
+    """Who signs the log's checkpoints, under which origin, how often at most (seconds), and who witnesses them."""
 
     key: CheckpointKey
     origin: str
     interval: float = 1.0
+    witnessing: Witnessing | None = None
 
 
 def sign_checkpoint(signer: CheckpointKey, origin: str, size: int, root: bytes, at: datetime) -> Checkpoint:
@@ -120,7 +133,7 @@ CHECKPOINT_FIELDS = ("size", "root_hash", "timestamp", "key_id", "origin", "note
 CHECKPOINT_COLUMNS = ", ".join(CHECKPOINT_FIELDS)
 
 
-class LogView(View):
+class LogView(Cosignatures):
     name = "log"
     tables: ClassVar[dict[str, str]] = _tables("{binary}")
 

@@ -62,6 +62,9 @@ class Runner:
         self._thread.join(timeout=10)
         if self._checkpoints.is_alive():
             self._checkpoints.join(timeout=10)
+        witnessing = self.views.checkpointing.witnessing if self.views.checkpointing else None
+        if witnessing is not None and self._checkpoints.ident is not None:
+            witnessing.stop()
 
     @property
     def running(self) -> bool:
@@ -96,11 +99,17 @@ class Runner:
 
     def _sign_checkpoints(self) -> None:
         """Signs a checkpoint whenever the tree has grown, at most once an interval (while this process holds the
-        views); a failure is logged and tried again at the next interval, never fatal to the views."""
+        views), and hands it to the witnesses; a failure is logged and tried again at the next interval, never fatal
+        to the views."""
         assert self.views.checkpointing is not None
+        witnessing = self.views.checkpointing.witnessing
+        if witnessing is not None:
+            witnessing.start(self.views.log)  # it sends the latest checkpoint to whichever witness has not cosigned it
         while not self._stop.wait(self.views.checkpointing.interval):
             try:
-                self.views.checkpoint()
+                signed = self.views.checkpoint()
+                if signed is not None and witnessing is not None:
+                    witnessing.signed(signed)
             except Exception as e:
                 if self.views.lost(e):  # the views' thread says so already, once per attempt
                     continue

@@ -19,6 +19,7 @@ from api.cli.qr import qr_verify
 from api.cli.reports import add_commands as report_commands
 from api.cli.serve import demo, scheduler_service, serve, tick
 from api.cli.users import user_add, user_list, user_password, user_revoke, user_token
+from api.cli.witness import add_commands as witness_commands
 from api.settings import get_settings
 from api.signing import KeyFileError
 from registry.errors import InvalidInput, RegistryError
@@ -145,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     calendar_commands(commands)
     report_commands(commands)
     proof_commands(commands)
+    witness_commands(commands)
     return parser
 
 

@@ -7,8 +7,10 @@ signed-in user. ``GET /office/log/proof?position=N`` answers, under the office s
 everything ``/static/office/verify-proof.js`` checks in one fetch: the entry's bytes as the log hashes them, its leaf
 index, the inclusion proof in the tree of the latest checkpoint that covers the event, that checkpoint as signed and
 the published key it names. The proof is ``LogView.prove_inclusion`` and the checkpoint ``api.routers.log``'s, as
-the API's log routes answer them; the page trusts none of it: the script recomputes the leaf, the root and both
-signatures (RFC 9162 §2.1.3.2; ``docs/API-NOTES.md``, "The tamper-evident log"; as ``api/log_verify.py`` does).
+the API's log routes answer them, with the configured witnesses' verifier keys; the page trusts none of it: the script
+recomputes the leaf, the root, both signatures and the witnesses' cosignatures (RFC 9162 §2.1.3.2;
+``docs/API-NOTES.md``, "The tamper-evident log"; as ``api/log_verify.py`` does). The pages say whether the latest
+checkpoint was cosigned by the quorum of the witnesses (issue 26).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from api.problems import NotCaughtUp
 from api.routers.certificates import as_issued, offline_proof
 from api.routers.log import covering, served
 from api.signing import Signer
+from api.witnessing import Witnesses
 from projections.log import Checkpoint, LogView, NotInTree
 from registry.application import Registry
 from registry.clock import SHANGHAI
@@ -101,6 +104,18 @@ def _detail(event: HistoryEntry) -> str:
     return review_detail(event)
 
 
+def _witnessing(request: Request) -> dict[str, Any] | None:
+    """The latest checkpoint's size and what is said of its witnessing (REGISTRY_WITNESSES), for the page."""
+    log: LogView = request.app.state.views.log
+    checkpoint = log.checkpoint()
+    if checkpoint is None:
+        return None
+    witnesses: Witnesses = request.app.state.witnesses
+    cosignatures = log.cosignatures([checkpoint.size])[checkpoint.size]
+    return {"size": checkpoint.size, "witnessed": witnesses.witnessed(cosignatures),
+            "words": witnesses.said(cosignatures)}
+
+
 def _certificate(request: Request, number: str) -> dict[str, Any]:
     registry = registry_of(request)
     try:
@@ -118,7 +133,7 @@ def _certificate(request: Request, number: str) -> dict[str, Any]:
             "status_words": name(STATUSES, status),
             "organization": certificate.organization, "reviews": profiles(registry, certificate.case_ids),
             "surveillance_review": surveillance_profiles(registry, certificate.number),
-            "review_names": office_names,
+            "review_names": office_names, "witnessing": _witnessing(request),
             "rows": _rows(registry, history, numbers, certificate.organization["uscc"])}
 
 
@@ -132,7 +147,7 @@ def _organization(request: Request, uscc: str) -> dict[str, Any]:
     numbers = {certificate_id(n): n for n in organization.certificates}
     return {"subject": "organization", "organization": {"name": organization.name, "uscc": organization.uscc},
             "reviews": profiles(registry, organization.cases), "review_names": office_names,
-            "rows": _rows(registry, history, numbers, organization.uscc)}
+            "witnessing": _witnessing(request), "rows": _rows(registry, history, numbers, organization.uscc)}
 
 
 @router.get("/certificates/{number}/history")
@@ -186,6 +201,7 @@ def _proof(request: Request, position: int, checkpoint: Checkpoint) -> dict[str,
                       "audit_path": [p.hex() for p in path], "root_hash": root.hex()},
             "checkpoint": served(request, [checkpoint])[0],
             "key": key.listed(request.app.state.settings.origin),
+            "witness_keys": [w.key.vkey for w in request.app.state.witnesses.witnesses],
             "leaked_key_ids": sorted(LEAKED)}
 
 

@@ -28,6 +28,8 @@ from api.schemas import (
     Problem,
 )
 from api.signed_note import SignedNote
+from api.witnessing import Witnesses
+from projections.cosignatures import Cosignature
 from projections.log import Checkpoint, LogError, LogView, NotInTree
 from registry.entries import entry_of
 from registry.errors import InvalidInput, NotFound
@@ -52,23 +54,33 @@ def latest(request: Request) -> Checkpoint:
     return checkpoint
 
 
-def served_note(request: Request, checkpoint: Checkpoint) -> SignedNote:
-    """The checkpoint as a C2SP signed note, exactly as ``GET /log/checkpoint`` serves it: the one place a kept
-    checkpoint becomes its note, for that route, ``signed_note`` and the certificates' offline proofs alike.
-    ``UnknownCheckpointKey`` when the key that signed it is no longer published."""
-    return signed_checkpoint(checkpoint, checkpoint_keys(request.app.state.checkpoint_signer))
+def served_note(request: Request, checkpoint: Checkpoint,
+                cosignatures: list[Cosignature] | None = None) -> SignedNote:
+    """The checkpoint as a C2SP signed note, exactly as ``GET /log/checkpoint`` serves it, with the witnesses'
+    cosignatures kept of it (read now unless given): the one place a kept checkpoint becomes its note, for that
+    route, ``signed_note`` and the certificates' offline proofs alike. ``UnknownCheckpointKey`` when the key that
+    signed it is no longer published."""
+    if cosignatures is None:
+        cosignatures = _log(request).cosignatures([checkpoint.size])[checkpoint.size]
+    return signed_checkpoint(checkpoint, checkpoint_keys(request.app.state.checkpoint_signer), cosignatures)
 
 
 def served(request: Request, checkpoints: list[Checkpoint]) -> list[dict[str, Any]]:
-    """The checkpoints as the API answers them: as kept, with ``signed_note``, each as a C2SP signed note (null
-    when the key that signed it is no longer published)."""
+    """The checkpoints as the API answers them: as kept, with ``signed_note``, each as a C2SP signed note with the
+    witnesses' cosignatures (null when the key that signed it is no longer published), and whether the quorum of
+    the configured witnesses cosigned it."""
+    witnesses: Witnesses = request.app.state.witnesses
+    cosigned = _log(request).cosignatures(c.size for c in checkpoints)
     out = []
     for checkpoint in checkpoints:
+        cosignatures = cosigned.get(checkpoint.size, [])
         try:
-            note: str | None = str(served_note(request, checkpoint))
+            note: str | None = str(served_note(request, checkpoint, cosignatures))
         except UnknownCheckpointKey:
             note = None
-        out.append({**checkpoint.as_dict(), "signed_note": note})
+        out.append({**checkpoint.as_dict(), "signed_note": note, "witnessed": witnesses.witnessed(cosignatures),
+                    "cosigners": witnesses.cosigners(cosignatures), "witnesses": len(witnesses.witnesses),
+                    "witness_quorum": witnesses.quorum})
     return out
 
 

@@ -3,8 +3,8 @@ wrote reads without a token.
 
 ``GET /log/checkpoint`` is the latest checkpoint as a C2SP signed note (https://c2sp.org/tlog-checkpoint): the
 checkpoint body, a blank line, the log's signature line, whose key name is the origin, and the cosignature/v1 line
-of its signed time (``api/checkpoint_notes.py``). Go's ``sumdb/note`` verifies it with the checkpoint key's
-``note_verifier_key`` from ``/api/v1/public/keys``.
+of its signed time (``api/checkpoint_notes.py``), then the witnesses' cosignature lines (``api/witnessing.py``).
+Go's ``sumdb/note`` verifies it with the checkpoint key's ``note_verifier_key`` from ``/api/v1/public/keys``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def _latest_note(request: Request) -> str:
 
 @router.get("/checkpoint", response_class=Response, responses={200: {"content": {NOTE: {}}, "description": (
             "the checkpoint: origin, size and base64 root hash, a blank line, then `— <origin> <base64>` lines: "
-            "the log's Ed25519 signature and its time (cosignature/v1)")}},
+            "the log's Ed25519 signature and its time (cosignature/v1), then the witnesses' cosignatures")}},
             summary="The latest checkpoint as a C2SP signed note (public; verify it with the checkpoint key's "
                     "note_verifier_key from /api/v1/public/keys)")
 async def checkpoint(request: Request) -> Response:

@@ -10,7 +10,10 @@
 //   4. the note is the checkpoint's origin, size and root in their one spelling (C2SP tlog-checkpoint);
 //   5. the key is the published checkpoint key the checkpoint names (its id: the first 16 hex digits of SHA-256 of
 //      the raw key), not one whose private half was published, and was not retired before the checkpoint's time;
-//   6. both Ed25519 signatures hold under it: the note's, and the time's ("cosignature/v1\ntime SECONDS\n" + note).
+//   6. both Ed25519 signatures hold under it: the note's, and the time's ("cosignature/v1\ntime SECONDS\n" + note);
+//   7. each line of the signed note by a configured witness (its verifier key: name+hex key id+base64(0x04 ‖ key),
+//      the key id SHA-256(name ‖ \n ‖ 0x04 ‖ key)[:4]) holds: Ed25519 over "cosignature/v1\ntime T\n" + note, T the
+//      line's first 8 bytes after the key id (c2sp.org/tlog-cosignature); the outcome says whether the quorum did.
 // The outcome is said in words, Chinese first, English second. WebCrypto only: crypto.subtle.digest and, for
 // Ed25519, crypto.subtle.importKey and verify. No inline script, no eval (the office's CSP is script-src 'self').
 "use strict";
@@ -204,6 +207,60 @@
     }
   }
 
+  // A witness's verifier key (c2sp.org/tlog-cosignature, type 0x04), checked against its own key id.
+  async function witnessKey(vkey) {
+    const parts = typeof vkey === "string" ? vkey.split("+") : [];
+    const what = ["见证人的公钥", "a witness's verifier key"];
+    if (parts.length < 3) fail(`${what[0]}格式不对`, `${what[1]} is not name+id+key`);
+    const name = parts[0];
+    const key = fromBase64(parts.slice(2).join("+"), what);
+    if (key.length !== 33 || key[0] !== 4) fail(`${what[0]}不是 cosignature/v1 的 Ed25519 公钥`, `${what[1]} is not an Ed25519 cosignature/v1 key`);
+    const id = (await sha256(concat(utf8.encode(`${name}\n`), key))).slice(0, 4);
+    if (toHex(id) !== parts[1]) fail(`${what[0]}的密钥 ID 与其公钥不符`, `${what[1]} does not carry its key's id`);
+    let publicKey;
+    try {
+      publicKey = await crypto.subtle.importKey("raw", key.slice(1), { name: "Ed25519" }, false, ["verify"]);
+    } catch (e) {
+      fail(`此浏览器无法核对 Ed25519 签名（${e.name}）`, `this browser cannot check Ed25519 signatures (${e.name})`);
+    }
+    return { name, id, publicKey };
+  }
+
+  // The configured witnesses whose cosignature lines in the signed note hold; one that does not hold fails.
+  async function cosigners(c, vkeys) {
+    const keys = [];
+    for (const vkey of vkeys) keys.push(await witnessKey(vkey));
+    const note = utf8.encode(c.note);
+    const lines = typeof c.signed_note === "string" && c.signed_note.startsWith(`${c.note}\n`)
+      ? c.signed_note.slice(c.note.length + 1).split("\n").filter((l) => l) : [];
+    const found = new Set();
+    for (const line of lines) {
+      const m = /^\u2014 (\S+) (\S+)$/.exec(line);
+      if (!m) fail("检查点的签名行格式不对", "a signature line of the checkpoint is malformed");
+      const bytes = fromBase64(m[2], ["签名行", "a signature line"]);
+      const key = keys.find((k) => k.name === m[1] && bytes.length >= 4 && equal(k.id, bytes.slice(0, 4)));
+      if (!key) continue; // the log's own lines, and witnesses not configured
+      if (bytes.length !== 4 + 8 + 64) fail(`见证人 ${key.name} 的副署长度不对`, `the cosignature of ${key.name} is not 76 bytes`);
+      const time = uint(bytes, 4, 8);
+      const message = concat(utf8.encode(`cosignature/v1\ntime ${time}\n`), note);
+      if (!(await crypto.subtle.verify({ name: "Ed25519" }, key.publicKey, bytes.slice(12), message))) {
+        fail(`见证人 ${key.name} 的副署不成立：检查点或副署被篡改`, `the cosignature of ${key.name} does not hold: the checkpoint or the cosignature was altered`);
+      }
+      found.add(key.name);
+    }
+    return found.size;
+  }
+
+  function witnessing(count, total, quorum) {
+    if (!total) return ["", ""];
+    if (count >= quorum) {
+      return [`已见证：${total} 位见证人中 ${count} 位的副署在本浏览器中核验有效。`,
+        ` Witnessed by ${count} of ${total}: their cosignatures hold in this browser.`];
+    }
+    return [`未达到见证法定数：${total} 位见证人中 ${count} 位副署，需要 ${quorum} 位。`,
+      ` Not witnessed by the quorum: ${count} of ${total} cosigned, ${quorum} needed.`];
+  }
+
   // The whole check of one event; answers what the outcome says when it holds, throws a Failure otherwise.
   async function verify(position, shownLeaf, answer) {
     const entry = answer.entry || {};
@@ -232,11 +289,14 @@
     }
     await checkSignatures(answer.checkpoint, checkpoint.seconds, answer.key, answer.leaked_key_ids || []);
     const c = answer.checkpoint;
+    const vkeys = Array.isArray(answer.witness_keys) ? answer.witness_keys : [];
+    const [witnessedZh, witnessedEn] = witnessing(await cosigners(c, vkeys), vkeys.length, c.witness_quorum);
     return [
       `已验证：日志位置 ${position} 的事件（叶 ${proof.leaf_index}）包含在树大小为 ${c.size} 的最新检查点中（签署于 ${c.timestamp}）；`
-        + `在本浏览器中重新计算的叶哈希和树根一致，检查点签名有效（密钥 ${c.key_id}）。`,
+        + `在本浏览器中重新计算的叶哈希和树根一致，检查点签名有效（密钥 ${c.key_id}）。${witnessedZh}`,
       `Verified: the event at log position ${position} (leaf ${proof.leaf_index}) is in the latest checkpoint, of tree size ${c.size} `
-        + `(signed ${c.timestamp}); the leaf hash and root recomputed in this browser match, and the checkpoint's signatures hold under key ${c.key_id}.`,
+        + `(signed ${c.timestamp}); the leaf hash and root recomputed in this browser match, and the checkpoint's signatures hold under key ${c.key_id}.`
+        + witnessedEn,
     ];
   }
 
