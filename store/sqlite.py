@@ -130,8 +130,10 @@ class Dialect:
         return f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) VALUES ({', '.join('%s' for _ in columns)})"
 
     def pairs_in(self, columns: tuple[str, str], pairs: Sequence[tuple[int, int]]) -> tuple[str, list[Any]]:
-        values = ", ".join("(%s, %s)" for _ in pairs)
-        return f"({columns[0]}, {columns[1]}) IN (VALUES {values})", [v for pair in pairs for v in pair]
+        # Each pair an equality the planner looks up in the primary key: SQLite scans the whole table for a
+        # "(a, b) IN (VALUES …)" (a proof read every log node: 42 ms at 100,000 leaves, 0.04 ms this way).
+        either = " OR ".join(f"({columns[0]} = %s AND {columns[1]} = %s)" for _ in pairs)
+        return f"({either})", [v for pair in pairs for v in pair]
 
     def bytes_agg(self, column: str, order: str) -> str | None:
         return None  # group_concat is text, in no promised order; rows in-process cost nothing to send

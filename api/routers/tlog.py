@@ -46,7 +46,8 @@ def _tile(path: str, entries: bool) -> tiles.Tile:
     try:
         tile = tiles.parse(f"{tiles.ENTRIES}/{path}" if entries else path)
     except tiles.TilePathError as e:
-        raise InvalidInput("path", f"R-REC-4：{e}（C2SP tlog-tiles：tile/<L>/<N>[.p/<W>]）") from None
+        raise InvalidInput("path", f"R-REC-4：不是 C2SP tlog-tiles 的瓦片路径 / not a C2SP tlog-tiles path "
+                                   f"(tile/<L>/<N>[.p/<W>]): {e}") from None
     if entries != (tile.level is None):
         raise InvalidInput("path", "R-REC-4：条目包在 tile/entries/ 下 / entry bundles are under tile/entries/")
     return tile

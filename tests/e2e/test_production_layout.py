@@ -122,7 +122,7 @@ def layout(pg_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str], l
             logs.append(log)
             started.append(subprocess.Popen([exe, *command], cwd=tmp_path, env=env, stdout=log, stderr=log))
         base = f"http://127.0.0.1:{port}"
-        if not answers(f"{base}/api/v1/ping", 15):
+        if not answers(f"{base}/api/v1/ping", 60):  # its workers start in turn: slower on a busy machine
             pytest.fail(f"registry serve did not start: {(tmp_path / 'api.log').read_text()}")
         yield base, {**os.environ, **local, "REGISTRY": exe, "API": f"{base}/api/v1"}, started
     finally:
