@@ -40,7 +40,7 @@ from api.signed_note import (
 )
 from api.signing import Signer
 from projections.cosignatures import Cosignature
-from projections.log import Checkpoint
+from projections.log import Checkpoint, LogView
 from registry.entries import parse_note
 
 
@@ -106,3 +106,13 @@ def open_checkpoint(note: str | bytes, log_keys: Iterable[NoteVerifier]) -> Open
                                   "a log's key is named for its origin")
             return OpenedCheckpoint(body.origin, body.size, body.root, time.timestamp, signs, opened)
     raise NoteRefused("no key of the log signed both the checkpoint and its time")
+
+
+def served_note(log: LogView, signer: Signer, checkpoint: Checkpoint,
+                cosignatures: list[Cosignature] | None = None) -> SignedNote:
+    """A kept checkpoint as ``GET /log/checkpoint`` serves it: signed by the key its ``key_id`` names (among every
+    key ``signer``'s file has held), with the witnesses' cosignatures kept of it (read from ``log`` unless given).
+    ``UnknownCheckpointKey`` when that key is no longer published."""
+    if cosignatures is None:
+        cosignatures = log.cosignatures([checkpoint.size])[checkpoint.size]
+    return signed_checkpoint(checkpoint, checkpoint_keys(signer), cosignatures)

@@ -80,7 +80,7 @@ def log_verify(args: argparse.Namespace) -> int:
 def log_mirror(args: argparse.Namespace) -> int:
     """Writes the latest checkpoint (a checkpoint of the whole log signed first if the latest does not cover it)
     and its tree's C2SP tiles into a folder, as static files (``api/log_mirror.py``)."""
-    from api.checkpoint_notes import checkpoint_keys, signed_checkpoint
+    from api.checkpoint_notes import served_note
     from api.log_mirror import mirror
 
     settings = get_settings()
@@ -92,8 +92,7 @@ def log_mirror(args: argparse.Namespace) -> int:
         if latest is None:
             print("registry: 日志为空，尚无检查点 / the log is empty: no checkpoint to mirror", file=sys.stderr)
             return 1
-        cosignatures = views.log.cosignatures([latest.size])[latest.size]  # as GET /log/checkpoint serves it
-        note = signed_checkpoint(latest, checkpoint_keys(loaded_signers(settings)[1]), cosignatures)
+        note = served_note(views.log, loaded_signers(settings)[1], latest)  # as GET /log/checkpoint serves it
         done = mirror(views.log, parts.registry.recorder, Path(args.dir), str(note), latest.size, args.entries)
     print(f"已镜像 {done.size} 个叶的检查点：写入 {done.written} 个瓦片，保留已有的 {done.kept} 个，至 {args.dir} / "
           f"mirrored the checkpoint of {done.size} leaves: {done.written} tiles written, {done.kept} kept from "

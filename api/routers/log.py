@@ -14,8 +14,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from api import checkpoint_notes as notes
 from api.catching_up import CatchingUp
-from api.checkpoint_notes import UnknownCheckpointKey, checkpoint_keys, signed_checkpoint
+from api.checkpoint_notes import UnknownCheckpointKey
 from api.deps import Reader, role_doc
 from api.inputs import MAX_POSITION
 from api.problems import NotCaughtUp
@@ -56,13 +57,10 @@ def latest(request: Request) -> Checkpoint:
 
 def served_note(request: Request, checkpoint: Checkpoint,
                 cosignatures: list[Cosignature] | None = None) -> SignedNote:
-    """The checkpoint as a C2SP signed note, exactly as ``GET /log/checkpoint`` serves it, with the witnesses'
-    cosignatures kept of it (read now unless given): the one place a kept checkpoint becomes its note, for that
-    route, ``signed_note`` and the certificates' offline proofs alike. ``UnknownCheckpointKey`` when the key that
-    signed it is no longer published."""
-    if cosignatures is None:
-        cosignatures = _log(request).cosignatures([checkpoint.size])[checkpoint.size]
-    return signed_checkpoint(checkpoint, checkpoint_keys(request.app.state.checkpoint_signer), cosignatures)
+    """The checkpoint as a C2SP signed note, exactly as ``GET /log/checkpoint`` serves it: the one place a request
+    makes a kept checkpoint its note, for that route, ``signed_note`` and the certificates' offline proofs alike
+    (``api.checkpoint_notes.served_note``)."""
+    return notes.served_note(_log(request), request.app.state.checkpoint_signer, checkpoint, cosignatures)
 
 
 def served(request: Request, checkpoints: list[Checkpoint]) -> list[dict[str, Any]]:
