@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import base64
 import struct
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -29,12 +29,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from api.signed_note import (
     COSIGNATURE_V1,
     ED25519,
+    MalformedNote,
     NoteRefused,
     NoteVerifier,
     Opened,
     Signature,
     SignedNote,
     open_note,
+    parse_verifier_key,
     signature_line,
     verifier,
 )
@@ -62,6 +64,33 @@ def cosignature_lines(cosignatures: Iterable[Cosignature]) -> tuple[Signature, .
     """The cosignature/v1 lines of kept cosignatures, byte for byte as the witnesses made them."""
     return tuple(Signature(c.witness, bytes.fromhex(c.key_id),
                            struct.pack(">Q", c.timestamp) + base64.b64decode(c.signature)) for c in cosignatures)
+
+
+def witness_key(vkey: str) -> NoteVerifier:
+    """A witness's verifier key, as `registry witness serve` prints it: a cosignature/v1 key (type 0x04);
+    ``MalformedNote`` otherwise."""
+    key = parse_verifier_key(vkey)
+    if key.signature_type != COSIGNATURE_V1:
+        raise MalformedNote(f"{vkey[:60]!r} is not a witness's cosignature/v1 verifier key (type 0x04, as `registry "
+                            "witness serve` prints it)")
+    return key
+
+
+def cosigners(text: str, signatures: Iterable[Signature], witnesses: Sequence[NoteVerifier]) -> list[NoteVerifier]:
+    """The witnesses among ``witnesses`` whose cosignature of the checkpoint ``text`` is among ``signatures``, in
+    the order given; ``NoteRefused`` when a given witness's line does not hold (the checkpoint or the line was
+    altered). Lines of other keys are left alone, as C2SP says."""
+    lines = list(signatures)
+    found = []
+    for witness in witnesses:
+        line = next((s for s in lines if witness.signs(s)), None)
+        if line is None:
+            continue
+        if not witness.holds(text, line):
+            raise NoteRefused(f"见证人 {witness.name} 的副署不成立 / the cosignature of witness {witness.name} (key id "
+                              f"{witness.key_id.hex()}) does not hold: the checkpoint or the line was altered")
+        found.append(witness)
+    return found
 
 
 def signed_checkpoint(checkpoint: Checkpoint, keys: Mapping[str, bytes],

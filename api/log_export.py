@@ -8,7 +8,9 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from api.checkpoint_notes import cosignature_lines
 from api.log_format import FORMAT, Flaw, canonical
 from api.published_keys import PublishedKey
 from projections.runner import Views
@@ -50,8 +52,12 @@ def export(views: Views, path: Path, keys: list[PublishedKey]) -> Exported:
             tree.append(merkle.leaf_hash(data))
             out.write(canonical({"entry": base64.b64encode(data).decode("ascii"), "leaf_index": tree.size - 1,
                                  "position": entry.position}))
+        cosignatures = views.log.cosignatures_up_to(latest.size)
         for checkpoint in checkpoints:
-            out.write(canonical({"checkpoint": checkpoint.as_dict()}))
+            line: dict[str, Any] = {"checkpoint": checkpoint.as_dict()}
+            if checkpoint.size in cosignatures:
+                line["cosignatures"] = [s.line.rstrip("\n") for s in cosignature_lines(cosignatures[checkpoint.size])]
+            out.write(canonical(line))
         out.flush()
         os.fsync(out.fileno())
     os.chmod(tmp, 0o444)

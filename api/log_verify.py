@@ -1,9 +1,10 @@
 """``registry log verify FILE``: an export (``api/log_format.py``) checked offline, on a regulator's machine.
 
 Verification recomputes every leaf hash from its entry and the tree's root at each checkpoint's size, checks both
-signatures of every checkpoint (the note, and its time), and, given a checkpoint the regulator kept from before,
-that the export's tree still reproduces it and is consistent with it (RFC 9162 §2.1.4). The first flaw found is
-named, with its line.
+signatures of every checkpoint (the note, and its time), the cosignatures of the witnesses the regulator names
+(c2sp.org/tlog-cosignature: the regulator's own witness, say), and, given a checkpoint the regulator kept from
+before, that the export's tree still reproduces it and is consistent with it (RFC 9162 §2.1.4). The first flaw found
+is named, with its line.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,9 +21,11 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from api.checkpoint_notes import cosigners
 from api.keys import ALGORITHM, key_id, leaked, public_key_from_base64
-from api.log_format import CHECKPOINT_FIELDS, FORMAT, Flaw, canonical
+from api.log_format import CHECKPOINT_FIELDS, FORMAT, READABLE, Flaw, canonical
 from api.published_keys import Keys, VerifyingKey, verifying
+from api.signed_note import MalformedNote, NoteRefused, NoteVerifier, parse
 from projections.log import Checkpoint
 from registry import merkle
 from registry.entries import Entry, MalformedEntry, checkpoint_note, parse_note, timestamp_message
@@ -38,12 +41,18 @@ class Verified:
     root_hash: str
     latest: dict[str, Any]
     kept: dict[str, Any] | None  # the regulator's checkpoint the export was found consistent with
+    cosignatures: int  # the witnesses' cosignature lines in the file
+    witnessed: dict[int, list[str]]  # by checkpoint size, the names of the given witnesses whose cosignature holds
 
 
-def verify(data: bytes, kept: Mapping[str, Any] | None = None, trusted: Keys | None = None) -> Verified:
+def verify(data: bytes, kept: Mapping[str, Any] | None = None, trusted: Keys | None = None,
+           witnesses: Sequence[NoteVerifier] = (), quorum: int = 0) -> Verified:
     """Verifies an export; raises ``Flaw`` naming the first flaw. ``kept``: a checkpoint kept from before (as the
     API served it); ``trusted``: the keys to trust (by key id), instead of those the file carries, each for the
-    checkpoints it signed before it was retired, when that is known."""
+    checkpoints it signed before it was retired, when that is known; ``witnesses``: the cosignature/v1 keys whose
+    lines are checked (a line that does not hold is a flaw), and ``quorum`` how many of them must have cosigned one
+    checkpoint of the file at least (the export's last checkpoint is often signed for it, before any witness saw
+    it: a cosigned earlier one vouches for the entries it covers, and the tree's roots tie them to the rest)."""
     if not data.endswith(b"\n"):
         raise Flaw("the file does not end with a line break: it was cut short or added to")
     try:
@@ -52,8 +61,9 @@ def verify(data: bytes, kept: Mapping[str, Any] | None = None, trusted: Keys | N
         raise Flaw(f"byte {e.start} is not ASCII: the file was altered") from None
     lines = text.split("\n")[:-1]
     header = _line(lines, 0)
-    if set(header) != {"format", "keys"} or header["format"] != FORMAT:
+    if set(header) != {"format", "keys"} or header["format"] not in READABLE:
         raise Flaw(f"the first line is not a {FORMAT} header", 1)
+    cosigned = header["format"] == FORMAT  # /1 was written before witnesses
     keys: Keys = _keys(header["keys"])
     if trusted is not None:  # only the regulator's own keys vouch, not those the file brings
         keys = trusted
@@ -84,8 +94,15 @@ def verify(data: bytes, kept: Mapping[str, Any] | None = None, trusted: Keys | N
     if tree.size == 0:
         raise Flaw("the export holds no entries")
     checkpoints: list[Checkpoint] = []
+    witnessed: dict[int, list[str]] = {}
+    lines_seen = 0
     for index in range(number, len(lines)):
-        checkpoints.append(_checkpoint(lines, index, tree, keys, checkpoints))
+        checkpoint, cosignatures = _checkpoint(lines, index, tree, keys, checkpoints, cosigned)
+        checkpoints.append(checkpoint)
+        lines_seen += len(cosignatures)
+        names = _cosigners(checkpoint, cosignatures, witnesses, index + 1)
+        if names:
+            witnessed[checkpoint.size] = names
     if not checkpoints:
         raise Flaw("the export holds no checkpoint: nothing vouches for its entries")
     if checkpoints[-1].size != tree.size:
@@ -93,8 +110,12 @@ def verify(data: bytes, kept: Mapping[str, Any] | None = None, trusted: Keys | N
                    f"entries: entries were added after it", len(lines))
     if kept is not None:
         _kept(kept, tree, keys)
+    if quorum and not any(len(names) >= quorum for names in witnessed.values()):
+        most = max(map(len, witnessed.values()), default=0)
+        raise Flaw(f"no checkpoint of the export is cosigned by {quorum} of the {len(witnesses)} witnesses given "
+                   f"(at most {most}): nobody else vouches for this log")
     return Verified(tree.size, len(checkpoints), tree.root().hex(), checkpoints[-1].as_dict(),
-                    dict(kept) if kept is not None else None)
+                    dict(kept) if kept is not None else None, lines_seen, witnessed)
 
 
 def _line(lines: list[str], index: int) -> dict[str, Any]:
@@ -139,14 +160,21 @@ def _keys(listed: Any) -> dict[str, Ed25519PublicKey]:
     return keys
 
 
-def _checkpoint(lines: list[str], index: int, tree: merkle.Tree, keys: Keys,
-                before: list[Checkpoint]) -> Checkpoint:
+def _checkpoint(lines: list[str], index: int, tree: merkle.Tree, keys: Keys, before: list[Checkpoint],
+                cosigned: bool) -> tuple[Checkpoint, list[str]]:
     line = index + 1
     record = _line(lines, index)
     body = record.get("checkpoint")
-    if set(record) != {"checkpoint"} or not isinstance(body, dict) or set(body) != set(CHECKPOINT_FIELDS):
-        raise Flaw(f"a checkpoint line holds a checkpoint of {', '.join(CHECKPOINT_FIELDS)} and nothing else "
-                   "(or an entry comes after the checkpoints)", line)
+    allowed = {"checkpoint", "cosignatures"} if cosigned else {"checkpoint"}
+    if not {"checkpoint"} <= set(record) <= allowed or not isinstance(body, dict) or set(body) != set(
+            CHECKPOINT_FIELDS):
+        raise Flaw(f"a checkpoint line holds a checkpoint of {', '.join(CHECKPOINT_FIELDS)} and, in "
+                   f"{FORMAT}, its cosignatures, and nothing else (or an entry comes after the checkpoints)", line)
+    cosignatures = record.get("cosignatures", [])
+    if "cosignatures" in record and (not isinstance(cosignatures, list) or not cosignatures or not all(
+            isinstance(c, str) for c in cosignatures) or len(set(cosignatures)) != len(cosignatures)):
+        raise Flaw("a checkpoint's cosignatures are a list of its witnesses' signature lines, each once (and none "
+                   "when no witness cosigned it)", line)
     checkpoint = _read_checkpoint(body, line)
     if before and checkpoint.size <= before[-1].size:
         raise Flaw(f"checkpoints go smallest first: {checkpoint.size} after {before[-1].size}", line)
@@ -159,7 +187,23 @@ def _checkpoint(lines: list[str], index: int, tree: merkle.Tree, keys: Keys,
     if tree.root(checkpoint.size).hex() != checkpoint.root_hash:
         raise Flaw(f"the entries do not reproduce the root signed for the first {checkpoint.size} leaves: an entry "
                    "among them was altered, removed, added or reordered", line)
-    return checkpoint
+    return checkpoint, cosignatures
+
+
+def _cosigners(checkpoint: Checkpoint, cosignatures: list[str], witnesses: Sequence[NoteVerifier],
+               line: int) -> list[str]:
+    """The names of the ``witnesses`` whose line among ``cosignatures`` is their cosignature of ``checkpoint``;
+    every line is a C2SP signature line, and a given witness's line that does not hold is a flaw."""
+    if not cosignatures:
+        return []
+    try:
+        note = parse(f"{checkpoint.note}\n" + "".join(f"{c}\n" for c in cosignatures))
+        return [w.name for w in cosigners(note.text, note.signatures, witnesses)]
+    except MalformedNote as e:
+        raise Flaw(f"a cosignature of the checkpoint of {checkpoint.size} leaves is not a signature line: {e}",
+                   line) from None
+    except NoteRefused as e:
+        raise Flaw(f"the checkpoint of {checkpoint.size} leaves: {e}", line) from None
 
 
 def _read_checkpoint(body: Mapping[str, Any], line: int | None) -> Checkpoint:

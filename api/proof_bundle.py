@@ -23,13 +23,14 @@ path lead to its root. The number is tied to the events by the certificate's id,
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from api.checkpoint_notes import OpenedCheckpoint, open_checkpoint
+from api.checkpoint_notes import OpenedCheckpoint, cosigners, open_checkpoint
 from api.keys import key_id, leaked
 from api.log_format import Flaw, canonical
 from api.signed_note import MalformedNote, NoteRefused, NoteVerifier, b64, canonical_b64
@@ -56,6 +57,7 @@ class Verified:
     certificate: str
     checkpoint: OpenedCheckpoint
     events: tuple[Proved, ...]
+    cosigners: tuple[str, ...] = ()  # the witnesses given whose cosignature of the checkpoint holds
 
 
 def write(number: str, checkpoint: str, events: Iterable[tuple[Entry, int, Sequence[bytes]]]) -> bytes:
@@ -70,18 +72,28 @@ def filename(number: str) -> str:
     return f"{number}.proof.json"
 
 
-def verify(data: bytes, log_keys: Sequence[NoteVerifier]) -> Verified:
-    """The file, once everything in it holds under ``log_keys`` (the log's verifier keys); ``Flaw`` names the first
-    thing that does not."""
+def verify(data: bytes, log_keys: Sequence[NoteVerifier], retired: Mapping[NoteVerifier, datetime] | None = None,
+           witnesses: Sequence[NoteVerifier] = (), quorum: int = 0) -> Verified:
+    """The file, once everything in it holds under ``log_keys`` (the log's verifier keys; ``retired``: when those
+    retired were, as ``/api/v1/public/keys`` says) and ``quorum`` of the ``witnesses`` (cosignature/v1 keys) cosigned
+    its checkpoint; ``Flaw`` names the first thing that does not."""
     bundle = _read(data)
     try:
         checkpoint = open_checkpoint(bundle["checkpoint"], log_keys)
+        names = tuple(w.name for w in cosigners(checkpoint.opened.text, checkpoint.opened.unverified, witnesses))
     except (NoteRefused, MalformedNote, ValueError) as e:
         raise Flaw(f"the checkpoint does not hold: {e}") from None
     kid = key_id(Ed25519PublicKey.from_public_bytes(checkpoint.key.public_key))
     if leaked(kid):
         raise Flaw(f"the checkpoint is signed by key {kid}, whose private half was published in the registry's "
                    "repository: anyone can sign with it, so its signature proves nothing")
+    until = (retired or {}).get(checkpoint.key)
+    if until is not None and checkpoint.unix_seconds > until.timestamp():
+        raise Flaw(f"the checkpoint is dated after its key {kid} was retired ({until:%Y-%m-%dT%H:%M:%SZ}): it was not "
+                   "signed while the key was current")
+    if len(names) < quorum:
+        raise Flaw(f"the checkpoint is cosigned by {len(names)} of the {len(witnesses)} witnesses given, not "
+                   f"{quorum}: nobody else vouches for it" + (f" ({', '.join(names)} did)" if names else ""))
     events = tuple(_event(n, item, bundle["checkpoint"], checkpoint) for n, item in enumerate(bundle["events"], 1))
     for before, after in zip(events, events[1:], strict=False):
         if after.proof.index <= before.proof.index:
@@ -91,7 +103,7 @@ def verify(data: bytes, log_keys: Sequence[NoteVerifier]) -> Verified:
     if not any(e.entry.originator_id == own for e in events):
         raise Flaw(f"no event is of certificate {bundle['certificate']} (record {own}): the file proves another "
                    "record's events, or its number was altered")
-    return Verified(bundle["certificate"], checkpoint, events)
+    return Verified(bundle["certificate"], checkpoint, events, names)
 
 
 def _read(data: bytes) -> dict[str, Any]:

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from api.signed_note import COSIGNATURE_V1, MalformedNote, NoteVerifier, open_note, parse_verifier_key
+from api.checkpoint_notes import witness_key
+from api.signed_note import MalformedNote, NoteVerifier, open_note
 from api.witness import SIZE_TYPE, AddCheckpoint
 from projections.cosignatures import Cosignature
 from projections.log import Checkpoint, LogView
@@ -92,13 +93,12 @@ def parse_witnesses(text: str, quorum: int | None) -> Witnesses:
         if len(parts) != 2:
             raise ValueError(f"REGISTRY_WITNESSES: an entry is '<vkey> <url>', not {entry!r}")
         try:
-            key = parse_verifier_key(parts[0])
+            key = witness_key(parts[0])
         except MalformedNote as e:
             raise ValueError(f"REGISTRY_WITNESSES: {e}") from None
         url = urlsplit(parts[1])
-        if key.signature_type != COSIGNATURE_V1 or url.scheme not in ("http", "https") or not url.hostname:
-            raise ValueError(f"REGISTRY_WITNESSES: {entry!r} is not a cosignature/v1 verifier key (type 0x04, as "
-                             "`registry witness serve` prints it) and an http(s) URL")
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError(f"REGISTRY_WITNESSES: {parts[1]!r} is not an http(s) URL")
         witnesses.append(WitnessConfig(key, parts[1].rstrip("/")))
     if len({w.name for w in witnesses}) != len(witnesses):
         raise ValueError("REGISTRY_WITNESSES names a witness twice")

@@ -50,14 +50,36 @@ class Cosignatures(View):
         if not wanted:
             return {}
         marks = ", ".join("%s" for _ in wanted)
-        with self.reading() as curs:
-            curs.execute(f"SELECT {', '.join(COSIGNATURE_FIELDS)} FROM {self.table('log_cosignatures')} "
-                         f"WHERE size IN ({marks}) ORDER BY size, witness, timestamp", wanted)
-            rows = curs.fetchall()
         found: dict[int, list[Cosignature]] = {size: [] for size in wanted}
+        return self._read(found, f"WHERE size IN ({marks})", wanted)
+
+    def cosignatures_up_to(self, size: int) -> dict[int, list[Cosignature]]:
+        """Every kept cosignature of the checkpoints of at most ``size`` leaves, by size (the sizes cosigned only),
+        each size's by witness then time."""
+        return self._read({}, "WHERE size <= %s", [size])
+
+    def _read(self, found: dict[int, list[Cosignature]], where: str, parameters: list[int]
+              ) -> dict[int, list[Cosignature]]:
+        with self.reading() as curs:
+            curs.execute(f"SELECT {', '.join(COSIGNATURE_FIELDS)} FROM {self.table('log_cosignatures')} {where} "
+                         "ORDER BY size, witness, timestamp", parameters)
+            rows = curs.fetchall()
         for size, witness, key_id, timestamp, signature in rows:
-            found[int(size)].append(Cosignature(int(size), witness, key_id, int(timestamp), signature))
+            found.setdefault(int(size), []).append(Cosignature(int(size), witness, key_id, int(timestamp), signature))
         return found
+
+    def witnessed_size(self, witnesses: Iterable[tuple[str, str]], quorum: int) -> int:
+        """The largest checkpoint that ``quorum`` of ``witnesses`` (key name, key id hex) cosigned, as kept here (0
+        for none)."""
+        wanted = sorted(set(witnesses))
+        if not wanted or quorum < 1:
+            return 0
+        either = " OR ".join("(witness = %s AND key_id = %s)" for _ in wanted)
+        with self.reading() as curs:
+            curs.execute(f"SELECT size FROM {self.table('log_cosignatures')} WHERE {either} GROUP BY size "
+                         "HAVING COUNT(*) >= %s ORDER BY size DESC LIMIT 1", [*(v for w in wanted for v in w), quorum])
+            row = curs.fetchone()
+        return int(row[0]) if row else 0
 
     def cosigned_size(self, witness: str, key_id: str) -> int:
         """The largest checkpoint the witness's key cosigned, as kept here (0 for none)."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from api.cli.common import CannotCheck, keys_file, loaded_signers, open_parts
+from api.cli.common import CannotCheck, keys_file, loaded_signers, open_parts, witness_keys
 from api.settings import get_settings
 from api.signing import VerifyingKey, key_id, public_key_from_base64
 
@@ -54,11 +54,12 @@ def log_verify(args: argparse.Namespace) -> int:
             trusted = {key_id(k): k for k in (public_key_from_base64(text) for text in args.key or ())}
             for path in args.keys or ():
                 trusted.update(keys_file(path, "checkpoint"))
+        witnesses, quorum = witness_keys(args)
     except (OSError, ValueError, CannotCheck) as e:
         print(f"registry: 无法检查 / cannot check: {e}", file=sys.stderr)
         return 2
     try:
-        verified = verify(data, kept, trusted)
+        verified = verify(data, kept, trusted, witnesses, quorum)
     except Flaw as e:
         print(f"发现缺陷 FLAW {args.file}: {e}", file=sys.stderr)
         return 1
@@ -74,7 +75,27 @@ def log_verify(args: argparse.Namespace) -> int:
               "此后未被改动 / "
               f"kept: consistent with the checkpoint of {verified.kept['size']} leaves signed "
               f"{verified.kept['timestamp']}: nothing in it was altered since")
+    if witnesses:
+        said = witnessed(verified.witnessed, len(witnesses))
+        print(said or f"见证：所给的 {len(witnesses)} 位见证人未副署任何检查点 / witnesses: none of the "
+              f"{len(witnesses)} given cosigned any checkpoint")
+    elif verified.cosignatures:
+        print(f"另有 {verified.cosignatures} 条见证人副署未核验：用 --witness 给出其密钥 / {verified.cosignatures} "
+              "witness cosignatures not checked: give their keys with --witness")
     return 0
+
+
+def witnessed(cosigned: dict[int, list[str]], given: int) -> str | None:
+    """What verify says of the witnesses' cosignatures: the largest checkpoint the most of them cosigned."""
+    if not cosigned:
+        return None
+    most = max(map(len, cosigned.values()))
+    size = max(s for s, names in cosigned.items() if len(names) == most)
+    names = ", ".join(cosigned[size])
+    return (f"见证：{size} 个叶的检查点由所给 {given} 位见证人中的 {most} 位副署（{names}），"
+            "其前的全部记录均经其担保 / "
+            f"witnessed: the checkpoint of {size} leaves is cosigned by {most} of the {given} witnesses given "
+            f"({names}); every entry up to it is vouched for by them")
 
 
 def log_mirror(args: argparse.Namespace) -> int:

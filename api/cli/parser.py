@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from api.cli.calendar import add_commands as calendar_commands
 from api.cli.calendar import calendar_record
+from api.cli.common import add_witness_options
 from api.cli.documents import certificate_pdf, document_get
 from api.cli.keys import keys_init, keys_list, keys_rotate
 from api.cli.log import log_export, log_mirror, log_verify
@@ -109,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify_cmd = log_cmd.add_parser(
         "verify", help="verify an export offline",
         description="Recomputes every leaf and root of an export, checks every checkpoint's signatures, and, with "
-        "--checkpoint, that the export is consistent with a checkpoint kept from before. Exit status: 0 it holds; "
+        "--checkpoint, that the export is consistent with a checkpoint kept from before, and with --witness, the "
+        "witnesses' cosignatures (--quorum of them on one checkpoint at least). Exit status: 0 it holds; "
         "1 a flaw, named with its line; 2 it cannot be checked.")
     verify_cmd.add_argument("file", metavar="FILE")
     verify_cmd.add_argument("--checkpoint", metavar="C",
@@ -120,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify_cmd.add_argument("--keys", metavar="FILE", action="append",
                             help="trust only the checkpoint keys in this file (what /api/v1/public/keys answered, "
                             "or `registry keys list`), each for what it signed while current; with --key, both")
+    add_witness_options(verify_cmd)
     verify_cmd.set_defaults(run=log_verify)
     mirror_cmd = log_cmd.add_parser(
         "mirror", help="write the latest checkpoint and its C2SP tiles as static files",

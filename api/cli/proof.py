@@ -1,6 +1,7 @@
-"""`registry proof verify FILE --key VKEY`: a certificate's offline proof (``api/proof_bundle.py``, what
-``GET /api/v1/certificates/{number}/proof`` answers) checked on a regulator's machine, with the log's verifier key
-and nothing else: no server, no database, no other file."""
+"""`registry proof verify FILE (--key VKEY | --keys FILE) [--witness VKEY …] [--quorum N]`: a certificate's offline
+proof (``api/proof_bundle.py``, what ``GET /api/v1/certificates/{number}/proof`` answers) checked on a regulator's
+machine, with the log's verifier key (or the saved list of published keys) and the regulator's witnesses' keys, and
+nothing else: no server, no database."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from api.cli.common import CannotCheck, add_witness_options, note_keys_file, witness_keys
 from api.signed_note import MalformedNote, parse_verifier_key
 from registry.entries import Entry
 
@@ -22,11 +24,20 @@ def proof_verify(args: argparse.Namespace) -> int:
     try:
         data = Path(args.file).read_bytes()
         keys = [parse_verifier_key(vkey) for vkey in args.key]
-    except (OSError, MalformedNote) as e:
+        retired = {}
+        for path in args.keys:
+            for note_key, published in note_keys_file(path).items():
+                keys.append(note_key)
+                if published.valid_until is not None:
+                    retired[note_key] = published.valid_until
+        witnesses, quorum = witness_keys(args)
+        if not keys:
+            raise CannotCheck("给出日志的密钥 / give the log's key: --key VKEY or --keys FILE")
+    except (OSError, MalformedNote, CannotCheck) as e:
         print(f"registry: 无法检查 / cannot check: {e}", file=sys.stderr)
         return 2
     try:
-        verified = verify(data, keys)
+        verified = verify(data, keys, retired, witnesses, quorum)
     except Flaw as e:
         print(f"发现缺陷 FLAW {args.file}: {e}", file=sys.stderr)
         return 1
@@ -38,7 +49,12 @@ def proof_verify(args: argparse.Namespace) -> int:
     print(f"检查点：{checkpoint.origin}，{checkpoint.size} 个叶，根 {checkpoint.root.hex()}，{at} 由密钥 "
           f"{checkpoint.key.key_id.hex()} 签署 / checkpoint: {checkpoint.origin}, {checkpoint.size} leaves, "
           f"root {checkpoint.root.hex()}, signed {at} by key {checkpoint.key.key_id.hex()}")
-    others = len(checkpoint.opened.unverified)
+    if verified.cosigners:
+        names = ", ".join(verified.cosigners)
+        print(f"见证：所给 {len(witnesses)} 位见证人中 {len(verified.cosigners)} 位副署了该检查点（{names}）/ "
+              f"witnessed: {len(verified.cosigners)} of the {len(witnesses)} witnesses given cosigned the checkpoint "
+              f"({names})")
+    others = len(checkpoint.opened.unverified) - len(verified.cosigners)
     if others:
         print(f"另有 {others} 个签名行（见证人的）未核验：未给出其密钥 / {others} further signature lines (witnesses') "
               "not checked: their keys were not given")
@@ -66,10 +82,15 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         "verify", help="verify a certificate's offline proof",
         description="Checks a file GET /api/v1/certificates/{number}/proof answered (format cems-certificate-proof/1) "
         "with the log's verifier key alone: the checkpoint's signature and signed time, then every event's leaf "
-        "hash and inclusion path to the checkpoint's root. Exit status: 0 it holds; 1 a flaw, named; 2 it cannot "
-        "be checked.")
+        "hash and inclusion path to the checkpoint's root, and with --witness the witnesses' cosignatures of the "
+        "checkpoint. Exit status: 0 it holds; 1 a flaw, named; 2 it cannot be checked.")
     verify.add_argument("file", metavar="FILE")
-    verify.add_argument("--key", metavar="VKEY", action="append", required=True,
-                        help="the log's verifier key, as /api/v1/public/keys lists it in note_verifier_key "
-                        "(<origin>+<key id>+<key>); may be given more than once (the keys before a rotation)")
+    given = verify.add_argument_group("the log's keys (one at least)")
+    given.add_argument("--key", metavar="VKEY", action="append", default=[],
+                       help="the log's verifier key, as /api/v1/public/keys lists it in note_verifier_key "
+                       "(<origin>+<key id>+<key>); may be given more than once (the keys before a rotation)")
+    given.add_argument("--keys", metavar="FILE", action="append", default=[],
+                       help="the log's keys in a file of what /api/v1/public/keys answered (or `registry keys list`): "
+                       "each note_verifier_key, and a retired key only for what it signed while current")
+    add_witness_options(verify)
     verify.set_defaults(run=proof_verify)

@@ -28,6 +28,7 @@ from api.schemas import (
     SurveillanceCreate,
     Written,
 )
+from api.witnessing import Witnesses
 from projections.log import Checkpoint, LogView
 from registry.application import Registry
 from registry.commands import (
@@ -110,11 +111,17 @@ async def offline_proof(request: Request, number: str) -> Response:
 
 
 def _bundle(request: Request, number: str, entries: list[Entry], checkpoint: Checkpoint) -> bytes:
+    log: LogView = request.app.state.views.log
+    witnesses: Witnesses = request.app.state.witnesses
+    # The latest checkpoint that covers every event and the quorum of witnesses cosigned, where there is one (the
+    # latest of all is often too new for its cosignatures): what `registry proof verify --witness` asks of it.
+    witnessed = log.witnessed_size(((w.name, w.key_id) for w in witnesses.witnesses), witnesses.quorum)
+    if witnessed and witnessed >= log.leaves_through(entries[-1].position):
+        checkpoint = log.checkpoint(witnessed) or checkpoint
     try:
         note = str(served_note(request, checkpoint))
     except UnknownCheckpointKey as e:
         raise NotFound(str(e)) from None
-    log: LogView = request.app.state.views.log
     proofs = (log.prove_inclusion(e.position, checkpoint.size) for e in entries)
     return proof_bundle.write(number, note, ((e, index, path) for e, (index, _, path, _) in zip(
         entries, proofs, strict=True)))

@@ -268,7 +268,7 @@ def test_r_rec_4_an_export_verifies_and_holds_every_event_and_kept_checkpoint(
         assert mth(leaves[:c["size"]]).hex() == c["root_hash"]
     # the header carries the checkpoint key, as /api/v1/public/keys lists it
     public = base64.b64decode(logs.key)
-    assert final.header == {"format": "cems-log-export/1", "keys": [
+    assert final.header == {"format": "cems-log-export/2", "keys": [
         {"algorithm": "Ed25519", "key_id": hashlib.sha256(public).hexdigest()[:16], "public_key": logs.key,
          "use": "checkpoint"}]}
     assert {c["key_id"] for c in checkpoints} == {final.header["keys"][0]["key_id"]}
@@ -495,7 +495,7 @@ def header_public_key_replaced(export: Export) -> tuple[list[str], int | None, s
 
 def header_format_changed(export: Export) -> tuple[list[str], int | None, str]:
     lines = export.lines
-    lines[0] = canonical({**export.header, "format": "cems-log-export/2"})
+    lines[0] = canonical({**export.header, "format": "cems-log-export/3"})
     return lines, 1, "header"
 
 
