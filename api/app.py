@@ -45,6 +45,7 @@ from api.routers import (
 )
 from api.routers.grouped import Grouped
 from api.schemas import PROBLEM_RESPONSES
+from api.search_answers import Answers
 from api.settings import Settings, get_settings
 from api.signing import KeyFileError, signers
 from projections.public_certificates import named
@@ -142,9 +143,12 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         app.state.scheduler = (background(parts.registry, parts.views, settings.notice_lead_days)
                                if settings.run_scheduler and writer else None)
         app.state.reader = parts.store.public_reader(parts.views.public, named)
-        app.state.tiles = tiles.Kept()  # the C2SP tiles served last (api/routers/tlog.py)
+        app.state.tiles = tiles.Kept(int(settings.tile_cache_mb * 1024 * 1024))  # served last (api.lookup.hash_tile)
+        app.state.tile_reader = parts.store.tile_reader(parts.views.log)
+        app.state.search_answers = Answers(parts.views.public_position, int(settings.search_cache_mb * 1024 * 1024))
         app.state.catching_up = CatchingUp(parts.views, settings.after_timeout, writable=not settings.read_only)
         await app.state.reader.open()
+        await app.state.tile_reader.open()
         # Everything made at start-up lives as long as the process: keep it out of the collector's full scans,
         # which otherwise stall every request in flight now and then (the lookup's tail).
         gc.collect()
@@ -156,6 +160,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
             if app.state.scheduler is not None:
                 app.state.scheduler.shutdown(wait=True)
             await app.state.reader.close()
+            await app.state.tile_reader.close()
             app.state.commands.shutdown(wait=True)
             if app.state.runner is not None:
                 app.state.runner.stop()

@@ -1,7 +1,7 @@
-"""The public lookup's fast lane: a plain GET of one certificate, or of its ``qr.svg`` / ``qr.png`` (and of a C2SP
-hash tile the worker holds already, ``kept_tile``), answered before the framework's inner layers (the edge, the
-exception middleware, routing, the route's dependency solving), which were a large part of a lookup's time in a
-worker. It is the hot path of the service.
+"""The public lookup's fast lane: a plain GET of one certificate, or of its ``qr.svg`` / ``qr.png``, or of a C2SP
+hash tile of the log (``hash_tile``: kept in the worker, or read gathered with the others pending), answered before
+the framework's inner layers (the edge, the exception middleware, routing, the route's dependency solving), which
+were a large part of a lookup's time in a worker. It is the hot path of the service.
 
 One module owns the lane: which requests it answers (``plain``), how it reads them (``certificate``, ``qr_image``:
 a row of the public read model through ``app.state.reader``, served as ``api.public_reads.as_served`` renders it)
@@ -98,10 +98,10 @@ async def failure(app: Starlette, scope: Scope, receive: Receive, exc: Exception
     return response
 
 
-def kept_tile(scope: Scope) -> Response | None:
-    """A plain GET of a hash tile the worker has served before (``api.tiles.Kept``: a tile's bytes never change),
-    answered from memory; None sends the request on to its route (``api.routers.tlog``), which reads the tile and
-    keeps it, or refuses the path."""
+def plain_tile(scope: Scope) -> tiles.Tile | None:
+    """The hash tile a plain GET names (no query string; a tile is public, so a token changes nothing), or None:
+    an entry bundle, a path that names no tile, or another request, which the routes answer
+    (``api.routers.tlog``)."""
     path: str = scope.get("path", "")
     if scope["type"] != "http" or scope["method"] != "GET" or not path.startswith(TILES) or scope["query_string"]:
         return None
@@ -109,8 +109,21 @@ def kept_tile(scope: Scope) -> Response | None:
         tile = tiles.parse(path[len(TILES):])
     except tiles.TilePathError:
         return None
-    data = scope["app"].state.tiles.get(tile) if tile.level is not None else None
-    return None if data is None else Response(data, media_type=tiles.MEDIA_TYPE, headers=tiles.IMMUTABLE)
+    return tile if tile.level is not None else None
+
+
+async def hash_tile(app: Starlette, tile: tiles.Tile) -> bytes | None:
+    """A hash tile's bytes: kept in the worker (``api.tiles.Kept``: a tile's bytes never change), or read, gathered
+    with the other reads pending (``store.TileReader``), then kept; None when the tree does not have it (yet)."""
+    kept: tiles.Kept = app.state.tiles
+    data = kept.get(tile)
+    if data is None:
+        read = await app.state.tile_reader.get(tile.nodes())
+        if read is None or len(read) != tile.width * tiles.HASH_SIZE:
+            return None
+        kept.keep(tile, read)
+        data = read
+    return data
 
 
 class FastLane:
@@ -121,9 +134,9 @@ class FastLane:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        tile = kept_tile(scope)
+        tile = plain_tile(scope)
         if tile is not None:
-            await tile(scope, receive, send)
+            await self.tile(scope, receive, send, tile)
             return
         asked = plain(scope)
         if asked is None:
@@ -140,3 +153,16 @@ class FastLane:
         except Exception as exc:
             response = await failure(app, scope, receive, exc)
         await response(scope, receive, send)
+
+    async def tile(self, scope: Scope, receive: Receive, send: Send, tile: tiles.Tile) -> None:
+        """A hash tile, or, when the tree does not have it, the route's answer (404)."""
+        app: Starlette = scope["app"]
+        try:
+            data = await hash_tile(app, tile)
+        except Exception as exc:
+            await (await failure(app, scope, receive, exc))(scope, receive, send)
+            return
+        if data is None:
+            await self.app(scope, receive, send)
+            return
+        await Response(data, media_type=tiles.MEDIA_TYPE, headers=tiles.IMMUTABLE)(scope, receive, send)

@@ -5,7 +5,8 @@ once, answered as a table or as a CSV download).
 Server-rendered, Chinese first and English beneath, no JavaScript, nothing from elsewhere (``front.PAGE_HEADERS``).
 A search is an indexed read of the public view (``OfficeLists.find_certificates``): a number (ignoring case) or a USCC
 exactly, else a fragment from anywhere in a name, by the name suffixes' index, a page at a time, counted to 1,000.
-A number that matches exactly goes straight to its page.
+A number that matches exactly goes straight to its page. Answers are kept while the public view has not moved
+(``api/search_answers.py``).
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api import bulk_lookup
+from api.front import PAGE_HEADERS
 from api.front import page as _page
 from api.inputs import MAX_PAGE, MAX_TEXT
 from api.pages import STATUSES
+from api.search_answers import Answer, Answers
 from registry.errors import InvalidInput
 
 router = APIRouter(include_in_schema=False)
@@ -46,11 +49,26 @@ async def search(request: Request, q: Annotated[str, Query(max_length=4 * MAX_TE
     problem = search_problem(typed)
     if problem is not None:
         return _page("search.html", 422, q=typed, problem=problem, listed=None, statuses=STATUSES, pages=[])
-    listed = await run_in_threadpool(request.app.state.views.public.find_certificates, typed, page)
+    answers: Answers = request.app.state.search_answers
+    key = (typed, page, request.app.state.registry.clock.today())
+    position = await answers.position()
+    answer = answers.get(key, position)
+    if answer is None:
+        answer = await run_in_threadpool(_answer, request, typed, page, position)
+        answers.keep(key, answer)
+    if answer.location is not None:
+        return RedirectResponse(answer.location, status_code=303)
+    return HTMLResponse(answer.body, headers=PAGE_HEADERS)
+
+
+def _answer(request: Request, typed: str, page: int, position: int) -> Answer:
+    """The search's answer read now: a number found exactly goes to its page, anything else is a page of results."""
+    listed = request.app.state.views.public.find_certificates(typed, page)
     if listed.page == 1 and listed.total == 1 and listed.rows[0]["number"].upper() == typed.upper():
-        return RedirectResponse(f"/verify/{quote(listed.rows[0]['number'], safe='')}", status_code=303)
+        return Answer(position, location=f"/verify/{quote(listed.rows[0]['number'], safe='')}")
     pages = [(n, f"/search?{urlencode({'q': typed, 'page': n})}") for n in range(1, listed.pages + 1)]
-    return _page("search.html", q=typed, problem=None, listed=listed, statuses=STATUSES, pages=pages)
+    return Answer(position, bytes(_page("search.html", q=typed, problem=None, listed=listed, statuses=STATUSES,
+                                        pages=pages).body))
 
 
 @router.get("/lookup")

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     witness_quorum: int | None = None
     witness_timeout: float = Field(5.0, gt=0)
     witness_retry: float = Field(10.0, gt=0)
+    # The C2SP tiles each API worker keeps in memory, most recently served (api.tiles.Kept; 0: none, each read).
+    tile_cache_mb: float = Field(32, ge=0)
+    # The public search's answers each API worker keeps while the public view has not moved (api/search_answers.py).
+    search_cache_mb: float = Field(32, ge=0)
     body_name: str = "示例认证有限公司 Example Certification Co., Ltd."
     body_address: str = "北京市朝阳区示例路1号 1 Example Road, Chaoyang, Beijing"
     body_code: str = "CB"

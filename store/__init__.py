@@ -120,6 +120,17 @@ class PublicReader(Protocol):
     async def get(self, number: str) -> tuple[str, str, str, str] | None: ...
 
 
+class TileReader(Protocol):
+    """Reads the stored hashes a C2SP tile of the log is made of (``api/tiles.py``): by (level in the tree, first
+    index, end index), their bytes concatenated, as many as the tree has (None or short: not all yet)."""
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def get(self, nodes: tuple[int, int, int]) -> bytes | None: ...
+
+
 class Store(Protocol):
     """What the registry, its read models and its API ask of the database."""
 
@@ -193,6 +204,10 @@ class Store(Protocol):
                       ) -> PublicReader:
         """The lookup's reader of ``view``'s rows; ``choose`` picks, of the rows whose number matches ignoring case,
         the one the number names."""
+        ...
+
+    def tile_reader(self, view: Any) -> TileReader:
+        """The tiles' reader of ``view``, the log's."""
         ...
 
     def close(self) -> None: ...

@@ -24,9 +24,9 @@ from psycopg import sql
 from psycopg.rows import tuple_row
 
 from registry.errors import InvalidInput
-from store import DOCUMENTS, DocumentStore, PublicReader, chain
+from store import DOCUMENTS, DocumentStore, PublicReader, TileReader, chain
 from store.postgres_dialect import DIALECT
-from store.postgres_reader import Choose, GatheringReader
+from store.postgres_reader import Choose, GatheringReader, GatheringTiles
 from store.postgres_recorder import check_quietly, postgres_events, qualified
 from store.views import open_view, view_class
 
@@ -232,10 +232,15 @@ class PostgresStore:
         self.connect(autocommit=False, timeout=2).close()
 
     def public_reader(self, view: Any, choose: Choose) -> PublicReader:
+        return GatheringReader(self._conninfo(), view.table("public_certificates"), choose)
+
+    def tile_reader(self, view: Any) -> TileReader:
+        return GatheringTiles(self._conninfo(), view.table("log_nodes"))
+
+    def _conninfo(self) -> str:
         e = self.env
-        conninfo = (f"host={e['POSTGRES_HOST']} port={e['POSTGRES_PORT']} dbname={e['POSTGRES_DBNAME']} "
-                    f"user={e['POSTGRES_USER']} password={e['POSTGRES_PASSWORD']}")
-        return GatheringReader(conninfo, view.table("public_certificates"), choose)
+        return (f"host={e['POSTGRES_HOST']} port={e['POSTGRES_PORT']} dbname={e['POSTGRES_DBNAME']} "
+                f"user={e['POSTGRES_USER']} password={e['POSTGRES_PASSWORD']}")
 
     def close(self) -> None:
         return None

@@ -20,7 +20,16 @@ from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteTrackingRecorder
 
 from registry.errors import InvalidInput
-from store import CREDENTIALS, DOCUMENTS, REFUSAL, USER_ADDED_TOPIC, USERS_INDEX, DocumentStore, PublicReader
+from store import (
+    CREDENTIALS,
+    DOCUMENTS,
+    REFUSAL,
+    USER_ADDED_TOPIC,
+    USERS_INDEX,
+    DocumentStore,
+    PublicReader,
+    TileReader,
+)
 from store.views import open_view, view_class
 
 
@@ -155,8 +164,8 @@ class Dialect:
 DIALECT = Dialect()
 
 
-class ThreadReader:
-    """The lookup's reads in a thread each: the view's own ``certificate_row`` (SQLite has no async driver here)."""
+class InThreads:
+    """Reads of a view in a thread each (SQLite has no async driver here): nothing to open or close."""
 
     def __init__(self, view: Any) -> None:
         self._view = view
@@ -167,9 +176,21 @@ class ThreadReader:
     async def close(self) -> None:
         return None
 
+
+class ThreadReader(InThreads):
+    """The lookup's reads: the view's own ``certificate_row``."""
+
     async def get(self, number: str) -> tuple[str, str, str, str] | None:
         row: tuple[str, str, str, str] | None = await asyncio.to_thread(self._view.certificate_row, number)
         return row
+
+
+class ThreadTiles(InThreads):
+    """The tiles' reads: the log view's own ``hashes``."""
+
+    async def get(self, nodes: tuple[int, int, int]) -> bytes | None:
+        data: bytes = await asyncio.to_thread(self._view.hashes, *nodes)
+        return data
 
 
 def private_file(path: str) -> None:
@@ -236,6 +257,9 @@ class Embedded:
 
     def public_reader(self, view: Any, choose: Any = None) -> PublicReader:
         return ThreadReader(view)
+
+    def tile_reader(self, view: Any) -> TileReader:
+        return ThreadTiles(view)
 
     def close(self) -> None:
         return None

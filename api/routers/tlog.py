@@ -12,7 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api import tiles
+from api import lookup, tiles
 from api.checkpoint_notes import UnknownCheckpointKey
 from api.deps import RegulatorReader, role_doc
 from api.routers.log import latest, served_note
@@ -78,13 +78,7 @@ async def entry_bundle(path: str, request: Request, regulator: RegulatorReader) 
             summary="A hash tile of the log's Merkle tree, C2SP tlog-tiles: tile/<L>/<N>[.p/<W>] (public)")
 async def hash_tile(path: str, request: Request) -> Response:
     tile = _tile(path, entries=False)
-    kept: tiles.Kept = request.app.state.tiles
-    data = kept.get(tile)
+    data = await lookup.hash_tile(request.app, tile)  # as the fast lane (api.lookup) answers most tiles
     if data is None:
-        level, start, end = tile.nodes()
-        read: bytes = await run_in_threadpool(request.app.state.views.log.hashes, level, start, end)
-        if len(read) != tile.width * tiles.HASH_SIZE:
-            raise _absent(tile)
-        kept.keep(tile, read)
-        data = read
+        raise _absent(tile)
     return Response(data, media_type=TILE, headers=tiles.IMMUTABLE)

@@ -119,6 +119,25 @@ def test_r_pub_1_the_results_come_a_page_at_a_time(client: TestClient, registry:
     assert shown == set(numbers(*walks))
 
 
+def test_r_pub_1_a_search_answered_again_is_what_a_fresh_read_gives_once_the_view_has_moved(
+        client: TestClient, registry: Registry) -> None:
+    walk = certified(registry, "京西示范电力有限公司")
+    [number] = numbers(walk)
+    client.get("/api/v1/public/certificates", params=caught_up(client))
+    first = client.get("/search", params={"q": "示范"}).text
+    assert client.get("/search", params={"q": "示范"}).text == first  # kept: the view has not moved
+    assert attribute(first, "data-total") == "1"
+
+    other = certified(registry, "南方示范热力股份公司")  # the view moves
+    registry.suspend(number, date(2026, 6, 1), date(2026, 6, 1), "enforcement_penalty", "受到行政处罚",
+                     actor=walk.staff.decision)
+    client.get("/api/v1/public/certificates", params=caught_up(client))
+    again = client.get("/search", params={"q": "示范"}).text
+
+    assert attribute(again, "data-total") == "2" and f'href="/verify/{other.number}"' in again
+    assert "pill--suspended" in again.split(f'href="/verify/{number}"')[1].split("</li>")[0]
+
+
 def test_r_pub_1_nothing_found_is_said_in_words(client: TestClient, registry: Registry) -> None:
     body = client.get("/search", params={"q": "没有这个组织"}).text
 

@@ -5,10 +5,13 @@ hashing written out here, equal to the root the log view signs: at sizes 1, 255,
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 
 from api.log_mirror import Mirrored, mirror
@@ -144,3 +147,42 @@ def test_the_tiles_kept_in_memory_stay_within_their_budget_the_most_recently_ser
     assert kept.get(Tile(0, 0)) is not None  # now the most recent
     kept.keep(Tile(0, 3), bytes(8192))
     assert kept.get(Tile(0, 1)) is None and kept.get(Tile(0, 0)) is not None and kept.get(Tile(0, 3)) is not None
+
+
+# Tiles read for the API, gathered (store.TileReader)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def small_log(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Any, LogView]]:
+    """A store and its log view of 600 leaves, on SQLite and on PostgreSQL (a schema of its own)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'log.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+        with psycopg.connect(url.partition("?")[0], autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{url.rpartition("=")[2]}"')
+    store = open_store(url)
+    view: LogView = store.open_view(LogView, "log")
+    view.create_view_tables()
+    view.append_leaves(range(1, 601), [leaf(i) for i in range(600)], "Registry:log")
+    yield store, view
+    store.close()
+
+
+def test_tiles_read_at_once_are_each_the_hashes_the_view_holds(small_log: tuple[Any, LogView]) -> None:
+    store, view = small_log
+    wanted = [*tiles_of(600), Tile(0, 2, 88), Tile(0, 2, 100), Tile(0, 3), Tile(1, 0, 3)]  # one twice; three beyond
+
+    async def read_all() -> list[bytes | None]:
+        reader = store.tile_reader(view)
+        await reader.open()
+        try:
+            return list(await asyncio.gather(*(reader.get(t.nodes()) for t in wanted)))
+        finally:
+            await reader.close()
+
+    read = asyncio.run(read_all())
+    for tile, data in zip(wanted, read, strict=True):
+        expected = view.hashes(*tile.nodes())
+        assert (data or b"") == expected, tile
+    assert [len(data or b"") // HASH_SIZE for data in read] == [256, 256, 88, 2, 88, 88, 0, 2]

@@ -1,0 +1,88 @@
+"""The public search's answers kept while the public view has not moved (R-PUB-1, issue 25).
+
+A search page is a function of what was typed, the page, the day (a certificate's validity lapses by date) and the
+public view's rows, which change only as the view processes the log. So an answer is kept with the view's position
+when its read began, and served again while the position is the same: an answer kept at position P was read from a
+view at P or later, and is given only to a request that finds the view still at P, so it is what a fresh read would
+give. Nothing kept is older than the view a request could have read.
+
+A request learns the position from a read that begins after it arrives: the requests that come while one read is
+under way share the next one (``position``), so under load the check costs one small query per batch, not one per
+request. A kept answer also expires after ``ttl`` seconds, in case the rows changed without the position moving (a
+parked event retried by hand, ``registry projections retry``). The answers kept are bounded by ``budget`` bytes, the
+most recently served kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+from starlette.concurrency import run_in_threadpool
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A search's answer: a page (``body``) or, for a number found exactly, where to go (``location``)."""
+
+    position: int  # the public view's position when the read behind it began
+    body: bytes = b""
+    location: str | None = None
+    kept_at: float = 0.0  # time.monotonic()
+
+
+class Answers:
+    """Search answers by (what was typed, page, day), each served while the view's position is the one it was read
+    at. Used by one event loop: no lock."""
+
+    def __init__(self, position_of: Callable[[], int], budget: int = 16 * 1024 * 1024, ttl: float = 60.0) -> None:
+        self._position_of = position_of
+        self.budget, self.ttl = budget, ttl
+        self._kept: OrderedDict[Hashable, Answer] = OrderedDict()
+        self._size = 0
+        self._next: asyncio.Future[int] | None = None  # the read that begins once the one under way ends
+        self._reading: asyncio.Task[None] | None = None
+
+    async def position(self) -> int:
+        """The view's position, from a read begun after this call (shared with the calls made meanwhile)."""
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+            if self._reading is None:
+                self._reading = asyncio.get_running_loop().create_task(self._read())
+        return await asyncio.shield(self._next)
+
+    async def _read(self) -> None:
+        try:
+            while self._next is not None:
+                future, self._next = self._next, None
+                try:
+                    future.set_result(await run_in_threadpool(self._position_of))
+                except Exception as e:  # the database away: each waiting request answers it (503)
+                    future.set_exception(e)
+                    future.exception()  # retrieved here: a request that left before it does not warn
+        finally:
+            self._reading = None
+
+    def get(self, key: Hashable, position: int) -> Answer | None:
+        """The answer kept for ``key`` when it was read at ``position`` and is younger than ``ttl``."""
+        answer = self._kept.get(key)
+        if answer is None or answer.position != position or time.monotonic() - answer.kept_at > self.ttl:
+            return None
+        self._kept.move_to_end(key)
+        return answer
+
+    def keep(self, key: Hashable, answer: Answer) -> None:
+        size = len(answer.body) + 256  # the key and the answer's own bookkeeping, roughly
+        if size > self.budget:
+            return
+        old = self._kept.pop(key, None)
+        if old is not None:
+            self._size -= len(old.body) + 256
+        self._kept[key] = Answer(answer.position, answer.body, answer.location, time.monotonic())
+        self._size += size
+        while self._size > self.budget:
+            _, dropped = self._kept.popitem(last=False)
+            self._size -= len(dropped.body) + 256
