@@ -33,7 +33,7 @@ from store import Cursor
 CAP = 1000  # rows counted for a page, at most; more is shown as "1,000+"
 PAGE_SIZE = 25
 
-def _prefix_range(prefix: str) -> tuple[str, str]:
+def prefix_range(prefix: str) -> tuple[str, str]:
     """The bounds of the names beginning with ``prefix``, in code point order (the module's docstring)."""
     last = prefix[-1]
     return prefix, prefix[:-1] + (chr(ord(last) + 1) if ord(last) < 0x10FFFF else last)
@@ -107,7 +107,7 @@ class OfficeLists(View):
                 params.append(organization.upper())
             else:
                 where.append("name >= %s AND name < %s")
-                params.extend(_prefix_range(organization))
+                params.extend(prefix_range(organization))
                 order = "name, applied_on DESC, case_id DESC"
         with self.cursor() as curs:
             rows, total, capped, page = self._listed(curs, ", ".join(CaseRow._fields[:-1]), "office_cases", where,
@@ -130,7 +130,7 @@ class OfficeLists(View):
                 params.append(search.upper())
             else:
                 where.append("name >= %s AND name < %s")
-                params.extend(_prefix_range(search))
+                params.extend(prefix_range(search))
         with self.cursor() as curs:
             rows, total, capped, page = self._listed(curs, "uscc, name, address", "office_organizations", where,
                                                      params, "name, uscc", page)
@@ -141,7 +141,7 @@ class OfficeLists(View):
         where, params = [], list[Any]()
         if search:
             where.append("name >= %s AND name < %s")
-            params.extend(_prefix_range(search))
+            params.extend(prefix_range(search))
         with self.cursor() as curs:
             rows, total, capped, page = self._listed(curs, "person_id, name", "office_people", where, params,
                                                      "name, person_id", page)
@@ -164,7 +164,7 @@ class OfficeLists(View):
                 if found[1]:
                     return _certificates(*found)
                 where = [*base, "name >= %s AND name < %s"]
-                params.extend(_prefix_range(search))
+                params.extend(prefix_range(search))
                 order = "name, number DESC"
             return _certificates(*self._listed(curs, "number, status, name, uscc, valid_until, next_due_by",
                                                "public_certificates", where, params, order, page))
@@ -184,7 +184,7 @@ class OfficeLists(View):
                 return _certificates(*found)
             page = pages_allowed(page)
             suffixes, public = self.table("public_name_suffixes"), self.table("public_certificates")
-            bounds = list(_prefix_range(search))
+            bounds = list(prefix_range(search))
             count_sql = (f"SELECT COUNT(*) FROM (SELECT 1 FROM {suffixes} WHERE suffix >= %s AND suffix < %s "
                          f"ORDER BY suffix, number LIMIT {CAP + 1}) AS capped")
             # The count rides on the page's rows, as in _listed: one statement.

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, ClassVar
 
+from projections.office_lists import prefix_range
 from projections.parked import marked
 from projections.views import View
 from registry.history import plain
@@ -228,14 +229,17 @@ class PublicCertificates(View):
 
     def search(self, uscc: str | None, name: str | None, status: str | None, offset: int,
                limit: int) -> tuple[list[dict[str, Any]], int]:
-        """Exact USCC, organisation name by substring (Chinese included), status; newest numbers first."""
+        """Exact USCC, organisation name by substring (Chinese included), status; newest numbers first. The name is
+        found on the name suffixes' index (the suffixes that begin with it: ``public_name_suffixes``), not by reading
+        every row; its ``%`` and ``_`` are characters to find."""
         where, params = [], []
         if uscc:
             where.append("uscc = %s")
             params.append(uscc)
-        if name:  # the name's own % and _ are characters to find, not wildcards
-            where.append("name LIKE %s ESCAPE '\\'")
-            params.append("%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        if name:
+            where.append(f"number IN (SELECT number FROM {self.table('public_name_suffixes')} "
+                         "WHERE suffix >= %s AND suffix < %s)")
+            params.extend(prefix_range(name))
         if status:
             where.append("status = %s")
             params.append(status)
