@@ -1,5 +1,6 @@
 """The public lookup's fast lane: a plain GET of one certificate, or of its ``qr.svg`` / ``qr.png``, or of a C2SP
-hash tile of the log (``hash_tile``: kept in the worker, or read gathered with the others pending), answered before
+hash tile of the log (``hash_tile``: kept in the worker, or read gathered with the others pending), or a public search
+whose answer is kept (``kept_search``), answered before
 the framework's inner layers (the edge, the exception middleware, routing, the route's dependency solving), which
 were a large part of a lookup's time in a worker. It is the hot path of the service.
 
@@ -14,6 +15,7 @@ two give the same answer to the same request.
 from __future__ import annotations
 
 import inspect
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -21,12 +23,14 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import qr, tiles
-from api.inputs import certificate_number
+from api.inputs import MAX_PAGE, certificate_number
 from api.public_reads import as_served
+from api.search_answers import MAX_QUERY, Answers, search_key, search_problem
 from registry.errors import NotFound
 
 PREFIX = "/api/v1/public/certificates/"
 TILES = "/log/tile/"
+SEARCH = "/search"
 IMAGES = {"qr.svg": "svg", "qr.png": "png"}  # what may follow a number in the path, and its image format
 CACHE_CONTROL = "public, max-age=86400"  # a QR image: fixed while its certificate's signed fields and key stay
 # Answered before the edge, which says it of every other answer (api.edge).
@@ -126,6 +130,34 @@ async def hash_tile(app: Starlette, tile: tiles.Tile) -> bytes | None:
     return data
 
 
+def plain_search(scope: Scope) -> tuple[str, int] | None:
+    """``(what was typed, page)`` of a plain GET of the public search (``q`` and ``page`` alone, each once, both as
+    the route would take them, and no ``Authorization``), or None: the route answers everything else
+    (``api.public_site.search``: an empty or refused search, a query it must parse itself)."""
+    if scope["type"] != "http" or scope["method"] != "GET" or scope.get("path") != SEARCH:
+        return None
+    for name, _ in scope["headers"]:
+        if name == b"authorization":
+            return None
+    # As Starlette reads a query string (QueryParams).
+    pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+    asked = dict(pairs)
+    if len(asked) != len(pairs) or not asked.keys() <= {"q", "page"} or len(asked.get("q", "")) > MAX_QUERY:
+        return None
+    typed, page = asked.get("q", "").strip(), asked.get("page", "1")
+    if not typed or search_problem(typed) is not None or not (page.isascii() and page.isdigit()):
+        return None
+    return (typed, int(page)) if 1 <= int(page) <= MAX_PAGE else None
+
+
+async def kept_search(app: Starlette, typed: str, page: int) -> Response | None:
+    """The search's answer kept while the public view has not moved (``api.search_answers``), or None."""
+    answers: Answers = app.state.search_answers
+    position = await answers.position()
+    answer = answers.get(search_key(app, typed, page), position)
+    return answer.response() if answer is not None else None
+
+
 class FastLane:
     """Plain ASGI middleware (Starlette's BaseHTTPMiddleware would cost each request a task and a queue): the
     requests ``plain`` picks are answered here; every other request goes on to the app."""
@@ -137,6 +169,10 @@ class FastLane:
         tile = plain_tile(scope)
         if tile is not None:
             await self.tile(scope, receive, send, tile)
+            return
+        search = plain_search(scope)
+        if search is not None:
+            await self.search(scope, receive, send, search)
             return
         asked = plain(scope)
         if asked is None:
@@ -166,3 +202,15 @@ class FastLane:
             await self.app(scope, receive, send)
             return
         await Response(data, media_type=tiles.MEDIA_TYPE, headers=tiles.IMMUTABLE)(scope, receive, send)
+
+    async def search(self, scope: Scope, receive: Receive, send: Send, search: tuple[str, int]) -> None:
+        """A kept search answer, or the route's (which reads and keeps it)."""
+        app: Starlette = scope["app"]
+        try:
+            response = await kept_search(app, *search)
+        except Exception as exc:
+            response = await failure(app, scope, receive, exc)
+        if response is None:
+            await self.app(scope, receive, send)
+            return
+        await response(scope, receive, send)

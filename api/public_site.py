@@ -15,32 +15,23 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api import bulk_lookup
-from api.front import PAGE_HEADERS
 from api.front import page as _page
-from api.inputs import MAX_PAGE, MAX_TEXT
+from api.inputs import MAX_PAGE
 from api.pages import STATUSES
-from api.search_answers import Answer, Answers
+from api.search_answers import MAX_QUERY, Answer, Answers, search_key, search_problem
 from registry.errors import InvalidInput
 
 router = APIRouter(include_in_schema=False)
 MAX_CSV_BYTES = 512 * 1024  # an uploaded list: 1,000 entries with their other columns fit many times over
 
 
-def search_problem(q: str) -> tuple[str, str] | None:
-    if len(q) > MAX_TEXT:
-        return (f"查询内容过长（最多 {MAX_TEXT} 个字符）", f"the search is too long (at most {MAX_TEXT} characters)")
-    if not q.isprintable():
-        return ("查询内容含有不可打印的字符", "the search holds characters that cannot be printed")
-    return None
-
-
 @router.get("/search", response_model=None)
-async def search(request: Request, q: Annotated[str, Query(max_length=4 * MAX_TEXT)] = "",
+async def search(request: Request, q: Annotated[str, Query(max_length=MAX_QUERY)] = "",
                  page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1) -> Response:
     """The results, each linking to its verify page; a number matched exactly opens its page at once."""
     typed = q.strip()
@@ -50,15 +41,13 @@ async def search(request: Request, q: Annotated[str, Query(max_length=4 * MAX_TE
     if problem is not None:
         return _page("search.html", 422, q=typed, problem=problem, listed=None, statuses=STATUSES, pages=[])
     answers: Answers = request.app.state.search_answers
-    key = (typed, page, request.app.state.registry.clock.today())
+    key = search_key(request.app, typed, page)
     position = await answers.position()
     answer = answers.get(key, position)
     if answer is None:
         answer = await run_in_threadpool(_answer, request, typed, page, position)
         answers.keep(key, answer)
-    if answer.location is not None:
-        return RedirectResponse(answer.location, status_code=303)
-    return HTMLResponse(answer.body, headers=PAGE_HEADERS)
+    return answer.response()
 
 
 def _answer(request: Request, typed: str, page: int, position: int) -> Answer:

@@ -11,6 +11,10 @@ under way share the next one (``position``), so under load the check costs one s
 request. A kept answer also expires after ``ttl`` seconds, in case the rows changed without the position moving (a
 parked event retried by hand, ``registry projections retry``). The answers kept are bounded by ``budget`` bytes, the
 most recently served kept.
+
+A plain search (``q`` and ``page`` alone) whose answer is kept is given in the fast lane (``api.lookup``), before
+the framework's routing and parameter parsing, which were most of a kept answer's time; the route
+(``api.public_site.search``) reads and keeps the others.
 """
 
 from __future__ import annotations
@@ -20,8 +24,30 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from api.front import PAGE_HEADERS
+from api.inputs import MAX_TEXT
+
+MAX_QUERY = 4 * MAX_TEXT  # characters of ``q`` taken at all (a longer one is refused before it is read)
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}  # as the edge marks every answer (the fast lane answers before it)
+
+
+def search_problem(q: str) -> tuple[str, str] | None:
+    """Why what was typed cannot be searched for (Chinese, English), or None."""
+    if len(q) > MAX_TEXT:
+        return (f"查询内容过长（最多 {MAX_TEXT} 个字符）", f"the search is too long (at most {MAX_TEXT} characters)")
+    if not q.isprintable():
+        return ("查询内容含有不可打印的字符", "the search holds characters that cannot be printed")
+    return None
+
+
+def search_key(app: Any, typed: str, page: int) -> Hashable:
+    """What a search's answer is kept by: what was typed, the page, and the day (a validity lapses by date)."""
+    return typed, page, app.state.registry.clock.today()
 
 
 @dataclass(frozen=True)
@@ -32,6 +58,11 @@ class Answer:
     body: bytes = b""
     location: str | None = None
     kept_at: float = 0.0  # time.monotonic()
+
+    def response(self) -> Response:
+        if self.location is not None:
+            return RedirectResponse(self.location, status_code=303, headers=NOSNIFF)
+        return Response(self.body, media_type="text/html", headers={**PAGE_HEADERS, **NOSNIFF})
 
 
 class Answers:

@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scale import PG, load, prepared  # noqa: E402  (this folder)
 
+from projections.public_certificates import directory_fields  # noqa: E402
 from registry.identifiers import USCC_CHARSET, uscc_check_character  # noqa: E402
 
 PLACES = ("北京", "上海", "天津", "重庆", "广州", "深圳", "杭州", "南京", "苏州", "武汉", "成都", "西安", "郑州",
@@ -76,7 +77,7 @@ def fill(database: str, certificates: int) -> None:
         copied = time.perf_counter()
         with psycopg.connect(url, autocommit=True) as other, conn.cursor() as cur, \
                 cur.copy("COPY public_certificates (number, uscc, name, status, valid_until, next_due_by, position, "
-                         "document) FROM STDIN") as documents:
+                         "document, summary) FROM STDIN") as documents:
             suffixes: list[tuple[str, str]] = []
             for i in range(certificates - len(templates)):
                 template = templates[i % len(templates)]
@@ -88,7 +89,8 @@ def fill(database: str, certificates: int) -> None:
                             "verify_url": template["verify_url"].replace(template["number"], number)}
                 documents.write_row((number, uscc, name, status, document["valid_until"],
                                      document["surveillance"]["next_due_by"], position,
-                                     json.dumps(document, ensure_ascii=False, sort_keys=True)))
+                                     json.dumps(document, ensure_ascii=False, sort_keys=True),
+                                     json.dumps(directory_fields(document), ensure_ascii=False, separators=(",", ":"))))
                 suffixes.extend((name[k:], number) for k in range(len(name)))
                 if len(suffixes) > 200_000:
                     copy_suffixes(other, suffixes)  # a connection copies one table at a time

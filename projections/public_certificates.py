@@ -19,14 +19,13 @@ from registry.history import plain
 from registry.views import CertificateView
 from store import Cursor
 
-DOCUMENT_COLUMNS = ("number", "uscc", "name", "status", "valid_until", "next_due_by", "position", "document")
+DOCUMENT_COLUMNS = ("number", "uscc", "name", "status", "valid_until", "next_due_by", "position", "document",
+                    "summary")
+# The directory's row (R-PUB-1, ``directory_rows``): these columns, then the other fields it shows, kept as a short
+# JSON array in ``summary`` (``directory_fields``) so that a download of every certificate parses no whole document.
+DIRECTORY_COLUMNS = ("number", "status", "name", "uscc", "valid_until", "next_due_by")
 TIMELINE_COLUMNS = ("number", "position", "effective_on", "status")
 HISTORY_COLUMNS = ("number", "position", "effective_on", "event", "status", "ground")
-# The directory's fields (``directory_summaries``): a column of the row, or (named so) a path in its document.
-SUMMARY_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("number", ()), ("status", ()), ("status_since", ("status_since",)), ("name", ()),
-    ("uscc", ()), ("scope", ("scope",)), ("standard", ("basis", "standard")), ("version", ("basis", "version")),
-    ("issued_on", ("issued_on",)), ("valid_until", ()), ("next_due_by", ()), ("issuer", ("issuer", "name")))
 HistoryRow = tuple[str, int, str, str, str, str | None]  # HISTORY_COLUMNS
 
 
@@ -59,7 +58,7 @@ class PublicCertificates(View):
     tables = {
         "public_certificates": "number TEXT PRIMARY KEY, uscc TEXT NOT NULL, name TEXT NOT NULL, "
                                "status TEXT NOT NULL, valid_until TEXT NOT NULL, next_due_by TEXT NOT NULL, "
-                               "position BIGINT NOT NULL, document TEXT NOT NULL",
+                               "position BIGINT NOT NULL, document TEXT NOT NULL, summary TEXT",
         "certificate_status_timeline": "number TEXT NOT NULL, position BIGINT NOT NULL, effective_on TEXT NOT NULL, "
                                        "status TEXT NOT NULL, PRIMARY KEY (number, position)",
         # R-PUB-1: the change history (证书变化历史轨迹) the verify page shows, each entry with its event and public
@@ -81,6 +80,11 @@ class PublicCertificates(View):
     )
     replaced_indexes: ClassVar[tuple[str, ...]] = ("public_certificates_name",)
 
+    def create_view_tables(self) -> None:
+        super().create_view_tables()
+        with self.cursor(commit=True) as curs:  # a view made before the directory kept its fields (issue 25)
+            self.dialect.add_column(curs, self.table("public_certificates"), "summary", "TEXT")
+
     # Writes, in the caller's transaction
 
     def write_document(self, curs: Cursor, number: str, document: dict[str, Any], position: int,
@@ -98,7 +102,7 @@ class PublicCertificates(View):
         curs.execute(f"SELECT effective_on, status FROM {timeline} WHERE number = %s ORDER BY position", (number,))
         history = [{"since": s, "status": st} for s, st in curs.fetchall()]
         curs.execute(f"INSERT INTO {table} ({', '.join(DOCUMENT_COLUMNS)}) "
-                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", _row(number, document, position, history))
+                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", _row(number, document, position, history))
         self._write_suffixes(curs, before, {number: document["organization"]["name"]})
 
     def write_documents(self, curs: Cursor, timeline: Sequence[tuple[str, int, str, str]],
@@ -210,21 +214,19 @@ class PublicCertificates(View):
         """The next ``limit`` certificates after number ``after`` ("" for the first), by number: (number, document
         as stored). A keyset page read by the primary key, so the directory (R-PUB-1) and its upload (R-RPT-2) are
         read page by page in constant memory, however deep they go (an OFFSET would read every row before it)."""
-        with self.cursor() as curs:
+        with self.reading() as curs:  # one statement: no transaction
             curs.execute(f"SELECT number, document FROM {self.table('public_certificates')} WHERE number > %s "
                          "ORDER BY number LIMIT %s", (after, limit))
             return [(str(n), str(d)) for n, d in curs.fetchall()]
 
-    def directory_summaries(self, after: str, limit: int) -> list[tuple[Any, ...]]:
-        """``directory_page``'s certificates as the directory (R-PUB-1) shows them, the fields picked out of each
-        document by the database (``SUMMARY_FIELDS``, in that order): parsing every whole document in the worker
-        was most of the directory's time."""
-        d = self.dialect
-        fields = ", ".join(f"{d.json_text('d', *path)} AS {name}" if path else name for name, path in SUMMARY_FIELDS)
-        with self.reading() as curs:
-            curs.execute(f"SELECT {fields} FROM (SELECT number, status, name, uscc, valid_until, next_due_by, "
-                         f"{d.json_document('document')} AS d FROM {self.table('public_certificates')} "
-                         "WHERE number > %s ORDER BY number LIMIT %s) AS page", (after, limit))
+    def directory_rows(self, after: str, limit: int) -> list[tuple[Any, ...]]:
+        """The next ``limit`` certificates after number ``after`` ("" for the first), by number, as the directory
+        (R-PUB-1) reads them: ``DIRECTORY_COLUMNS``, the ``summary`` array, and the document only where a row
+        written before ``summary`` existed has none (a rebuild writes them all). A keyset page on the primary key."""
+        with self.reading() as curs:  # one statement: no transaction
+            curs.execute(f"SELECT {', '.join(DIRECTORY_COLUMNS)}, summary, CASE WHEN summary IS NULL THEN document END "
+                         f"FROM {self.table('public_certificates')} WHERE number > %s ORDER BY number LIMIT %s",
+                         (after, limit))
             return curs.fetchall()
 
     def search(self, uscc: str | None, name: str | None, status: str | None, offset: int,
@@ -252,13 +254,22 @@ class PublicCertificates(View):
 
 
 def _row(number: str, document: dict[str, Any], position: int,
-         history: list[dict[str, str]]) -> tuple[str, str, str, str, str, str, int, str]:
-    """The ``public_certificates`` row of ``document``: the columns searched and checked, and the document as
-    served, its status history included."""
+         history: list[dict[str, str]]) -> tuple[str, str, str, str, str, str, int, str, str]:
+    """The ``public_certificates`` row of ``document``: the columns searched and checked, the document as served,
+    its status history included, and the directory's other fields."""
     served = {**document, "status_history": history}
     return (number, document["organization"]["uscc"], document["organization"]["name"], document["status"],
             document["valid_until"], document["surveillance"]["next_due_by"], position,
-            json.dumps(served, ensure_ascii=False, sort_keys=True))
+            json.dumps(served, ensure_ascii=False, sort_keys=True),
+            json.dumps(directory_fields(document), ensure_ascii=False, separators=(",", ":")))
+
+
+def directory_fields(document: dict[str, Any]) -> list[str]:
+    """What the directory shows of a certificate besides ``DIRECTORY_COLUMNS``: since when its status holds, its
+    scope, its basis (standard and version), when it was issued, and its issuer."""
+    basis = document["basis"]
+    return [document["status_since"], document["scope"], f"{basis['standard']} {basis['version']}".strip(),
+            document["issued_on"], document["issuer"]["name"]]
 
 
 def named(number: str, rows: list[tuple[Any, ...]]) -> tuple[Any, ...] | None:

@@ -89,12 +89,8 @@ class Dialect(Protocol):
         (None: the caller joins the rows)."""
         ...
 
-    def json_document(self, column: str) -> str:
-        """``column``, a JSON text, as the store's JSON value, parsed once per row (``json_text`` reads it)."""
-        ...
-
-    def json_text(self, value: str, *path: str) -> str:
-        """The text at ``path`` in a ``json_document`` value, or NULL."""
+    def add_column(self, curs: Cursor, table: str, column: str, definition: str) -> None:
+        """``column`` added to ``table`` where a table made before it lacks it (new tables have it already)."""
         ...
 
     def append_only(self, datastore: Any, tables: Sequence[str]) -> None:

@@ -85,11 +85,12 @@ class Dialect:
     def bytes_agg(self, column: str, order: str) -> str | None:
         return f"string_agg({column}, ''::bytea ORDER BY {order})"  # one value, not a row per item to decode
 
-    def json_document(self, column: str) -> str:
-        return f"{column}::jsonb"  # parsed once, each field then read from the binary form
-
-    def json_text(self, value: str, *path: str) -> str:
-        return f"({value} #>> '{{{','.join(path)}}}')"
+    def add_column(self, curs: Any, table: str, column: str, definition: str) -> None:
+        # Looked up first: ALTER TABLE takes the table's exclusive lock even when the column is there.
+        curs.execute("SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = %s "
+                     "AND NOT attisdropped", (table, column))
+        if curs.fetchone() is None:
+            curs.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {definition}")
 
     def append_only(self, datastore: Any, tables: Sequence[str]) -> None:
         """Privileges alone cannot do it: the library takes ``LOCK TABLE … IN EXCLUSIVE MODE`` on every insert,

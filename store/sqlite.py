@@ -147,11 +147,10 @@ class Dialect:
     def bytes_agg(self, column: str, order: str) -> str | None:
         return None  # group_concat is text, in no promised order; rows in-process cost nothing to send
 
-    def json_document(self, column: str) -> str:
-        return column  # SQLite's JSON functions read JSON text as it is
-
-    def json_text(self, value: str, *path: str) -> str:
-        return f"json_extract({value}, '$.{'.'.join(path)}')"
+    def add_column(self, curs: Any, table: str, column: str, definition: str) -> None:
+        curs.execute("SELECT 1 FROM pragma_table_info(%s) WHERE name = %s", (table, column))
+        if curs.fetchone() is None:
+            curs.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     def append_only(self, datastore: Any, tables: Sequence[str]) -> None:
         with datastore.transaction(commit=True) as curs:

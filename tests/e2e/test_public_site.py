@@ -10,10 +10,12 @@ import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api import lookup, public_site
 from api.app import create_app
 from api.pages import history_entries
 from api.settings import Settings
@@ -136,6 +138,46 @@ def test_r_pub_1_a_search_answered_again_is_what_a_fresh_read_gives_once_the_vie
 
     assert attribute(again, "data-total") == "2" and f'href="/verify/{other.number}"' in again
     assert "pill--suspended" in again.split(f'href="/verify/{number}"')[1].split("</li>")[0]
+
+
+def test_r_pub_1_a_kept_answer_is_given_before_the_routes_with_the_route_s_bytes_and_headers(
+        client: TestClient, registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    walk = certified(registry, "京西示范电力有限公司")
+    client.get("/api/v1/public/certificates", params=caught_up(client))
+    routed: list[str] = []
+    route = public_site._answer
+    monkeypatch.setattr(public_site, "_answer", lambda *a: routed.append(a[1]) or route(*a))
+
+    def same(response: Any) -> tuple[int, bytes, dict[str, str]]:
+        headers = {k: v for k, v in response.headers.items() if k not in ("x-request-id", "date")}
+        return response.status_code, response.content, headers
+
+    for params in ({"q": "示范"}, {"q": walk.number, "page": "1"}):
+        first = client.get("/search", params=params, follow_redirects=False)
+        again = client.get("/search", params=params, follow_redirects=False)
+        assert same(again) == same(first) and first.status_code in (200, 303)
+    assert routed == ["示范", walk.number]  # each read once: the second answer was the kept one
+
+
+@pytest.mark.parametrize(("method", "query", "headers", "taken"), [
+    ("GET", "q=%E7%A4%BA%E8%8C%83", [], ("示范", 1)),
+    ("GET", "q=+%E7%A4%BA%E8%8C%83+&page=2", [], ("示范", 2)),
+    ("GET", "page=3&q=abc", [(b"accept", b"text/html")], ("abc", 3)),
+    ("HEAD", "q=abc", [], None),
+    ("GET", "q=abc", [(b"authorization", b"Bearer x")], None),  # private: the edge marks it no-store
+    ("GET", "q=abc&x=1", [], None),
+    ("GET", "q=abc&q=def", [], None),
+    ("GET", "q=abc&page=0", [], None),  # the route refuses it
+    ("GET", "q=abc&page=%2B2", [], None),
+    ("GET", "q=abc&page=1000001", [], None),
+    ("GET", "q=+", [], None),  # empty: the form
+    ("GET", "q=a%00b", [], None),  # refused by the route, in words
+    ("GET", "", [], None),
+])
+def test_r_pub_1_the_fast_lane_takes_only_a_plain_search(method: str, query: str,
+                                                         headers: list[tuple[bytes, bytes]], taken: Any) -> None:
+    scope = {"type": "http", "method": method, "path": "/search", "query_string": query.encode(), "headers": headers}
+    assert lookup.plain_search(scope) == taken
 
 
 def test_r_pub_1_nothing_found_is_said_in_words(client: TestClient, registry: Registry) -> None:
@@ -337,6 +379,27 @@ def test_r_pub_1_the_directory_lists_every_certificate_as_the_public_view_has_it
                       "basis", "issued_on", "valid_until", "issuer"]
     assert [(r[0], r[1], r[3]) for r in got[1:]] == [(r["number"], r["status"], r["organization"]["name"])
                                                       for r in rows]
+
+
+def test_r_pub_1_a_view_made_before_the_directory_kept_its_fields_gains_the_column_and_lists_the_same(
+        any_store_client: TestClient, store_registry: Registry) -> None:
+    client, registry = any_store_client, store_registry
+    for i in range(3):
+        certified(registry, f"旧表示范{i}有限公司")
+    client.get("/api/v1/public/certificates", params=caught_up(client))
+    before = client.get("/api/v1/public/directory.jsonl").text
+    public = client.app.state.views.public  # type: ignore[attr-defined]
+    table = public.table("public_certificates")
+    with public.cursor(commit=True) as curs:  # as the table was made before issue 25's directory
+        curs.execute(f"ALTER TABLE {table} DROP COLUMN summary")
+
+    public.create_view_tables()  # what every start does
+
+    with public.cursor() as curs:
+        curs.execute(f"SELECT COUNT(*) AS all_rows, COUNT(summary) AS kept FROM {table}")
+        counted = curs.fetchone()
+    assert counted == (3, 0), counted  # the column is back, empty until the rows are written again
+    assert client.get("/api/v1/public/directory.jsonl").text == before and before.count("\n") == 3
 
 
 def test_r_pub_1_a_certificate_projected_before_the_history_table_shows_its_status_timeline() -> None:
