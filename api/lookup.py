@@ -1,6 +1,6 @@
 """The public lookup's fast lane: a plain GET of one certificate, or of its ``qr.svg`` / ``qr.png``, or of a C2SP
-hash tile of the log (``hash_tile``: kept in the worker, or read gathered with the others pending), or a public search
-whose answer is kept (``kept_search``), answered before
+hash tile of the log (``hash_tile``: kept in the worker, or read gathered with the others pending), or the start
+page, or a public search whose answer is kept (``kept_search``), answered before
 the framework's inner layers (the edge, the exception middleware, routing, the route's dependency solving), which
 were a large part of a lookup's time in a worker. It is the hot path of the service.
 
@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api import qr, tiles
+from api import front, qr, tiles
 from api.inputs import MAX_PAGE, certificate_number
 from api.public_reads import as_served
 from api.search_answers import MAX_QUERY, Answers, search_key, search_problem
@@ -130,6 +130,14 @@ async def hash_tile(app: Starlette, tile: tiles.Tile) -> bytes | None:
     return data
 
 
+def plain_home(scope: Scope) -> bool:
+    """Whether this is a plain GET of the start page (no query string, no ``Authorization``): the same bytes for
+    everyone (``api.front.home_page``)."""
+    if scope["type"] != "http" or scope["method"] != "GET" or scope.get("path") != "/" or scope["query_string"]:
+        return False
+    return all(name != b"authorization" for name, _ in scope["headers"])
+
+
 def plain_search(scope: Scope) -> tuple[str, int] | None:
     """``(what was typed, page)`` of a plain GET of the public search (``q`` and ``page`` alone, each once, both as
     the route would take them, and no ``Authorization``), or None: the route answers everything else
@@ -169,6 +177,9 @@ class FastLane:
         tile = plain_tile(scope)
         if tile is not None:
             await self.tile(scope, receive, send, tile)
+            return
+        if plain_home(scope):
+            await front.home_page(scope["app"].openapi_url or "")(scope, receive, send)  # a FastAPI app's
             return
         search = plain_search(scope)
         if search is not None:

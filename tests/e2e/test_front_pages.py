@@ -7,6 +7,7 @@ import re
 import tomllib
 from fnmatch import fnmatch
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -28,6 +29,16 @@ def test_the_root_is_a_chinese_first_page_with_one_search_box_and_the_docs(clien
     assert {"/search", "/lookup", "/docs", "/redoc", "/openapi.json"} <= links(response.text)
     assert response.text.count('name="q"') == 1  # R-PUB-1: one box, for a number, a name or a USCC
     assert response.text.index("查询证书") < response.text.index("Find a certificate")
+
+
+def test_the_start_page_is_the_same_bytes_and_headers_before_the_routes_and_through_them(client: TestClient) -> None:
+    def seen(response: Any) -> tuple[int, bytes, dict[str, str]]:
+        return response.status_code, response.content, {
+            k: v for k, v in response.headers.items() if k not in ("x-request-id", "date")}
+
+    plain = client.get("/")  # the fast lane's (api.lookup.plain_home)
+    routed = client.get("/", params={"from": "qr"})  # a query string: the route's
+    assert seen(plain) == seen(routed) and plain.headers["x-content-type-options"] == "nosniff"
 
 
 def test_the_verify_form_without_a_number_is_a_page_with_the_form(client: TestClient) -> None:
