@@ -77,7 +77,8 @@ def tile_paths(url: str, count: int) -> list[str]:
 
 def served_tiles(database: str, rebuild: bool, seconds: int, port: int) -> None:
     url = f"{PG}/{database}"
-    prepared(url, rebuild=rebuild)
+    if rebuild:  # a registry's database; --database may also name the mirror's (--mirror-database): a log alone
+        prepared(url, rebuild=True)
     paths = tile_paths(url, 2_000)
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "REGISTRY_DATABASE_URL": url, "REGISTRY_SIGNING_KEY": str(SIGNING_KEY),

@@ -17,16 +17,19 @@ from __future__ import annotations
 
 import argparse
 import io
+import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-from api.spreadsheets import write_national_report
-from demo.scenario import Walk, enrol_staff
-from registry.application import Registry, RegistryConfig
-from registry.clock import FixedClock
-from tests.factories import certified
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: its tests' factories
+
+from api.spreadsheets import write_national_report  # noqa: E402
+from demo.scenario import Walk, enrol_staff  # noqa: E402
+from registry.application import Registry, RegistryConfig  # noqa: E402
+from registry.clock import FixedClock  # noqa: E402
+from tests.factories import certified  # noqa: E402
 
 MONTH = "2026-10"
 ISSUER = "示例认证有限公司 Example Certification Co., Ltd."
