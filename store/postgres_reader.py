@@ -89,12 +89,14 @@ class Gathering(Generic[K, V]):
                     if not future.done():
                         future.set_exception(e)
 
+    binary = False  # results in PostgreSQL's binary format (bytes as they are, not hex text to decode)
+
     async def _query(self, sql: str, parameters: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         for attempt in (1, 2):
             conn: psycopg.AsyncConnection[Any] | None = None
             try:
                 async with self._pool.connection() as conn:
-                    cursor = await conn.execute(sql, parameters, prepare=True)
+                    cursor = await conn.execute(sql, parameters, prepare=True, binary=self.binary)
                     return await cursor.fetchall()
             except psycopg.OperationalError:
                 # The connection lost since it was made (the database restarted): the pool drops it and connects
@@ -135,12 +137,17 @@ class GatheringTiles(Gathering[Nodes, bytes]):
     """Reads the log's stored hashes a C2SP tile is made of (``TileReader``): every tile pending in one query, each
     tile's hashes concatenated in order by the database (as ``LogView.hashes``)."""
 
+    binary = True  # 8 KB a tile: as bytes, not 16 KB of hex
+
     def __init__(self, conninfo: str, table: str) -> None:
         super().__init__(conninfo)
-        self._sql = (f"SELECT t.k, string_agg(n.hash, ''::bytea ORDER BY n.idx) "
-                     f"FROM unnest(%s::int[], %s::bigint[], %s::bigint[]) WITH ORDINALITY AS t(level, lo, hi, k) "
-                     f"JOIN {table} n ON n.level = t.level AND n.idx >= t.lo AND n.idx < t.hi GROUP BY t.k")
+        # A subquery per tile, each a range of the primary key: as a join, the planner read all of log_nodes in
+        # parallel for a batch of 32 tiles at 1,000,000 leaves (1.1 s, where the ranges take 4 ms).
+        self._sql = (f"SELECT t.k, (SELECT string_agg(n.hash, ''::bytea ORDER BY n.idx) FROM {table} n "
+                     "WHERE n.level = t.level AND n.idx >= t.lo AND n.idx < t.hi) "
+                     "FROM unnest(%s::int[], %s::bigint[], %s::bigint[]) WITH ORDINALITY AS t(level, lo, hi, k)")
 
     async def _rows(self, tiles: list[Nodes]) -> dict[Nodes, bytes]:
         levels, starts, ends = ([t[i] for t in tiles] for i in range(3))
-        return {tiles[int(k) - 1]: bytes(data) for k, data in await self._query(self._sql, (levels, starts, ends))}
+        return {tiles[int(k) - 1]: bytes(data) for k, data in await self._query(self._sql, (levels, starts, ends))
+                if data is not None}
