@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -78,3 +79,14 @@ def pg_database() -> Iterator[str]:
 def pg_url(pg_database: str) -> str:
     """A fresh schema of its own in the run's PostgreSQL database."""
     return f"{pg_database}?schema=t_{uuid.uuid4().hex[:12]}"
+
+
+def view_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """For a fixture parametrized ``sqlite`` / ``postgres``: a SQLite file in ``tmp_path``, or a PostgreSQL schema of
+    its own, made (a view's tables are created in it)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'views.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    with psycopg.connect(url.partition("?")[0], autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{url.rpartition("=")[2]}"')
+    return url

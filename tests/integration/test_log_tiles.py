@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from api.log_mirror import Mirrored, mirror
 from api.tiles import HASH_SIZE, WIDTH, Kept, Tile, TilePathError, bundle, index_path, parse, tiles_of
 from projections.log import LogView
 from store import open_store
+from tests.conftest import view_store_url
 
 SIZES = (1, 255, 256, 257, 65_536, 65_537)
 
@@ -155,13 +155,7 @@ def test_the_tiles_kept_in_memory_stay_within_their_budget_the_most_recently_ser
 @pytest.fixture(params=["sqlite", "postgres"])
 def small_log(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Any, LogView]]:
     """A store and its log view of 600 leaves, on SQLite and on PostgreSQL (a schema of its own)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'log.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-        with psycopg.connect(url.partition("?")[0], autocommit=True) as conn:
-            conn.execute(f'CREATE SCHEMA "{url.rpartition("=")[2]}"')
-    store = open_store(url)
+    store = open_store(view_store_url(request, tmp_path))
     view: LogView = store.open_view(LogView, "log")
     view.create_view_tables()
     view.append_leaves(range(1, 601), [leaf(i) for i in range(600)], "Registry:log")

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -22,6 +21,7 @@ from api.witnessing import SplitView, WitnessConfig, Witnesses, Witnessing, pars
 from projections.log import LogView
 from registry.merkle import leaf_hash
 from store import open_store
+from tests.conftest import view_store_url
 from tests.witnesses import LOG, LOG_KEY, ORIGIN, Fixed
 
 AT = datetime(2026, 12, 1, tzinfo=UTC)
@@ -45,13 +45,7 @@ class Direct:
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def log(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LogView]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'log.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-        with psycopg.connect(url.partition("?")[0], autocommit=True) as conn:
-            conn.execute(f'CREATE SCHEMA "{url.rpartition("=")[2]}"')
-    store = open_store(url)
+    store = open_store(view_store_url(request, tmp_path))
     view: LogView = store.open_view(LogView, "log")
     view.create_view_tables()
     yield view
