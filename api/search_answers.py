@@ -9,7 +9,8 @@ give. Nothing kept is older than the view a request could have read.
 A request learns the position from a read that begins after it arrives: the requests that come while one read is
 under way share the next one (``position``), so under load the check costs one small query per batch, not one per
 request. A kept answer also expires after ``ttl`` seconds, in case the rows changed without the position moving (a
-parked event retried by hand, ``registry projections retry``). The answers kept are bounded by ``budget`` bytes, the
+parked event retried by hand, ``registry projections retry``; a rebuild by another process, which ends at the
+position it started from). The answers kept are bounded by ``budget`` bytes, the
 most recently served kept.
 
 A plain search (``q`` and ``page`` alone) whose answer is kept is given in the fast lane (``api.lookup``), before
