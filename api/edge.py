@@ -33,6 +33,8 @@ TOO_LARGE = {"description": "The body is larger than its cap (REGISTRY_MAX_BODY_
                            "for a document)",
              "content": {problems.PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 NOSNIFF = (b"x-content-type-options", b"nosniff")
+# The same, for an answer made before the edge (the fast lane's, api.lookup), which says it itself.
+NOSNIFF_HEADERS = {"X-Content-Type-Options": "nosniff"}
 NO_STORE = (b"cache-control", b"no-store")
 
 

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from api.edge import NOSNIFF_HEADERS
 from registry import text
 
 HERE = Path(__file__).parent
@@ -60,7 +61,7 @@ def home_page(openapi_url: str) -> HTMLResponse:
     """The start page: the same bytes for everyone, rendered once. It is the public's way in (issue 25: at least
     0.8 of the trivial endpoint's requests/s), so a plain GET of it is answered in the fast lane (``api.lookup``),
     and this route answers the others (a query string, a token)."""
-    return HTMLResponse(_home(openapi_url), headers={**PAGE_HEADERS, "X-Content-Type-Options": "nosniff"})
+    return HTMLResponse(_home(openapi_url), headers={**PAGE_HEADERS, **NOSNIFF_HEADERS})
 
 
 @router.get("/")

@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import front, qr, tiles
+from api.edge import NOSNIFF_HEADERS
 from api.inputs import MAX_PAGE, certificate_number
 from api.public_reads import as_served
 from api.search_answers import MAX_QUERY, Answers, search_key, search_problem
@@ -33,11 +34,15 @@ TILES = "/log/tile/"
 SEARCH = "/search"
 IMAGES = {"qr.svg": "svg", "qr.png": "png"}  # what may follow a number in the path, and its image format
 CACHE_CONTROL = "public, max-age=86400"  # a QR image: fixed while its certificate's signed fields and key stay
-# Answered before the edge, which says it of every other answer (api.edge).
-NOSNIFF = {"X-Content-Type-Options": "nosniff"}
 # A read-your-write goes on to the route, which waits; an authenticated request to the edge, which marks it
 # private (no-store).
 NOT_PLAIN = (b"x-registry-after", b"authorization")
+PRIVATE = (b"authorization",)  # a page asked with a token: the edge marks the answer no-store
+
+
+def carries(scope: Scope, names: tuple[bytes, ...]) -> bool:
+    """Whether the request has a header of ``names`` (lower case)."""
+    return any(name in names for name, _ in scope["headers"])
 
 
 def plain(scope: Scope) -> tuple[str, str | None] | None:
@@ -50,10 +55,7 @@ def plain(scope: Scope) -> tuple[str, str | None] | None:
     fmt = IMAGES.get(rest) if slash else None
     if not number or (slash and fmt is None):
         return None
-    for name, _ in scope["headers"]:
-        if name in NOT_PLAIN:
-            return None
-    return number, fmt
+    return None if carries(scope, NOT_PLAIN) else (number, fmt)
 
 
 async def certificate(app: Starlette, number: str) -> Response:
@@ -64,7 +66,7 @@ async def certificate(app: Starlette, number: str) -> Response:
     if row is None:
         raise NotFound(f"未找到证书 {number} / no certificate {number}")
     return Response(as_served(row, app.state.registry.clock.today()), media_type="application/json",
-                    headers=NOSNIFF)
+                    headers=NOSNIFF_HEADERS)
 
 
 def stored_verify_url(document: str) -> str:
@@ -82,7 +84,7 @@ async def qr_image(app: Starlette, number: str, fmt: str, if_none_match: str | N
     if row is None:
         raise NotFound(f"未找到证书 {number} / no certificate {number}")
     image = qr.images.image(stored_verify_url(row[0]), fmt)
-    headers = {"Cache-Control": CACHE_CONTROL, "ETag": image.etag, **NOSNIFF}
+    headers = {"Cache-Control": CACHE_CONTROL, "ETag": image.etag, **NOSNIFF_HEADERS}
     if if_none_match is not None:
         wanted = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
         if image.etag in wanted or "*" in wanted:
@@ -135,18 +137,15 @@ def plain_home(scope: Scope) -> bool:
     everyone (``api.front.home_page``)."""
     if scope["type"] != "http" or scope["method"] != "GET" or scope.get("path") != "/" or scope["query_string"]:
         return False
-    return all(name != b"authorization" for name, _ in scope["headers"])
+    return not carries(scope, PRIVATE)
 
 
 def plain_search(scope: Scope) -> tuple[str, int] | None:
     """``(what was typed, page)`` of a plain GET of the public search (``q`` and ``page`` alone, each once, both as
     the route would take them, and no ``Authorization``), or None: the route answers everything else
     (``api.public_site.search``: an empty or refused search, a query it must parse itself)."""
-    if scope["type"] != "http" or scope["method"] != "GET" or scope.get("path") != SEARCH:
+    if scope["type"] != "http" or scope["method"] != "GET" or scope.get("path") != SEARCH or carries(scope, PRIVATE):
         return None
-    for name, _ in scope["headers"]:
-        if name == b"authorization":
-            return None
     # As Starlette reads a query string (QueryParams).
     pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
     asked = dict(pairs)
@@ -161,8 +160,7 @@ def plain_search(scope: Scope) -> tuple[str, int] | None:
 async def kept_search(app: Starlette, typed: str, page: int) -> Response | None:
     """The search's answer kept while the public view has not moved (``api.search_answers``), or None."""
     answers: Answers = app.state.search_answers
-    position = await answers.position()
-    answer = answers.get(search_key(app, typed, page), position)
+    _, answer = await answers.kept(search_key(app, typed, page))
     return answer.response() if answer is not None else None
 
 

@@ -42,8 +42,7 @@ async def search(request: Request, q: Annotated[str, Query(max_length=MAX_QUERY)
         return _page("search.html", 422, q=typed, problem=problem, listed=None, statuses=STATUSES, pages=[])
     answers: Answers = request.app.state.search_answers
     key = search_key(request.app, typed, page)
-    position = await answers.position()
-    answer = answers.get(key, position)
+    position, answer = await answers.kept(key)  # kept: the fast lane's miss, or a request it leaves to the route
     if answer is None:
         answer = await run_in_threadpool(_answer, request, typed, page, position)
         answers.keep(key, answer)

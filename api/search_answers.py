@@ -30,11 +30,11 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from api.edge import NOSNIFF_HEADERS
 from api.front import PAGE_HEADERS
 from api.inputs import MAX_TEXT
 
 MAX_QUERY = 4 * MAX_TEXT  # characters of ``q`` taken at all (a longer one is refused before it is read)
-NOSNIFF = {"X-Content-Type-Options": "nosniff"}  # as the edge marks every answer (the fast lane answers before it)
 
 
 def search_problem(q: str) -> tuple[str, str] | None:
@@ -62,8 +62,8 @@ class Answer:
 
     def response(self) -> Response:
         if self.location is not None:
-            return RedirectResponse(self.location, status_code=303, headers=NOSNIFF)
-        return Response(self.body, media_type="text/html", headers={**PAGE_HEADERS, **NOSNIFF})
+            return RedirectResponse(self.location, status_code=303, headers=NOSNIFF_HEADERS)
+        return Response(self.body, media_type="text/html", headers={**PAGE_HEADERS, **NOSNIFF_HEADERS})
 
 
 class Answers:
@@ -97,6 +97,11 @@ class Answers:
                     future.exception()  # retrieved here: a request that left before it does not warn
         finally:
             self._reading = None
+
+    async def kept(self, key: Hashable) -> tuple[int, Answer | None]:
+        """The view's position now (``position``), and the answer kept for ``key`` at that position, if any."""
+        position = await self.position()
+        return position, self.get(key, position)
 
     def get(self, key: Hashable, position: int) -> Answer | None:
         """The answer kept for ``key`` when it was read at ``position`` and is younger than ``ttl``."""

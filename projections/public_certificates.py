@@ -212,8 +212,9 @@ class PublicCertificates(View):
 
     def directory_page(self, after: str, limit: int) -> list[tuple[str, str]]:
         """The next ``limit`` certificates after number ``after`` ("" for the first), by number: (number, document
-        as stored). A keyset page read by the primary key, so the directory (R-PUB-1) and its upload (R-RPT-2) are
-        read page by page in constant memory, however deep they go (an OFFSET would read every row before it)."""
+        as stored). A keyset page read by the primary key, so the directory's upload (R-RPT-2) is read page by page
+        in constant memory, however deep it goes (an OFFSET would read every row before it); the directory itself
+        reads ``directory_rows``."""
         with self.reading() as curs:  # one statement: no transaction
             curs.execute(f"SELECT number, document FROM {self.table('public_certificates')} WHERE number > %s "
                          "ORDER BY number LIMIT %s", (after, limit))
